@@ -1,0 +1,30 @@
+"""cxkit.gms — a GMS Chat API v2 client in pure Python (CPython and Pyodide alike).
+
+The network is a port: give `GmsClient` any `Transport` (the browser's fetch, or
+`HttpxTransport`, which also speaks to an in-process ASGI app such as the mock GMS)::
+
+    import asyncio, httpx
+    from cxkit.gms import GmsClient, HttpxTransport, Identity
+
+    async def main():
+        transport = HttpxTransport(transport=httpx.MockTransport(
+            lambda request: httpx.Response(200, json={"statusCode": 0, "messages": []})))
+        client = GmsClient(transport, data_url="http://gms/genesys/2/chat/customer-support")
+        reply = await client.refresh(Identity(chat_id="c1"), transcript_position=1)
+        print(reply.kind)  # ok
+
+    asyncio.run(main())
+"""
+
+from .client import DownloadRequest, GmsClient
+from .forms import Identity, identity_fields, identity_parts, js_string, param_fields, user_data_fields
+from .responses import STATUS_FAILED, STATUS_OK, STATUS_RETRY, GmsReply, parse_reply
+from .transport import BytesFile, FileHandle, FormFields, HttpResponse, HttpxTransport, MultipartParts, Transport
+from .urls import ChatUrls
+
+__all__ = [
+    "BytesFile", "ChatUrls", "DownloadRequest", "FileHandle", "FormFields", "GmsClient", "GmsReply",
+    "HttpResponse", "HttpxTransport", "Identity", "MultipartParts", "STATUS_FAILED", "STATUS_OK",
+    "STATUS_RETRY", "Transport", "identity_fields", "identity_parts", "js_string", "param_fields",
+    "parse_reply", "user_data_fields",
+]

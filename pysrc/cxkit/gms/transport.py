@@ -1,0 +1,161 @@
+"""The HTTP port of the GMS client, and an httpx implementation of it.
+
+The core never touches the network itself: it hands a `Transport` an URL, the form fields in
+order, headers and a timeout, and gets back a `HttpResponse` (status 0 = the request never got an
+HTTP answer: network failure, abort or timeout). In the browser the lead's fetch transport
+implements the same two methods; in CPython `HttpxTransport` does, and tests plug the mock GMS in
+through httpx's ASGI transport::
+
+    import asyncio, httpx
+    from cxkit.gms import HttpxTransport
+
+    async def main():
+        transport = HttpxTransport(transport=httpx.MockTransport(
+            lambda request: httpx.Response(200, text='{"statusCode": 0}')))
+        response = await transport.post_form("http://gms/x", [("alias", "")], headers={}, timeout=3.0)
+        assert (response.status, response.text) == (200, '{"statusCode": 0}')
+
+    asyncio.run(main())
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Protocol, Sequence, Union, runtime_checkable
+
+__all__ = ["BytesFile", "FileHandle", "FormFields", "HttpResponse", "HttpxTransport",
+           "MultipartParts", "Transport"]
+
+
+@runtime_checkable
+class FileHandle(Protocol):
+    """A file chosen by the user. In the browser it is a JS ``File`` that is never copied into
+    Python; the core only reads these three attributes."""
+
+    name: str
+    size: int
+    type: str
+
+
+FormFields = Sequence[tuple[str, str]]
+MultipartParts = Sequence[tuple[str, Union[str, FileHandle]]]
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    """What came back. ``status`` 0 means no HTTP answer at all (network failure or timeout)."""
+
+    status: int
+    text: str = ""
+    status_text: str = ""
+
+
+class Transport(Protocol):
+    """The two requests GMS needs. ``timeout`` is in seconds; ``None`` means no limit."""
+
+    async def post_form(self, url: str, fields: FormFields, *, headers: Mapping[str, str],
+                        timeout: float | None) -> HttpResponse:
+        """POST ``application/x-www-form-urlencoded`` (no charset) with ``fields`` in order."""
+        ...
+
+    async def post_multipart(self, url: str, parts: MultipartParts, *, headers: Mapping[str, str],
+                             timeout: float | None) -> HttpResponse:
+        """POST ``multipart/form-data`` with ``parts`` in order; at most one value is a
+        `FileHandle` (sent as a file part with its own name and type)."""
+        ...
+
+
+@dataclass
+class BytesFile:
+    """A `FileHandle` for CPython callers and tests: the bytes live in Python."""
+
+    name: str
+    data: bytes
+    type: str = "application/octet-stream"
+    size: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.size = len(self.data)
+
+
+def _file_bytes(handle: Any) -> bytes:
+    data = getattr(handle, "data", None)
+    if isinstance(data, (bytes, bytearray)):
+        return bytes(data)
+    read = getattr(handle, "read", None)
+    if callable(read):
+        return read()
+    raise TypeError(f"cannot read the bytes of file handle {handle!r}")
+
+
+_SAFE = "!*'()"  # what encodeURIComponent leaves alone besides -_.~
+
+
+def _encode_form(fields: FormFields) -> bytes:
+    from urllib.parse import quote
+    # encodeURIComponent-style escaping with '+' for spaces, as browsers and jQuery.param do.
+    return "&".join(f"{quote(k, safe=_SAFE)}={quote(v, safe=_SAFE)}".replace("%20", "+")
+                    for k, v in fields).encode("utf-8")
+
+
+class HttpxTransport:
+    """`Transport` over ``httpx.AsyncClient``. Pass ``transport=httpx.ASGITransport(app=...)`` to
+    talk to an in-process app; httpx is imported lazily because the browser build lacks it."""
+
+    def __init__(self, *, transport: Any = None, client: Any = None) -> None:
+        import httpx
+
+        self._httpx = httpx
+        self._client = client or httpx.AsyncClient(transport=transport)
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def post_form(self, url: str, fields: FormFields, *, headers: Mapping[str, str],
+                        timeout: float | None) -> HttpResponse:
+        body = _encode_form(fields)
+        all_headers = {"Content-Type": "application/x-www-form-urlencoded", **headers}
+        return await self._send(url, timeout, content=body, headers=all_headers)
+
+    async def post_multipart(self, url: str, parts: MultipartParts, *, headers: Mapping[str, str],
+                             timeout: float | None) -> HttpResponse:
+        # Built by hand: httpx would put data fields before files, and the original sends the
+        # file part first.
+        body, content_type = _multipart_body(parts)
+        all_headers = {"Content-Type": content_type, **headers}
+        return await self._send(url, timeout, content=body, headers=all_headers)
+
+    async def _send(self, url: str, timeout: float | None, **kwargs: Any) -> HttpResponse:
+        httpx = self._httpx
+        try:
+            coro = self._client.post(url, timeout=timeout, **kwargs)
+            # ASGI and mock transports ignore httpx timeouts; enforce it on the loop too.
+            response = await (asyncio.wait_for(coro, timeout) if timeout else coro)
+        except (httpx.TransportError, asyncio.TimeoutError, OSError):
+            return HttpResponse(0, "", "error")
+        return HttpResponse(response.status_code, response.text, response.reason_phrase)
+
+
+def _multipart_body(parts: MultipartParts) -> tuple[bytes, str]:
+    import os
+
+    boundary = "----cxkit" + os.urandom(12).hex()
+    chunks: list[bytes] = []
+    for name, value in parts:
+        chunks.append(f"--{boundary}\r\n".encode())
+        if isinstance(value, str):
+            chunks.append(f'Content-Disposition: form-data; name="{_quote(name)}"\r\n\r\n'.encode())
+            chunks.append(value.encode("utf-8"))
+        else:
+            chunks.append((f'Content-Disposition: form-data; name="{_quote(name)}"; '
+                           f'filename="{_quote(value.name)}"\r\n'
+                           f'Content-Type: {value.type or "application/octet-stream"}\r\n\r\n').encode())
+            chunks.append(_file_bytes(value))
+        chunks.append(b"\r\n")
+    chunks.append(f"--{boundary}--\r\n".encode())
+    return b"".join(chunks), f"multipart/form-data; boundary={boundary}"
+
+
+def _quote(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
