@@ -1,0 +1,112 @@
+"""CXBus in Python: plugins, commands, events and Deferreds, rule for rule as Genesys Widgets has them.
+
+    >>> from cxkit import bus
+    >>> svc = bus.register_plugin("Doc")
+    >>> svc.register_command("add", lambda e: e.deferred.resolve(e.data["a"] + e.data["b"]))
+    True
+    >>> svc.ready()
+    True
+    >>> bus.command("Doc.add", a=1, b=2).done(print).state()
+    3
+    'resolved'
+
+Module-level `register_plugin`, `command`, `subscribe`, `data`, `configure` and `load_plugin`
+act on the page's bus (`get_bus()`; the browser glue installs it with `set_bus`).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from .app import (
+    AJAX_HEADER_NAMES,
+    APP_EVENTS,
+    BootedApp,
+    QuickBus,
+    boot_app,
+    install_app,
+    install_quickbus,
+    mark_app_ready,
+    publish_app_ready,
+)
+from .bus import Bus, Master
+from .deferred import CommandRejected, Deferred, Promise
+from .events import BusEvent, CommandEvent
+from .messages import CANCELLED_BY_BEFORE, COMMAND_DOES_NOT_EXIST, PLUGIN_LOAD_FAILED
+from .plugin import MISSING, Plugin
+
+__all__ = [
+    "AJAX_HEADER_NAMES",
+    "APP_EVENTS",
+    "BootedApp",
+    "Bus",
+    "BusEvent",
+    "CANCELLED_BY_BEFORE",
+    "COMMAND_DOES_NOT_EXIST",
+    "CommandEvent",
+    "CommandRejected",
+    "Deferred",
+    "Master",
+    "PLUGIN_LOAD_FAILED",
+    "Plugin",
+    "Promise",
+    "QuickBus",
+    "boot_app",
+    "command",
+    "configure",
+    "data",
+    "get_bus",
+    "install_app",
+    "install_quickbus",
+    "load_plugin",
+    "mark_app_ready",
+    "on",
+    "publish_app_ready",
+    "register_plugin",
+    "set_bus",
+    "subscribe",
+]
+
+_default_bus: Bus | None = None
+
+
+def get_bus() -> Bus:
+    """The page's bus, created on first use."""
+    global _default_bus
+    if _default_bus is None:
+        _default_bus = Bus()
+    return _default_bus
+
+
+def set_bus(new_bus: Bus | None) -> None:
+    """Install the page's bus (the browser glue does this at boot); None means "make a fresh one on next use"."""
+    global _default_bus
+    _default_bus = new_bus
+
+
+def register_plugin(name: str) -> Plugin | bool:
+    return get_bus().register_plugin(name)
+
+
+def command(name: str, options: Any = None, /, **kw: Any) -> Deferred:
+    return get_bus().command(name, options, **kw)
+
+
+def subscribe(event: str, fn: Callable[..., Any]) -> str | bool:
+    return get_bus().subscribe(event, fn)
+
+
+def on(event: str) -> Callable[[Any], Any]:
+    return get_bus().on(event)
+
+
+def data(key: str | None = None, value: Any = MISSING) -> Any:
+    return get_bus().data(key, value)
+
+
+def configure(options: Any = None, /, **kw: Any) -> dict[str, Any]:
+    return get_bus().configure(options, **kw)
+
+
+def load_plugin(name: str) -> Deferred:
+    return get_bus().load_plugin(name)

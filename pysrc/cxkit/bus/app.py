@@ -1,0 +1,186 @@
+"""The App plugin (A.9, the parts that make sense without a UI) and the QuickBus (A.1).
+
+    >>> from cxkit.bus import Bus, boot_app
+    >>> bus = Bus()
+    >>> order = []
+    >>> booted = boot_app(bus, {"main": {"debug": False}},
+    ...                   extensions=lambda: order.append("extensions"),
+    ...                   on_ready=lambda quickbus: order.append("onReady " + quickbus.namespace()))
+    >>> order, bus.data("App.ready")
+    (['extensions', 'onReady QuickBus'], True)
+    >>> bus.subscribe("App.ready", lambda e: print("late subscriber got", e.data))  # sticky
+    late subscriber got {'main': {'debug': False}}
+    'App.ready'
+
+The browser glue runs the same steps itself when it must interleave JS: `install_app`,
+`install_quickbus`, JS extensions, `publish_app_ready`, `mark_app_ready`, JS `onReady(QuickBus)`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple
+
+from .events import CommandEvent
+from .plugin import Plugin
+
+if TYPE_CHECKING:
+    from .bus import Bus, Master
+
+__all__ = [
+    "APP_EVENTS",
+    "AJAX_HEADER_NAMES",
+    "BootedApp",
+    "QuickBus",
+    "boot_app",
+    "install_app",
+    "install_quickbus",
+    "mark_app_ready",
+    "publish_app_ready",
+]
+
+logger = logging.getLogger("cxkit.bus")
+
+APP_EVENTS = ["ready", "closeAll", "theme", "i18n", "mobileMode", "timeFormat", "requestHeaderUpdated"]
+AJAX_HEADER_NAMES = ("Authorization", "apikey")
+
+
+class QuickBus(Plugin):
+    """The plugin `_genesys.widgets.bus` is: a plugin named "QuickBus" that can also register plugins."""
+
+    __slots__ = ()
+
+    def register_plugin(self, name: str) -> Plugin | bool:
+        return self._bus.register_plugin(name)
+
+    registerPlugin = register_plugin
+
+
+class BootedApp(NamedTuple):
+    app: Plugin
+    quickbus: QuickBus
+
+
+class _AppCommands:
+    """Handlers of the App commands; the master registration lets `debug` reconfigure the bus."""
+
+    def __init__(self, app: Plugin, master: Master | None) -> None:
+        self.app = app
+        self.master = master
+
+    def register_auto_load(self, e: CommandEvent) -> None:
+        names = list(self.app.data("autoLoadList") or [])
+        name = _plugin_name(e)
+        if name not in names:
+            names.append(name)
+            self.app.data("autoLoadList", names)
+        e.deferred.resolve(names)
+
+    def deregister_auto_load(self, e: CommandEvent) -> None:
+        name = _plugin_name(e)
+        names = [n for n in (self.app.data("autoLoadList") or []) if n != name]
+        self.app.data("autoLoadList", names)
+        e.deferred.resolve(names)
+
+    def update_ajax_header(self, e: CommandEvent) -> None:
+        header = e.data.get("header")
+        if not isinstance(header, Mapping):
+            e.deferred.reject("No header provided")
+            return
+        headers = dict(self.app.data("requestHeader") or {})
+        headers.update((k, v) for k, v in header.items() if k in AJAX_HEADER_NAMES)
+        self.app.data("requestHeader", headers)
+        self.app.publish("requestHeaderUpdated", headers)
+        e.deferred.resolve(headers)
+
+    def remove_ajax_header(self, e: CommandEvent) -> None:
+        names = e.data.get("header", AJAX_HEADER_NAMES)
+        names = [names] if isinstance(names, str) else list(names)
+        headers = {k: v for k, v in (self.app.data("requestHeader") or {}).items() if k not in names}
+        self.app.data("requestHeader", headers)
+        self.app.publish("requestHeaderUpdated", headers)
+        e.deferred.resolve(headers)
+
+    def debug(self, e: CommandEvent) -> None:
+        enabled = bool(e.data.get("enabled", True))
+        if self.master is not None:
+            self.master.config(debug=enabled)
+        else:
+            self.app.bus.configure(debug=enabled)
+        e.deferred.resolve(enabled)
+
+
+def _plugin_name(e: CommandEvent) -> str:
+    return e.data.get("plugin") or e.data.get("name") or e.commander
+
+
+def install_app(bus: Bus, config: Mapping[str, Any]) -> Plugin:
+    """Register the "App" plugin with its headless commands, taking the master registration.
+
+    `main.debug` in the config turns on bus debug logging. Raises RuntimeError if "App" is taken.
+    """
+    master = bus.register_master()
+    app = bus.register_plugin("App")
+    if app is False:
+        raise RuntimeError("the App plugin is already registered on this bus")
+    main = config.get("main") if isinstance(config, Mapping) else None
+    if isinstance(main, Mapping) and main.get("debug"):
+        (master.config if master is not None else bus.configure)(debug=True)
+    commands = _AppCommands(app, master)
+    app.register_events(APP_EVENTS)
+    app.register_command("registerAutoLoad", commands.register_auto_load)
+    app.register_command("deregisterAutoLoad", commands.deregister_auto_load)
+    app.register_command("updateAJAXHeader", commands.update_ajax_header)
+    app.register_command("removeAJAXHeader", commands.remove_ajax_header)
+    app.register_command("debug", commands.debug)
+    app.ready()
+    return app
+
+
+def install_quickbus(bus: Bus) -> QuickBus:
+    """Register the "QuickBus" plugin (`_genesys.widgets.bus`). Raises RuntimeError if taken."""
+    quickbus = bus._register("QuickBus", QuickBus)
+    if quickbus is False:
+        raise RuntimeError("the QuickBus plugin is already registered on this bus")
+    quickbus.ready()
+    return quickbus  # type: ignore[return-value]
+
+
+def publish_app_ready(app: Plugin, config: Any) -> bool:
+    """Republish the sticky `App.ready` with the widgets config as data."""
+    return app.republish("ready", config)
+
+
+def mark_app_ready(app: Plugin) -> None:
+    """`App.data('ready', true)`, which follows App.ready."""
+    app.data("ready", True)
+
+
+def boot_app(
+    bus: Bus,
+    config: Mapping[str, Any],
+    *,
+    extensions: Callable[[], Any] | None = None,
+    on_ready: Callable[[QuickBus], Any] | None = None,
+) -> BootedApp:
+    """The App's init order: extensions -> App.ready (sticky) -> App.data('ready', True) -> onReady(QuickBus).
+
+    An extension or onReady that raises is logged and boot carries on.
+    """
+    app = install_app(bus, config)
+    quickbus = install_quickbus(bus)
+    if extensions is not None:
+        _guarded("extensions", extensions)
+    publish_app_ready(app, config)
+    mark_app_ready(app)
+    if on_ready is not None:
+        _guarded("onReady", on_ready, quickbus)
+    return BootedApp(app, quickbus)
+
+
+def _guarded(what: str, fn: Callable[..., Any], *args: Any) -> None:
+    try:
+        fn(*args)
+    except Exception:
+        logger.exception("%s raised", what)

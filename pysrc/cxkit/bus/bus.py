@@ -1,0 +1,401 @@
+"""The bus: one per page. Registry, command dispatch, event delivery, stickiness (A.1-A.5).
+
+    >>> from cxkit.bus import Bus
+    >>> bus = Bus()
+    >>> page = bus.register_plugin("Page")
+    >>> page.subscribe("Clock.tick", lambda e: print(e.publisher, e.event, e.data))
+    'Clock.tick'
+    >>> bus.register_plugin("Clock").publish("tick", {"n": 1})
+    Clock Clock.tick {'n': 1}
+    True
+
+Handlers and deliveries go through a FIFO queue. `Bus(wake=fn)` is told `fn(drain)` each time the
+queue stops being empty (the browser passes JS `queueMicrotask`). Without `wake`, the queue drains
+on the running asyncio loop (`call_soon`), or, with no loop, at the end of the outermost bus call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+from collections.abc import Mapping
+from typing import Any, Awaitable, Callable
+
+from .deferred import Deferred, Promise
+from .events import BusEvent, CommandEvent, now_ms
+from .loader import PluginFactory, PluginLoader
+from .messages import CANCELLED_BY_BEFORE, COMMAND_DOES_NOT_EXIST, PLUGIN_LOAD_FAILED
+from .plugin import MISSING, Plugin
+from .scheduler import CallQueue, Wake
+
+__all__ = ["Bus", "Master"]
+
+logger = logging.getLogger("cxkit.bus")
+
+DEFAULT_CONFIG: dict[str, Any] = {
+    "debug": False,
+    "async": True,
+    "log": True,
+    "logStore": False,
+    "loadPlugins": True,
+    "pluginsPath": "",
+    "pluginFilenameFormat": "plugin.min.js",
+    "pluginMap": {},
+    "unlocked": False,
+}
+
+
+class Master:
+    """The master registration (`registerMaster()`): only the first caller gets one."""
+
+    __slots__ = ("_bus",)
+
+    def __init__(self, bus: Bus) -> None:
+        self._bus = bus
+
+    def lock(self) -> None:
+        """Refuse further plugin registrations."""
+        self._bus._locked = True
+
+    def unlock(self) -> None:
+        self._bus._locked = False
+
+    def config(self, options: Mapping[str, Any] | None = None, /, **kw: Any) -> dict[str, Any]:
+        return self._bus.configure(options, **kw)
+
+
+class Bus:
+    """CXBus: plugins, commands, events, Deferreds. Its own plugin "CXBus" backs command/subscribe/data."""
+
+    def __init__(self, *, wake: Wake | None = None) -> None:
+        self.config: dict[str, Any] = dict(DEFAULT_CONFIG)
+        self._debug = False
+        self._depth = 0
+        self._sync_due = False
+        self._queue = CallQueue(wake if wake is not None else self._default_wake)
+        self._schedule: Callable[..., None] = self._queue.push
+        self._plugins: dict[str, Plugin] = {}
+        self._subscribers: dict[str, list[tuple[str, Callable[..., Any]]]] = {}
+        self._sticky: dict[str, tuple[str, Any]] = {}
+        self._before: dict[str, list[Callable[[Any], Any]]] = {}
+        self._locked = False
+        self._master_taken = False
+        self._tasks: set[asyncio.Task] = set()
+        self._loader = PluginLoader(self)
+        self.plugin: Plugin = self._register("CXBus", Plugin)  # type: ignore[assignment]
+
+    # -- global members (A.1) --------------------------------------------------------------------
+
+    def register_plugin(self, name: str) -> Plugin | bool:
+        """A new plugin interface, or False for a non-string, a taken name or a locked registry."""
+        return self._register(name, Plugin)
+
+    registerPlugin = register_plugin
+
+    def register_master(self) -> Master | None:
+        """`{lock, unlock, config}` for the first caller; None afterwards."""
+        if self._master_taken:
+            return None
+        self._master_taken = True
+        return Master(self)
+
+    registerMaster = register_master
+
+    def register_plugin_factory(self, name: str, factory: PluginFactory) -> None:
+        """Make `name` loadable: `factory(bus)` registers the plugin and calls ready() (may be async)."""
+        self._loader.register(name, factory)
+
+    registerPluginFactory = register_plugin_factory
+
+    def load_plugin(self, name: str) -> Deferred:
+        """Load a plugin through its factory. Rejects with no reason when the name (any case) is taken."""
+        self._depth += 1
+        try:
+            return self._loader.load(name)
+        finally:
+            self._leave()
+
+    loadPlugin = load_plugin
+
+    def configure(self, options: Mapping[str, Any] | None = None, /, **kw: Any) -> dict[str, Any]:
+        """Set A.2 options: `configure(debug=True, async_=False)` or `configure({"async": False})`."""
+        changes = dict(options or {})
+        changes.update(kw)
+        if "async_" in changes:
+            changes["async"] = changes.pop("async_")
+        if "pluginsPath" in changes and changes["pluginsPath"] and not str(changes["pluginsPath"]).endswith("/"):
+            changes["pluginsPath"] = f"{changes['pluginsPath']}/"
+        self.config.update(changes)
+        self._debug = bool(self.config["debug"])
+        self._schedule = self._queue.push if self.config["async"] else _call_now
+        return dict(self.config)
+
+    def command(self, name: str, options: Any = None, /, **kw: Any) -> Deferred:
+        """Run a command as the "CXBus" plugin."""
+        return self.plugin.command(name, options, **kw)
+
+    def subscribe(self, event: str, fn: Callable[..., Any]) -> str | bool:
+        """Subscribe as the "CXBus" plugin."""
+        return self._subscribe(self.plugin, event, fn)
+
+    def on(self, event: str) -> Callable[[Any], Any]:
+        """Decorator: subscribe as the "CXBus" plugin."""
+        return self.plugin.on(event)
+
+    def data(self, key: str | None = None, value: Any = MISSING) -> Any:
+        """The "CXBus" plugin's data store; `data("Other.key")` reads another plugin's value."""
+        return self.plugin.data(key, value)
+
+    def registry(self) -> dict[str, dict[str, list[str]]]:
+        """`{plugin: {"events": [...], "commands": [...]}}`."""
+        return {
+            name: {"events": list(p._events), "commands": list(p._commands)}
+            for name, p in self._plugins.items()
+        }
+
+    def get_plugin(self, name: str) -> Plugin | None:
+        """The registered plugin interface called `name` (the original's unlocked getPluginInterface)."""
+        return self._plugins.get(name)
+
+    getPluginInterface = get_plugin
+
+    def flush(self) -> None:
+        """Run everything queued now (tests, and hosts that want to drain eagerly)."""
+        self._queue.drain()
+
+    @property
+    def pending(self) -> int:
+        """How many queued calls wait for the next drain."""
+        return len(self._queue)
+
+    # -- registration ----------------------------------------------------------------------------
+
+    def _register(self, name: Any, cls: type[Plugin]) -> Plugin | bool:
+        if not isinstance(name, str) or self._locked or name in self._plugins:
+            self._log("registration refused: %r", name)
+            return False
+        plugin = cls(self, name)
+        plugin._commands.update(
+            COMMANDS=self._list_registry_command,
+            EVENTS=self._list_registry_command,
+            LOAD=_resolve_command,
+        )
+        self._plugins[name] = plugin
+        self._log("registered plugin %s", name)
+        return plugin
+
+    def _list_registry_command(self, e: CommandEvent) -> None:
+        name = e.command.partition(".")[0]
+        self._log("registry of %s: %r", name, self.registry().get(name))
+        e.deferred.resolve()
+
+    # -- commands (A.5) --------------------------------------------------------------------------
+
+    def _command(self, commander: Plugin, name: str, options: Any, intercept: bool) -> Deferred:
+        deferred = Deferred()
+        self._depth += 1
+        try:
+            if "." not in name:
+                name = f"{commander._name}.{name}"
+            if options is None or (not options and not isinstance(options, Mapping)):
+                options = {}
+            if self._debug:
+                self._log("%s commands %s %r", commander._name, name, options)
+                deferred.fail(lambda *args: logger.error("Error (%s): %s", name, args[0] if args else None))
+            if intercept:
+                for interceptor in self._before.get(name, ()):
+                    if not isinstance(options, Mapping):
+                        break
+                    try:
+                        options = interceptor(options)
+                    except Exception:
+                        logger.exception("'before' function for %s raised", name)
+                        options = None
+            if not isinstance(options, Mapping):
+                self._schedule(deferred.reject, CANCELLED_BY_BEFORE)
+            else:
+                self._dispatch(commander, name, options, deferred)
+        finally:
+            self._leave()
+        return deferred
+
+    def _dispatch(self, commander: Plugin, name: str, options: Any, deferred: Deferred) -> None:
+        target = self._plugins.get(name.partition(".")[0])
+        if target is None:
+            self._load_and_dispatch(commander, name, options, deferred)
+        elif target._ready or commander is target:
+            self._invoke(target, commander, name, options, deferred)
+        else:
+            self._log("%s is not ready: buffering %s", target._name, name)
+            target._buffer.append((commander, name, options, deferred))
+
+    def _invoke(self, target: Plugin, commander: Plugin, name: str, options: Any, deferred: Deferred) -> None:
+        handler = target._commands.get(name.partition(".")[2])
+        if handler is None:
+            self._schedule(deferred.reject, COMMAND_DOES_NOT_EXIST)
+            return
+        self._schedule(self._run_handler, handler, CommandEvent(now_ms(), commander._name, name, deferred, options))
+
+    def _run_handler(self, handler: Callable[[CommandEvent], Any], event: CommandEvent) -> None:
+        try:
+            result = handler(event)
+        except Exception as exc:
+            logger.exception("Command handler for %s raised", event.command)
+            event.deferred.reject(str(exc) or type(exc).__name__)
+            return
+        # A lambda handler often returns `e.deferred.resolve(...)`, itself awaitable: not a coroutine to run.
+        if result is not None and not isinstance(result, (Deferred, Promise)) and inspect.isawaitable(result):
+            self._run_async_handler(result, event)
+
+    def _run_async_handler(self, awaitable: Awaitable[Any], event: CommandEvent) -> None:
+        async def finish() -> None:
+            try:
+                await awaitable
+            except Exception as exc:
+                logger.exception("Command handler for %s raised", event.command)
+                event.deferred.reject(str(exc) or type(exc).__name__)
+
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            if inspect.iscoroutine(awaitable):
+                awaitable.close()
+            logger.error("Command handler for %s is async but no event loop is running", event.command)
+            event.deferred.reject("No running event loop for an async command handler")
+            return
+        task = loop.create_task(finish())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _load_and_dispatch(self, commander: Plugin, name: str, options: Any, deferred: Deferred) -> None:
+        namespace = name.partition(".")[0]
+
+        def loaded(*_: Any) -> None:
+            if namespace in self._plugins:
+                self._dispatch(commander, name, options, deferred)
+            else:
+                deferred.reject(PLUGIN_LOAD_FAILED)
+
+        self._loader.load(namespace).done(loaded).fail(lambda *_: deferred.reject(PLUGIN_LOAD_FAILED))
+
+    def _set_ready(self, plugin: Plugin) -> None:
+        self._depth += 1
+        try:
+            plugin._ready = True
+            self._log("%s is ready", plugin._name)
+            buffered, plugin._buffer = plugin._buffer, []
+            for commander, name, options, deferred in buffered:
+                self._invoke(plugin, commander, name, options, deferred)
+        finally:
+            self._leave()
+
+    # -- events (A.3, A.4) -----------------------------------------------------------------------
+
+    def _publish(self, publisher: Plugin, event: str, data: Any, sticky: bool, direct: bool) -> bool:
+        if self._plugins.get(publisher._name) is not publisher:
+            return False
+        full = f"{publisher._name}.{event}"
+        if data is None:
+            data = {}
+        self._depth += 1
+        try:
+            if sticky:
+                self._sticky[full] = (publisher._name, data)
+            handlers = self._subscribers.get(full)
+            if self._debug and (handlers or not direct):
+                self._log("%s %s %s %r", publisher._name, "republishes" if sticky else "publishes", full, data)
+            if handlers:
+                self._schedule(_deliver, tuple(fn for _, fn in handlers), BusEvent(now_ms(), publisher._name, full, data))
+        finally:
+            self._leave()
+        return True
+
+    def _subscribe(self, subscriber: Plugin, event: Any, fn: Any) -> str | bool:
+        if not isinstance(event, str) or not callable(fn) or self._plugins.get(subscriber._name) is not subscriber:
+            return False
+        self._depth += 1
+        try:
+            self._subscribers.setdefault(event, []).append((subscriber._name, fn))
+            self._log("%s subscribed to %s", subscriber._name, event)
+            sticky = self._sticky.get(event)
+            if sticky is not None:
+                self._schedule(_deliver, (fn,), BusEvent(now_ms(), sticky[0], event, sticky[1]))
+        finally:
+            self._leave()
+        return event
+
+    def _unsubscribe(self, subscriber: Plugin, event: str) -> bool:
+        handlers = self._subscribers.get(event)
+        if not handlers:
+            return False
+        kept = [entry for entry in handlers if entry[0] != subscriber._name]
+        if len(kept) == len(handlers):
+            return False
+        if kept:
+            self._subscribers[event] = kept
+        else:
+            del self._subscribers[event]
+        self._log("%s unsubscribed from %s", subscriber._name, event)
+        return True
+
+    def _subscribers_of(self, namespace: str) -> dict[str, list[str]]:
+        prefix = f"{namespace}."
+        return {
+            event: [name for name, _ in handlers]
+            for event, handlers in self._subscribers.items()
+            if event.startswith(prefix) and handlers
+        }
+
+    # -- data (A.7) ------------------------------------------------------------------------------
+
+    def _set_data(self, plugin: Plugin, key: str, value: Any) -> Any:
+        record, changed = plugin._store(key, value)
+        if changed:
+            self._depth += 1
+            try:
+                self._publish(plugin, "data", plugin.data(), False, True)
+                self._publish(plugin, f"data.{key}", record, False, True)
+                self._publish(plugin, plugin._changed_event(key, value), record, False, True)
+            finally:
+                self._leave()
+        return value
+
+    # -- scheduling ------------------------------------------------------------------------------
+
+    def _default_wake(self, drain: Callable[[], None]) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            if self._depth:
+                self._sync_due = True
+            else:
+                drain()
+            return
+        loop.call_soon(drain)
+
+    def _leave(self) -> None:
+        self._depth -= 1
+        if not self._depth and self._sync_due:
+            self._sync_due = False
+            self._queue.drain()
+
+    def _log(self, message: str, *args: Any) -> None:
+        if self._debug:
+            logger.debug(message, *args)
+
+
+def _call_now(fn: Callable[..., Any], *args: Any) -> None:
+    fn(*args)
+
+
+def _resolve_command(e: CommandEvent) -> None:
+    e.deferred.resolve()
+
+
+def _deliver(handlers: tuple[Callable[..., Any], ...], event: BusEvent) -> None:
+    for fn in handlers:
+        try:
+            fn(event)
+        except Exception:
+            logger.exception("Subscriber %r to %s raised", fn, event.event)
