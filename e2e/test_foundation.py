@@ -1,0 +1,83 @@
+"""The loader, the bundle and the offline promise, in real Chromium."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from e2e_support import wait_booted
+from cxkit.server import create_app, run_in_thread
+
+
+def test_script_tag_defines_cxbus_at_once_and_boots(page, server_url):
+    page.add_init_script(
+        "window.cxkitTestEarly = () => { window.seenEarly = typeof window.CXBus.registerPlugin"
+        " + '/' + typeof window._genesys.widgets.bus.registerPlugin; }"
+    )
+    page.goto(f"{server_url}/e2e.html")
+    assert page.evaluate("window.seenEarly") == "function/function"
+    wait_booted(page)
+    assert page.evaluate("window.__cxkit.failure") is None
+    assert page.evaluate("window.__cxkit.attached") is True
+
+
+def test_call_queued_before_boot_is_answered_after_boot(page, server_url):
+    page.add_init_script("""
+        window.cxkitTestEarly = () => {
+          window.attachedWhenCalled = window.__cxkit.attached;
+          const p = CXBus.registerPlugin('Early');
+          p.registerCommand('ping', e => e.deferred.resolve('pong:' + e.data.n));
+          p.ready();
+          window.answers = [];
+          for (const n of [1, 2, 3]) p.command('Early.ping', {n}).done(v => window.answers.push(v));
+        };
+    """)
+    page.goto(f"{server_url}/e2e.html")
+    page.wait_for_function("window.answers && window.answers.length === 3", timeout=60_000)
+    assert page.evaluate("window.attachedWhenCalled") is False
+    assert page.evaluate("window.answers") == ["pong:1", "pong:2", "pong:3"]
+
+
+@pytest.mark.parametrize("variant", ["e2e_async.html", "e2e_defer.html"])
+def test_async_and_defer_script_tags_boot(page, server_url, variant):
+    page.goto(f"{server_url}/{variant}")
+    wait_booted(page)
+    assert page.evaluate("window.__cxkit.attached") is True
+
+
+def test_offline_guard_catches_an_outside_request(page, server_url, offline_guard):
+    page.goto(f"{server_url}/e2e.html")
+    violations = offline_guard.expect()
+    page.evaluate("fetch('http://example.invalid/probe.js').catch(() => null)")
+    page.evaluate("""new Promise(done => {
+        const img = new Image(); img.onerror = img.onload = done;
+        img.src = 'https://cdn.example.com/pixel.png';
+    })""")
+    assert violations == ["http://example.invalid/probe.js", "https://cdn.example.com/pixel.png"]
+
+
+def test_a_broken_bundle_is_reported_and_queued_calls_rejected(page, bundle_dir, tmp_path):
+    broken = tmp_path / "bundle"
+    shutil.copytree(bundle_dir, broken)
+    wheel = next(p for p in (broken / "wheels").rglob("cxkit-*.whl"))
+    for twin in wheel.parent.iterdir():
+        twin.unlink()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.add_init_script("""
+        window.cxkitTestEarly = () => {
+          window.rejections = [];
+          CXBus.command('App.anything').fail(r => window.rejections.push(r));
+        };
+    """)
+    with run_in_thread(create_app(broken)) as url:
+        page.goto(f"{url}/e2e.html")
+        page.wait_for_function("window.rejections.length === 1", timeout=60_000)
+    reason = page.evaluate("window.rejections[0]")
+    assert wheel.name in reason and "404" in reason
+    assert any("cxkit: boot failed" in e and wheel.name in e for e in errors)
+    # a call made after the failure is rejected at once with the same reason
+    later = page.evaluate("new Promise(r => CXBus.command('App.x').fail(r))")
+    assert later == reason

@@ -1,0 +1,77 @@
+"""Page start-up: build the page's bus, connect the JS face, publish App.ready.
+
+    <script src="/widgets.js"></script>   <!-- runs cxkit.browser.boot() under PyScript -->
+
+Order, as the original App does it: the JS face is attached (calls queued before boot are
+replayed in order), function-valued ``_genesys.widgets.extensions`` run with
+``(jQuery or null, CXBus, Common)``, ``App.ready`` is republished with the config,
+``App.data("ready", True)``, then ``_genesys.widgets.onReady(bus)`` gets the QuickBus.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable
+
+import js
+from pyodide.ffi import create_proxy
+
+from ..bus import Bus, install_app, register_quickbus, set_bus
+from .bridge import JsBridge
+from .convert import error_text, to_py_plain
+
+__all__ = ["boot", "MicrotaskWake"]
+
+log = logging.getLogger("cxkit.browser")
+
+
+class MicrotaskWake:
+    """Bus wake-up through ``queueMicrotask``: one proxy for the page's lifetime."""
+
+    def __init__(self) -> None:
+        self._proxy: Any = None
+
+    def __call__(self, drain: Callable[[], None]) -> None:
+        if self._proxy is None:
+            self._proxy = create_proxy(drain)
+        js.queueMicrotask(self._proxy)
+
+
+def _run_extensions(config: dict[str, Any], loader: Any) -> None:
+    jquery = getattr(js.window, "jQuery", None)
+    for name, ext in (config.get("extensions") or {}).items():
+        if callable(ext):
+            try:
+                ext(jquery, js.window.CXBus, loader.common)
+            except Exception as exc:
+                js.console.error(f"cxkit: extension {name} failed: {error_text(exc)}")
+
+
+def boot() -> Bus:
+    """Start cxkit in this page; called by the loader's PyScript tag."""
+    loader = getattr(js.window, "__cxkit")
+    config = to_py_plain(loader.config) or {}
+    bus = Bus(wake=MicrotaskWake())
+    set_bus(bus)
+    bridge = JsBridge(bus, loader)
+    bridge.expose("CXBus", bus)
+    app = install_app(bus, config)
+    bridge.expose("App", app)
+    bridge.expose("QuickBus", register_quickbus(bus))
+    _install_services(bus, config, bridge)
+    loader.attach(create_proxy(bridge))
+    _run_extensions(config, loader)
+    app.publish_ready()
+    on_ready = config.get("onReady")
+    if callable(on_ready):
+        on_ready(loader.config.bus)
+    return bus
+
+
+def _install_services(bus: Bus, config: dict[str, Any], bridge: JsBridge) -> None:
+    try:
+        from .services import install_services
+    except ImportError:
+        return
+    for name, plugin in install_services(bus, config).items():
+        bridge.expose(name, plugin)

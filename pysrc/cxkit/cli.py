@@ -1,0 +1,102 @@
+"""The ``cxkit`` command: build the bundle, serve it with the mock GMS, check a machine.
+
+    $ cxkit build
+    $ cxkit serve --port 8000            # demo page, agent console, mock GMS on 127.0.0.1
+    $ cxkit mock-gms --port 8001 --agent echo
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+__all__ = ["main"]
+
+
+def _build(args: argparse.Namespace) -> Path:
+    from .bundle import build_bundle, project_root
+
+    root = project_root()
+    out = Path(args.out) if getattr(args, "out", None) else root / "build"
+    build_bundle(root, out)
+    return out
+
+
+def _mock(args: argparse.Namespace):
+    from .mockgms import MockGMS, MockConfig
+
+    config = MockConfig()
+    extra = getattr(args, "cors_allow_origin", None) or []
+    if extra and hasattr(config, "cors_origins"):
+        config.cors_origins = list(config.cors_origins) + list(extra)
+    return MockGMS(config, agent=args.agent)
+
+
+def _run(app, host: str, port: int, what: str) -> int:
+    import uvicorn
+
+    print(f"cxkit: {what} on http://{host}:{port}/  (Ctrl-C stops)", flush=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+    return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    out = _build(args)
+    print(f"cxkit: bundle ready in {out}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .server import create_app
+
+    out = Path(args.build_dir) if args.build_dir else _build(args)
+    app = create_app(out, mock=_mock(args), isolate=args.isolate,
+                     extra_static={args.static_prefix: args.static} if args.static else None)
+    print(f"cxkit: demo page http://{args.host}:{args.port}/  agent console http://{args.host}:{args.port}/agent")
+    return _run(app, args.host, args.port, "serving the bundle and the mock GMS")
+
+
+def cmd_mock_gms(args: argparse.Namespace) -> int:
+    return _run(_mock(args).app, args.host, args.port, "mock GMS")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="cxkit", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("build", help="build the static bundle into build/")
+    p.add_argument("--out", help="output folder (default: build/ in the checkout)")
+    p.set_defaults(func=cmd_build)
+
+    for name, func, port in (("serve", cmd_serve, 8000), ("mock-gms", cmd_mock_gms, 8001)):
+        p = sub.add_parser(name, help="serve the bundle + mock GMS" if name == "serve" else "run the mock GMS alone")
+        p.add_argument("--host", default="127.0.0.1")
+        p.add_argument("--port", type=int, default=port)
+        p.add_argument("--agent", default="echo", help="agent preset: silent, echo, script:PATH")
+        p.add_argument("--cors-allow-origin", action="append", metavar="ORIGIN",
+                       help="another origin allowed to call the mock GMS (repeatable)")
+        p.set_defaults(func=func)
+        if name == "serve":
+            p.add_argument("--isolate", action="store_true", help="send COOP/COEP headers (PyScript worker mode)")
+            p.add_argument("--out", help="bundle folder to build into")
+            p.add_argument("--build-dir", help="serve this prebuilt bundle instead of building")
+            p.add_argument("--static", help="also serve this folder of your own pages")
+            p.add_argument("--static-prefix", default="/site", help="URL prefix for --static (default /site)")
+
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return 0
+    except Exception as exc:  # a clear one-line error beats a traceback for set-up problems
+        from .bundle import BuildError
+
+        if isinstance(exc, BuildError):
+            print(f"cxkit: {exc}", file=sys.stderr)
+            return 2
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

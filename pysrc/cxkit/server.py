@@ -1,0 +1,182 @@
+"""One local server for the bundle, the mock GMS and the agent console.
+
+    >>> from cxkit.server import create_app
+    >>> app = create_app("build")                 # doctest: +SKIP
+    >>> import uvicorn; uvicorn.run(app, port=8000)   # doctest: +SKIP
+
+Static files get the right MIME types (.mjs, .wasm, .whl), long immutable cache headers
+for the versioned runtime (``pyodide/<v>/``, ``pyscript/<v>/``, ``wheels/<hash>/``) and
+``no-cache`` for everything else; precompressed ``.br``/``.gz`` twins are sent to browsers
+that accept them. ``isolate=True`` adds COOP/COEP (needed for PyScript worker mode).
+Paths under ``/genesys``, ``/mock`` and ``/agent`` go to the mock GMS when one is given.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import mimetypes
+from pathlib import Path
+from typing import Any, Iterator
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, PlainTextResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+__all__ = ["MOCK_PREFIXES", "StaticBundle", "create_app", "run_in_thread"]
+
+MOCK_PREFIXES = ("/genesys", "/mock", "/agent")
+IMMUTABLE_DIRS = ("pyodide/", "pyscript/", "wheels/")
+MIME_TYPES = {
+    ".mjs": "text/javascript", ".js": "text/javascript", ".wasm": "application/wasm",
+    ".whl": "application/zip", ".zip": "application/zip", ".json": "application/json",
+    ".html": "text/html; charset=utf-8", ".css": "text/css", ".png": "image/png",
+    ".svg": "image/svg+xml",
+}
+ISOLATION_HEADERS = {
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Embedder-Policy": "require-corp",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
+
+
+def _accepted(request: Request) -> list[str]:
+    header = request.headers.get("accept-encoding", "")
+    names = {part.split(";")[0].strip() for part in header.split(",")}
+    return [enc for enc, suffix in (("br", ".br"), ("gzip", ".gz")) if enc in names]
+
+
+class StaticBundle:
+    """ASGI app serving one folder (the built bundle or a user's static folder)."""
+
+    def __init__(self, root: str | Path, *, isolate: bool = False) -> None:
+        self.root = Path(root).resolve()
+        self.isolate = isolate
+
+    def resolve(self, url_path: str) -> Path | None:
+        rel = url_path.lstrip("/")
+        path = (self.root / rel).resolve()
+        if path != self.root and self.root not in path.parents:
+            return None
+        if path.is_dir():
+            path = path / "index.html"
+        return path if path.is_file() else None
+
+    def response(self, request: Request) -> Response:
+        if request.method not in ("GET", "HEAD"):
+            return PlainTextResponse("Method Not Allowed", status_code=405)
+        path = self.resolve(request.url.path)
+        if path is None:
+            return PlainTextResponse("Not Found", status_code=404)
+        rel = path.relative_to(self.root).as_posix()
+        headers = {
+            "Cache-Control": "public, max-age=31536000, immutable"
+            if rel.startswith(IMMUTABLE_DIRS) else "no-cache",
+            "Vary": "Accept-Encoding",
+        }
+        if self.isolate:
+            headers.update(ISOLATION_HEADERS)
+        media = MIME_TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        for encoding in _accepted(request):
+            twin = path.with_name(path.name + (".br" if encoding == "br" else ".gz"))
+            if twin.is_file():
+                headers["Content-Encoding"] = encoding
+                return FileResponse(twin, media_type=media, headers=headers)
+        return FileResponse(path, media_type=media, headers=headers)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        await self.response(Request(scope, receive))(scope, receive, send)
+
+
+def create_app(
+    build_dir: str | Path,
+    *,
+    mock: Any = None,
+    isolate: bool = False,
+    extra_static: dict[str, str | Path] | None = None,
+) -> ASGIApp:
+    """The ``cxkit serve`` app: the bundle at ``/``, the mock GMS at its prefixes.
+
+    ``extra_static`` maps a URL prefix (e.g. ``/site``) to a folder of the user's pages.
+    """
+    bundle = StaticBundle(build_dir, isolate=isolate)
+    mounts = sorted(
+        ((prefix.rstrip("/"), StaticBundle(folder, isolate=isolate)) for prefix, folder in (extra_static or {}).items()),
+        key=lambda item: -len(item[0]),
+    )
+    mock_app = getattr(mock, "app", mock)
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            if mock_app is not None:
+                await mock_app(scope, receive, send)
+                return
+            message = await receive()
+            while message["type"] != "lifespan.shutdown":
+                await send({"type": message["type"] + ".complete"})
+                message = await receive()
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        path = scope.get("path", "")
+        if mock_app is not None and path.startswith(MOCK_PREFIXES):
+            await mock_app(scope, receive, send)
+            return
+        for prefix, static in mounts:
+            if path == prefix or path.startswith(prefix + "/"):
+                inner = dict(scope, path=path[len(prefix):] or "/")
+                await static(inner, receive, send)
+                return
+        await bundle(scope, receive, send)
+
+    return app
+
+
+@contextlib.contextmanager
+def run_in_thread(app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+    """Serve ``app`` with uvicorn in a daemon thread; yields its base URL (no trailing slash).
+
+        >>> with run_in_thread(create_app("build")) as url:   # doctest: +SKIP
+        ...     print(url)
+        http://127.0.0.1:43127
+    """
+    import socket
+    import threading
+
+    import uvicorn
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    config = uvicorn.Config(app, log_level="warning", lifespan="auto")
+    server = uvicorn.Server(config)
+    started = threading.Event()
+    failure: list[BaseException] = []
+
+    def serve() -> None:
+        try:
+            server.run(sockets=[sock])
+        except BaseException as exc:  # reported to the caller below
+            failure.append(exc)
+        finally:
+            started.set()
+
+    config_startup = server.startup
+
+    async def startup(*args: Any, **kwargs: Any) -> None:
+        await config_startup(*args, **kwargs)
+        started.set()
+
+    server.startup = startup  # type: ignore[method-assign]
+    thread = threading.Thread(target=serve, name="cxkit-server", daemon=True)
+    thread.start()
+    started.wait(30)
+    if failure or not server.started:
+        raise RuntimeError(f"server did not start: {failure[0] if failure else 'timeout'}")
+    bound_host, bound_port = sock.getsockname()[:2]
+    try:
+        yield f"http://{bound_host}:{bound_port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()

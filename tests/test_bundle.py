@@ -1,0 +1,77 @@
+"""The static bundle: contents, browser wheel, compression, rebuild speed."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from cxkit.bundle import BROWSER_PACKAGES, BuildError, build_browser_wheel, build_bundle, project_root
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory) -> tuple[Path, dict]:
+    out = tmp_path_factory.mktemp("bundle")
+    return out, build_bundle(project_root(), out)
+
+
+def test_bundle_holds_runtime_loader_wheels_and_pages(bundle):
+    out, manifest = bundle
+    assert (out / manifest["pyodide"]).is_file()
+    assert (out / manifest["pyodide"]).with_name("pyodide.asm.wasm").is_file()
+    assert (out / manifest["pyscript"]).is_file()
+    assert not list((out / "pyscript").rglob("*.map")), "source maps must stay out"
+    names = [Path(w).name for w in manifest["wheels"]]
+    assert names[0].startswith("cxkit-") and names[1].startswith("pyodide_http-0.2.2")
+    assert "e2e.html" in manifest["pages"]
+    assert json.loads((out / "manifest.json").read_text())["wheels"] == manifest["wheels"]
+
+
+def test_loader_carries_the_manifest(bundle):
+    out, manifest = bundle
+    loader = (out / "widgets.js").read_text()
+    assert "/*@MANIFEST@*/" not in loader
+    assert json.dumps(manifest["wheels"][0]) in loader
+
+
+def test_browser_wheel_has_no_server_code(bundle):
+    out, manifest = bundle
+    with zipfile.ZipFile(out / manifest["wheels"][0]) as whl:
+        names = whl.namelist()
+    top = {n.split("/")[1] for n in names if n.startswith("cxkit/") and n.count("/") > 1}
+    assert top <= set(BROWSER_PACKAGES)
+    assert not any(n.startswith(("cxkit/mockgms", "cxkit/cli", "cxkit/server", "cxkit/bundle")) for n in names)
+    assert "cxkit/__init__.py" in names and any(n.endswith(".dist-info/RECORD") for n in names)
+
+
+def test_wheel_is_reproducible_and_content_addressed(tmp_path):
+    src = project_root() / "pysrc"
+    a = build_browser_wheel(src, tmp_path / "a")
+    b = build_browser_wheel(src, tmp_path / "b")
+    assert a.read_bytes() == b.read_bytes()
+    assert a.parent.name == b.parent.name and len(a.parent.name) == 16
+
+
+def test_big_assets_get_compressed_twins(bundle):
+    out, manifest = bundle
+    wasm = (out / manifest["pyodide"]).with_name("pyodide.asm.wasm")
+    for suffix in (".gz", ".br"):
+        twin = wasm.with_name(wasm.name + suffix)
+        assert twin.is_file() and twin.stat().st_size < wasm.stat().st_size
+
+
+def test_second_build_changes_nothing(bundle):
+    out, _ = bundle
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    build_bundle(project_root(), out)
+    after = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    assert after == before
+
+
+def test_missing_runtime_assets_say_what_to_run(tmp_path):
+    (tmp_path / "web").mkdir()
+    (tmp_path / "web" / "widgets.js").write_text("")
+    with pytest.raises(BuildError, match="npm ci"):
+        build_bundle(tmp_path, tmp_path / "out")

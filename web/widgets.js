@@ -1,0 +1,157 @@
+/* cxkit loader: defines window.CXBus and window._genesys.widgets.bus at once, queues calls
+ * made before Python is up, boots PyScript on our own Pyodide, then hands every call to the
+ * Python bus (cxkit.browser). Bus logic lives in Python; this file only queues and converts. */
+(function () {
+  "use strict";
+  var M = /*@MANIFEST@*/{};
+  var w = window, doc = document;
+  if (w.__cxkit) return;  // included twice: the first copy owns the page
+  var g = (w._genesys = w._genesys || {});
+  var cfg = (g.widgets = g.widgets || g.cxwidget || {});
+  var me = doc.currentScript || [].slice.call(doc.scripts).filter(function (s) { return /widgets\.js(\?|$)/.test(s.src); })[0];
+  var base = new URL(".", me ? me.src : location.href).href;
+  var queue = [], bridge = null, failure = null, names = {}, tokens = 0, pending = {};
+
+  // The original product's Deferred (not a Promise): then() attaches and returns undefined.
+  function Deferred() {
+    var st = "pending", args = [], cbs = { resolved: [], rejected: [], progress: [] }, d = this, p;
+    function add(kind) {
+      return function () {
+        var fns = [].concat.apply([], arguments);
+        fns.forEach(function (fn) {
+          if (typeof fn !== "function") return;
+          if (kind === "progress" || st === "pending") cbs[kind].push(fn);
+          else if (st === kind) fn.apply(d, args);
+        });
+        return p;
+      };
+    }
+    function settle(to) {
+      return function () {
+        if (st !== "pending") return d;
+        st = to; args = [].slice.call(arguments);
+        cbs[to].forEach(function (fn) { try { fn.apply(d, args); } catch (e) { console.error(e); } });
+        cbs = { resolved: [], rejected: [], progress: [] };
+        return d;
+      };
+    }
+    p = {
+      done: add("resolved"), fail: add("rejected"), progress: add("progress"),
+      always: function () { p.done.apply(p, arguments); return p.fail.apply(p, arguments); },
+      then: function (a, b, c) { p.done(a); p.fail(b); p.progress(c); },
+      state: function () { return st; },
+      isResolved: function () { return st === "resolved"; },
+      isRejected: function () { return st === "rejected"; },
+      pipe: function (a, b) {
+        var n = new Deferred();
+        p.done(function () { var r = a ? a.apply(d, arguments) : arguments[0]; n.resolve(r); });
+        p.fail(function () { var r = b ? b.apply(d, arguments) : arguments[0]; n.reject(r); });
+        return n.promise();
+      },
+      promise: function (t) { return t ? Object.assign(t, p) : p; },
+    };
+    Object.assign(d, p, {
+      resolve: settle("resolved"), reject: settle("rejected"),
+      notify: function () { var a = arguments; if (st === "pending") cbs.progress.forEach(function (fn) { fn.apply(d, a); }); return d; },
+      resolveWith: function (c, a) { return d.resolve.apply(d, a || []); },
+      rejectWith: function (c, a) { return d.reject.apply(d, a || []); },
+      notifyWith: function (c, a) { return d.notify.apply(d, a || []); },
+    });
+  }
+
+  function track(d) { var t = ++tokens; pending[t] = d; return t; }
+  function call(plugin, method, args, d) {
+    args = [].slice.call(args);
+    if (failure) { if (d) d.reject(failure); return d || false; }
+    if (!bridge) { queue.push([plugin, method, args, d]); return d || fallback(method, args); }
+    return bridge.call(plugin, method, args, d ? track(d) : 0);
+  }
+  function fallback(method, args) {  // answers given before Python is up
+    if (method === "subscribe") return typeof args[1] === "function" ? args[0] : false;
+    if (method === "registry" || method === "subscribers") return {};
+    return method === "data" ? undefined : true;
+  }
+
+  var METHODS = ["publish", "publishDirect", "republish", "subscribe", "unsubscribe", "before",
+    "registerCommand", "registerEvents", "subscribers", "registry", "data", "ready"];
+  function face(name) {
+    var f = { namespace: function () { return name; } };
+    METHODS.forEach(function (m) { f[m] = function () { return call(name, m, arguments); }; });
+    f.command = function () { return call(name, "command", arguments, new Deferred()).promise(); };
+    return f;
+  }
+  function registerPlugin(name) {
+    if (typeof name !== "string" || names[name] || call(null, "registerPlugin", [name]) === false) return false;
+    names[name] = true;
+    return face(name);
+  }
+  var cx = face("CXBus");
+  var CXBus = {
+    registerPlugin: registerPlugin,
+    command: cx.command, subscribe: cx.subscribe, data: cx.data,
+    configure: function () { return call(null, "configure", arguments); },
+    registerMaster: function () { return undefined; },
+    loadPlugin: function () { return call(null, "loadPlugin", arguments, new Deferred()).promise(); },
+    loadModule: function () { return call(null, "loadModule", arguments, new Deferred()).promise(); },
+    loadFile: function () { return call(null, "loadFile", arguments, new Deferred()).promise(); },
+    registerModule: function () { return call(null, "registerModule", arguments); },
+  };
+  names.CXBus = names.QuickBus = names.App = names.WebChatService = true;
+  var quick = face("QuickBus");
+  quick.registerPlugin = registerPlugin;
+  w.CXBus = CXBus;
+  cfg.bus = quick;
+
+  function fail(reason) {
+    if (bridge || failure) return;
+    failure = w.__cxkit.failure = String(reason);
+    console.error("cxkit: boot failed: " + failure);
+    queue.splice(0).forEach(function (q) { if (q[3]) q[3].reject(failure); });
+    w.dispatchEvent(new CustomEvent("cxkit:failed", { detail: failure }));
+  }
+  function onError(e) { fail((e.reason || e.error || e.message || e) + ""); }
+
+  w.__cxkit = {
+    manifest: M, base: base, Deferred: Deferred, config: cfg, attached: false,
+    common: {  // the small Common helper extensions receive
+      resolve: function (e, v) { e.deferred.resolve(v); },
+      reject: function (e, v) { e.deferred.reject(v); },
+    },
+    settle: function (token, ok, args) {
+      var d = pending[token]; delete pending[token];
+      if (d) (ok ? d.resolve : d.reject).apply(d, args);
+    },
+    // Run a JS command handler with a Deferred that reports back to Python.
+    invoke: function (fn, event, token) {
+      var d = new Deferred();
+      d.promise().done(function () { bridge.settle(token, true, [].slice.call(arguments)); })
+        .fail(function () { bridge.settle(token, false, [].slice.call(arguments)); });
+      event.deferred = d;
+      fn(event);
+    },
+    attach: function (b) {
+      if (failure) return false;
+      bridge = b;
+      w.__cxkit.attached = true;
+      removeEventListener("unhandledrejection", onError);
+      queue.splice(0).forEach(function (q) {
+        var r = bridge.call(q[0], q[1], q[2], q[3] ? track(q[3]) : 0);
+        if (r === false && q[1] === "registerPlugin") console.warn("cxkit: registerPlugin('" + q[2][0] + "') was refused");
+      });
+      return true;
+    },
+    fail: fail,
+  };
+
+  addEventListener("unhandledrejection", onError);
+  var abs = function (p) { return new URL(p, base).href; }, files = {};
+  (M.wheels || []).forEach(function (p) { files[abs(p)] = "/lib/python3.14/site-packages/*"; });
+  var py = doc.createElement("script");
+  py.type = "py";
+  py.setAttribute("config", JSON.stringify({ interpreter: abs(M.pyodide), files: files }));
+  py.textContent = "import js\ntry:\n    from cxkit.browser import boot\n    boot()\n" +
+    "except BaseException as e:\n    getattr(js.window, '__cxkit').fail(f'{type(e).__name__}: {e}')\n";
+  py.addEventListener("py:done", function () { if (!bridge) fail("Python boot code finished without starting the bus"); });
+  (doc.head || doc.documentElement).appendChild(py);
+  import(abs(M.pyscript)).catch(function (e) { fail("cannot load PyScript from " + abs(M.pyscript) + ": " + e); });
+})();
