@@ -118,14 +118,18 @@ def _plugin_name(e: CommandEvent) -> str:
 def install_app(bus: Bus, config: Mapping[str, Any]) -> Plugin:
     """Register the "App" plugin with its headless commands, taking the master registration.
 
-    `main.debug` in the config turns on bus debug logging. Raises RuntimeError if "App" is taken.
+    `debug` in the config's main/app/global sections turns on bus debug logging. Raises RuntimeError if "App" is taken.
     """
     master = bus.register_master()
     app = bus.register_plugin("App")
     if app is False:
         raise RuntimeError("the App plugin is already registered on this bus")
-    main = config.get("main") if isinstance(config, Mapping) else None
-    if isinstance(main, Mapping) and main.get("debug"):
+    main: dict[str, Any] = {}
+    for section in ("main", "app", "global"):  # later sections override earlier ones (A.1)
+        value = config.get(section) if isinstance(config, Mapping) else None
+        if isinstance(value, Mapping):
+            main.update(value)
+    if main.get("debug"):
         (master.config if master is not None else bus.configure)(debug=True)
     commands = _AppCommands(app, master)
     app.register_events(APP_EVENTS)

@@ -167,7 +167,7 @@ class Deferred:
         return piped
 
     def promise(self, target: Any = None) -> Promise:
-        """A read-only view: the consumer methods without resolve/reject."""
+        """A read-only view: the consumer methods without resolve/reject (`target` is ignored)."""
         return Promise(self)
 
     def state(self) -> str:

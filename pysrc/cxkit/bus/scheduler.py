@@ -28,21 +28,26 @@ Wake = Callable[[Callable[[], None]], Any]
 
 
 class CallQueue:
-    """Calls queued in order; `wake(drain)` is called once each time the queue stops being empty."""
+    """Calls queued in order; `wake(drain)` is called once each time the queue stops being empty.
 
-    __slots__ = ("_items", "_wake", "_draining")
+    `drain` is the same callable object on every wake.
+    """
+
+    __slots__ = ("_items", "_wake", "_draining", "_drain")
 
     def __init__(self, wake: Wake) -> None:
         self._items: deque[tuple[Callable[..., Any], tuple]] = deque()
         self._wake = wake
         self._draining = False
+        # One bound method, so a host can wrap it in a single long-lived JS proxy.
+        self._drain = self.drain
 
     def push(self, fn: Callable[..., Any], *args: Any) -> None:
         """Queue `fn(*args)`."""
         items = self._items
         items.append((fn, args))
         if len(items) == 1 and not self._draining:
-            self._wake(self.drain)
+            self._wake(self._drain)
 
     def drain(self) -> None:
         """Run everything queued, including what gets queued meanwhile. Re-entrant calls do nothing."""
@@ -60,7 +65,7 @@ class CallQueue:
         finally:
             self._draining = False
             if items:  # interrupted by a BaseException: do not strand the rest
-                self._wake(self.drain)
+                self._wake(self._drain)
 
     def __len__(self) -> int:
         return len(self._items)
