@@ -151,3 +151,11 @@ async def test_concurrent_loads_share_one_factory_run():
     await first
     await second
     assert runs == [1]
+
+
+def test_modules_first_registration_wins(bus):
+    first, second = object(), object()
+    assert bus.register_module("webchatservicelegacy", first) is True
+    assert bus.registerModule("webchatservicelegacy", second) is False
+    assert bus.load_module("webchatservicelegacy").args == (first,)
+    assert bus.loadModule("nextgen").args == ("Could not load module file: nextgen",)

@@ -83,6 +83,7 @@ class Bus:
         self._master_taken = False
         self._tasks: set[asyncio.Task] = set()
         self._loader = PluginLoader(self)
+        self._modules: dict[str, Any] = {}
         self.plugin: Plugin = self._register("CXBus", Plugin)  # type: ignore[assignment]
 
     # -- global members (A.1) --------------------------------------------------------------------
@@ -117,6 +118,24 @@ class Bus:
             self._leave()
 
     loadPlugin = load_plugin
+
+    def register_module(self, name: str, factory: Any) -> bool:
+        """Register a module factory (A.8); the first registration of a name wins."""
+        if not isinstance(name, str) or name in self._modules:
+            return False
+        self._modules[name] = factory
+        return True
+
+    registerModule = register_module
+
+    def load_module(self, name: str) -> Deferred:
+        """Resolve with a registered module's factory; modules are never fetched, so otherwise reject."""
+        deferred = Deferred()
+        if name in self._modules:
+            return deferred.resolve(self._modules[name])
+        return deferred.reject(f"Could not load module file: {name}")
+
+    loadModule = load_module
 
     def configure(self, options: Mapping[str, Any] | None = None, /, **kw: Any) -> dict[str, Any]:
         """Set A.2 options: `configure(debug=True, async_=False)` or `configure({"async": False})`."""
