@@ -1,0 +1,75 @@
+"""Control operations shared by the HTTP control API and the `MockGMS` Python API.
+
+They run on the server loop; `MockGMS` marshals calls there when used from another thread.
+
+    >>> from cxkit.mockgms.control import list_chats
+    >>> from cxkit.mockgms.state import ServerState
+    >>> from cxkit.mockgms.config import MockConfig
+    >>> list_chats(ServerState(MockConfig(), "silent"))
+    []
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .agent import ActionError, apply_action
+from .state import ServerState
+
+__all__ = ["list_chats", "get_chat", "agent_action", "wait_messages", "wait_chat", "add_fault"]
+
+
+def list_chats(state: ServerState) -> list[dict[str, Any]]:
+    return [chat.summary() for chat in state.store.chats.values()]
+
+
+def get_chat(state: ServerState, chat_id: str) -> dict[str, Any]:
+    chat = state.store.get(chat_id)
+    if chat is None:
+        raise ActionError(404, f"no chat {chat_id!r}")
+    return chat.detail()
+
+
+def agent_action(state: ServerState, chat_id: str, action: str, params: dict[str, Any]) -> dict[str, Any]:
+    chat = state.store.get(chat_id)
+    if chat is None:
+        raise ActionError(404, f"no chat {chat_id!r}")
+    messages = apply_action(state.store, chat, action, params)
+    return {"chatId": chat_id, "state": chat.state, "messages": messages, "nextPosition": chat.transcript.next_position}
+
+
+def add_fault(state: ServerState, operation: str, mode: str, count: int = 1, delay_ms: int = 0) -> dict[str, Any]:
+    try:
+        return state.faults.add(operation, mode, count, delay_ms).as_dict()
+    except ValueError as exc:
+        raise ActionError(400, str(exc)) from None
+
+
+async def wait_messages(
+    state: ServerState, chat_id: str, after: int, timeout: float, type: str | None = None
+) -> dict[str, Any]:
+    """Wait until the chat's transcript has a message with index > after (of `type`, if given)."""
+    chat = state.store.get(chat_id)
+    if chat is None:
+        raise ActionError(404, f"no chat {chat_id!r}")
+    timeout = min(max(timeout, 0.0), state.config.max_wait_seconds)
+
+    def newer() -> list[dict[str, Any]]:
+        found = chat.transcript.after(after)
+        return [m for m in found if m["type"] == type] if type else found
+
+    found = await chat.changed.wait_for(newer, timeout)
+    return {
+        "chatId": chat_id,
+        "state": chat.state,
+        "timedOut": not found,
+        "messages": found or [],
+        "nextPosition": chat.transcript.next_position,
+    }
+
+
+async def wait_chat(state: ServerState, after: int, timeout: float) -> dict[str, Any] | None:
+    """The first chat numbered > after (chats are numbered 1, 2, ... since the last reset)."""
+    timeout = min(max(timeout, 0.0), state.config.max_wait_seconds)
+    chat = await state.store.new_chat.wait_for(lambda: state.store.by_seq_after(after), timeout)
+    return chat.summary() if chat is not None else None

@@ -1,0 +1,86 @@
+"""Fault injection for the Chat API: the next N requests of an operation fail in a chosen way.
+
+Modes (the operation is NOT performed unless the mode says so):
+- `http500`: HTTP 500, body `{statusCode: 1, errors: [{code: 500}]}` (retryable).
+- `http404`: HTTP 404, body `{statusCode: 2, errors: [{code: 404}]}`.
+- `status1`: HTTP 200, `{statusCode: 1, errors: [{code: 500}]}` ("chat server offline", retryable).
+- `status2`: HTTP 200, `{statusCode: 2, chatEnded: <actual>, errors: [{code: 249}]}`.
+- `delay`: waits `delayMs`, then performs the operation normally.
+- `drop`: no response at all. Under uvicorn the TCP connection is aborted (the client sees a reset /
+  "server disconnected without sending a response"); under httpx's ASGITransport the app raises
+  `ConnectionDropped`, which httpx re-raises to the caller.
+
+`count` is how many requests the fault applies to (default 1; -1 = until reset).
+
+    >>> from cxkit.mockgms.faults import FaultTable
+    >>> table = FaultTable()
+    >>> _ = table.add("send", "status1", count=1)
+    >>> table.take("refresh"), table.take("send").mode, table.take("send")
+    (None, 'status1', None)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["Fault", "FaultTable", "FAULT_MODES", "OPERATIONS", "ConnectionDropped"]
+
+FAULT_MODES = ("http500", "http404", "status1", "status2", "delay", "drop")
+OPERATIONS = (
+    "requestChat", "refresh", "send", "startTyping", "stopTyping", "disconnect", "customNotice",
+    "updateData", "updateNickname", "pushUrl", "fileLimits", "fileUpload", "fileDownload", "fileDelete",
+)
+MAX_FAULTS = 1000
+
+
+class ConnectionDropped(Exception):
+    """Raised by the app for a `drop` fault when it cannot abort the TCP connection itself."""
+
+
+@dataclass
+class Fault:
+    operation: str
+    mode: str
+    count: int = 1
+    delay_ms: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"operation": self.operation, "mode": self.mode, "count": self.count, "delayMs": self.delay_ms}
+
+
+class FaultTable:
+    def __init__(self) -> None:
+        self._faults: list[Fault] = []
+
+    def add(self, operation: str, mode: str, count: int = 1, delay_ms: int = 0) -> Fault:
+        if operation != "*" and operation not in OPERATIONS:
+            raise ValueError(f"unknown operation {operation!r}; one of {', '.join(OPERATIONS)} or '*'")
+        if mode not in FAULT_MODES:
+            raise ValueError(f"unknown mode {mode!r}; one of {', '.join(FAULT_MODES)}")
+        if not isinstance(count, int) or isinstance(count, bool) or (count < 1 and count != -1):
+            raise ValueError("count must be a positive integer, or -1 for 'until reset'")
+        if not isinstance(delay_ms, int) or isinstance(delay_ms, bool) or not 0 <= delay_ms <= 600_000:
+            raise ValueError("delayMs must be an integer between 0 and 600000")
+        if len(self._faults) >= MAX_FAULTS:
+            raise ValueError(f"at most {MAX_FAULTS} faults can be pending")
+        fault = Fault(operation, mode, count, delay_ms)
+        self._faults.append(fault)
+        return fault
+
+    def take(self, operation: str) -> Fault | None:
+        """The first pending fault for this operation (or '*'), consuming one use of it."""
+        for fault in self._faults:
+            if fault.operation in (operation, "*"):
+                if fault.count > 0:
+                    fault.count -= 1
+                    if fault.count == 0:
+                        self._faults.remove(fault)
+                return fault
+        return None
+
+    def pending(self) -> list[dict[str, Any]]:
+        return [f.as_dict() for f in self._faults]
+
+    def clear(self) -> None:
+        self._faults.clear()

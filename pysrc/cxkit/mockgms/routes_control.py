@@ -1,0 +1,132 @@
+"""The JSON control API under /mock, and the agent console at /agent.
+
+    GET  /mock/chats                         {"chats": [summary, ...]}
+    GET  /mock/chats/{chatId}                detail (state, participants, messages, userData, files, typingPreview)
+    POST /mock/chats/{chatId}/agent          {"action": ..., params} -> {"messages": [appended], ...}
+    GET  /mock/chats/{chatId}/wait?after=N&timeout=S[&type=T]   long poll until a message index > N
+    GET  /mock/wait-chat?after=N&timeout=S   the first chat numbered > N (default 0: first since reset)
+    POST /mock/faults  {"operation", "mode", "count", "delayMs"};  GET /mock/faults  pending faults
+    GET  /mock/requests?operation=&chatId=   request log;  POST /mock/reset
+    GET  /mock/config                        the effective configuration
+
+    >>> from cxkit.mockgms.routes_control import control_routes  # mounted by MockGMS
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from importlib import resources
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from . import control
+from .agent import ActionError
+from .state import ServerState
+
+__all__ = ["control_routes", "console_routes"]
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+async def _json_body(request: Request) -> dict[str, Any]:
+    try:
+        body = json.loads(await request.body() or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        raise ActionError(400, "body must be a JSON object") from None
+    if not isinstance(body, dict):
+        raise ActionError(400, "body must be a JSON object")
+    return body
+
+
+def _number(request: Request, name: str, default: float) -> float:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ActionError(400, f"query parameter {name!r} must be a number") from None
+
+
+def control_routes(state: ServerState) -> list[Route]:
+    def guarded(handler: Any) -> Any:
+        async def endpoint(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except ActionError as exc:
+                return _error(exc.status, exc.message)
+        return endpoint
+
+    async def chats(request: Request) -> Response:
+        return JSONResponse({"chats": control.list_chats(state)})
+
+    async def chat(request: Request) -> Response:
+        return JSONResponse(control.get_chat(state, request.path_params["chat_id"]))
+
+    async def agent(request: Request) -> Response:
+        body = await _json_body(request)
+        action = body.pop("action", None)
+        if not isinstance(action, str):
+            raise ActionError(400, "'action' is required")
+        return JSONResponse(control.agent_action(state, request.path_params["chat_id"], action, body))
+
+    async def wait(request: Request) -> Response:
+        result = await control.wait_messages(
+            state, request.path_params["chat_id"], int(_number(request, "after", 0)),
+            _number(request, "timeout", 10.0), request.query_params.get("type") or None,
+        )
+        return JSONResponse(result)
+
+    async def wait_chat(request: Request) -> Response:
+        found = await control.wait_chat(state, int(_number(request, "after", 0)), _number(request, "timeout", 10.0))
+        return JSONResponse({"timedOut": found is None, "chat": found})
+
+    async def faults(request: Request) -> Response:
+        if request.method == "GET":
+            return JSONResponse({"faults": state.faults.pending()})
+        body = await _json_body(request)
+        fault = control.add_fault(
+            state, str(body.get("operation", "")), str(body.get("mode", "")),
+            body.get("count", 1), body.get("delayMs", 0),
+        )
+        return JSONResponse({"fault": fault, "faults": state.faults.pending()})
+
+    async def reset(request: Request) -> Response:
+        state.reset()
+        return JSONResponse({"reset": True})
+
+    async def requests(request: Request) -> Response:
+        q = request.query_params
+        return JSONResponse({"requests": state.log.entries(q.get("operation") or None, q.get("chatId") or None)})
+
+    async def config(request: Request) -> Response:
+        data = dataclasses.asdict(state.config)
+        data["apikey"] = "***" if state.config.apikey else None
+        data["agent"] = state.preset.name
+        return JSONResponse(data)
+
+    return [
+        Route("/mock/chats", guarded(chats), methods=["GET"]),
+        Route("/mock/chats/{chat_id}", guarded(chat), methods=["GET"]),
+        Route("/mock/chats/{chat_id}/agent", guarded(agent), methods=["POST"]),
+        Route("/mock/chats/{chat_id}/wait", guarded(wait), methods=["GET"]),
+        Route("/mock/wait-chat", guarded(wait_chat), methods=["GET"]),
+        Route("/mock/faults", guarded(faults), methods=["GET", "POST"]),
+        Route("/mock/reset", guarded(reset), methods=["POST"]),
+        Route("/mock/requests", guarded(requests), methods=["GET"]),
+        Route("/mock/config", guarded(config), methods=["GET"]),
+    ]
+
+
+def console_routes() -> list[Route]:
+    async def console(request: Request) -> Response:
+        html = resources.files("cxkit.mockgms.console").joinpath("index.html").read_text(encoding="utf-8")
+        return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+
+    return [Route("/agent", console, methods=["GET"]), Route("/agent/", console, methods=["GET"])]

@@ -1,0 +1,246 @@
+"""`MockGMS`: the ASGI app, its Python control API, and a background-thread runner.
+
+In-process (unit tests; everything runs on the test's event loop):
+
+    >>> import asyncio, httpx
+    >>> from cxkit.mockgms import MockGMS, MockConfig
+    >>> async def demo():
+    ...     gms = MockGMS(MockConfig(echo_join_delay=0, echo_typing_delay=0), agent="echo")
+    ...     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=gms.app), base_url="http://testserver") as c:
+    ...         await c.post("/genesys/2/chat/customer-support", data={"nickname": "Nick"})
+    ...         chat = await gms.wait_chat()
+    ...         joined = await gms.wait_messages(chat["chatId"], after=1, type="ParticipantJoined")
+    ...         return joined[0]["from"]["type"]
+    >>> asyncio.run(demo())
+    'Agent'
+
+In a thread on a free port (Playwright suites; the Python API marshals into the server loop):
+
+    >>> with MockGMS.running(agent="silent") as gms:
+    ...     httpx.get(gms.url + "/mock/chats").json()
+    {'chats': []}
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import threading
+from typing import Any, AsyncIterator, Awaitable, Callable, Iterator, TypeVar
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from . import control
+from .bodycap import BodyCapMiddleware
+from .config import MockConfig
+from .cors import CorsMiddleware
+from .faults import ConnectionDropped
+from .routes_chat import DROP_SCOPE_KEY, chat_routes
+from .routes_control import console_routes, control_routes
+from .state import ServerState
+
+__all__ = ["MockGMS", "PREFIXES"]
+
+T = TypeVar("T")
+PREFIXES = ("/genesys/", "/mock/", "/agent")
+
+
+class MockGMS:
+    """A mock GMS chat server: `.app` (ASGI), `.routes`, `.url` (when running), control methods."""
+
+    def __init__(self, config: MockConfig | None = None, *, agent: str = "echo") -> None:
+        self.config = config or MockConfig()
+        self.state = ServerState(self.config, agent)
+        self.routes = [*chat_routes(self.state), *control_routes(self.state), *console_routes()]
+        self.starlette = Starlette(
+            routes=self.routes,
+            middleware=[
+                Middleware(CorsMiddleware, config=self.config),
+                Middleware(BodyCapMiddleware, config=self.config),
+            ],
+            lifespan=self._lifespan,
+        )
+        self.app: ASGIApp = _DropConnection(self.starlette)
+        self.url: str | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    @contextlib.asynccontextmanager
+    async def _lifespan(self, app: Starlette) -> AsyncIterator[None]:
+        self._loop = asyncio.get_running_loop()
+        try:
+            yield
+        finally:
+            self.state.reset()
+            self._loop = None
+
+    def wrap(self, other: ASGIApp) -> ASGIApp:
+        """An ASGI app sending /genesys/..., /mock/... and /agent here and everything else to `other`."""
+        mock = self.app
+
+        async def combined(scope: Scope, receive: Receive, send: Send) -> None:
+            path = scope.get("path", "")
+            if scope["type"] == "lifespan" or path.startswith(PREFIXES) or path == "/agent":
+                await mock(scope, receive, send)
+            else:
+                await other(scope, receive, send)
+
+        return combined
+
+    # -- Python control API ---------------------------------------------------------------------
+    def _call(self, fn: Callable[[], T]) -> T:
+        """Run fn on the server loop (directly when we are on it, or when none is known)."""
+        loop = self._loop
+        if loop is None or not loop.is_running() or _on_loop(loop):
+            return fn()
+
+        async def run() -> T:
+            return fn()
+
+        return asyncio.run_coroutine_threadsafe(run(), loop).result()
+
+    async def _await(self, coro: Awaitable[T]) -> T:
+        loop = self._loop
+        if loop is None or _on_loop(loop):
+            return await coro
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, loop))  # type: ignore[arg-type]
+
+    def _block(self, coro: Awaitable[T]) -> T:
+        loop = self._loop
+        if loop is None or not loop.is_running():
+            raise RuntimeError("the blocking waits need a server started with MockGMS.running()")
+        if _on_loop(loop):
+            raise RuntimeError("the blocking waits cannot run on the server loop; use the async waits")
+        return asyncio.run_coroutine_threadsafe(coro, loop).result()  # type: ignore[arg-type]
+
+    def list_chats(self) -> list[dict[str, Any]]:
+        return self._call(lambda: control.list_chats(self.state))
+
+    def get_chat(self, chat_id: str) -> dict[str, Any]:
+        """The chat's detail; raises ActionError(404) for an unknown chat."""
+        return self._call(lambda: control.get_chat(self.state, chat_id))
+
+    def agent(self, chat_id: str, action: str, **params: Any) -> list[dict[str, Any]]:
+        """Apply an agent action (join, say, ...); returns the messages appended."""
+        return self._call(lambda: control.agent_action(self.state, chat_id, action, params))["messages"]
+
+    def fault(self, operation: str, mode: str, count: int = 1, delay_ms: int = 0) -> dict[str, Any]:
+        return self._call(lambda: control.add_fault(self.state, operation, mode, count, delay_ms))
+
+    def faults(self) -> list[dict[str, Any]]:
+        return self._call(self.state.faults.pending)
+
+    def reset(self) -> None:
+        self._call(self.state.reset)
+
+    def requests(self, operation: str | None = None, chat_id: str | None = None) -> list[dict[str, Any]]:
+        return self._call(lambda: self.state.log.entries(operation, chat_id))
+
+    async def wait_messages(
+        self, chat_id: str, after: int = 0, timeout: float = 10.0, type: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Messages with index > after (only `type` ones if given); TimeoutError if none came."""
+        result = await self._await(control.wait_messages(self.state, chat_id, after, timeout, type))
+        if result["timedOut"]:
+            raise TimeoutError(f"no message after index {after} in chat {chat_id} within {timeout}s")
+        return result["messages"]
+
+    async def wait_chat(self, after: int = 0, timeout: float = 10.0) -> dict[str, Any]:
+        """The first chat numbered > after (1, 2, ... since the last reset); TimeoutError if none."""
+        found = await self._await(control.wait_chat(self.state, after, timeout))
+        if found is None:
+            raise TimeoutError(f"no chat numbered above {after} within {timeout}s")
+        return found
+
+    def wait_messages_blocking(
+        self, chat_id: str, after: int = 0, timeout: float = 10.0, type: str | None = None
+    ) -> list[dict[str, Any]]:
+        result = self._block(control.wait_messages(self.state, chat_id, after, timeout, type))
+        if result["timedOut"]:
+            raise TimeoutError(f"no message after index {after} in chat {chat_id} within {timeout}s")
+        return result["messages"]
+
+    def wait_chat_blocking(self, after: int = 0, timeout: float = 10.0) -> dict[str, Any]:
+        found = self._block(control.wait_chat(self.state, after, timeout))
+        if found is None:
+            raise TimeoutError(f"no chat numbered above {after} within {timeout}s")
+        return found
+
+    # -- background server ----------------------------------------------------------------------
+    @classmethod
+    @contextlib.contextmanager
+    def running(
+        cls,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        config: MockConfig | None = None,
+        *,
+        agent: str = "echo",
+        **uvicorn_kw: Any,
+    ) -> Iterator["MockGMS"]:
+        """Serve with uvicorn in a daemon thread; yields the MockGMS with `.url` set."""
+        import uvicorn
+
+        gms = cls(config, agent=agent)
+        sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        uvicorn_kw.setdefault("log_level", "warning")
+        server = uvicorn.Server(uvicorn.Config(gms.app, lifespan="on", **uvicorn_kw))
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="mockgms", daemon=True)
+        thread.start()
+        try:
+            while not server.started:
+                if not thread.is_alive():
+                    raise RuntimeError("mock GMS server failed to start")
+                threading.Event().wait(0.01)
+            bound_port = sock.getsockname()[1]
+            shown = f"[{host}]" if ":" in host else host
+            gms.url = f"http://{shown}:{bound_port}"
+            yield gms
+        finally:
+            server.should_exit = True
+            thread.join(timeout=10)
+            sock.close()
+
+
+def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False
+
+
+class _DropConnection:
+    """Implements the `drop` fault: abort the TCP connection so the client gets no response.
+
+    The route marks the scope and raises ConnectionDropped; Starlette's error middleware then tries
+    to send a 500, which is swallowed here. Under uvicorn the server's send callable is bound to the
+    connection's cycle, whose transport we abort. Elsewhere (httpx's ASGITransport) the exception is
+    re-raised, which is what the client then sees.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def guarded_send(message: Message) -> None:
+            if not scope.get(DROP_SCOPE_KEY):
+                await send(message)
+
+        try:
+            await self.app(scope, receive, guarded_send)
+        except ConnectionDropped:
+            transport = getattr(getattr(send, "__self__", None), "transport", None)
+            if transport is None or not hasattr(transport, "abort"):
+                raise
+            transport.abort()
+            # let connection_lost run so the server knows not to answer on its own
+            for _ in range(3):
+                await asyncio.sleep(0)

@@ -1,0 +1,54 @@
+"""A change signal that coroutines can wait on with a predicate (no polling, no sleeps).
+
+All notifications happen on the server's event loop; waiters on that loop are woken directly.
+
+    >>> import asyncio
+    >>> from cxkit.mockgms.signal import ChangeSignal
+    >>> async def demo():
+    ...     sig, box = ChangeSignal(), []
+    ...     asyncio.get_running_loop().call_soon(lambda: (box.append(1), sig.notify()))
+    ...     return await sig.wait_for(lambda: box, timeout=1)
+    >>> asyncio.run(demo())
+    [1]
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Callable, TypeVar
+
+__all__ = ["ChangeSignal"]
+
+T = TypeVar("T")
+
+
+class ChangeSignal:
+    def __init__(self) -> None:
+        self._waiters: list[asyncio.Future[None]] = []
+
+    def notify(self) -> None:
+        waiters, self._waiters = self._waiters, []
+        for fut in waiters:
+            if not fut.done():
+                fut.set_result(None)
+
+    async def wait_for(self, predicate: Callable[[], T], timeout: float) -> T | None:
+        """Return the first truthy predicate() value, or None after `timeout` seconds."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            value = predicate()
+            if value:
+                return value
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return None
+            fut: asyncio.Future[None] = loop.create_future()
+            self._waiters.append(fut)
+            try:
+                await asyncio.wait_for(fut, remaining)
+            except asyncio.TimeoutError:
+                pass
+            finally:
+                if fut in self._waiters:
+                    self._waiters.remove(fut)
