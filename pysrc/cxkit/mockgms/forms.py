@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 
@@ -72,6 +73,8 @@ async def read_form(request: Request, max_file_bytes: int) -> ParsedForm:
             form = await request.form(max_files=4, max_fields=MAX_FIELDS, max_part_size=1024 * 1024)
         except MultiPartException as exc:
             raise GmsError(Code.BAD_REQUEST, f"Malformed multipart body: {exc.message}") from None
+        except HTTPException as exc:  # Starlette wraps parser errors when running inside an app
+            raise GmsError(Code.BAD_REQUEST, f"Malformed multipart body: {exc.detail}") from None
         fields: dict[str, str] = {}
         try:
             for key, value in form.multi_items():
