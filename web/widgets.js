@@ -64,7 +64,8 @@
     args = [].slice.call(args);
     if (failure) { if (d) d.reject(failure); return d || false; }
     if (!bridge) { queue.push([plugin, method, args, d]); return d || fallback(method, args); }
-    return bridge.call(plugin, method, args, d ? track(d) : 0);
+    var r = bridge.call(plugin, method, args, d ? track(d) : 0);
+    return d || r;
   }
   function fallback(method, args) {  // answers given before Python is up
     if (method === "subscribe") return typeof args[1] === "function" ? args[0] : false;
@@ -81,7 +82,7 @@
     return f;
   }
   function registerPlugin(name) {
-    if (typeof name !== "string" || names[name] || call(null, "registerPlugin", [name]) === false) return false;
+    if (typeof name !== "string" || names[name] || call("", "registerPlugin", [name]) === false) return false;
     names[name] = true;
     return face(name);
   }
@@ -89,12 +90,12 @@
   var CXBus = {
     registerPlugin: registerPlugin,
     command: cx.command, subscribe: cx.subscribe, data: cx.data,
-    configure: function () { return call(null, "configure", arguments); },
+    configure: function () { return call("", "configure", arguments); },
     registerMaster: function () { return undefined; },
-    loadPlugin: function () { return call(null, "loadPlugin", arguments, new Deferred()).promise(); },
-    loadModule: function () { return call(null, "loadModule", arguments, new Deferred()).promise(); },
-    loadFile: function () { return call(null, "loadFile", arguments, new Deferred()).promise(); },
-    registerModule: function () { return call(null, "registerModule", arguments); },
+    loadPlugin: function () { return call("", "loadPlugin", arguments, new Deferred()).promise(); },
+    loadModule: function () { return call("", "loadModule", arguments, new Deferred()).promise(); },
+    loadFile: function () { return call("", "loadFile", arguments, new Deferred()).promise(); },
+    registerModule: function () { return call("", "registerModule", arguments); },
   };
   names.CXBus = names.QuickBus = names.App = names.WebChatService = true;
   var quick = face("QuickBus");

@@ -16,7 +16,7 @@ from typing import Any, Callable
 import js
 from pyodide.ffi import create_proxy
 
-from ..bus import Bus, install_app, register_quickbus, set_bus
+from ..bus import Bus, install_app, install_quickbus, mark_app_ready, publish_app_ready, set_bus
 from .bridge import JsBridge
 from .convert import error_text, to_py_plain
 
@@ -57,14 +57,18 @@ def boot() -> Bus:
     bridge.expose("CXBus", bus)
     app = install_app(bus, config)
     bridge.expose("App", app)
-    bridge.expose("QuickBus", register_quickbus(bus))
+    bridge.expose("QuickBus", install_quickbus(bus))
     _install_services(bus, config, bridge)
     loader.attach(create_proxy(bridge))
     _run_extensions(config, loader)
-    app.publish_ready()
+    publish_app_ready(app, config)
+    mark_app_ready(app)
     on_ready = config.get("onReady")
     if callable(on_ready):
-        on_ready(loader.config.bus)
+        try:
+            on_ready(loader.config.bus)
+        except Exception as exc:
+            js.console.error(f"cxkit: onReady failed: {error_text(exc)}")
     return bus
 
 

@@ -53,7 +53,7 @@ class JsBridge:
 
     # -- dispatch -----------------------------------------------------------------------
     def _target(self, plugin: str | None) -> Any:
-        if plugin is None:
+        if not plugin:
             return self.bus
         target = self._plugins.get(plugin)
         if target is None:
@@ -65,7 +65,7 @@ class JsBridge:
         self._plugins[name] = plugin
 
     def _call(self, plugin: str | None, method: str, args: list[Any], token: int) -> Any:
-        if plugin is None and method == "registerPlugin":
+        if not plugin and method == "registerPlugin":
             registered = self.bus.register_plugin(*args)
             if registered is False:
                 return False

@@ -15,7 +15,7 @@ import re
 from typing import Any
 
 import js
-from pyodide.ffi import JsProxy, to_js
+from pyodide.ffi import JsProxy, jsnull, to_js
 
 __all__ = ["to_js_plain", "to_py_plain", "error_text"]
 
@@ -57,6 +57,8 @@ def to_js_plain(value: Any) -> Any:
 def to_py_plain(value: Any) -> Any:
     """Convert JS data to Python; plain objects and arrays are copied, other JS objects
     (RegExp, elements, Files, functions) stay JS handles."""
+    if value is jsnull:
+        return None
     if isinstance(value, JsProxy) and hasattr(value, "to_py"):
         if value.typeof == "function":
             return value
