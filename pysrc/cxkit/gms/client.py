@@ -23,16 +23,20 @@ HTTP or GMS failures — callers branch on ``reply.kind``::
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Awaitable, Mapping
 
 from .forms import Identity, identity_fields, identity_parts, user_data_fields
 from .responses import GmsReply, parse_reply
-from .transport import FileHandle, Transport
+from .transport import FileHandle, HttpResponse, Transport
 from .urls import ChatUrls
 
 __all__ = ["DownloadRequest", "GmsClient"]
+
+logger = logging.getLogger("cxkit.gms")
 
 
 @dataclass(frozen=True)
@@ -62,9 +66,8 @@ class GmsClient:
             self.headers["apikey"] = apikey
 
     async def _form(self, url: str, fields: list[tuple[str, str]]) -> GmsReply:
-        response = await self.transport.post_form(url, fields, headers=dict(self.headers),
-                                                  timeout=self.timeout)
-        return parse_reply(response)
+        return await _guarded(self.transport.post_form(url, fields, headers=dict(self.headers),
+                                                       timeout=self.timeout))
 
     async def _op(self, identity: Identity, operation: str,
                   fields: list[tuple[str, str]] = ()) -> GmsReply:  # type: ignore[assignment]
@@ -122,23 +125,34 @@ class GmsClient:
         return await self._op(identity, "updateNickname", [("nickname", nickname)])
 
     async def file_limits(self, identity: Identity) -> GmsReply:
-        response = await self.transport.post_multipart(
+        return await _guarded(self.transport.post_multipart(
             self.urls.operation(identity.chat_id, "file/limits"), identity_parts(identity),
-            headers=dict(self.headers), timeout=self.timeout)
-        return parse_reply(response)
+            headers=dict(self.headers), timeout=self.timeout))
 
     async def upload_file(self, identity: Identity, file: FileHandle) -> GmsReply:
         parts: list[tuple[str, Any]] = [("file", file)] + identity_parts(identity)
-        response = await self.transport.post_multipart(
+        return await _guarded(self.transport.post_multipart(
             self.urls.operation(identity.chat_id, "file"), parts,
-            headers=dict(self.headers), timeout=self.file_upload_timeout)
-        return parse_reply(response)
+            headers=dict(self.headers), timeout=self.file_upload_timeout))
 
     def download_request(self, identity: Identity, file_id: str,
                          file_name: str = "") -> DownloadRequest:
         """The form the original submits (hidden inputs alias, secureKey, userId)."""
         return DownloadRequest(self.urls.file_download(identity.chat_id, file_id),
                                identity_fields(identity), file_name)
+
+
+async def _guarded(request: Awaitable[HttpResponse]) -> GmsReply:
+    """A transport that raises instead of answering status 0 still yields a network failure,
+    so every command settles."""
+    try:
+        response = await request
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        logger.exception("GMS transport raised; treating it as a network failure")
+        response = HttpResponse(0, "", "error")
+    return parse_reply(response)
 
 
 def _json(value: Mapping[str, Any]) -> str:

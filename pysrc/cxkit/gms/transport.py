@@ -21,11 +21,14 @@ through httpx's ASGI transport::
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Protocol, Sequence, Union, runtime_checkable
 
 __all__ = ["BytesFile", "FileHandle", "FormFields", "HttpResponse", "HttpxTransport",
            "MultipartParts", "Transport"]
+
+logger = logging.getLogger("cxkit.gms")
 
 
 @runtime_checkable
@@ -132,7 +135,11 @@ class HttpxTransport:
             coro = self._client.post(url, timeout=timeout, **kwargs)
             # ASGI and mock transports ignore httpx timeouts; enforce it on the loop too.
             response = await (asyncio.wait_for(coro, timeout) if timeout else coro)
-        except (httpx.TransportError, asyncio.TimeoutError, OSError):
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # any failure without an HTTP answer is a network failure
+            if not isinstance(exc, (httpx.TransportError, asyncio.TimeoutError, OSError)):
+                logger.debug("transport error treated as a network failure", exc_info=True)
             return HttpResponse(0, "", "error")
         return HttpResponse(response.status_code, response.text, response.reason_phrase)
 

@@ -1,0 +1,490 @@
+"""The 27 WebChatService commands. Each handler settles ``e.deferred`` on every path.
+
+Handlers that need no I/O are plain functions (the bus resolves them synchronously); the others
+are ``async def``. Registered by `register_commands`::
+
+    register_commands(service)   # service.plugin now answers WebChatService.<command>
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import json
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Callable
+
+from ..gms import Identity, js_string
+from . import messages as msg
+from .files import FileLimits, upload_error_code
+from .filters import InvalidFilter
+from .restore import restore_session
+
+if TYPE_CHECKING:
+    from ..bus import CommandEvent
+    from .service import WebChatService
+
+__all__ = ["COMMANDS", "register_commands"]
+
+COMMANDS = ["configure", "startChat", "endChat", "sendMessage", "sendCustomNotice", "sendTyping",
+            "sendFilteredMessage", "addPrefilter", "updateUserData", "poll", "startPoll",
+            "stopPoll", "resetPollExceptions", "restore", "getTranscript", "getAgents",
+            "getStats", "sendFile", "downloadFile", "getFileLimits", "getSessionData",
+            "fetchHistory", "registerTypingPreviewInput", "registerPreProcessor",
+            "verifySession", "sleep", "wake"]
+
+START_LOCK_MS = 2000
+START_LOCK_REFRESH_S = 0.5
+
+
+def _js_typeof(value: Any) -> str:
+    if value is None:
+        return "undefined"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if callable(value):
+        return "function"
+    return "object"
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else js_string(value)
+
+
+def _first(value: Any) -> Any:
+    """jQuery-wrapped elements arrive as sequences: use the first element."""
+    if isinstance(value, (list, tuple)):
+        return value[0] if value else None
+    return value
+
+
+def _pick_file(option: Any) -> Any:
+    """The file to upload from an input element, ``{files: [...]}``, a list or a file."""
+    candidate = option.get("files") if isinstance(option, Mapping) else option
+    if isinstance(candidate, (list, tuple)):
+        candidate = candidate[0] if candidate else None
+    files = getattr(candidate, "files", None)
+    if files is not None and not isinstance(candidate, (str, bytes)):
+        try:
+            files = list(files)
+        except TypeError:
+            return None
+        candidate = files[0] if files else None
+    if candidate is None or not all(hasattr(candidate, a) for a in ("name", "size")):
+        return None
+    return candidate
+
+
+class Commands:
+    def __init__(self, service: "WebChatService") -> None:
+        self.s = service
+
+    # -- session ---------------------------------------------------------------------------------
+
+    def configure(self, e: "CommandEvent") -> None:
+        if self.s.configured:
+            raw = dict(self.s.config.raw)
+            raw.update(e.data)
+            self.s.apply_config(raw)
+            e.deferred.resolve()
+            return
+        self.s.configure(e.data)
+        e.deferred.resolve()
+
+    async def startChat(self, e: "CommandEvent") -> None:
+        s, data = self.s, e.data
+        if s.active:
+            e.deferred.reject(msg.ALREADY_ACTIVE)
+            return
+        lock = s.cookies.start_lock
+        now = s.now()
+        if lock is not None and 0 <= now - lock < START_LOCK_MS:
+            e.deferred.reject({"statusCode": 1})
+            return
+        call_data = data.get("userData")
+        if isinstance(call_data, str):
+            try:
+                call_data = json.loads(call_data) if call_data.strip() else {}
+            except ValueError:
+                call_data = None
+        elif call_data is None:
+            call_data = {}
+        if not isinstance(call_data, Mapping):
+            e.deferred.reject(msg.MALFORMED_USER_DATA)
+            return
+        s.user_data.update(call_data)
+        s.set_data("userData", copy.deepcopy(s.user_data))
+        page = s.page_info
+        language = s.plugin.data("App.language") or page.language
+        user_data = {"GCTI_LanguageCode": language, **s.user_data,
+                     "_genesys_source": page.source, "_genesys_referrer": page.referrer,
+                     "_genesys_url": page.url, "_genesys_pageTitle": page.title,
+                     "_genesys_browser": page.browser, "_genesys_OS": page.os,
+                     "_genesys_widgets": page.widgets_version}
+        s.cookies.start_lock = now
+        lock_timer = _LockRefresher(s)
+        try:
+            reply = await s.request(lambda: s.client.request_chat(
+                Identity(), nickname=_text(data.get("nickname")),
+                first_name=_text(data.get("firstname")), last_name=_text(data.get("lastname")),
+                email=_text(data.get("email")), subject=_text(data.get("subject")),
+                endpoint=s.config.endpoint, user_data=user_data))
+        finally:
+            lock_timer.cancel()
+            s.cookies.release_start_lock()
+        if not reply.ok or not (reply.body or {}).get("chatId"):
+            e.deferred.reject(s.report_failure(reply))
+            return
+        if s.active:  # a restore won the race
+            e.deferred.reject(msg.ALREADY_ACTIVE)
+            return
+        body = reply.body
+        s.new_transcript()
+        # The first refresh (position 1) delivers the start answer's messages, as observed.
+        s.begin_session(Identity(str(body.get("chatId") or ""), str(body.get("alias") or ""),
+                                 str(body.get("secureKey") or ""), str(body.get("userId") or "")))
+        s.set_data("sessionActive", True)
+        s.publish("started", s.identity.as_session_data())
+        s.plugin.publish_direct("ajaxResponse", body)
+        s.start_polling()
+        e.deferred.resolve(body)
+
+    async def endChat(self, e: "CommandEvent") -> None:
+        s = self.s
+        if not s.active:
+            e.deferred.reject(msg.NO_ACTIVE_SESSION)
+            return
+        identity = s.identity
+        s.stop_polling()
+        s.typing.reset()
+        reply = await s.request(lambda: s.client.disconnect(identity))
+        if s.active:
+            s.end_locally()
+        if reply.ok or (reply.kind in ("retry", "failed") and reply.chat_ended):
+            e.deferred.resolve(reply.body)
+        else:
+            e.deferred.reject(s.report_failure(reply))
+
+    async def restore(self, e: "CommandEvent") -> None:
+        s = self.s
+        if s.restoring:
+            e.deferred.reject(msg.ALREADY_RESTORING)
+        elif s.active:
+            e.deferred.reject(msg.RESTORE_SESSION_ACTIVE)
+        elif e.commander != s.name and not s.config.async_enabled:
+            e.deferred.reject(msg.ACCESS_DENIED_RESTORE)
+        elif await restore_session(s) == "restored":
+            e.deferred.resolve()
+        else:
+            e.deferred.reject()
+
+    async def verifySession(self, e: "CommandEvent") -> None:
+        s = self.s
+        if s.restoring and s.restore_done is not None:
+            await s.restore_done.wait()
+        e.deferred.resolve({"sessionActive": s.active or s.cookies.has_session()})
+
+    def getSessionData(self, e: "CommandEvent") -> None:
+        e.deferred.resolve(self.s.identity.as_session_data())
+
+    # -- messages --------------------------------------------------------------------------------
+
+    async def sendMessage(self, e: "CommandEvent") -> None:
+        s, data = self.s, e.data
+        if not s.active:
+            e.deferred.reject(msg.NO_ACTIVE_SESSION)
+            return
+        text = data.get("message")
+        if text is None or text == "":
+            e.deferred.reject(msg.NO_MESSAGE)
+            return
+        text = _text(text)
+        limit = s.config.max_message_length
+        if limit is not None and len(text) > limit:
+            e.deferred.reject(msg.MESSAGE_TOO_LONG.format(limit))
+            return
+        attributes = None
+        if data.get("parentMessageID") is not None:
+            attributes = {"general-properties": {"related-event-id": _text(data["parentMessageID"])}}
+        await self._send(e, text, _text(data.get("type") or "text"), attributes)
+
+    async def _send(self, e: "CommandEvent", text: str, kind: str, attributes: Any,
+                    resolve_with_body: bool = True) -> None:
+        s = self.s
+        s.typing.reset()
+        identity = s.identity
+        reply = await s.request(lambda: s.client.send(identity, text, kind, attributes))
+        s.polling.speed_up()
+        if reply.ok:
+            s._after_side_request(reply)
+            e.deferred.resolve(*([reply.body] if resolve_with_body else []))
+        else:
+            e.deferred.reject(s.report_failure(reply))
+
+    async def sendFilteredMessage(self, e: "CommandEvent") -> None:
+        s, data = self.s, e.data
+        if not s.active:
+            e.deferred.reject(msg.NO_ACTIVE_SESSION_SHORT)
+            return
+        text = data.get("message")
+        if text is None or text == "":
+            e.deferred.reject(msg.NO_MESSAGE)
+            return
+        try:
+            s.filters.add(data.get("regex"))
+        except InvalidFilter:
+            e.deferred.reject(msg.INVALID_FILTERS)
+            return
+        s.cookies.save_filters(s.filters.to_cookie())
+        await self._send(e, _text(text), "text", None, resolve_with_body=False)
+
+    async def sendCustomNotice(self, e: "CommandEvent") -> None:
+        s = self.s
+        identity = s.identity
+        reply = await s.request(lambda: s.client.custom_notice(
+            identity, _text(e.data.get("message") or "")))
+        if reply.ok:
+            s._after_side_request(reply)
+            e.deferred.resolve(reply.body)
+        else:
+            e.deferred.reject(s.report_failure(reply))
+
+    async def sendTyping(self, e: "CommandEvent") -> None:
+        s, data = self.s, e.data
+        if not s.active:
+            e.deferred.reject(msg.NO_ACTIVE_SESSION)
+            return
+        text = data.get("message")
+        text = _text(text) if text is not None else s.preview_text()
+        if data.get("isTyping") is False:
+            reply = await s.typing.stop_now()
+        else:
+            reply = await s.typing.touch(text)
+        if reply is None or reply.ok:
+            e.deferred.resolve(reply.body if reply is not None else None)
+        else:
+            e.deferred.reject(s.report_failure(reply))
+
+    async def updateUserData(self, e: "CommandEvent") -> None:
+        s = self.s
+        changes = dict(e.data)
+        s.user_data.update(changes)
+        s.set_data("userData", copy.deepcopy(s.user_data))
+        if not s.active:
+            e.deferred.resolve(copy.deepcopy(s.user_data))
+            return
+        identity = s.identity
+        reply = await s.request(lambda: s.client.update_data(identity, changes))
+        if reply.ok:
+            e.deferred.resolve(reply.body)
+        else:
+            e.deferred.reject(s.report_failure(reply))
+
+    # -- filters, pre-processors, typing input ---------------------------------------------------
+
+    def addPrefilter(self, e: "CommandEvent") -> None:
+        s = self.s
+        try:
+            s.filters.add(e.data.get("filters"))
+        except InvalidFilter:
+            e.deferred.reject(msg.INVALID_FILTERS)
+            return
+        s.cookies.save_filters(s.filters.to_cookie())
+        e.deferred.resolve(s.filters.registered())
+
+    def registerPreProcessor(self, e: "CommandEvent") -> None:
+        fn = e.data.get("preprocessor")
+        if not callable(fn) or isinstance(fn, type):
+            e.deferred.reject(msg.NO_PREPROCESSOR.format(_js_typeof(fn)))
+            return
+        self.s.preprocessors.append(fn)
+        e.deferred.resolve(fn)
+
+    def registerTypingPreviewInput(self, e: "CommandEvent") -> None:
+        element = _first(e.data.get("input"))
+        if (element is None or isinstance(element, (str, bytes, Mapping))
+                or not callable(getattr(element, "on_input", None))
+                or not hasattr(element, "value")
+                or not getattr(element, "is_text_input", True)):
+            e.deferred.reject(msg.INVALID_INPUT)
+            return
+        self.s.attach_typing_input(element)
+        e.deferred.resolve()
+
+    # -- polling ---------------------------------------------------------------------------------
+
+    async def poll(self, e: "CommandEvent") -> None:
+        s = self.s
+        if e.commander != s.name:
+            e.deferred.reject(msg.ACCESS_DENIED)
+            return
+        if not s.active or s.polling.in_flight:
+            e.deferred.reject(msg.POLL_IN_PROGRESS)
+            return
+        await s.polling.run_once()
+        e.deferred.resolve()
+
+    def startPoll(self, e: "CommandEvent") -> None:
+        s = self.s
+        if s.config.cometd_enabled:
+            e.deferred.reject(msg.COMETD_POLLING)
+        elif not s.active:
+            e.deferred.reject(msg.NO_ACTIVE_SESSION_SHORT)
+        else:
+            s.start_polling()
+            e.deferred.resolve()
+
+    def stopPoll(self, e: "CommandEvent") -> None:
+        s = self.s
+        if not s.active:
+            e.deferred.reject(msg.NO_ACTIVE_SESSION_SHORT)
+        elif not s.stop_polling():
+            e.deferred.reject(msg.NOT_POLLING)
+        else:
+            e.deferred.resolve()
+
+    def resetPollExceptions(self, e: "CommandEvent") -> None:
+        self.s.poll_exceptions = 0
+        e.deferred.resolve()
+
+    def sleep(self, e: "CommandEvent") -> None:
+        s = self.s
+        if not s.sleeping:
+            s.sleeping = s.polling.sleeping = True
+            s.set_data("sleeping", True)
+            s.publish("sleeping")
+        e.deferred.resolve()
+
+    async def wake(self, e: "CommandEvent") -> None:
+        s = self.s
+        if s.sleeping:
+            s.sleeping = s.polling.sleeping = False
+            s.polling.speed_up()
+            s.set_data("sleeping", False)
+            s.publish("waking")
+        if e.data.get("resetIdleState") and s.active:
+            identity = s.identity
+            reply = await s.request(lambda: s.client.custom_notice(
+                identity, "", {"purpose": "cancel-idle-timer"}))
+            if not reply.ok:
+                e.deferred.reject(s.report_failure(reply))
+                return
+        e.deferred.resolve()
+
+    # -- transcript ------------------------------------------------------------------------------
+
+    def getTranscript(self, e: "CommandEvent") -> None:
+        e.deferred.resolve(self.s.transcript.as_result())
+
+    def getAgents(self, e: "CommandEvent") -> None:
+        e.deferred.resolve({"agents": self.s.transcript.roster.snapshot()})
+
+    def getStats(self, e: "CommandEvent") -> None:
+        e.deferred.resolve(self.s.transcript.stats())
+
+    def fetchHistory(self, e: "CommandEvent") -> None:
+        # Async chat needs CometD, which this service does not speak (yet).
+        e.deferred.reject(msg.FETCH_HISTORY_SYNC)
+
+    # -- files -----------------------------------------------------------------------------------
+
+    async def getFileLimits(self, e: "CommandEvent") -> None:
+        s = self.s
+        if s.config.cometd_enabled:
+            e.deferred.reject(msg.COMETD_FILES)
+            return
+        identity = s.identity
+        reply = await s.request(lambda: s.client.file_limits(identity))
+        if not reply.ok:
+            e.deferred.reject(s.report_failure(reply))
+            return
+        limits = FileLimits.from_messages(reply.messages)
+        if limits is not None and s.active:
+            s.file_limits = limits
+        # The original hands back the unparsed JSON text; page code JSON.parse()s it.
+        e.deferred.resolve(reply.http.text)
+
+    async def sendFile(self, e: "CommandEvent") -> None:
+        s = self.s
+        if s.config.cometd_enabled:
+            e.deferred.reject(msg.COMETD_FILES)
+            return
+        if not s.active:
+            e.deferred.reject(msg.NO_ACTIVE_SESSION)
+            return
+        file = _pick_file(e.data)
+        if file is None:
+            e.deferred.reject(msg.NO_FILE)
+            return
+        name = str(getattr(file, "name", ""))
+        if s.file_limits is not None:
+            violation = s.file_limits.violation(file)
+            if violation is not None:
+                failure = {"statusCode": 2, "chatEnded": False, "errors": [violation],
+                           "errorReason": "FileUploadError", "filename": name, "file": file}
+                s.publish("error", failure)
+                e.deferred.reject(failure)
+                return
+        identity = s.identity
+        reply = await s.request(lambda: s.client.upload_file(identity, file))
+        s.polling.speed_up()
+        if reply.ok:
+            if s.file_limits is not None:
+                s.file_limits.record_upload(int(getattr(file, "size", 0) or 0))
+            s._after_side_request(reply)
+            e.deferred.resolve(reply.body)
+            return
+        extra: dict[str, Any] = {"filename": name, "file": file}
+        if reply.kind != "network" and (upload_error_code(reply.error_codes) or not reply.invalid_service):
+            extra["errorReason"] = "FileUploadError"
+        e.deferred.reject(s.report_failure(reply, **extra))
+
+    async def downloadFile(self, e: "CommandEvent") -> None:
+        s = self.s
+        file_id = e.data.get("fileId")
+        if file_id is None or file_id == "":
+            e.deferred.reject(msg.NO_FILE_ID)
+            return
+        if s.downloader is None:
+            e.deferred.reject(msg.NO_DOWNLOADER)
+            return
+        request = s.client.download_request(s.identity, _text(file_id),
+                                            _text(e.data.get("fileName") or ""))
+        try:
+            result = s.downloader(request)
+            if inspect.isawaitable(result):
+                await result
+        except Exception as exc:
+            e.deferred.reject(str(exc) or type(exc).__name__)
+            return
+        e.deferred.resolve()
+
+
+class _LockRefresher:
+    """Keeps the cross-tab start lock fresh every 500 ms while request-chat is in flight."""
+
+    def __init__(self, service: "WebChatService") -> None:
+        import asyncio
+
+        self._service = service
+        self._loop = asyncio.get_running_loop()
+        self._handle = self._loop.call_later(START_LOCK_REFRESH_S, self._refresh)
+
+    def _refresh(self) -> None:
+        self._service.cookies.start_lock = self._service.now()
+        self._handle = self._loop.call_later(START_LOCK_REFRESH_S, self._refresh)
+
+    def cancel(self) -> None:
+        self._handle.cancel()
+
+
+def register_commands(service: "WebChatService") -> Commands:
+    commands = Commands(service)
+    for name in COMMANDS:
+        handler: Callable[..., Any] = getattr(commands, name)
+        service.plugin.register_command(name, handler)
+    return commands

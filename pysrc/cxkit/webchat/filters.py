@@ -1,0 +1,125 @@
+"""Pre-filters: regular expressions that hide matching chat messages (spec B.2).
+
+The built-in filter hides Co-browse session tokens (``{start:123456789}``); custom filters come
+from ``addPrefilter`` / ``sendFilteredMessage`` and persist in the filters cookie as
+``{"custom":[{"source":"secret","flags":""}]}``. A filter may be a ``re.Pattern``, an object with
+JavaScript-style ``source``/``flags`` attributes (the glue's view of a JS RegExp), or a mapping
+``{"source", "flags"}``; a plain string is *not* a filter, as in the original::
+
+    >>> import re
+    >>> from cxkit.webchat.filters import Prefilters
+    >>> filters = Prefilters()
+    >>> filters.add([re.compile("secret", re.I)])
+    >>> filters.hides({"type": "Message", "text": "my SECRET"}), filters.to_cookie()
+    (True, [{'source': 'secret', 'flags': 'i'}])
+    >>> filters.hides({"type": "Message", "text": "{start:123456789}"})
+    True
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["COBROWSE_FILTER", "InvalidFilter", "Prefilter", "Prefilters", "to_prefilter"]
+
+COBROWSE_FILTER = re.compile(r"\{start:[0-9]{9}\}")
+
+_PY_FLAGS = {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL}
+_JS_ONLY_FLAGS = set("gyudv")
+
+
+class InvalidFilter(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Prefilter:
+    source: str
+    flags: str
+    pattern: re.Pattern[str]
+    original: Any
+
+    def as_cookie(self) -> dict[str, str]:
+        return {"source": self.source, "flags": self.flags}
+
+
+def _js_source_to_python(source: str) -> str:
+    # Named groups and back-references are spelled differently; the rest of the common syntax
+    # is shared.
+    source = re.sub(r"\(\?<([A-Za-z_]\w*)>", r"(?P<\1>", source)
+    return re.sub(r"\\k<([A-Za-z_]\w*)>", r"(?P=\1)", source)
+
+
+def _compile(source: str, flags: str, original: Any) -> Prefilter:
+    py_flags = 0
+    for flag in flags:
+        if flag in _PY_FLAGS:
+            py_flags |= _PY_FLAGS[flag]
+        elif flag not in _JS_ONLY_FLAGS:
+            raise InvalidFilter(f"unknown regular expression flag {flag!r}")
+    try:
+        pattern = re.compile(_js_source_to_python(source), py_flags)
+    except re.error as exc:
+        raise InvalidFilter(str(exc)) from exc
+    return Prefilter(source, flags, pattern, original)
+
+
+def to_prefilter(value: Any) -> Prefilter:
+    """A `Prefilter` from a regex-like value; raises `InvalidFilter` for anything else."""
+    if isinstance(value, re.Pattern):
+        if not isinstance(value.pattern, str):
+            raise InvalidFilter("byte patterns cannot filter text")
+        flags = "".join(f for f, bit in _PY_FLAGS.items() if value.flags & bit)
+        return Prefilter(value.pattern, flags, value, value)
+    if isinstance(value, Mapping):
+        source, flags = value.get("source"), value.get("flags", "")
+    elif not isinstance(value, (str, bytes)) and hasattr(value, "source"):
+        source, flags = getattr(value, "source"), getattr(value, "flags", "")
+    else:
+        raise InvalidFilter(f"not a regular expression: {value!r}")
+    if not isinstance(source, str) or not isinstance(flags, str):
+        raise InvalidFilter(f"not a regular expression: {value!r}")
+    return _compile(source, flags, value)
+
+
+class Prefilters:
+    """The built-in co-browse filter plus the session's custom filters."""
+
+    def __init__(self) -> None:
+        self.custom: list[Prefilter] = []
+
+    def add(self, values: Any) -> None:
+        """Add one regex-like value or a non-empty list of them; all are checked first."""
+        items = list(values) if isinstance(values, (list, tuple)) else [values]
+        if not items:
+            raise InvalidFilter("empty filter list")
+        self.custom.extend(to_prefilter(v) for v in items)
+
+    def restore(self, saved: list[dict[str, str]]) -> None:
+        for item in saved:
+            try:
+                self.custom.append(_compile(item["source"], item.get("flags") or "", None))
+            except (InvalidFilter, KeyError):
+                continue
+
+    def clear(self) -> None:
+        self.custom.clear()
+
+    def registered(self) -> list[Any]:
+        """The custom filters as the caller gave them (restored ones as ``re.Pattern``)."""
+        return [f.original if f.original is not None else f.pattern for f in self.custom]
+
+    def to_cookie(self) -> list[dict[str, str]]:
+        return [f.as_cookie() for f in self.custom]
+
+    def hides(self, raw: Mapping[str, Any]) -> bool:
+        """Only chat text (type ``Message``) is filtered."""
+        text = raw.get("text")
+        if raw.get("type") != "Message" or not isinstance(text, str):
+            return False
+        if COBROWSE_FILTER.search(text):
+            return True
+        return any(f.pattern.search(text) for f in self.custom)

@@ -1,0 +1,93 @@
+"""Putting a WebChatService on a bus, directly or as a lazily loaded plugin.
+
+    import asyncio, httpx
+    from cxkit.bus import Bus
+    from cxkit.gms import HttpxTransport
+    from cxkit.webchat import MemoryStorage, install_webchat_service, webchat_plugin_factory
+
+    async def main():
+        transport = HttpxTransport(transport=httpx.MockTransport(
+            lambda request: httpx.Response(200, json={"statusCode": 0, "messages": []})))
+        bus = Bus()
+        install_webchat_service(bus, {"dataURL": "http://gms/genesys/2/chat/cs"},
+                                transport=transport, storage=MemoryStorage())
+        lazy = Bus()   # or let the bus load it on the first WebChatService.* command
+        lazy.register_plugin_factory("WebChatService", webchat_plugin_factory(
+            {"dataURL": "http://gms/genesys/2/chat/cs"}, transport=transport, storage=MemoryStorage()))
+        print(await lazy.register_plugin("Page").command("WebChatService.getSessionData"))
+
+    asyncio.run(main())
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Callable
+
+from ..gms import Transport
+from .commands import register_commands
+from .ports import Downloader, PageInfo, Storage
+from .service import EVENTS, NAME, WebChatService
+
+if TYPE_CHECKING:
+    from ..bus import Bus
+
+__all__ = ["install_webchat_service", "webchat_plugin_factory"]
+
+
+def install_webchat_service(bus: "Bus", config: Mapping[str, Any] | None, *, transport: Transport,
+                            storage: Storage, page_info: PageInfo | None = None,
+                            now: Callable[[], float] | None = None,
+                            downloader: Downloader | None = None) -> WebChatService:
+    """Register the "WebChatService" plugin, configure it (restoring a session found in the
+    cookies), call ready() and republish the sticky ``WebChatService.ready``.
+
+    ``config`` is ``_genesys.widgets.webchat``; ``now()`` returns epoch milliseconds."""
+    service = WebChatService(bus, transport=transport, storage=storage, page_info=page_info,
+                             now=now, downloader=downloader)
+    service.plugin.register_events(EVENTS)
+    register_commands(service)
+    service.configure(config)
+    return service
+
+
+def webchat_plugin_factory(config: Mapping[str, Any] | None = None, *, transport: Transport,
+                           storage: Storage, page_info: PageInfo | None = None,
+                           now: Callable[[], float] | None = None,
+                           downloader: Downloader | None = None) -> Callable[["Bus"], Any]:
+    """A factory for ``bus.register_plugin_factory("WebChatService", ...)``.
+
+    Without ``config`` the service waits for the sticky ``App.ready`` and takes its
+    ``webchat`` section, as the original does; the load resolves once the service is ready."""
+
+    def install(bus: "Bus") -> Any:
+        if config is not None:
+            install_webchat_service(bus, config, transport=transport, storage=storage,
+                                    page_info=page_info, now=now, downloader=downloader)
+            return None
+        return _install_on_app_ready(bus)
+
+    async def _install_on_app_ready(bus: "Bus") -> None:
+        import asyncio
+
+        done: asyncio.Future = asyncio.get_running_loop().create_future()
+        listener = bus.register_plugin(f"{NAME}Loader")
+
+        def on_app_ready(event: Any) -> None:
+            widgets = event.data if isinstance(event.data, Mapping) else {}
+            webchat = widgets.get("webchat") if isinstance(widgets.get("webchat"), Mapping) else {}
+            if not done.done():
+                try:
+                    install_webchat_service(bus, webchat, transport=transport, storage=storage,
+                                            page_info=page_info, now=now, downloader=downloader)
+                except Exception as exc:
+                    done.set_exception(exc)
+                else:
+                    done.set_result(None)
+
+        if listener is False:
+            raise RuntimeError("WebChatService is already being loaded")
+        listener.subscribe("App.ready", on_app_ready)
+        await done
+
+    return install

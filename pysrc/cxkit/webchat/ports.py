@@ -1,0 +1,131 @@
+"""What the browser glue (or a test) plugs into the WebChatService: small protocols, and
+in-memory stand-ins usable in CPython.
+
+- `Storage`: cookie-like string key/value (the glue writes real cookies, host-only on IP hosts).
+- `TypingInput`: a text input or textarea: ``value`` and ``on_input(callback) -> detach``.
+- `FileInput`: something holding user-chosen files: ``files`` (a list of `FileHandle`).
+- `Downloader`: makes the browser fetch a file (the original submits a hidden POST form).
+- The network port is `cxkit.gms.Transport`.
+
+    >>> from cxkit.webchat.ports import MemoryStorage, MemoryTextInput
+    >>> storage = MemoryStorage()
+    >>> storage.set("k", "v"); storage.get("k"), storage.get("missing")
+    ('v', None)
+    >>> box = MemoryTextInput()
+    >>> detach = box.on_input(lambda: print("typed", box.value))
+    >>> box.type("hi")
+    typed hi
+    >>> detach(); box.type("!")
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable, Protocol, Sequence, runtime_checkable
+
+from ..gms import DownloadRequest, FileHandle
+
+__all__ = ["Downloader", "FileInput", "MemoryDownloader", "MemoryStorage", "MemoryTextInput",
+           "PageInfo", "Storage", "TypingInput"]
+
+
+@runtime_checkable
+class Storage(Protocol):
+    def get(self, name: str) -> str | None: ...
+
+    def set(self, name: str, value: str) -> None: ...
+
+    def delete(self, name: str) -> None: ...
+
+
+@runtime_checkable
+class TypingInput(Protocol):
+    """A text ``<input>`` or ``<textarea>``. The glue may add ``is_text_input = False`` for other
+    elements so the service can refuse them with the original's message."""
+
+    @property
+    def value(self) -> str: ...
+
+    def on_input(self, callback: Callable[[], Any]) -> Callable[[], None]: ...
+
+
+@runtime_checkable
+class FileInput(Protocol):
+    @property
+    def files(self) -> Sequence[FileHandle]: ...
+
+
+class Downloader(Protocol):
+    def __call__(self, request: DownloadRequest) -> Awaitable[None] | None: ...
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    """Facts about the page that startChat puts in userData (``_genesys_*``)."""
+
+    url: str = ""
+    referrer: str = ""
+    title: str = ""
+    browser: str = ""
+    os: str = ""
+    source: str = "web"
+    language: str = "en"
+    widgets_version: str = "9.0.018.07"
+
+
+class MemoryStorage:
+    """`Storage` in a dict (CPython, tests)."""
+
+    def __init__(self, initial: dict[str, str] | None = None) -> None:
+        self.values: dict[str, str] = dict(initial or {})
+
+    def get(self, name: str) -> str | None:
+        return self.values.get(name)
+
+    def set(self, name: str, value: str) -> None:
+        self.values[name] = value
+
+    def delete(self, name: str) -> None:
+        self.values.pop(name, None)
+
+
+class MemoryTextInput:
+    """A `TypingInput` driven from Python: ``type(text)`` appends and fires the listeners."""
+
+    is_text_input = True
+
+    def __init__(self, value: str = "") -> None:
+        self.value = value
+        self._listeners: list[Callable[[], Any]] = []
+
+    def on_input(self, callback: Callable[[], Any]) -> Callable[[], None]:
+        self._listeners.append(callback)
+
+        def detach() -> None:
+            if callback in self._listeners:
+                self._listeners.remove(callback)
+        return detach
+
+    @property
+    def listener_count(self) -> int:
+        return len(self._listeners)
+
+    def type(self, text: str) -> None:
+        self.value += text
+        for callback in list(self._listeners):
+            callback()
+
+    def clear(self) -> None:
+        self.value = ""
+        for callback in list(self._listeners):
+            callback()
+
+
+@dataclass
+class MemoryDownloader:
+    """A `Downloader` that records what it was asked to download."""
+
+    requests: list[DownloadRequest] = field(default_factory=list)
+
+    def __call__(self, request: DownloadRequest) -> None:
+        self.requests.append(request)

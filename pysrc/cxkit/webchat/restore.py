@@ -1,0 +1,78 @@
+"""Restoring a chat after a page reload (spec B.6), with one deliberate difference.
+
+Like the original: the session cookie triggers a restore at configure; if the last poll is
+``restoreTimeout`` ms old or more the cookies are cleared and ``restoreTimeout`` is published
+without a request; otherwise a ``refresh`` from position 1 fetches the whole transcript.
+``chatEnded`` (or no usable answer) -> cookies cleared, ``restoreTimeout``; no HTTP answer or an
+HTTP error -> ``restoreFailed``; success -> ``restored``, the messages, ``sessionActive``,
+``ajaxResponse``, ``pollingStarted``.
+
+Unlike the original, the ``state.index`` cookie is read back: messages below it were shown
+before the reload and come back flagged ``restoring: true``; messages at or above it arrived
+while the page was away and come as live messages (a second ``messageReceived`` with
+``restoring: false``). Every index is delivered once: no duplicate, no loss::
+
+    from cxkit.webchat.restore import restore_session
+    outcome = await restore_session(service)   # "restored", "timeout", "failed" or "none"
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .service import WebChatService
+
+__all__ = ["restore_session"]
+
+
+async def restore_session(service: "WebChatService") -> str:
+    identity = service.cookies.load_identity()
+    if identity is None:
+        return "none"
+    ping = service.cookies.ping
+    if ping is not None and service.now() - ping >= service.config.restore_timeout:
+        service.cookies.clear_session()
+        service.publish("restoreTimeout")
+        return "timeout"
+    service.restoring = True
+    service.restore_done = asyncio.Event()
+    try:
+        return await _restore(service, identity)
+    finally:
+        service.restoring = False
+        service.restore_done.set()
+
+
+async def _restore(service: "WebChatService", identity) -> str:
+    history_below = service.cookies.index
+    service.new_transcript()
+    service.filters.clear()
+    service.filters.restore(service.cookies.load_filters())
+    service.identity = identity
+    service.set_data(f"{service.name}.sessionData", identity.as_session_data())
+    service.cookies.ping = service.now()
+    reply = await service.request(lambda: service.client.refresh(identity, 1,
+                                                                 service.preview_text()))
+    if reply.kind in ("network", "http_error"):
+        service.publish("error", reply.failure())
+        service.publish("restoreFailed")
+        return "failed"
+    body = reply.body
+    if body is None or body.get("chatEnded") or reply.kind == "failed":
+        service.cookies.clear_session()
+        service.identity = type(identity)()
+        service.publish("restoreTimeout")
+        return "timeout"
+    service.update_identity(body)
+    service.publish("restoredOffline" if reply.kind == "retry" else "restored")
+    service.process(body, restoring=True, history_below=history_below)
+    service.begin_session(service.identity)
+    service.cookies.index = service.transcript.next_index
+    service.set_data("sessionActive", True)
+    service.plugin.publish_direct("ajaxResponse", body)
+    if reply.kind == "retry":
+        service.poll_exceptions = 1
+    service.start_polling()
+    return "restored"

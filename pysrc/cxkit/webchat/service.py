@@ -1,0 +1,449 @@
+"""`WebChatService`: the session state, message processing and the two ways a chat ends.
+
+The command handlers are in commands.py, restore in restore.py; this module owns what they share.
+Normally built by `install_webchat_service`::
+
+    import asyncio, httpx
+    from cxkit.bus import Bus
+    from cxkit.gms import HttpxTransport
+    from cxkit.webchat import MemoryStorage, install_webchat_service
+
+    async def main():
+        bus = Bus()
+        transport = HttpxTransport(transport=httpx.MockTransport(
+            lambda request: httpx.Response(200, json={"statusCode": 0, "messages": []})))
+        service = install_webchat_service(bus, {"dataURL": "http://gms/genesys/2/chat/cs"},
+                                          transport=transport, storage=MemoryStorage())
+        page = bus.register_plugin("Page")
+        print(await page.command("WebChatService.verifySession"))  # {'sessionActive': False}
+
+    asyncio.run(main())
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import logging
+import time
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Coroutine, Mapping
+
+from ..gms import GmsClient, GmsReply, Identity, Transport
+from .config import WebChatConfig
+from .cookies import SessionCookies
+from .files import FileLimits
+from .filters import Prefilters
+from .normalize import normalize, participant_id, sender_type
+from .polling import PollingLoop
+from .ports import Downloader, PageInfo, Storage, TypingInput
+from .transcript import Transcript
+from .typing_indicator import ClientTyping
+
+if TYPE_CHECKING:
+    from ..bus import Bus, Plugin
+
+__all__ = ["EVENTS", "NAME", "WebChatService"]
+
+logger = logging.getLogger("cxkit.webchat")
+
+NAME = "WebChatService"
+EVENTS = ["ready", "restored", "restoreTimeout", "restoreFailed", "messageReceived", "error",
+          "started", "ended", "agentTypingStarted", "agentTypingStopped", "pollingStarted",
+          "pollingStopped", "clientConnected", "clientDisconnected", "agentConnected",
+          "agentDisconnected", "supervisorConnected", "supervisorDisconnected", "botConnected",
+          "botDisconnected", "clientTypingStarted", "clientTypingStopped", "ajaxResponse",
+          "disconnected", "reconnected", "chatServerWentOffline", "chatServerBackOnline",
+          "sleeping", "waking"]
+
+_AGENT_TYPES = ("Agent", "Supervisor")
+_CONNECT_EVENTS = {"Agent": "agent", "Supervisor": "supervisor", "Client": "client", "Bot": "bot"}
+_IMPLIED_TYPING_STOP = ("Message", "PushUrl", "Notice")
+# GMS error 204 (message too long) concerns the visitor's send, not the poll.
+_IGNORED_POLL_ERRORS = {204}
+
+
+def _wall_clock_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class WebChatService:
+    """One WebChatService on one bus. ``now()`` returns epoch milliseconds (cookies, locks)."""
+
+    def __init__(self, bus: "Bus", *, transport: Transport, storage: Storage,
+                 page_info: PageInfo | None = None, now: Callable[[], float] | None = None,
+                 downloader: Downloader | None = None, name: str = NAME) -> None:
+        self.bus = bus
+        self.name = name
+        self.transport = transport
+        self.cookies = SessionCookies(storage)
+        self.page_info = page_info or PageInfo()
+        self.now = now or _wall_clock_ms
+        self.downloader = downloader
+        self.config = WebChatConfig()
+        self.client = GmsClient(transport)
+        plugin = bus.register_plugin(name)
+        if plugin is False:
+            raise RuntimeError(f"a plugin named {name!r} is already registered on this bus")
+        self.plugin: "Plugin" = plugin  # type: ignore[assignment]
+        self.identity = Identity()
+        self.active = False
+        self.configured = False
+        self.restoring = False
+        self.restore_done: asyncio.Event | None = None
+        self.epoch = 0  # bumped when a session ends, so late replies of the old one are dropped
+        self.transcript = Transcript()
+        self.filters = Prefilters()
+        self.preprocessors: list[Callable[[dict[str, Any]], Any]] = []
+        self.user_data: dict[str, Any] = {}
+        self.polling = PollingLoop(self.config, self.poll_once)
+        self.typing = ClientTyping(self._send_start_typing, self._send_stop_typing,
+                                   self._typing_changed)
+        self.typing_input: TypingInput | None = None
+        self._detach_input: Callable[[], None] | None = None
+        self.file_limits: FileLimits | None = None
+        self.poll_exceptions = 0
+        self.offline = False
+        self.disconnected = False
+        self.sleeping = False
+        self._tasks: set[asyncio.Task] = set()
+
+    # -- plumbing --------------------------------------------------------------------------------
+
+    def publish(self, event: str, data: Any = None) -> None:
+        self.plugin.publish(event, data)
+
+    def set_data(self, key: str, value: Any) -> None:
+        self.plugin.data(key, value)
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("WebChatService task failed", exc_info=task.exception())
+
+    def apply_config(self, raw: Mapping[str, Any] | None) -> None:
+        self.config = WebChatConfig.from_dict(raw)
+        self.client = GmsClient(
+            self.transport, data_url=self.config.data_url, server_url=self.config.server_url,
+            enable_url_trailing_slash=self.config.enable_url_trailing_slash,
+            apikey=self.config.apikey, timeout=self.config.ajax_timeout_s,
+            file_upload_timeout=self.config.file_upload_timeout_s)
+        self.polling.config = self.config
+
+    async def request(self, call: Callable[[], Awaitable[GmsReply]]) -> GmsReply:
+        """Every GMS request goes through here: custom headers, connectivity events."""
+        if self.config.enable_custom_header:
+            header = self.plugin.data("App.requestHeader") or {}
+            auth = header.get("Authorization") if isinstance(header, Mapping) else None
+            if auth:
+                self.client.headers["Authorization"] = str(auth)
+            else:
+                self.client.headers.pop("Authorization", None)
+        reply = await call()
+        self._note_connectivity(reply)
+        return reply
+
+    def _note_connectivity(self, reply: GmsReply) -> None:
+        if reply.kind == "network":
+            if self.active and not self.disconnected:
+                self.disconnected = True
+                self.publish("disconnected")
+        elif self.disconnected:
+            self.disconnected = False
+            self.publish("reconnected")
+
+    def report_failure(self, reply: GmsReply, **extra: Any) -> dict[str, Any]:
+        """Publish ``error`` for a failed request (a network failure during a session is
+        ``disconnected`` instead) and return what the command rejects with."""
+        failure = reply.failure(**extra)
+        if not (reply.kind == "network" and self.active):
+            self.publish("error", failure)
+        return failure
+
+    def update_identity(self, body: Mapping[str, Any] | None) -> None:
+        """GMS may move the session to another alias; always keep the latest identity."""
+        if not body:
+            return
+        current = self.identity
+        fresh = Identity(
+            chat_id=str(body.get("chatId") or current.chat_id),
+            alias=str(body.get("alias") or current.alias),
+            secure_key=str(body.get("secureKey") or current.secure_key),
+            user_id=str(body.get("userId") or current.user_id))
+        if fresh != current:
+            self.identity = fresh
+            if self.active or self.restoring:
+                self.cookies.save_identity(fresh)
+                self.set_data(f"{self.name}.sessionData", fresh.as_session_data())
+
+    def preview_text(self) -> str:
+        if self.typing_input is None:
+            return ""
+        try:
+            value = self.typing_input.value
+        except Exception:
+            return ""
+        return value if isinstance(value, str) else ""
+
+    # -- messages (B.2) --------------------------------------------------------------------------
+
+    def process(self, body: Mapping[str, Any] | None, *, restoring: bool = False,
+                history_below: int | None = None) -> None:
+        """Deliver the new messages of one GMS answer, then end the session if GMS says so.
+
+        During a restore, messages below ``history_below`` (the index cookie of the page that
+        was unloaded) are history (``restoring: true``); later ones arrived while the page was
+        away and are delivered as live, in a second ``messageReceived``."""
+        if not body:
+            return
+        messages = body.get("messages")
+        history: tuple[list, list] = ([], [])
+        live: tuple[list, list] = ([], [])
+        for raw in messages if isinstance(messages, list) else []:
+            if not isinstance(raw, dict) or not self.transcript.is_new(raw):
+                continue
+            index = raw.get("index")
+            is_history = restoring and (history_below is None or not isinstance(index, int)
+                                        or index < history_below)
+            original = copy.deepcopy(raw)
+            working = copy.deepcopy(raw)
+            for preprocessor in list(self.preprocessors):
+                try:
+                    preprocessor(working)  # only in-place changes count, as in the original
+                except Exception:
+                    logger.exception("WebChatService: a pre-processor raised")
+            normalized = normalize(working, restoring=is_history)
+            self._side_effects(working, normalized)
+            if not self.filters.hides(working):
+                self.transcript.add(original, normalized)
+                group = history if is_history else live
+                group[0].append(original)
+                group[1].append(normalized)
+        if self.active or self.restoring:
+            self.cookies.index = self.transcript.next_index
+        for (originals, normalized), is_history in ((history, True), (live, False)):
+            if normalized:
+                self.publish("messageReceived", {
+                    "originalMessages": copy.deepcopy(originals),
+                    "messages": copy.deepcopy(normalized),
+                    "restoring": is_history,
+                    "sessionData": self.identity.as_session_data(),
+                    "oldMessages": False,
+                    "idleTimeCountDown": body.get("idleTimerExpire"),
+                })
+        if body.get("chatEnded") and self.active:
+            self.end_by_server()
+
+    def _side_effects(self, raw: dict[str, Any], message: dict[str, Any]) -> None:
+        kind = raw.get("type")
+        party = sender_type(raw)
+        sender = raw.get("from") if isinstance(raw.get("from"), dict) else {}
+        raw_party = sender.get("type")
+        roster = self.transcript.roster
+        if kind in ("ParticipantJoined", "ParticipantLeft"):
+            joined = kind == "ParticipantJoined"
+            if party in _AGENT_TYPES:
+                if joined:
+                    roster.join(participant_id(raw), sender.get("nickname"),
+                                supervisor=party == "Supervisor", time=raw.get("utcTime"))
+                else:
+                    roster.leave(participant_id(raw), raw.get("utcTime"))
+            prefix = _CONNECT_EVENTS.get(party or "")
+            if prefix:
+                self.publish(f"{prefix}{'Connected' if joined else 'Disconnected'}", {
+                    "message": copy.deepcopy(message), "agents": roster.snapshot(),
+                    "numAgentsConnected": roster.connected_count})
+            if not joined and raw_party in _AGENT_TYPES:
+                self._agent_typing(False, None)
+        elif raw_party in _AGENT_TYPES:
+            if kind == "TypingStarted":
+                self._agent_typing(True, message)
+            elif kind == "TypingStopped":
+                self._agent_typing(False, message)
+            elif kind in _IMPLIED_TYPING_STOP:
+                self._agent_typing(False, None)
+
+    def _agent_typing(self, typing: bool, message: dict[str, Any] | None) -> None:
+        self.set_data("agentTyping", typing)
+        self.publish("agentTypingStarted" if typing else "agentTypingStopped",
+                     copy.deepcopy(message) if message is not None else None)
+
+    # -- session lifecycle -----------------------------------------------------------------------
+
+    def begin_session(self, identity: Identity) -> None:
+        self.identity = identity
+        self.active = True
+        self.poll_exceptions = 0
+        self.offline = self.disconnected = False
+        self.cookies.save_identity(identity)
+        self.cookies.index = self.transcript.next_index
+        self.cookies.set_auto_load(self.name, True)
+        self.set_data(f"{self.name}.sessionData", identity.as_session_data())
+
+    def start_polling(self) -> bool:
+        if self.polling.start():
+            self.publish("pollingStarted")
+            return True
+        return False
+
+    def stop_polling(self) -> bool:
+        if self.polling.stop():
+            self.publish("pollingStopped")
+            return True
+        return False
+
+    def end_locally(self) -> None:
+        """After endChat: pollingStopped, sessionActive false, *Disconnected, ended."""
+        self.stop_polling()
+        self._close_session()
+        self.set_data("sessionActive", False)
+        for prefix in ("supervisor", "agent", "client"):
+            self.publish(f"{prefix}Disconnected", {"numAgentsConnected": 0})
+        self.publish("ended")
+
+    def end_by_server(self) -> None:
+        """GMS said chatEnded: sessionActive false, ended, pollingStopped (no *Disconnected)."""
+        self._close_session()
+        self.set_data("sessionActive", False)
+        self.publish("ended")
+        self.stop_polling()
+
+    def _close_session(self) -> None:
+        self.active = False
+        self.epoch += 1
+        self.typing.reset()
+        self.detach_typing_input()
+        self.transcript.roster.leave_all(self.now())
+        self.cookies.clear_session()
+        self.cookies.set_auto_load(self.name, False)
+        self.filters.clear()
+        self.identity = Identity()
+        self.file_limits = None
+        self.polling.last_poll = None
+        self.offline = self.disconnected = False
+        self.poll_exceptions = 0
+
+    def new_transcript(self) -> None:
+        self.transcript = Transcript()
+
+    # -- polling ---------------------------------------------------------------------------------
+
+    async def poll_once(self) -> None:
+        if not self.active:
+            return
+        epoch = self.epoch
+        identity, position = self.identity, self.transcript.next_index
+        self.cookies.ping = self.now()
+        reply = await self.request(lambda: self.client.refresh(identity, position,
+                                                               self.preview_text()))
+        if epoch != self.epoch or not self.active:
+            return
+        self.handle_poll_reply(reply)
+
+    def handle_poll_reply(self, reply: GmsReply) -> None:
+        if reply.kind == "ok":
+            self.poll_exceptions = 0
+            if self.offline:
+                self.offline = False
+                self.publish("chatServerBackOnline")
+            self.update_identity(reply.body)
+            self.process(reply.body)
+            self.plugin.publish_direct("ajaxResponse", reply.body)
+        elif reply.kind == "retry":
+            self.plugin.publish_direct("ajaxResponse", reply.body)
+            self.poll_exceptions += 1
+            if self.poll_exceptions > self.config.poll_exception_limit:
+                self.poll_exceptions = 0
+                if not self.offline:
+                    self.offline = True
+                    self.publish("chatServerWentOffline")
+        elif reply.kind == "network":
+            if not self.active:
+                self.publish("error", reply.failure())
+        else:
+            codes = reply.error_codes
+            if not codes or any(code not in _IGNORED_POLL_ERRORS for code in codes):
+                self.publish("error", reply.failure())
+            if reply.chat_ended and self.active:
+                self.process(reply.body)
+
+    # -- typing ----------------------------------------------------------------------------------
+
+    def _typing_changed(self, typing: bool) -> None:
+        self.publish("clientTypingStarted" if typing else "clientTypingStopped")
+
+    async def _send_start_typing(self, text: str) -> GmsReply:
+        reply = await self.request(lambda: self.client.start_typing(
+            self.identity, text, self.transcript.next_index))
+        self._after_side_request(reply)
+        return reply
+
+    async def _send_stop_typing(self, text: str) -> GmsReply | None:
+        if not self.active:
+            return None
+        reply = await self.request(lambda: self.client.stop_typing(
+            self.identity, text, self.transcript.next_index))
+        self._after_side_request(reply)
+        return reply
+
+    def _after_side_request(self, reply: GmsReply) -> None:
+        """Typing and send answers may carry the transcript: deliver it like a poll would."""
+        if reply.ok and self.active:
+            self.update_identity(reply.body)
+            self.process(reply.body)
+
+    def attach_typing_input(self, element: TypingInput) -> None:
+        self.detach_typing_input()
+        self.typing_input = element
+
+        def on_input() -> None:
+            if self.active:
+                self.spawn(self.typing.touch(self.preview_text()))
+
+        self._detach_input = element.on_input(on_input)
+
+    def detach_typing_input(self) -> None:
+        if self._detach_input is not None:
+            try:
+                self._detach_input()
+            except Exception:
+                logger.exception("WebChatService: detaching the typing input failed")
+        self._detach_input = None
+        self.typing_input = None
+
+    # -- configure (B, startup) ------------------------------------------------------------------
+
+    def configure(self, raw: Mapping[str, Any] | None) -> None:
+        """First configuration: data keys, ready, sticky ``ready``, then restore if a session
+        cookie is there (needs a running event loop, as in the browser)."""
+        from .restore import restore_session
+
+        self.apply_config(raw)
+        self.configured = True
+        self.user_data = copy.deepcopy(self.config.user_data)
+        self.set_data("sleeping", False)
+        self.set_data("sessionActive", False)
+        self.plugin.ready()
+        self.plugin.republish("ready")
+        self.set_data("userData", copy.deepcopy(self.user_data))
+        if self.config.sleep_enabled:
+            self.plugin.subscribe("App.data.pageHidden", self._page_hidden)
+        if self.cookies.has_session():
+            try:
+                self.spawn(restore_session(self))
+            except RuntimeError:
+                logger.error("WebChatService: a chat session cookie exists but no event loop "
+                             "is running, so it cannot be restored")
+
+    def _page_hidden(self, event: Any) -> None:
+        record = event.data if hasattr(event, "data") else {}
+        hidden = record.get("value") if isinstance(record, Mapping) else None
+        if hidden is True and not self.sleeping:
+            self.plugin.command("sleep")
+        elif hidden is False and self.sleeping:
+            self.plugin.command("wake")
