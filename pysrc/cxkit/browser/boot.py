@@ -19,6 +19,7 @@ from pyodide.ffi import create_proxy
 from ..bus import Bus, install_app, install_quickbus, mark_app_ready, publish_app_ready, set_bus
 from .bridge import JsBridge
 from .convert import error_text, to_py_plain
+from .services import install_services
 
 __all__ = ["boot", "MicrotaskWake"]
 
@@ -73,9 +74,5 @@ def boot() -> Bus:
 
 
 def _install_services(bus: Bus, config: dict[str, Any], bridge: JsBridge) -> None:
-    try:
-        from .services import install_services
-    except ImportError:
-        return
     for name, plugin in install_services(bus, config).items():
         bridge.expose(name, plugin)

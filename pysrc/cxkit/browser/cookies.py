@@ -1,0 +1,68 @@
+"""`Storage` on ``document.cookie``, under the names the original uses.
+
+    >>> storage = CookieStorage()            # doctest: +SKIP
+    >>> storage.set("_genesys.widgets.webchat.state.session", "0001")   # doctest: +SKIP
+
+Session cookies with ``path=/``. On a named host the cookie goes to the widest domain the
+browser accepts (so, as with the original, sub-domains share a session: the first parent
+that is not a public suffix); on ``localhost`` and IP hosts, where the original's cookies do not
+work at all, they are host-only, which is what makes restore work there.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from urllib.parse import quote, unquote
+
+import js
+
+__all__ = ["CookieStorage", "cookie_domain"]
+
+_PROBE = "_cxkit.cookie.probe"
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+def cookie_domain(host: str) -> str:
+    """The widest parent domain of ``host`` that accepts a cookie, or "" for host-only."""
+    if not host or _is_ip(host) or "." not in host:
+        return ""
+    labels = host.split(".")
+    for size in range(2, len(labels) + 1):
+        candidate = ".".join(labels[-size:])
+        js.document.cookie = f"{_PROBE}=1; path=/; domain={candidate}"
+        if f"{_PROBE}=1" in str(js.document.cookie):
+            js.document.cookie = f"{_PROBE}=; path=/; domain={candidate}; max-age=0"
+            return candidate
+    return ""
+
+
+class CookieStorage:
+    """Cookie-backed `cxkit.webchat.Storage`."""
+
+    def __init__(self, domain: str | None = None) -> None:
+        self.domain = cookie_domain(str(js.location.hostname)) if domain is None else domain
+        self._suffix = "; path=/" + (f"; domain={self.domain}" if self.domain else "") + "; SameSite=Lax"
+
+    def _all(self) -> dict[str, str]:
+        jar: dict[str, str] = {}
+        for part in str(js.document.cookie).split(";"):
+            name, sep, value = part.strip().partition("=")
+            if sep:
+                jar.setdefault(unquote(name), unquote(value))
+        return jar
+
+    def get(self, name: str) -> str | None:
+        return self._all().get(name)
+
+    def set(self, name: str, value: str) -> None:
+        js.document.cookie = f"{quote(name, safe='._-')}={quote(value, safe='')}{self._suffix}"
+
+    def delete(self, name: str) -> None:
+        js.document.cookie = f"{quote(name, safe='._-')}={self._suffix}; max-age=0"

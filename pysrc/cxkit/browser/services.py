@@ -1,0 +1,86 @@
+"""Put the WebChatService on the page's bus with browser ports.
+
+    >>> install_services(bus, {"webchat": {"dataURL": "/genesys/2/chat/customer-support"}})  # doctest: +SKIP
+    {'WebChatService': <Plugin WebChatService>}
+
+JS callers pass DOM elements (plain or jQuery-wrapped) and functions where Python callers pass
+handles and callables; a ``before`` interceptor per such command turns the JS values into
+the ports the pure-Python service expects. It runs for every caller, Python ones included,
+and leaves Python values alone.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import js
+from pyodide.ffi import JsProxy
+
+from ..bus import Bus
+from ..webchat import PageInfo, install_webchat_service
+from .cookies import CookieStorage
+from .elements import DomTextInput, JsPreprocessor, download, unwrap_element
+from .fetch import FetchTransport
+
+__all__ = ["install_services", "page_info"]
+
+_OS = (("Windows", "Windows"), ("Android", "Android"), ("iPhone", "iOS"), ("iPad", "iOS"),
+       ("Mac OS", "Mac"), ("Linux", "Linux"))
+_BROWSERS = (("Edg/", "Edge"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"), ("Safari/", "Safari"))
+
+
+def page_info() -> PageInfo:
+    agent = str(js.navigator.userAgent)
+    mobile = bool(re.search(r"Mobi|Android|iPhone|iPad", agent))
+    return PageInfo(
+        url=str(js.location.href), referrer=str(js.document.referrer), title=str(js.document.title),
+        browser=next((name for key, name in _BROWSERS if key in agent), "Unknown"),
+        os=next((name for key, name in _OS if key in agent), "Unknown"),
+        source="mobile" if mobile else "web",
+        language=str(js.navigator.language or "en").split("-")[0],
+    )
+
+
+def _typing_input(options: Any) -> Any:
+    element = unwrap_element(options.get("input")) if isinstance(options, dict) else None
+    if isinstance(element, JsProxy) and hasattr(element, "addEventListener"):
+        options = {**options, "input": DomTextInput(element)}
+    return options
+
+
+def _file_input(options: Any) -> Any:
+    if isinstance(options, dict) and isinstance(options.get("files"), JsProxy):
+        options = {**options, "files": unwrap_element(options["files"])}
+    return options
+
+
+def _preprocessor(options: Any) -> Any:
+    fn = options.get("preprocessor") if isinstance(options, dict) else None
+    if isinstance(fn, JsProxy) and fn.typeof == "function":
+        options = {**options, "preprocessor": JsPreprocessor(fn)}
+    return options
+
+
+ADAPTERS = {
+    "registerTypingPreviewInput": _typing_input,
+    "sendFile": _file_input,
+    "registerPreProcessor": _preprocessor,
+}
+
+
+def install_services(bus: Bus, config: dict[str, Any]) -> dict[str, Any]:
+    """Install the services the page's config asks for; returns their plugins by name."""
+    webchat = config.get("webchat")
+    if not isinstance(webchat, dict) or not webchat:
+        return {}
+    transport = FetchTransport(
+        credentials="include" if (webchat.get("xhrFields") or {}).get("withCredentials") else "same-origin"
+    )
+    for command, adapt in ADAPTERS.items():
+        bus.plugin.before(f"WebChatService.{command}", adapt)
+    service = install_webchat_service(
+        bus, webchat, transport=transport, storage=CookieStorage(), page_info=page_info(),
+        downloader=lambda request: download(request, transport),
+    )
+    return {"WebChatService": service.plugin}
