@@ -30,6 +30,8 @@ class RecordingTransport:
     def __init__(self, inner: Any) -> None:
         self.inner = inner
         self.sent: list[dict[str, Any]] = []
+        self.in_flight: dict[str, int] = {}
+        self.max_in_flight: dict[str, int] = {}
 
     def _note(self, kind: str, url: str, fields: Any, headers: Any, timeout: Any) -> None:
         self.sent.append({"time": asyncio.get_running_loop().time(), "kind": kind, "url": url,
@@ -38,7 +40,13 @@ class RecordingTransport:
 
     async def post_form(self, url, fields, *, headers, timeout):
         self._note("form", url, fields, headers, timeout)
-        return await self.inner.post_form(url, fields, headers=headers, timeout=timeout)
+        op = self.sent[-1]["op"]
+        self.in_flight[op] = self.in_flight.get(op, 0) + 1
+        self.max_in_flight[op] = max(self.max_in_flight.get(op, 0), self.in_flight[op])
+        try:
+            return await self.inner.post_form(url, fields, headers=headers, timeout=timeout)
+        finally:
+            self.in_flight[op] -= 1
 
     async def post_multipart(self, url, parts, *, headers, timeout):
         self._note("multipart", url, parts, headers, timeout)

@@ -1,0 +1,184 @@
+"""Restore after a reload (B.6): no duplicates, no loss, restoreTimeout, restoreFailed, lock."""
+
+import asyncio
+
+from webchat_harness import Page, mock_gms, settle
+from webchat_vclock import virtual_time
+
+from cxkit.webchat import messages as msg
+
+
+async def chat_then_reload(gms, *, while_away=(), **config):
+    first = Page(gms, config=config).boot()
+    await first.start()
+    await first.cmd("addPrefilter", {"filters": {"source": "secret", "flags": ""}})
+    first.agent("join")
+    first.agent("say", text="Hello")
+    first.agent("say", text="a secret")
+    await first.wait_for(lambda: first.service.transcript.next_index == 5)
+    await first.cmd("stopPoll")  # the page unloads
+    for text in while_away:
+        first.agent("say", text=text)
+    second = Page(gms, storage=first.storage, config=config).boot()
+    return first, second
+
+
+@virtual_time
+async def test_reload_restores_history_once_and_new_messages_as_live():
+    gms = mock_gms()
+    first, second = await chat_then_reload(gms, while_away=["while you were away"])
+    assert first.storage.values["_genesys.widgets.webchat.state.filters"] == \
+        '{"custom":[{"source":"secret","flags":""}]}'
+    await second.wait_event("pollingStarted")
+    names = second.names(data=False, ajax=True)
+    assert names[:2] == ["ready", "restored"]
+    assert names[-4:] == ["messageReceived", "messageReceived", "ajaxResponse", "pollingStarted"]
+    assert "clientConnected" in names and "agentConnected" in names
+    history, live = second.of("messageReceived")
+    assert history["restoring"] is True and live["restoring"] is False
+    assert [m["index"] for m in history["messages"]] == [1, 2, 3]  # 4 ('a secret') stays hidden
+    assert all(m["restoring"] for m in history["messages"])
+    assert [(m["index"], m["text"]) for m in live["messages"]] == [(5, "while you were away")]
+    assert "restoring" not in live["messages"][0]
+    refresh = second.transport.sent[0]
+    assert refresh["op"] == "refresh" and ("transcriptPosition", "1") in refresh["fields"]
+    assert await second.cmd("verifySession") == {"sessionActive": True}
+    assert (await second.cmd("getSessionData"))["sessionID"] == first.chat_id
+    # polling goes on from the right position, and nothing comes twice
+    second.agent("say", text="after")
+    await second.wait_for(lambda: 6 in second.delivered_indexes())
+    await asyncio.sleep(10)
+    assert second.delivered_indexes() == [1, 2, 3, 5, 6]
+
+
+@virtual_time
+async def test_restore_without_index_cookie_treats_everything_as_history():
+    gms = mock_gms()
+    first, second = await chat_then_reload(gms)
+    del first.storage.values["_genesys.widgets.webchat.state.index"]
+    await second.wait_event("pollingStarted")
+    (history,) = second.of("messageReceived")
+    assert history["restoring"] is True and [m["index"] for m in history["messages"]] == [1, 2, 3]
+
+
+@virtual_time
+async def test_restore_timeout_after_restore_timeout_ms():
+    gms = mock_gms()
+    first = Page(gms).boot()
+    await first.start()
+    await first.cmd("stopPoll")
+    await asyncio.sleep(61)
+    second = Page(gms, storage=first.storage).boot()
+    await settle()
+    assert second.names(data=False) == ["ready", "restoreTimeout"]
+    assert second.transport.sent == []
+    assert "_genesys.widgets.webchat.state.session" not in second.storage.values
+    assert await second.cmd("verifySession") == {"sessionActive": False}
+
+
+@virtual_time
+async def test_restore_timeout_config_is_honoured():
+    gms = mock_gms()
+    first = Page(gms).boot()
+    await first.start()
+    await first.cmd("stopPoll")
+    await asyncio.sleep(5)
+    second = Page(gms, storage=first.storage, config={"restoreTimeout": 4000}).boot()
+    await settle()
+    assert "restoreTimeout" in second.names()
+
+
+@virtual_time
+async def test_restore_of_an_ended_chat_is_restore_timeout():
+    gms = mock_gms()
+    first = Page(gms).boot()
+    await first.start()
+    await first.cmd("stopPoll")
+    first.agent("end")
+    second = Page(gms, storage=first.storage).boot()
+    await second.wait_event("restoreTimeout")
+    assert "restored" not in second.names()
+    assert "_genesys.widgets.webchat.state.session" not in second.storage.values
+
+
+@virtual_time
+async def test_restore_failed_on_network_failure_keeps_the_cookies():
+    gms = mock_gms()
+    first = Page(gms).boot()
+    await first.start()
+    await first.cmd("stopPoll")
+    gms.fault("refresh", "drop", count=1)
+    second = Page(gms, storage=first.storage).boot()
+    await second.wait_event("restoreFailed")
+    assert second.storage.values["_genesys.widgets.webchat.state.session"] == first.chat_id
+    # the service itself may retry; a foreign plugin may not
+    assert await second.reject("restore") == msg.ACCESS_DENIED_RESTORE
+    assert await second.service.plugin.command("WebChatService.restore") is None
+    await settle()
+    assert "restored" in second.names()
+
+
+@virtual_time
+async def test_restore_command_rejections():
+    gms = mock_gms()
+    page = Page(gms).boot()
+    await settle()
+    own = page.service.plugin
+    rejected = []
+    own.command("WebChatService.restore").fail(lambda *a: rejected.append(a))
+    await settle()
+    assert rejected == [()]  # no session to find: rejected with nothing
+    await page.start()
+    rejected.clear()
+    own.command("WebChatService.restore").fail(lambda *a: rejected.append(a))
+    await settle()
+    assert rejected == [(msg.RESTORE_SESSION_ACTIVE,)]
+    assert msg.RESTORE_SESSION_ACTIVE == "Chat session is already active, ignoring restore command."
+    assert msg.ALREADY_RESTORING == "Already restoring. Ignoring request."
+    page.service.restoring = True
+    page.service.active = False
+    rejected.clear()
+    own.command("WebChatService.restore").fail(lambda *a: rejected.append(a))
+    await settle()
+    assert rejected == [(msg.ALREADY_RESTORING,)]
+
+
+@virtual_time
+async def test_verify_session_waits_for_a_running_restore():
+    gms = mock_gms()
+    first = Page(gms).boot()
+    await first.start()
+    await first.cmd("stopPoll")
+    gms.fault("refresh", "delay", count=1, delay_ms=2000)
+    second = Page(gms, storage=first.storage, config={"ajaxTimeout": 5000}).boot()
+    await settle()
+    assert second.service.restoring
+    assert await second.cmd("verifySession") == {"sessionActive": True}
+    assert "restored" in second.names()
+
+
+@virtual_time
+async def test_start_lock_rejects_a_concurrent_start():
+    gms = mock_gms()
+    page = Page(gms).boot()
+    first = page.deferred("startChat", {"nickname": "A"})
+    second = page.deferred("startChat", {"nickname": "B"})
+    results = []
+    first.done(lambda b: results.append(("1", b["statusCode"])))
+    second.fail(lambda r: results.append(("2", r)))
+    await page.wait_for(lambda: len(results) == 2)
+    assert sorted(results) == [("1", 0), ("2", {"statusCode": 1})]
+    assert len(page.transport.of("requestChat")) == 1
+    assert "_genesys.widgets.webchat.state.chatStartLock" not in page.storage.values
+    assert await page.reject("startChat", {"nickname": "C"}) == "There is already an active chat session"
+
+
+@virtual_time
+async def test_start_lock_from_another_tab_expires_after_2s():
+    gms = mock_gms()
+    page = Page(gms).boot()
+    page.storage.set("_genesys.widgets.webchat.state.chatStartLock",
+                     str(int(page.service.now())))
+    assert await page.reject("startChat", {"nickname": "A"}) == {"statusCode": 1}
+    await asyncio.sleep(2)
+    assert (await page.cmd("startChat", {"nickname": "A"}))["statusCode"] == 0
