@@ -26,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Awaitable, Mapping
 
 from .forms import Identity, identity_fields, identity_parts, user_data_fields
@@ -41,11 +41,13 @@ logger = logging.getLogger("cxkit.gms")
 
 @dataclass(frozen=True)
 class DownloadRequest:
-    """What a browser must POST (multipart, as a form submission) to download a file."""
+    """What a browser must POST to download a file. The original submits a hidden multipart
+    form (no headers possible); a fetch-based download should also send ``headers`` (apikey)."""
 
     url: str
     fields: list[tuple[str, str]]
     file_name: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 class GmsClient:
@@ -139,7 +141,7 @@ class GmsClient:
                          file_name: str = "") -> DownloadRequest:
         """The form the original submits (hidden inputs alias, secureKey, userId)."""
         return DownloadRequest(self.urls.file_download(identity.chat_id, file_id),
-                               identity_fields(identity), file_name)
+                               identity_fields(identity), file_name, dict(self.headers))
 
 
 async def _guarded(request: Awaitable[HttpResponse]) -> GmsReply:

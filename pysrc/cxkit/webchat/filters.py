@@ -85,6 +85,17 @@ def to_prefilter(value: Any) -> Prefilter:
     return _compile(source, flags, value)
 
 
+def _is_single(value: Any) -> bool:
+    """A regex-like value or a non-iterable; JS arrays arrive as iterable proxies, not lists."""
+    if isinstance(value, (str, bytes, Mapping, re.Pattern)) or hasattr(value, "source"):
+        return True
+    try:
+        iter(value)
+    except TypeError:
+        return True
+    return False
+
+
 class Prefilters:
     """The built-in co-browse filter plus the session's custom filters."""
 
@@ -93,10 +104,11 @@ class Prefilters:
 
     def add(self, values: Any) -> None:
         """Add one regex-like value or a non-empty list of them; all are checked first."""
-        items = list(values) if isinstance(values, (list, tuple)) else [values]
+        items = [values] if _is_single(values) else list(values)
         if not items:
             raise InvalidFilter("empty filter list")
-        self.custom.extend(to_prefilter(v) for v in items)
+        checked = [to_prefilter(v) for v in items]
+        self.custom.extend(checked)
 
     def restore(self, saved: list[dict[str, str]]) -> None:
         for item in saved:

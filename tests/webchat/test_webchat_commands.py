@@ -1,0 +1,340 @@
+"""The remaining commands, row by row of the commands page: typing, user data, notices,
+filters, pre-processors, transcript/agents/stats, history, configure."""
+
+import asyncio
+import json
+import logging
+import re
+
+from webchat_harness import BASE, Page, mock_gms, settle
+from webchat_vclock import virtual_time
+
+from cxkit.bus import Bus
+from cxkit.webchat import MemoryStorage, MemoryTextInput, messages as msg, webchat_plugin_factory
+
+
+@virtual_time
+async def test_send_typing_starts_once_and_stops_2s_after_the_last_call():
+    page = Page(mock_gms()).boot()
+    assert await page.reject("sendTyping", {"message": "x"}) == msg.NO_ACTIVE_SESSION
+    await page.start()
+    mark = page.mark()
+    loop = asyncio.get_running_loop()
+    body = await page.cmd("sendTyping", {"message": "ty"})
+    assert body["statusCode"] == 0
+    start = page.transport.of("startTyping")[0]
+    assert start["fields"][3:] == [("transcriptPosition", "2"), ("message", "ty")]
+    await asyncio.sleep(1.5)
+    await page.cmd("sendTyping", {"message": "typ"})
+    assert len(page.transport.of("startTyping")) == 1
+    t0 = loop.time()
+    await page.wait_for(lambda: page.transport.of("stopTyping"), step=0.01)
+    stop = page.transport.of("stopTyping")[0]
+    assert round(stop["time"] - t0, 2) == 2.0
+    assert stop["fields"][4] == ("message", "typ")
+    await page.wait_for(lambda: 3 in page.delivered_indexes())
+    names = page.names(mark)
+    assert names.index("clientTypingStarted") < names.index("clientTypingStopped")
+    echoed = [m for d in page.of("messageReceived") for m in d["messages"] if m["index"] == 2][0]
+    assert echoed["type"] == "TypingStarted" and echoed["isTyping"] is True
+
+
+@virtual_time
+async def test_send_typing_is_typing_false_stops_now():
+    page = Page(mock_gms()).boot()
+    await page.start()
+    await page.cmd("sendTyping", {"message": "a"})
+    body = await page.cmd("sendTyping", {"isTyping": False})
+    assert body["statusCode"] == 0 and len(page.transport.of("stopTyping")) == 1
+    assert page.of("clientTypingStopped") == [{}]
+
+
+@virtual_time
+async def test_typing_preview_input_drives_typing_and_rides_on_refresh():
+    page = Page(mock_gms()).boot()
+    box = MemoryTextInput()
+    assert await page.cmd("registerTypingPreviewInput", {"input": box}) is None
+    await page.start()
+    box.type("hel")
+    await settle()
+    assert page.transport.of("startTyping")[0]["fields"][4] == ("message", "hel")
+    box.type("lo")
+    count = len(page.transport.of("refresh"))
+    await page.wait_for(lambda: len(page.transport.of("refresh")) > count)
+    assert page.transport.of("refresh")[-1]["fields"][4] == ("message", "hello")
+    await asyncio.sleep(2.1)
+    assert page.transport.of("stopTyping")[0]["fields"][4] == ("message", "hello")
+    assert gms_preview(page) == "hello"
+    other = MemoryTextInput()
+    await page.cmd("registerTypingPreviewInput", {"input": [other]})  # jQuery-like wrapper
+    assert box.listener_count == 0 and other.listener_count == 1
+    await page.cmd("endChat")
+    assert other.listener_count == 0
+
+
+def gms_preview(page):
+    return page.gms.get_chat(page.chat_id)["typingPreview"]
+
+
+@virtual_time
+async def test_register_typing_preview_input_rejections():
+    page = Page(mock_gms()).boot()
+
+    class Body:
+        value = ""
+        is_text_input = False
+
+        def on_input(self, callback):
+            return lambda: None
+
+    for bad in (Body(), "x", None, {}, [], 3):
+        assert await page.reject("registerTypingPreviewInput", {"input": bad}) == msg.INVALID_INPUT
+    assert await page.reject("registerTypingPreviewInput", {}) == (
+        "Invalid value provided for the 'input' property. An HTML element reference to a textarea "
+        "or text input is required.")
+
+
+@virtual_time
+async def test_send_message_stops_local_typing_first():
+    page = Page(mock_gms()).boot()
+    await page.start()
+    await page.cmd("sendTyping", {"message": "a"})
+    mark = page.mark()
+    await page.cmd("sendMessage", {"message": "done"})
+    assert page.names(mark)[0] == "clientTypingStopped"
+    await asyncio.sleep(3)
+    assert page.transport.of("stopTyping") == []
+
+
+@virtual_time
+async def test_update_user_data_before_and_during_a_session():
+    page = Page(mock_gms()).boot()
+    await settle()
+    assert await page.cmd("updateUserData", {"y": "3"}) == {"a": "1", "y": "3"}
+    assert page.transport.sent == []
+    await page.start(userData={"u": "3"})
+    fields = dict(page.transport.of("requestChat")[0]["fields"])
+    assert (fields["userData[a]"], fields["userData[y]"], fields["userData[u]"]) == ("1", "3", "3")
+    mark = page.mark()
+    body = await page.cmd("updateUserData", {"x": "2"})
+    assert body["statusCode"] == 0
+    assert page.transport.of("updateData")[0]["fields"][3:] == [("userData[x]", "2")]
+    assert page.names(mark) == ["data.userData"]
+    assert page.of("data.userData")[-1]["value"] == {"a": "1", "y": "3", "u": "3", "x": "2"}
+    assert page.gms.get_chat(page.chat_id)["userData"]["x"] == "2"
+
+
+@virtual_time
+async def test_update_user_data_rejects_on_ajax_failure():
+    gms = mock_gms()
+    page = Page(gms).boot()
+    await page.start()
+    gms.fault("updateData", "http500")
+    failure = await page.reject("updateUserData", {"x": "2"})
+    assert failure["status"] == 500
+
+
+@virtual_time
+async def test_start_chat_user_data_validation_and_json_string():
+    page = Page(mock_gms()).boot()
+    for bad in ("{not json", 5, ["a"], "[1]"):
+        assert await page.reject("startChat", {"nickname": "N", "userData": bad}) == \
+            "malformed data object provided in userData property"
+    body = await page.cmd("startChat", {"nickname": "N", "userData": '{"k": "v"}'})
+    assert body["statusCode"] == 0
+    assert ("userData[k]", "v") in page.transport.of("requestChat")[0]["fields"]
+
+
+@virtual_time
+async def test_start_chat_rejects_server_and_ajax_errors_with_the_response():
+    gms = mock_gms()
+    page = Page(gms).boot()
+    failure = await page.reject("startChat", {})  # GMS: name required (HTTP 400)
+    assert failure["status"] == 400 and failure["responseJSON"]["errors"][0]["code"] == 161
+    assert page.of("error")[-1] == failure
+    gms.fault("requestChat", "drop")
+    failure = await page.reject("startChat", {"nickname": "N"})
+    assert failure["status"] == 0 and failure["readyState"] == 0
+    gms.fault("requestChat", "http500")
+    failure = await page.reject("startChat", {"nickname": "N"})
+    assert failure["status"] == 500
+    assert page.service.active is False and "pollingStarted" not in page.names()
+
+
+@virtual_time
+async def test_send_custom_notice_with_and_without_session():
+    page = Page(mock_gms()).boot()
+    failure = await page.reject("sendCustomNotice", {"message": "n"})  # GMS refuses the empty chat
+    assert page.transport.sent[0]["url"] == BASE + "//customNotice"
+    assert page.transport.sent[0]["fields"] == [("alias", ""), ("secureKey", ""), ("userId", ""),
+                                                 ("message", "n")]
+    assert isinstance(failure, dict)
+    await page.start()
+    body = await page.cmd("sendCustomNotice", {"message": "bye"})
+    assert body["statusCode"] == 0
+    await page.wait_for(lambda: any(m["type"] == "CustomNotice" for d in page.of("messageReceived")
+                                    for m in d["messages"]))
+
+
+@virtual_time
+async def test_add_prefilter_and_hidden_messages():
+    page = Page(mock_gms()).boot()
+    await page.start()
+    secret = re.compile("secret")
+    assert await page.cmd("addPrefilter", {"filters": secret}) == [secret]
+    assert page.storage.values["_genesys.widgets.webchat.state.filters"] == \
+        '{"custom":[{"source":"secret","flags":""}]}'
+    js_like = type("RegExp", (), {"source": "hid+en", "flags": "i"})()
+    assert await page.cmd("addPrefilter", {"filters": [js_like]}) == [secret, js_like]
+    page.agent("join")
+    await page.wait_event("agentConnected")
+    mark = page.mark()
+    page.agent("say", text="a secret")
+    await page.wait_for(lambda: page.service.transcript.next_index == 4)
+    assert page.names(mark, data=False) == ["agentTypingStopped"]  # only the implied typing stop
+    page.agent("say", text="HIDDDEN")
+    page.agent("say", text="{start:123456789}")  # co-browse token, built in
+    page.agent("say", text="shown")
+    await page.wait_for(lambda: 6 in page.delivered_indexes())
+    assert page.delivered_indexes() == [1, 2, 6]
+    transcript = await page.cmd("getTranscript")
+    assert [m["index"] for m in transcript["messages"]] == [1, 2, 6]
+
+
+@virtual_time
+async def test_add_prefilter_rejections():
+    page = Page(mock_gms()).boot()
+    for options in ({"filters": "notaregex"}, {}, {"filters": []}, {"filters": [re.compile("ok"), "bad"]},
+                    {"filters": {"source": "("}}):
+        assert await page.reject("addPrefilter", options) == (
+            "Missing or invalid filters provided. Please provide a regular expression or an "
+            "array of regular expressions.")
+    assert page.service.filters.custom == []
+
+
+@virtual_time
+async def test_send_filtered_message():
+    page = Page(mock_gms()).boot()
+    assert await page.reject("sendFilteredMessage", {"message": "m", "regex": re.compile("m")}) == \
+        "No active chat session"
+    await page.start()
+    assert await page.cmd("sendFilteredMessage", {"message": "code 42", "regex": re.compile(r"code \d+")}) is None
+    assert page.transport.of("send")[0]["fields"][3] == ("message", "code 42")
+    await asyncio.sleep(3)
+    assert 2 not in page.delivered_indexes() and page.service.transcript.next_index == 3
+    assert await page.reject("sendFilteredMessage", {"message": "x", "regex": "x"}) == msg.INVALID_FILTERS
+
+
+@virtual_time
+async def test_pre_processors_change_messages_in_place_only():
+    page = Page(mock_gms()).boot()
+
+    def shout(message):
+        message["text"] = (message.get("text") or "") + "!"
+        return {"text": "ignored"}
+
+    assert await page.cmd("registerPreProcessor", {"preprocessor": shout}) is shout
+    for bad, kind in ((None, "undefined"), ("f", "string"), (3, "number"), ({}, "object"), (True, "boolean")):
+        assert await page.reject("registerPreProcessor", {"preprocessor": bad}) == \
+            f"No preprocessor function provided. Type provided was '{kind}'."
+    await page.start()
+    page.agent("join")
+    page.agent("say", text="hi")
+    await page.wait_for(lambda: 3 in page.delivered_indexes())
+    received = page.of("messageReceived")[-1]
+    assert received["messages"][-1]["text"] == "hi!"
+    assert received["originalMessages"][-1]["text"] == "hi"
+
+
+@virtual_time
+async def test_transcript_agents_and_stats():
+    page = Page(mock_gms()).boot()
+    assert await page.cmd("getTranscript") == {"messages": [], "originalMessages": []}
+    assert await page.cmd("getAgents") == {"agents": {}}
+    assert await page.cmd("getStats") == {"agents": {}, "startTime": False, "endTime": False,
+                                          "duration": False}
+    await page.start()
+    page.agent("join", nickname="Bob", supervisor=True)
+    await page.wait_event("supervisorConnected")
+    page.agent("say", nickname="Bob", text="hello")
+    await page.wait_for(lambda: 3 in page.delivered_indexes())
+    agents = (await page.cmd("getAgents"))["agents"]
+    assert agents["2"]["supervisor"] is True and agents["2"]["name"] == "Bob"
+    stats = await page.cmd("getStats")
+    transcript = await page.cmd("getTranscript")
+    times = [m["timestamp"] for m in transcript["messages"]]
+    assert stats["startTime"] == min(times) and stats["endTime"] == max(times)
+    assert stats["duration"] == stats["endTime"] - stats["startTime"]
+    assert [m["index"] for m in transcript["originalMessages"]] == [1, 2, 3]
+
+
+@virtual_time
+async def test_bot_party_is_reported_as_bot():
+    page = Page(mock_gms()).boot()
+    await page.start()
+    page.agent("join", nickname="Botty")
+    await page.wait_event("agentConnected")
+    bot_attrs = {"GCTI_SYSTEM": {"party-info": {"style": "BOT"}}}
+    page.agent("say", nickname="Botty", text="beep", eventAttributes=bot_attrs)
+    await page.wait_for(lambda: 3 in page.delivered_indexes())
+    assert page.of("messageReceived")[-1]["messages"][0]["from"]["type"] == "Bot"
+
+
+@virtual_time
+async def test_fetch_history_is_async_only():
+    page = Page(mock_gms()).boot()
+    assert await page.reject("fetchHistory") == "Fetching history messages applies only to Asynchronous chat"
+
+
+@virtual_time
+async def test_configure_defaults_ranges_and_warnings(caplog):
+    caplog.set_level(logging.WARNING, "cxkit.webchat")
+    page = Page(mock_gms(), config={"pollRate": 50, "pollRateMin": 100, "pollRateMult": 1,
+                                    "ajaxTimeout": "soon", "apikey": "K", "pollRateSleep": 99999}).boot()
+    cfg = page.service.config
+    assert (cfg.poll_rate, cfg.poll_rate_min, cfg.poll_rate_mult, cfg.ajax_timeout, cfg.poll_rate_sleep) == \
+        (3000, 500, 1.2, 3000, 30000)
+    warned = " ".join(r.getMessage() for r in caplog.records)
+    for key in ("pollRate ", "pollRateMin", "pollRateMult", "ajaxTimeout", "pollRateSleep"):
+        assert f"webchat.{key.strip()}" in warned
+    await page.start()
+    assert all(r["headers"].get("apikey") == "K" for r in page.transport.sent)
+    # a second configure (the App's) updates options without re-running startup
+    await page.cmd("configure", {"ajaxTimeout": 1000})
+    assert page.service.config.ajax_timeout == 1000 and len(page.of("ready")) == 1
+
+
+@virtual_time
+async def test_trailing_slash_off_and_pages_without_a_session_url():
+    page = Page(mock_gms(), config={"enableUrlTrailingSlash": False}).boot()
+    await page.start()
+    assert page.transport.of("requestChat") == [] and page.transport.sent[0]["url"] == BASE
+
+
+@virtual_time
+async def test_plugin_factory_loads_on_first_command_and_from_app_ready():
+    import httpx
+    from cxkit.bus import boot_app
+    from cxkit.gms import HttpxTransport
+
+    gms = mock_gms()
+    transport = HttpxTransport(transport=httpx.ASGITransport(app=gms.app))
+    bus = Bus()
+    bus.register_plugin_factory("WebChatService", webchat_plugin_factory(
+        {"dataURL": BASE}, transport=transport, storage=MemoryStorage()))
+    page = bus.register_plugin("Page")
+    assert await page.command("WebChatService.verifySession") == {"sessionActive": False}
+
+    lazy = Bus()
+    lazy.register_plugin_factory("WebChatService", webchat_plugin_factory(
+        transport=transport, storage=MemoryStorage()))
+    boot_app(lazy, {"webchat": {"dataURL": BASE, "userData": {"z": "9"}}})
+    probe = lazy.register_plugin("Probe")
+    body = await probe.command("WebChatService.startChat", {"nickname": "N"})
+    assert body["statusCode"] == 0
+    fields = dict(await_fields(gms, body["chatId"]))
+    assert fields["z"] == "9"
+
+
+def await_fields(gms, chat_id):
+    return gms.get_chat(chat_id)["userData"].items()
