@@ -207,3 +207,16 @@ async def test_wake_with_reset_idle_state_sends_the_custom_notice():
     await page.cmd("wake", {"resetIdleState": True})
     notice = page.transport.of("customNotice")[0]
     assert notice["fields"][3:] == [("message", ""), ("eventAttributes", '{"purpose":"cancel-idle-timer"}')]
+
+
+@virtual_time
+async def test_send_while_disconnected_is_really_sent():
+    gms = mock_gms()
+    page = Page(gms).boot()
+    await page.start()
+    gms.fault("refresh", "drop", count=-1)
+    await page.wait_event("disconnected")
+    body = await page.cmd("sendMessage", {"message": "still here"})  # the original dropped it
+    assert body["statusCode"] == 0
+    texts = [m.get("text") for m in gms.get_chat(page.chat_id)["messages"]]
+    assert "still here" in texts

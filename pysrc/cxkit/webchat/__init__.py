@@ -1,6 +1,8 @@
 """cxkit.webchat — the WebChatService of Genesys Widgets (GMS/REST controller) in pure Python.
 
-It runs wherever the bus runs (CPython, Pyodide); the browser glue supplies the ports::
+It runs wherever the bus runs (CPython, Pyodide); the browser glue supplies the ports.
+Differences from the original, and the cases where the commands page won over the other
+references, are listed in COMPAT.md beside this file::
 
     import asyncio, httpx
     from cxkit.bus import Bus
@@ -18,9 +20,6 @@ It runs wherever the bus runs (CPython, Pyodide); the browser glue supplies the 
         print(await page.command("WebChatService.verifySession"))
 
     asyncio.run(main())
-
-Differences from the original and the reference cases where the commands page won are listed
-in COMPAT.md beside this file.
 """
 
 from .commands import COMMANDS
