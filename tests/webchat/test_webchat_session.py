@@ -184,3 +184,27 @@ async def test_server_side_end_sequence():
     assert names.index("messageReceived") < names.index("ended")
     assert await page.reject("endChat") == msg.NO_ACTIVE_SESSION
     assert await page.cmd("verifySession") == {"sessionActive": False}
+
+
+@virtual_time
+async def test_ajax_response_follows_successful_requests():
+    page = Page(mock_gms()).boot()
+    await page.start()
+    mark = page.mark()
+    body = await page.cmd("sendMessage", {"message": "hi"})
+    assert page.names(mark, ajax=True).count("ajaxResponse") == 1
+    assert page.of("ajaxResponse")[-1] == body
+
+
+@virtual_time
+async def test_language_comes_from_the_app_and_apikey_is_sent():
+    from cxkit.bus import install_app
+
+    gms = mock_gms(apikey="K")
+    page = Page(gms, config={"apikey": "K"})
+    app = install_app(page.bus, {})
+    app.data("language", "de")
+    page.boot()
+    await page.start()
+    assert ("userData[GCTI_LanguageCode]", "de") in page.transport.of("requestChat")[0]["fields"]
+    assert page.gms.get_chat(page.chat_id)["userData"]["GCTI_LanguageCode"] == "de"

@@ -165,6 +165,7 @@ class Commands:
         if s.active:
             s.end_locally()
         if reply.ok or (reply.kind in ("retry", "failed") and reply.chat_ended):
+            s.plugin.publish_direct("ajaxResponse", reply.body)
             e.deferred.resolve(reply.body)
         else:
             e.deferred.reject(s.report_failure(reply))
@@ -280,6 +281,7 @@ class Commands:
         identity = s.identity
         reply = await s.request(lambda: s.client.update_data(identity, changes))
         if reply.ok:
+            s.plugin.publish_direct("ajaxResponse", reply.body)
             e.deferred.resolve(reply.body)
         else:
             e.deferred.reject(s.report_failure(reply))
@@ -402,6 +404,7 @@ class Commands:
         if not reply.ok:
             e.deferred.reject(s.report_failure(reply))
             return
+        s.plugin.publish_direct("ajaxResponse", reply.body)
         limits = FileLimits.from_messages(reply.messages)
         if limits is not None and s.active:
             s.file_limits = limits

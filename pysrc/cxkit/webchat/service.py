@@ -396,6 +396,8 @@ class WebChatService:
         if reply.ok and self.active:
             self.update_identity(reply.body)
             self.process(reply.body)
+        if reply.ok:
+            self.plugin.publish_direct("ajaxResponse", reply.body)
 
     def attach_typing_input(self, element: TypingInput) -> None:
         self.detach_typing_input()
