@@ -10,7 +10,7 @@
   var cfg = (g.widgets = g.widgets || g.cxwidget || {});
   var me = doc.currentScript || [].slice.call(doc.scripts).filter(function (s) { return /widgets\.js(\?|$)/.test(s.src); })[0];
   var base = new URL(".", me ? me.src : location.href).href;
-  var queue = [], bridge = null, failure = null, names = {}, tokens = 0, pending = {};
+  var queue = [], callPy = null, settlePy = null, failure = null, names = {}, tokens = 0, pending = {};
 
   // The original product's Deferred (not a Promise): then() attaches and returns undefined.
   function Deferred() {
@@ -42,10 +42,16 @@
       state: function () { return st; },
       isResolved: function () { return st === "resolved"; },
       isRejected: function () { return st === "rejected"; },
-      pipe: function (a, b) {
+      pipe: function (a, b) {  // a filter's value settles the new promise; a returned promise is followed
         var n = new Deferred();
-        p.done(function () { var r = a ? a.apply(d, arguments) : arguments[0]; n.resolve(r); });
-        p.fail(function () { var r = b ? b.apply(d, arguments) : arguments[0]; n.reject(r); });
+        function via(f, to) {
+          return function () {
+            if (!f) return to.apply(n, arguments);
+            var r = f.apply(d, arguments);
+            if (r && typeof r.done === "function") r.done(n.resolve).fail(n.reject); else to(r);
+          };
+        }
+        p.done(via(a, n.resolve)); p.fail(via(b, n.reject));
         return n.promise();
       },
       promise: function (t) { return t ? Object.assign(t, p) : p; },
@@ -60,17 +66,28 @@
   }
 
   function track(d) { var t = ++tokens; pending[t] = d; return t; }
+  function send(plugin, method, args, d) {  // JS calls Python: bridge.call(plugin, method, token, ...args)
+    return callPy.apply(null, [plugin, method, d ? track(d) : 0].concat(args));
+  }
   function call(plugin, method, args, d) {
     args = [].slice.call(args);
     if (failure) { if (d) d.reject(failure); return d || false; }
-    if (!bridge) { queue.push([plugin, method, args, d]); return d || fallback(method, args); }
-    var r = bridge.call(plugin, method, args, d ? track(d) : 0);
+    if (!callPy) { queue.push([plugin, method, args, d]); return d || fallback(method, args); }
+    var r = send(plugin, method, args, d);
     return d || r;
   }
   function fallback(method, args) {  // answers given before Python is up
     if (method === "subscribe") return typeof args[1] === "function" ? args[0] : false;
     if (method === "registry" || method === "subscribers") return {};
     return method === "data" ? undefined : true;
+  }
+  function loadFile(url) {  // the one bus member that stays in JS: it is a script tag
+    var d = new Deferred(), s = doc.createElement("script");
+    s.src = url;
+    s.onload = function () { d.resolve(); };
+    s.onerror = function () { d.reject("Could not load plugin file: " + url); };
+    (doc.head || doc.documentElement).appendChild(s);
+    return d.promise();
   }
 
   var METHODS = ["publish", "publishDirect", "republish", "subscribe", "unsubscribe", "before",
@@ -94,7 +111,7 @@
     registerMaster: function () { return undefined; },
     loadPlugin: function () { return call("", "loadPlugin", arguments, new Deferred()).promise(); },
     loadModule: function () { return call("", "loadModule", arguments, new Deferred()).promise(); },
-    loadFile: function () { return call("", "loadFile", arguments, new Deferred()).promise(); },
+    loadFile: loadFile,
     registerModule: function () { return call("", "registerModule", arguments); },
   };
   names.CXBus = names.QuickBus = names.App = names.WebChatService = true;
@@ -104,7 +121,7 @@
   cfg.bus = quick;
 
   function fail(reason) {
-    if (bridge || failure) return;
+    if (callPy || failure) return;
     failure = w.__cxkit.failure = String(reason);
     console.error("cxkit: boot failed: " + failure);
     queue.splice(0).forEach(function (q) { if (q[3]) q[3].reject(failure); });
@@ -118,25 +135,28 @@
       resolve: function (e, v) { e.deferred.resolve(v); },
       reject: function (e, v) { e.deferred.reject(v); },
     },
-    settle: function (token, ok, args) {
+    settle: function (token, ok) {  // Python settles a JS command's Deferred
       var d = pending[token]; delete pending[token];
-      if (d) (ok ? d.resolve : d.reject).apply(d, args);
+      if (d) (ok ? d.resolve : d.reject).apply(d, [].slice.call(arguments, 2));
     },
     // Run a JS command handler with a Deferred that reports back to Python.
-    invoke: function (fn, event, token) {
+    invoke: function (fn, token, time, commander, command, data) {
       var d = new Deferred();
-      d.promise().done(function () { bridge.settle(token, true, [].slice.call(arguments)); })
-        .fail(function () { bridge.settle(token, false, [].slice.call(arguments)); });
-      event.deferred = d;
-      fn(event);
+      d.done(function () { settlePy.apply(null, [token, true].concat([].slice.call(arguments))); })
+        .fail(function () { settlePy.apply(null, [token, false].concat([].slice.call(arguments))); });
+      try { fn({ time: time, commander: commander, command: command, deferred: d, data: data }); }
+      catch (e) { console.error(e); d.reject(e && e.message || String(e)); }
+    },
+    deliver: function (fn, time, publisher, event, data) {  // a JS subscriber gets a plain object
+      try { fn({ time: time, publisher: publisher, event: event, data: data }); } catch (e) { console.error(e); }
     },
     attach: function (b) {
       if (failure) return false;
-      bridge = b;
+      callPy = b.call; settlePy = b.settle;
       w.__cxkit.attached = true;
       removeEventListener("unhandledrejection", onError);
       queue.splice(0).forEach(function (q) {
-        var r = bridge.call(q[0], q[1], q[2], q[3] ? track(q[3]) : 0);
+        var r = send(q[0], q[1], q[2], q[3]);
         if (r === false && q[1] === "registerPlugin") console.warn("cxkit: registerPlugin('" + q[2][0] + "') was refused");
       });
       return true;
@@ -152,7 +172,7 @@
   py.setAttribute("config", JSON.stringify({ interpreter: abs(M.pyodide), files: files }));
   py.textContent = "import js\ntry:\n    from cxkit.browser import boot\n    boot()\n" +
     "except BaseException as e:\n    getattr(js.window, '__cxkit').fail(f'{type(e).__name__}: {e}')\n";
-  py.addEventListener("py:done", function () { if (!bridge) fail("Python boot code finished without starting the bus"); });
+  py.addEventListener("py:done", function () { if (!callPy) fail("Python boot code finished without starting the bus"); });
   (doc.head || doc.documentElement).appendChild(py);
   import(abs(M.pyscript)).catch(function (e) { fail("cannot load PyScript from " + abs(M.pyscript) + ": " + e); });
 })();

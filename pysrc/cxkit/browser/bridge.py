@@ -4,11 +4,14 @@
     >>> loader.attach(create_proxy(bridge))        # doctest: +SKIP
 
 ``widgets.js`` turns every ``CXBus`` / plugin-interface call into
-``bridge.call(plugin, method, args, token)``. A command's JS Deferred is known by an integer
-token; when the Python Deferred settles, the bridge calls ``loader.settle(token, ok, args)``.
-A JS command handler gets a JS Deferred from ``loader.invoke`` that reports back through
-``bridge.settle``. So no proxy is made per call: JS functions arrive here as JsProxy
-objects (released with them), and everything sent to JS is plain data.
+``bridge.call(plugin, method, token, *args)``. A command's JS Deferred is known by an integer
+token; when the Python Deferred settles, the bridge calls ``loader.settle(token, ok, *args)``.
+A JS command handler is run by ``loader.invoke(fn, token, time, commander, command, data)``
+with a JS Deferred that reports back through ``bridge.settle(token, ok, *args)``; a JS
+subscriber gets its event object from ``loader.deliver(fn, time, publisher, event, data)``.
+So no proxy is made per call: a JS function is held here as a JsProxy only while it is
+subscribed, registered or intercepting (dropped on ``unsubscribe``), and everything sent to
+JS is plain data.
 """
 
 from __future__ import annotations
@@ -16,12 +19,44 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import js
+
 from ..bus import Bus, Deferred
 from .convert import error_text, to_js_plain, to_py_plain
 
-__all__ = ["JsBridge"]
+__all__ = ["JsBridge", "ConsoleHandler"]
 
 log = logging.getLogger("cxkit.browser")
+
+_DEFERRED_METHODS = frozenset(("command", "loadPlugin", "loadModule"))
+
+
+class ConsoleHandler(logging.Handler):
+    """Python log records to the browser console (debug/info -> log, warning -> warn, error -> error)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = self.format(record)
+        except Exception:  # a bad format string must not break the bus
+            text = str(record.msg)
+        if record.levelno >= logging.ERROR:
+            js.console.error(text)
+        elif record.levelno >= logging.WARNING:
+            js.console.warn(text)
+        else:
+            js.console.log(text)
+
+
+def _install_console_logging() -> None:
+    root = logging.getLogger("cxkit")
+    if not any(isinstance(h, ConsoleHandler) for h in root.handlers):
+        handler = ConsoleHandler()
+        handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+        root.addHandler(handler)
+        root.setLevel(logging.INFO)
+        root.propagate = False
+        # The bus writes its debug lines only while configured with debug: true (A.2).
+        logging.getLogger("cxkit.bus").setLevel(logging.DEBUG)
 
 
 class JsBridge:
@@ -30,26 +65,36 @@ class JsBridge:
     def __init__(self, bus: Bus, loader: Any) -> None:
         self.bus = bus
         self.loader = loader
+        # Looked up once: a JsProxy attribute lookup costs about 2 us per call.
+        self._settle_js = loader.settle
+        self._invoke_js = loader.invoke
+        self._deliver_js = loader.deliver
         self._handler_deferreds: dict[int, Deferred] = {}
         self._next_token = 0
         self._plugins: dict[str, Any] = {}
+        _install_console_logging()
 
     # -- called from JS -------------------------------------------------------------------
-    def call(self, plugin: str | None, method: str, args: Any, token: int) -> Any:
+    def call(self, plugin: str | None, method: str, token: int, *args: Any) -> Any:
         try:
-            return self._call(plugin, method, [to_py_plain(a) for a in args], token)
+            return self._call(plugin, method, token, [to_py_plain(a) for a in args])
         except Exception as exc:  # a JS caller gets a console error, a command a rejection
             log.exception("cxkit: %s.%s failed", plugin or "CXBus", method)
             if token:
-                self.loader.settle(token, False, to_js_plain([error_text(exc)]))
+                self._settle_js(token, False, error_text(exc))
             return False
 
-    def settle(self, token: int, ok: bool, args: Any) -> None:
+    def settle(self, token: int, ok: bool, *args: Any) -> None:
         deferred = self._handler_deferreds.pop(token, None)
         if deferred is None:
             return
         values = [to_py_plain(a) for a in args]
         (deferred.resolve if ok else deferred.reject)(*values)
+
+    @property
+    def pending_handlers(self) -> int:
+        """JS command handlers that have not settled yet (for leak checks)."""
+        return len(self._handler_deferreds)
 
     # -- dispatch -----------------------------------------------------------------------
     def _target(self, plugin: str | None) -> Any:
@@ -64,7 +109,7 @@ class JsBridge:
         """Give the JS face of ``name`` (e.g. ``QuickBus``) its Python plugin."""
         self._plugins[name] = plugin
 
-    def _call(self, plugin: str | None, method: str, args: list[Any], token: int) -> Any:
+    def _call(self, plugin: str | None, method: str, token: int, args: list[Any]) -> Any:
         if not plugin and method == "registerPlugin":
             registered = self.bus.register_plugin(*args)
             if registered is False:
@@ -72,31 +117,30 @@ class JsBridge:
             self._plugins[args[0]] = registered
             return True
         target = self._target(plugin)
-        if method in ("command", "loadPlugin", "loadModule", "loadFile"):
-            deferred = getattr(target, method)(*args)
-            self._report(deferred, token)
+        if method in _DEFERRED_METHODS:
+            self._report(getattr(target, method)(*args), token)
             return None
         if method == "subscribe":
             return target.subscribe(args[0], self._js_subscriber(args[1]) if len(args) > 1 else None)
         if method == "registerCommand":
-            return target.register_command(args[0], self._js_handler(args[1]))
+            return target.register_command(args[0], self._js_handler(args[1]) if len(args) > 1 else None)
         if method == "before":
-            return target.before(args[0], self._js_interceptor(args[1]))
+            return target.before(args[0], self._js_interceptor(args[1]) if len(args) > 1 else None)
         return to_js_plain(getattr(target, method)(*args))
 
     def _report(self, deferred: Deferred, token: int) -> None:
-        settle = self.loader.settle
-        deferred.done(lambda *a: settle(token, True, to_js_plain(list(a))))
-        deferred.fail(lambda *a: settle(token, False, to_js_plain(list(a))))
+        settle = self._settle_js
+        deferred.done(lambda *a: settle(token, True, *[to_js_plain(v) for v in a]))
+        deferred.fail(lambda *a: settle(token, False, *[to_js_plain(v) for v in a]))
 
-    # -- wrapping JS functions --------------------------------------------------------------
+    # -- wrapping JS functions (the JsProxy lives exactly as long as the wrapper) -----------
     def _js_subscriber(self, fn: Any) -> Any:
         if not callable(fn):
             return fn
+        deliver_js = self._deliver_js
 
         def deliver(event: Any) -> None:
-            fn(to_js_plain({"time": event.time, "publisher": event.publisher,
-                            "event": event.event, "data": event.data}))
+            deliver_js(fn, event.time, event.publisher, event.event, to_js_plain(event.data))
 
         deliver.js_function = fn  # type: ignore[attr-defined]
         return deliver
@@ -104,18 +148,21 @@ class JsBridge:
     def _js_handler(self, fn: Any) -> Any:
         if not callable(fn):
             return fn
-        invoke = self.loader.invoke
+        invoke_js = self._invoke_js
+        waiting = self._handler_deferreds
 
         def handle(e: Any) -> None:
             self._next_token += 1
             token = self._next_token
-            self._handler_deferreds[token] = e.deferred
-            event = {"time": e.time, "commander": e.commander, "command": e.command, "data": e.data}
-            invoke(fn, to_js_plain(event), token)
+            waiting[token] = e.deferred
+            invoke_js(fn, token, e.time, e.commander, e.command, to_js_plain(e.data))
 
         return handle
 
     def _js_interceptor(self, fn: Any) -> Any:
+        if not callable(fn):
+            return fn
+
         def intercept(options: Any) -> Any:
             return to_py_plain(fn(to_js_plain(options)))
 

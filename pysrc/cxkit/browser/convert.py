@@ -6,12 +6,17 @@
 Everything that crosses to JS is plain data (objects, arrays, strings, numbers, RegExp);
 nothing becomes a PyProxy, so nothing needs destroying. Objects that are already JS
 (elements, Files, functions the page passed in) go back as themselves.
+
+Speed matters here (every bus call crosses): scalars pass untouched, and the Python side is
+reduced to dicts, lists and JS handles before one ``to_js`` call, because a Python
+``default_converter`` costs a proxy per call (about 15 us).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import js
@@ -20,6 +25,8 @@ from pyodide.ffi import JsProxy, jsnull, to_js
 __all__ = ["to_js_plain", "to_py_plain", "error_text"]
 
 _FLAG_LETTERS = ((re.IGNORECASE, "i"), (re.MULTILINE, "m"), (re.DOTALL, "s"))
+_SCALARS = frozenset((type(None), bool, int, float, str))
+_from_entries = js.Object.fromEntries
 
 
 def error_text(exc: BaseException) -> str:
@@ -27,40 +34,52 @@ def error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _default(value: Any, convert: Any, cache: Any) -> Any:
+def _plain(value: Any) -> Any:
+    """``value`` as dicts, lists, scalars and JS handles only."""
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    if kind is dict:
+        return {k: _plain(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [_plain(v) for v in value]
+    if isinstance(value, JsProxy):
+        return value
     if isinstance(value, re.Pattern):
         flags = "".join(letter for flag, letter in _FLAG_LETTERS if value.flags & flag)
         return js.RegExp.new(value.pattern, flags)
     if hasattr(value, "to_dict"):
-        return convert(value.to_dict())
+        return _plain(value.to_dict())
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return convert(dataclasses.asdict(value))
+        return _plain(dataclasses.asdict(value))
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_plain(v) for v in value]
     if isinstance(value, BaseException):
         return error_text(value)
-    if isinstance(value, tuple):
-        return convert(list(value))
+    if isinstance(value, (bool, int, float, str)):  # subclasses (IntEnum, str enums)
+        return value
     return str(value)
 
 
 def to_js_plain(value: Any) -> Any:
     """Convert Python data to plain JS data (dicts become plain objects, never Maps)."""
-    if value is None or isinstance(value, (bool, int, float, str, JsProxy)):
+    if type(value) in _SCALARS:
         return value
-    return to_js(
-        value,
-        dict_converter=js.Object.fromEntries,
-        create_pyproxies=False,
-        default_converter=_default,
-    )
+    value = _plain(value)
+    if type(value) in _SCALARS or isinstance(value, JsProxy):
+        return value
+    return to_js(value, dict_converter=_from_entries, create_pyproxies=False)
 
 
 def to_py_plain(value: Any) -> Any:
     """Convert JS data to Python; plain objects and arrays are copied, other JS objects
     (RegExp, elements, Files, functions) stay JS handles."""
+    if type(value) in _SCALARS:
+        return value
     if value is jsnull:
         return None
-    if isinstance(value, JsProxy) and hasattr(value, "to_py"):
-        if value.typeof == "function":
-            return value
+    if isinstance(value, JsProxy) and value.typeof != "function":
         return value.to_py()
     return value
