@@ -1,0 +1,182 @@
+"""The HTTP control API (/mock/...) and its Python mirror on MockGMS."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+
+import pytest
+
+from cxkit.mockgms import ActionError, MockGMS
+
+from .support import BASE, Customer
+
+
+async def agent(client, chat_id: str, **body):
+    return await client.post(f"/mock/chats/{chat_id}/agent", json=body)
+
+
+async def test_list_and_get_chat_shapes(customer: Customer, client) -> None:
+    await customer.op("startTyping", message="draft")
+    listed = (await client.get("/mock/chats")).json()["chats"]
+    assert [c["chatId"] for c in listed] == [customer.chat_id]
+    assert {"chatId", "serviceName", "state"} <= set(listed[0])
+    assert listed[0]["serviceName"] == "customer-support" and listed[0]["state"] == "waiting"
+    detail = (await client.get(f"/mock/chats/{customer.chat_id}")).json()
+    assert {"chatId", "serviceName", "state", "participants", "messages", "userData", "files", "typingPreview"} <= set(detail)
+    assert detail["typingPreview"] == "draft"
+    assert detail["participants"] == [{"nickname": "Nick", "participantId": 1, "type": "Client", "connected": True}]
+    assert detail["messages"] == (await customer.op("refresh", transcriptPosition="1")).json()["messages"]
+    assert (await client.get("/mock/chats/nope")).status_code == 404
+
+
+async def test_every_agent_action(customer: Customer, client, gms: MockGMS) -> None:
+    cid = customer.chat_id
+    r = await agent(client, cid, action="join", nickname="Anna")
+    [joined] = r.json()["messages"]
+    assert joined["type"] == "ParticipantJoined" and joined["from"] == {"nickname": "Anna", "participantId": 2, "type": "Agent"}
+    assert r.json()["state"] == "connected"
+    sup = (await agent(client, cid, action="join", nickname="Boss", supervisor=True)).json()["messages"][0]
+    assert sup["from"]["type"] == "Supervisor" and sup["from"]["participantId"] == 3
+    steps = [
+        ({"action": "typing", "nickname": "Anna"}, "TypingStarted", None),
+        ({"action": "stopTyping"}, "TypingStopped", None),
+        ({"action": "say", "text": "Hello!", "nickname": "Anna", "eventAttributes": {"x": 1}}, "Message", "Hello!"),
+        ({"action": "notice", "text": "FYI"}, "Notice", "FYI"),
+        ({"action": "customNotice", "nickname": "_GCTI_GSS", "text": '{"Survey_URL": "http://s"}'}, "CustomNotice", '{"Survey_URL": "http://s"}'),
+        ({"action": "pushUrl", "url": "https://example.org"}, "PushUrl", "https://example.org"),
+        ({"action": "idleAlert", "closeSeconds": 30}, "IdleAlert", None),
+    ]
+    for body, mtype, text in steps:
+        r = await agent(client, cid, **body)
+        assert r.status_code == 200, r.text
+        [msg] = r.json()["messages"]
+        assert msg["type"] == mtype
+        if text is not None:
+            assert msg["text"] == text
+    detail = gms.get_chat(cid)
+    by_type = {m["type"]: m for m in detail["messages"]}
+    assert by_type["Message"]["eventAttributes"] == {"x": 1}
+    assert by_type["TypingStopped"]["from"]["nickname"] == "Boss"  # default speaker: latest joined
+    assert by_type["CustomNotice"]["from"] == {"nickname": "_GCTI_GSS", "participantId": 0, "type": "External"}
+    assert by_type["Notice"]["from"]["type"] == "External"
+    assert by_type["IdleAlert"]["userData"] == {"next-idle-timer-type": "CLOSE", "next-idle-timer-secs": "30"}
+
+    content = b"\x00agent file\xff"
+    r = await agent(client, cid, action="file", fileName="a.bin", content=base64.b64encode(content).decode())
+    [up] = r.json()["messages"]
+    assert up["type"] == "FileUploaded" and up["from"]["type"] == "Supervisor"
+    dl = await customer.op(f"file/{up['userData']['file-id']}/download")
+    assert dl.content == content
+
+    left = (await agent(client, cid, action="leave", nickname="Boss")).json()["messages"][0]
+    assert left["type"] == "ParticipantLeft" and left["from"]["nickname"] == "Boss"
+    end = (await agent(client, cid, action="end")).json()
+    assert [m["type"] for m in end["messages"]] == ["ParticipantLeft"] and end["state"] == "ended"
+    poll = (await customer.op("refresh", transcriptPosition="1")).json()
+    assert poll["chatEnded"] is True and poll["messages"][-1]["type"] == "ParticipantLeft"
+
+
+async def test_idle_close_action_ends_chat(customer: Customer, client) -> None:
+    r = await agent(client, customer.chat_id, action="idleClose")
+    assert r.json()["messages"][0]["type"] == "IdleClose" and r.json()["state"] == "ended"
+    assert (await customer.op("refresh")).json()["chatEnded"] is True
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({"action": "dance"}, 400),
+        ({}, 400),
+        ({"action": "say", "text": "no agent yet"}, 409),
+        ({"action": "typing"}, 409),
+        ({"action": "file", "fileName": "a", "content": "***"}, 409),
+    ],
+)
+async def test_agent_action_errors(customer: Customer, client, body, status) -> None:
+    r = await agent(client, customer.chat_id, **body)
+    assert r.status_code == status and r.json()["error"]
+
+
+async def test_agent_action_validation_after_join(customer: Customer, client) -> None:
+    await agent(client, customer.chat_id, action="join")
+    assert (await agent(client, customer.chat_id, action="join")).status_code == 409  # same nickname twice
+    assert (await agent(client, customer.chat_id, action="say")).status_code == 400  # text missing
+    assert (await agent(client, customer.chat_id, action="say", text=5)).status_code == 400
+    assert (await agent(client, customer.chat_id, action="file", fileName="a", content="***")).status_code == 400
+    assert (await agent(client, customer.chat_id, action="say", text="x", nickname="Ghost")).status_code == 409
+    bad = await client.post(f"/mock/chats/{customer.chat_id}/agent", content=b"not json")
+    assert bad.status_code == 400
+    assert (await agent(client, "nope", action="join")).status_code == 404
+    await agent(client, customer.chat_id, action="end")
+    assert (await agent(client, customer.chat_id, action="say", text="late")).status_code == 409
+
+
+async def test_python_api_mirrors_http(customer: Customer, gms: MockGMS) -> None:
+    assert [c["chatId"] for c in gms.list_chats()] == [customer.chat_id]
+    [msg] = gms.agent(customer.chat_id, "join", nickname="Py")
+    assert msg["from"]["nickname"] == "Py"
+    with pytest.raises(ActionError) as info:
+        gms.agent(customer.chat_id, "nope")
+    assert info.value.status == 400
+    with pytest.raises(ActionError):
+        gms.get_chat("missing")
+
+
+async def test_wait_endpoint_long_polls_until_transcript_grows(customer: Customer, client, gms: MockGMS) -> None:
+    waiter = asyncio.create_task(client.get(f"/mock/chats/{customer.chat_id}/wait", params={"after": 1, "timeout": 5}))
+    await customer.op("send", message="hi")
+    body = (await waiter).json()
+    assert body["timedOut"] is False and [m["text"] for m in body["messages"]] == ["hi"]
+    # already satisfied: answers at once
+    body = (await client.get(f"/mock/chats/{customer.chat_id}/wait", params={"after": 0})).json()
+    assert [m["index"] for m in body["messages"]] == [1, 2]
+    # filtered by type
+    waiter = asyncio.create_task(client.get(f"/mock/chats/{customer.chat_id}/wait",
+                                            params={"after": 0, "type": "ParticipantJoined", "timeout": 5}))
+    body = (await waiter).json()
+    assert [m["index"] for m in body["messages"]] == [1]
+    timed_out = (await client.get(f"/mock/chats/{customer.chat_id}/wait", params={"after": 2, "timeout": 0})).json()
+    assert timed_out == {**timed_out, "timedOut": True, "messages": []}
+    assert (await client.get("/mock/chats/nope/wait")).status_code == 404
+    assert (await client.get(f"/mock/chats/{customer.chat_id}/wait", params={"after": "x"})).status_code == 400
+
+
+async def test_python_waits(customer: Customer, gms: MockGMS) -> None:
+    pending = asyncio.create_task(gms.wait_messages(customer.chat_id, after=1, type="Message"))
+    await customer.op("startTyping", message="h")
+    await customer.op("send", message="hello")
+    [msg] = await pending
+    assert msg["text"] == "hello"
+    with pytest.raises(TimeoutError):
+        await gms.wait_messages(customer.chat_id, after=10, timeout=0)
+
+
+async def test_wait_chat(client, gms: MockGMS) -> None:
+    waiter = asyncio.create_task(client.get("/mock/wait-chat", params={"timeout": 5}))
+    first = Customer(client)
+    await first.request_chat(nickname="First")
+    body = (await waiter).json()
+    assert body["timedOut"] is False and body["chat"]["chatId"] == first.chat_id and body["chat"]["seq"] == 1
+    pending = asyncio.create_task(gms.wait_chat(after=1))
+    second = Customer(client)
+    await second.request_chat(nickname="Second")
+    assert (await pending)["chatId"] == second.chat_id
+    assert (await client.get("/mock/wait-chat", params={"after": 2, "timeout": 0})).json() == {"timedOut": True, "chat": None}
+    with pytest.raises(TimeoutError):
+        await gms.wait_chat(after=2, timeout=0)
+
+
+async def test_reset_clears_everything(customer: Customer, client, gms: MockGMS) -> None:
+    await client.post("/mock/faults", json={"operation": "send", "mode": "http500", "count": -1})
+    r = await client.post("/mock/reset")
+    assert r.json() == {"reset": True}
+    assert gms.list_chats() == [] and gms.requests() == [] and gms.faults() == []
+    assert (await customer.op("refresh")).json()["chatEnded"] is True
+    assert (await Customer(client).request_chat()).json()["statusCode"] == 0
+    assert (await gms.wait_chat(timeout=0))["seq"] == 1  # numbering restarts
+
+
+async def test_config_endpoint_hides_apikey(client) -> None:
+    body = (await client.get("/mock/config")).json()
+    assert body["agent"] == "silent" and body["apikey"] is None and body["max_chats"] == 20000
