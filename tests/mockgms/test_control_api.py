@@ -180,3 +180,26 @@ async def test_reset_clears_everything(customer: Customer, client, gms: MockGMS)
 async def test_config_endpoint_hides_apikey(client) -> None:
     body = (await client.get("/mock/config")).json()
     assert body["agent"] == "silent" and body["apikey"] is None and body["max_chats"] == 20000
+
+
+async def test_agent_side_file_download(customer: Customer, client) -> None:
+    up = await client.post(f"{BASE}/{customer.chat_id}/file", files={"file": ("c.txt", b"from customer")},
+                           data=customer.identity())
+    file_id = up.json()["userData"]["file-id"]
+    r = await client.get(f"/mock/chats/{customer.chat_id}/files/{file_id}")
+    assert r.content == b"from customer" and r.headers["content-disposition"].startswith('attachment; filename="c.txt"')
+    assert (await client.get(f"/mock/chats/{customer.chat_id}/files/nope")).status_code == 404
+
+
+async def test_agent_console_page(client) -> None:
+    import re
+
+    for path in ("/agent", "/agent/"):
+        r = await client.get(path)
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    html = r.text
+    for element in ("chats", "transcript", "preview", "nickname", "join", "leave", "text", "say", "file", "end"):
+        assert f'id="{element}"' in html
+    # offline: nothing but same-origin URLs
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)
+    assert "/mock/chats" in html

@@ -257,7 +257,7 @@ class ChatApi:
         return Response(
             stored.data,
             media_type=stored.content_type,
-            headers={"Content-Disposition": _attachment(stored.name), "Cache-Control": "no-store"},
+            headers={"Content-Disposition": attachment(stored.name), "Cache-Control": "no-store"},
         )
 
     # -- validation -----------------------------------------------------------------------------
@@ -326,8 +326,9 @@ def _event_attributes(fields: dict[str, str]) -> dict[str, Any] | None:
     return value
 
 
-def _attachment(name: str) -> str:
-    ascii_name = name.encode("ascii", "replace").decode().replace('"', "_").replace("\\", "_")
+def attachment(name: str) -> str:
+    """Content-Disposition for a download: an ASCII fallback plus the exact UTF-8 name (RFC 6266)."""
+    ascii_name = "".join(c if 32 <= ord(c) < 127 and c not in '"\\' else "_" for c in name)
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
 
 

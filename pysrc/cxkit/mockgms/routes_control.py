@@ -4,6 +4,7 @@
     GET  /mock/chats/{chatId}                detail (state, participants, messages, userData, files, typingPreview)
     POST /mock/chats/{chatId}/agent          {"action": ..., params} -> {"messages": [appended], ...}
     GET  /mock/chats/{chatId}/wait?after=N&timeout=S[&type=T]   long poll until a message index > N
+    GET  /mock/chats/{chatId}/files/{fileId}   a file's bytes (agent side, no identity needed)
     GET  /mock/wait-chat?after=N&timeout=S   the first chat numbered > N (default 0: first since reset)
     POST /mock/faults  {"operation", "mode", "count", "delayMs"};  GET /mock/faults  pending faults
     GET  /mock/requests?operation=&chatId=   request log;  POST /mock/reset
@@ -25,6 +26,7 @@ from starlette.routing import Route
 
 from . import control
 from .agent import ActionError
+from .routes_chat import attachment
 from .state import ServerState
 
 __all__ = ["control_routes", "console_routes"]
@@ -97,6 +99,14 @@ def control_routes(state: ServerState) -> list[Route]:
         )
         return JSONResponse({"fault": fault, "faults": state.faults.pending()})
 
+    async def file(request: Request) -> Response:
+        chat = state.store.get(request.path_params["chat_id"])
+        stored = chat.files.get(request.path_params["file_id"]) if chat is not None else None
+        if stored is None:
+            raise ActionError(404, "no such file")
+        return Response(stored.data, media_type=stored.content_type,
+                        headers={"Content-Disposition": attachment(stored.name)})
+
     async def reset(request: Request) -> Response:
         state.reset()
         return JSONResponse({"reset": True})
@@ -116,6 +126,7 @@ def control_routes(state: ServerState) -> list[Route]:
         Route("/mock/chats/{chat_id}", guarded(chat), methods=["GET"]),
         Route("/mock/chats/{chat_id}/agent", guarded(agent), methods=["POST"]),
         Route("/mock/chats/{chat_id}/wait", guarded(wait), methods=["GET"]),
+        Route("/mock/chats/{chat_id}/files/{file_id}", guarded(file), methods=["GET"]),
         Route("/mock/wait-chat", guarded(wait_chat), methods=["GET"]),
         Route("/mock/faults", guarded(faults), methods=["GET", "POST"]),
         Route("/mock/reset", guarded(reset), methods=["POST"]),
@@ -125,6 +136,10 @@ def control_routes(state: ServerState) -> list[Route]:
 
 
 def console_routes() -> list[Route]:
+    """The agent console page. Element ids for browser tests: #chats (li[data-chat-id]), #transcript
+    (li[data-index][data-type]), #preview (customer typing preview), #nickname, #join, #leave, #text,
+    #say, #file, #end, #error."""
+
     async def console(request: Request) -> Response:
         html = resources.files("cxkit.mockgms.console").joinpath("index.html").read_text(encoding="utf-8")
         return HTMLResponse(html, headers={"Cache-Control": "no-store"})
