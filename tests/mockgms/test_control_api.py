@@ -203,3 +203,19 @@ async def test_agent_console_page(client) -> None:
     # offline: nothing but same-origin URLs
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)
     assert "/mock/chats" in html
+
+
+async def test_wrap_serves_mock_beside_another_app(gms: MockGMS) -> None:
+    import httpx
+    from starlette.responses import PlainTextResponse
+
+    async def static(scope, receive, send):
+        await PlainTextResponse(f"static {scope['path']}")(scope, receive, send)
+
+    app = gms.wrap(static)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as c:
+        assert (await c.get("/index.html")).text == "static /index.html"
+        assert (await c.get("/agentish")).text == "static /agentish"
+        assert (await c.get("/mock/chats")).json() == {"chats": []}
+        assert (await c.get("/agent")).status_code == 200
+        assert (await c.post(BASE, data={"nickname": "N"})).json()["statusCode"] == 0

@@ -45,7 +45,7 @@ from .state import ServerState
 __all__ = ["MockGMS", "PREFIXES"]
 
 T = TypeVar("T")
-PREFIXES = ("/genesys/", "/mock/", "/agent")
+PREFIXES = ("/genesys/", "/mock/", "/agent/")
 
 
 class MockGMS:
@@ -82,6 +82,7 @@ class MockGMS:
 
         async def combined(scope: Scope, receive: Receive, send: Send) -> None:
             path = scope.get("path", "")
+            # lifespan goes to the mock only: it records the server loop for the Python API
             if scope["type"] == "lifespan" or path.startswith(PREFIXES) or path == "/agent":
                 await mock(scope, receive, send)
             else:
