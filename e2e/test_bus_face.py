@@ -1,0 +1,343 @@
+"""The JS face of the bus (window.CXBus, the QuickBus, plugin interfaces), driven as page code
+written for the original product drives it, in real Chromium.
+
+Most tests share one booted page (``e2e_python.html``, whose test-only ``cxkitPy(source)``
+runs Python in the page) and use their own plugin names; the boot-order tests load their own.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+from urllib.parse import urlsplit
+
+import pytest
+
+from e2e_support import wait_booted
+
+CANCELLED = "Command was cancelled by a 'before' function."
+LOAD_FAILED = "Could not load plugin file in given location. Check your plugins path option."
+
+PY_SERVICES = """
+svc = bus.register_plugin("PySvc")
+svc.register_command("getAgents", lambda e: e.deferred.resolve({"agents": {}}))
+svc.register_command("echo", lambda e: e.deferred.resolve({"commander": e.commander, "data": dict(e.data)}))
+svc.register_command("intercepted", lambda e: e.deferred.resolve({"commander": e.commander, "data": dict(e.data)}))
+svc.register_command("mul", lambda e: e.deferred.resolve(e.data["a"] * e.data["b"]))
+svc.ready()
+result = True
+"""
+
+
+def _local(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("data", "blob") or parts.hostname in ("127.0.0.1", "localhost")
+
+
+def py(page, source: str) -> Any:
+    """Run Python in the page (``bus`` is the page's bus); returns the value of ``result``."""
+    return page.evaluate("src => cxkitPy(src)", source)
+
+
+@pytest.fixture(scope="module")
+def bus_page(browser, server_url: str) -> Iterator[Any]:
+    context = browser.new_context()
+    page = context.new_page()
+    outside: list[str] = []
+    page.on("request", lambda r: None if _local(r.url) else outside.append(r.url))
+    page.console_lines = []
+    page.on("console", lambda m: page.console_lines.append(m.text))
+    page.goto(f"{server_url}/e2e_python.html")
+    wait_booted(page)
+    page.wait_for_function("() => !!window.cxkitPy")
+    py(page, PY_SERVICES)
+    yield page
+    context.close()
+    assert outside == [], f"requests left 127.0.0.1: {outside}"
+
+
+# -- the commands page's own example -------------------------------------------------------------
+
+def test_quickbus_register_plugin_and_command_like_the_docs(bus_page):
+    got = bus_page.evaluate("""async () => {
+        const oMyPlugin = window._genesys.widgets.bus.registerPlugin('MyPlugin');
+        const seen = [];
+        const promise = oMyPlugin.command('PySvc.getAgents');
+        const chained = promise.done(e => seen.push(['done', e])).fail(e => seen.push(['fail', e]));
+        const thenResult = promise.then(() => {});
+        const awaited = await oMyPlugin.command('PySvc.getAgents');
+        return {seen, awaited, chained: chained === promise, thenResult: thenResult === undefined,
+                state: promise.state(), isResolved: promise.isResolved(),
+                ns: oMyPlugin.namespace(), taken: window._genesys.widgets.bus.registerPlugin('MyPlugin'),
+                notString: CXBus.registerPlugin(42)};
+    }""")
+    assert got["seen"] == [["done", {"agents": {}}]]
+    assert got["awaited"] == {"agents": {}}
+    assert got["chained"] and got["thenResult"]
+    assert (got["state"], got["isResolved"], got["ns"]) == ("resolved", True, "MyPlugin")
+    assert got["taken"] is False and got["notString"] is False
+
+
+def test_deferred_quirks_late_callbacks_pipe_and_await_rejection(bus_page):
+    got = bus_page.evaluate("""async () => {
+        const p = CXBus.registerPlugin('Quirks');
+        const d = p.command('PySvc.mul', {a: 6, b: 7});
+        await d;
+        const late = [];
+        d.done(v => late.push(v));           // after settling: runs at once, synchronously
+        const piped = await d.pipe(v => v + 1);
+        const followed = await d.pipe(v => p.command('PySvc.mul', {a: v, b: 2}));
+        let reason = null;
+        try { await p.command('PySvc.nothing'); } catch (e) { reason = e; }
+        return {late, piped, followed, reason};
+    }""")
+    assert got == {"late": [42], "piped": 43, "followed": 84, "reason": "Command does not exist"}
+
+
+# -- before(), options, unknown targets -------------------------------------------------------------
+
+def test_before_modifies_and_cancels_with_the_exact_string(bus_page):
+    got = bus_page.evaluate("""async () => {
+        const p = CXBus.registerPlugin('Interceptor');
+        p.before('PySvc.intercepted', o => Object.assign({}, o, {message: o.message + ' [mod]'}));
+        const modified = await p.command('PySvc.intercepted', {message: 'orig'});
+        const q = CXBus.registerPlugin('Canceller');
+        q.before('PySvc.intercepted', o => (o.cancel ? false : o));
+        const ok = (await q.command('PySvc.intercepted', {n: 6})).data.n;
+        const cancelled = await new Promise(r => q.command('PySvc.intercepted', {cancel: true}).done(() => r('resolved')).fail(r));
+        const stringOptions = await new Promise(r => q.command('PySvc.getAgents', 'str').done(() => r('resolved')).fail(r));
+        return {modified, ok, cancelled, stringOptions};
+    }""")
+    assert got["modified"] == {"commander": "Interceptor", "data": {"message": "orig [mod]"}}  # before Canceller's
+    assert got["ok"] == 6
+    assert got["cancelled"] == CANCELLED
+    assert got["stringOptions"] == CANCELLED
+
+
+def test_unknown_plugin_and_unknown_command_rejections(bus_page):
+    got = bus_page.evaluate("""async () => {
+        const p = CXBus.registerPlugin('Asker');
+        const why = cmd => new Promise(r => p.command(cmd).done(() => r('resolved')).fail(r));
+        return {plugin: await why('NoSuchPlugin.foo'), command: await why('PySvc.doesNotExist')};
+    }""")
+    assert got == {"plugin": LOAD_FAILED, "command": "Command does not exist"}
+
+
+# -- events ------------------------------------------------------------------------------------------
+
+def test_sticky_app_ready_reaches_a_late_subscriber_as_a_plain_object(bus_page):
+    got = bus_page.evaluate("""() => new Promise(done => {
+        const late = CXBus.registerPlugin('Late');
+        late.subscribe('App.ready', e => done({
+            keys: Object.keys(e).sort(), publisher: e.publisher, event: e.event,
+            plain: Object.getPrototypeOf(e) === Object.prototype && e.data.constructor === Object,
+            timeIsNumber: typeof e.time === 'number', dataURL: e.data.webchat.dataURL}));
+    })""")
+    assert got["keys"] == ["data", "event", "publisher", "time"]
+    assert (got["publisher"], got["event"], got["plain"], got["timeIsNumber"]) == ("App", "App.ready", True, True)
+    assert got["dataURL"].endswith("/genesys/2/chat/customer-support")
+
+
+def test_subscribe_publish_unsubscribe(bus_page):
+    got = bus_page.evaluate("""async () => {
+        const tick = () => new Promise(r => setTimeout(r, 0));
+        const pub = CXBus.registerPlugin('Ticker'), sub = CXBus.registerPlugin('Listener');
+        const seen = [];
+        const name = sub.subscribe('Ticker.tick', e => seen.push(e.data));
+        sub.subscribe('Ticker.tick', e => seen.push('second'));
+        pub.publish('tick', {n: 1});
+        pub.publish('tick');
+        await tick();
+        const first = seen.splice(0);
+        const removed = sub.unsubscribe('Ticker.tick');
+        pub.publish('tick', {n: 2});
+        await tick();
+        return {name, first, removed, after: seen, again: sub.unsubscribe('Ticker.tick'),
+                noFn: sub.subscribe('Ticker.tick'), published: pub.publish('x')};
+    }""")
+    assert got["name"] == "Ticker.tick"
+    assert got["first"] == [{"n": 1}, "second", {}, "second"]
+    assert got["removed"] is True and got["after"] == [] and got["again"] is False
+    assert got["noFn"] is False and got["published"] is True
+
+
+def test_data_store_events_and_cross_plugin_reads(bus_page):
+    got = bus_page.evaluate("""async () => {
+        const p = CXBus.registerPlugin('Store'), seen = [];
+        for (const ev of ['Store.data', 'Store.data.mode', "Store.data.mode:'chat'"])
+            p.subscribe(ev, e => seen.push([e.event, e.data]));
+        const written = p.data('mode', 'chat');
+        p.data('mode', 'chat');  // unchanged: no events
+        await new Promise(r => setTimeout(r, 0));
+        return {written, read: p.data('mode'), all: p.data(), other: CXBus.data('Store.mode'),
+                appReady: CXBus.data('App.ready'), seen};
+    }""")
+    assert got["written"] == "chat" and got["read"] == "chat" and got["other"] == "chat"
+    assert got["all"] == {"mode": "chat"} and got["appReady"] is True
+    events = [event for event, _ in got["seen"]]
+    assert events == ["Store.data", "Store.data.mode", "Store.data.mode:'chat'"]
+    record = got["seen"][1][1]
+    assert record["last"] is None and record["value"] == "chat" and isinstance(record["time"], (int, float))
+
+
+def test_registry_and_subscribers(bus_page):
+    got = bus_page.evaluate("""() => {
+        const p = CXBus.registerPlugin('Listed');
+        p.registerCommand('go', e => e.deferred.resolve());
+        p.registerEvents(['went', 'stopped']);
+        CXBus.registerPlugin('Watcher').subscribe('Listed.went', () => {});
+        return {registry: p.registry().Listed, subscribers: p.subscribers()};
+    }""")
+    assert got["registry"] == {"events": ["went", "stopped"], "commands": ["COMMANDS", "EVENTS", "LOAD", "go"]}
+    assert got["subscribers"] == {"Listed.went": ["Watcher"]}
+
+
+# -- JS <-> Python plugins --------------------------------------------------------------------------
+
+def test_js_plugin_serves_python_and_python_serves_js(bus_page):
+    bus_page.evaluate("""() => {
+        const js = CXBus.registerPlugin('JsSvc');
+        js.registerCommand('add', e => e.deferred.resolve({sum: e.data.a + e.data.b, commander: e.commander}));
+        js.registerCommand('boom', e => { throw new Error('handler blew up'); });
+        js.ready();
+    }""")
+    py(bus_page, """
+caller = bus.register_plugin("PyCaller")
+box = {}
+caller.command("JsSvc.add", {"a": 2, "b": 3}).done(lambda v: box.update(add=v))
+caller.command("JsSvc.boom").fail(lambda why: box.update(boom=why))
+result = True
+""")
+    bus_page.wait_for_function("() => cxkitPy('result = len(box)') === 2")
+    assert py(bus_page, "result = box") == {"add": {"sum": 5, "commander": "PyCaller"}, "boom": "handler blew up"}
+    from_js = bus_page.evaluate("() => CXBus.registerPlugin('JsCaller').command('PySvc.echo', {x: [1, {y: 'z'}]})")
+    assert from_js == {"commander": "JsCaller", "data": {"x": [1, {"y": "z"}]}}
+
+
+# -- the CXBus global's other members ------------------------------------------------------------------
+
+def test_global_members_modules_master_and_load_file(bus_page, server_url):
+    got = bus_page.evaluate("""async () => {
+        const why = d => new Promise(r => d.done(() => r('resolved')).fail(r));
+        const factory = () => 'made';
+        const first = CXBus.registerModule('mod', factory), second = CXBus.registerModule('mod', () => 0);
+        const loaded = await CXBus.loadModule('mod');
+        window.loadedOnce = 0;
+        const file = URL.createObjectURL(new Blob(['window.loadedOnce += 1'], {type: 'text/javascript'}));
+        return {members: Object.keys(CXBus).sort(), master: CXBus.registerMaster(),
+                first, second, same: loaded === factory, noModule: await why(CXBus.loadModule('nope')),
+                fileOk: await why(CXBus.loadFile(file)), ran: window.loadedOnce,
+                fileMissing: await why(CXBus.loadFile(location.origin + '/no-such-file.js'))};
+    }""")
+    assert got["members"] == sorted(["registerPlugin", "registerMaster", "loadPlugin", "loadFile", "loadModule",
+                                      "registerModule", "configure", "command", "subscribe", "data"])
+    assert got["master"] is None
+    assert (got["first"], got["second"], got["same"]) == (True, False, True)
+    assert got["noModule"] == "Could not load module file: nope"
+    assert (got["fileOk"], got["ran"]) == ("resolved", 1)
+    assert got["fileMissing"] == f"Could not load plugin file: {server_url}/no-such-file.js"
+
+
+def test_plugin_interface_members(bus_page):
+    members = bus_page.evaluate("() => Object.keys(CXBus.registerPlugin('Shape')).sort()")
+    assert members == sorted(["publish", "publishDirect", "republish", "subscribe", "unsubscribe", "command",
+                              "before", "registerCommand", "registerEvents", "namespace", "subscribers",
+                              "registry", "data", "ready"])
+
+
+def test_configure_debug_logs_to_the_console(bus_page):
+    bus_page.console_lines.clear()
+    bus_page.evaluate("""async () => {
+        CXBus.configure({debug: true});
+        const p = CXBus.registerPlugin('Dbg');
+        await p.command('PySvc.getAgents');
+        await new Promise(r => p.command('PySvc.missing').fail(r));
+        CXBus.configure({debug: false});
+        await p.command('PySvc.getAgents');
+    }""")
+    lines = bus_page.console_lines
+    assert any("registered plugin Dbg" in line for line in lines), lines
+    assert sum("Dbg commands PySvc.getAgents" in line for line in lines) == 1, lines
+    assert any("Error (PySvc.missing): Command does not exist" in line for line in lines), lines
+
+
+# -- boot order (own pages) -----------------------------------------------------------------------------
+
+def test_extensions_run_before_app_ready_and_on_ready_after_with_the_quickbus(page, server_url):
+    page.add_init_script("""
+        window.order = [];
+        window.cxkitTestConfig = (widgets) => {
+            widgets.extensions = {
+                First(jq, bus, common) {
+                    order.push(['ext', jq == null || typeof jq, typeof bus.registerPlugin, typeof common.resolve,
+                                bus.data('App.ready') === undefined]);
+                    bus.registerPlugin('FromExt').subscribe('App.ready', e => order.push(['App.ready', e.publisher]));
+                },
+            };
+            widgets.onReady = (bus) => order.push(['onReady', bus.namespace(), typeof bus.registerPlugin,
+                                                    bus.data('App.ready')]);
+        };
+    """)
+    page.goto(f"{server_url}/e2e.html")
+    wait_booted(page)
+    page.wait_for_function("() => window.order.length === 3")
+    order = page.evaluate("window.order")
+    assert order[0] == ["ext", True, "function", "function", True]
+    assert order[1] == ["onReady", "QuickBus", "function", True]
+    assert order[2] == ["App.ready", "App"]
+
+
+# -- proxy hygiene --------------------------------------------------------------------------------------
+
+CYCLES = 10_000
+
+COUNTS_PY = """
+import gc, pyodide_js
+gc.collect()
+m = pyodide_js._module
+result = {"jsrefs": m._hiwire_num_refs(), "pyproxies": m.pyproxy_alloc_map.size}
+"""
+
+
+def _counts(page, cdp) -> dict:
+    for _ in range(3):
+        page.evaluate("() => new Promise(r => setTimeout(r, 0))")  # let finalizers and microtasks run
+        cdp.send("HeapProfiler.collectGarbage")
+    counts = py(page, COUNTS_PY)
+    counts["heap"] = cdp.send("Runtime.getHeapUsage")["usedSize"]
+    return counts
+
+
+def test_many_subscriptions_and_commands_leave_no_proxies_behind(bus_page):
+    cdp = bus_page.context.new_cdp_session(bus_page)
+    cdp.send("HeapProfiler.enable")
+    py(bus_page, "import pyodide_js\npyodide_js._module.enable_pyproxy_allocation_tracing()\nresult = True")
+    run = """async (n) => {
+        const pub = CXBus.registerPlugin('HygienePub'), sub = CXBus.registerPlugin('HygieneSub');
+        const js = CXBus.registerPlugin('HygieneJs');
+        js.registerCommand('echo', e => e.deferred.resolve(e.data.i));
+        js.ready();
+        let got = 0;
+        for (let i = 0; i < n; i++) {
+            sub.subscribe('HygienePub.tick', e => { got += e.data.i === i; });
+            pub.publish('tick', {i});
+            await new Promise(r => queueMicrotask(r));
+            await new Promise(r => queueMicrotask(r));
+            sub.unsubscribe('HygienePub.tick');
+        }
+        for (let i = 0; i < n; i++) {
+            got += (await sub.command('HygieneJs.echo', {i})) === i;
+            got += (await sub.command('PySvc.mul', {a: i, b: 1})) === i;
+        }
+        return got;
+    }"""
+    bus_page.evaluate(run, 200)  # warm up: first-use allocations are not leaks
+    before = _counts(bus_page, cdp)
+    got = bus_page.evaluate(run.replace("'HygienePub'", "'HygienePub2'").replace("'HygieneSub'", "'HygieneSub2'")
+                            .replace("'HygieneJs'", "'HygieneJs2'").replace("HygieneJs.echo", "HygieneJs2.echo")
+                            .replace("HygienePub.tick", "HygienePub2.tick"), CYCLES)
+    after = _counts(bus_page, cdp)
+    print(f"\nproxy hygiene after {CYCLES} cycles + {2 * CYCLES} commands: before {before}, after {after}")
+    assert got == 3 * CYCLES  # every delivery and every command arrived
+    assert after["jsrefs"] - before["jsrefs"] < 50, (before, after)
+    assert after["pyproxies"] - before["pyproxies"] < 50, (before, after)
+    assert after["heap"] - before["heap"] < 2_000_000, (before, after)
