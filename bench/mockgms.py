@@ -1,0 +1,174 @@
+"""Mock GMS throughput and memory: refresh requests/s and p50/p99 latency at 1, 16 and 64 concurrent
+keep-alive clients, against a bare Starlette endpoint measured in the same run, and RSS with 10,000
+open chats. Each server runs in its own process (uvicorn, one worker); clients run in other processes.
+
+    .venv/bin/python bench/mockgms.py [--duration 5] [--chats 10000] [--out bench/results/mockgms.json]
+
+Writes JSON and prints a table; asserts nothing (timings are not test material).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing as mp
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+SERVICE = "/genesys/2/chat/bench"
+
+MOCK_SERVER = """
+import sys, uvicorn
+from cxkit.mockgms import MockGMS, MockConfig
+gms = MockGMS(MockConfig(idle_alert_seconds=0, max_chats=50_000, request_log_size=0), agent="silent")
+uvicorn.run(gms.app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False)
+"""
+
+BARE_SERVER = """
+import sys, uvicorn
+from starlette.applications import Starlette
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+async def endpoint(request):
+    form = await request.form()
+    return JSONResponse({"statusCode": 0, "messages": [], "chatEnded": False, "got": len(form)})
+app = Starlette(routes=[Route("/genesys/2/chat/bench/{chat}/refresh", endpoint, methods=["POST"])])
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False)
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(code: str) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-c", code, str(port)])
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            httpx.post(url + SERVICE + "/x/refresh", timeout=0.5)
+            return proc, url
+        except httpx.TransportError:
+            time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError("server did not start")
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def open_chats(url: str, n: int, concurrency: int = 32) -> list[dict[str, str]]:
+    out: list[dict[str, str]] = []
+    limits = httpx.Limits(max_connections=concurrency)
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as c:
+        sem = asyncio.Semaphore(concurrency)
+
+        async def one(i: int) -> None:
+            async with sem:
+                r = (await c.post(SERVICE + "/", data={"nickname": f"u{i}", "userData[i]": str(i)})).json()
+                out.append({"chatId": r["chatId"], "alias": r["alias"], "secureKey": r["secureKey"], "userId": r["userId"]})
+
+        await asyncio.gather(*(one(i) for i in range(n)))
+    return out
+
+
+def drive(url: str, chats: list[dict[str, str]], clients: int, duration: float, q: "mp.Queue[list[float]]") -> None:
+    async def main() -> list[float]:
+        latencies: list[float] = []
+        deadline = time.perf_counter() + duration
+
+        async def client(chat: dict[str, str]) -> None:
+            data = {"alias": chat["alias"], "secureKey": chat["secureKey"], "userId": chat["userId"],
+                    "transcriptPosition": "2", "message": ""}
+            path = f"{SERVICE}/{chat['chatId']}/refresh"
+            async with httpx.AsyncClient(base_url=url, limits=httpx.Limits(max_connections=1), timeout=30) as c:
+                while True:
+                    t0 = time.perf_counter()
+                    if t0 >= deadline:
+                        return
+                    r = await c.post(path, data=data)
+                    r.raise_for_status()
+                    latencies.append(time.perf_counter() - t0)
+
+        await asyncio.gather(*(client(chats[i % len(chats)]) for i in range(clients)))
+        return latencies
+
+    q.put(asyncio.run(main()))
+
+
+def measure(url: str, chats: list[dict[str, str]], clients: int, duration: float) -> dict[str, float]:
+    procs = min(clients, max(1, (os.cpu_count() or 2) - 1), 4)
+    per = [clients // procs + (1 if i < clients % procs else 0) for i in range(procs)]
+    q: mp.Queue[list[float]] = mp.Queue()
+    workers = [mp.Process(target=drive, args=(url, chats, n, duration, q)) for n in per]
+    for w in workers:
+        w.start()
+    lat = sorted(x for _ in workers for x in q.get())
+    for w in workers:
+        w.join()
+    return {
+        "clients": clients,
+        "requests": len(lat),
+        "rps": round(len(lat) / duration, 1),
+        "p50_ms": round(statistics.median(lat) * 1000, 2),
+        "p99_ms": round(lat[int(len(lat) * 0.99) - 1] * 1000, 2),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--duration", type=float, default=5.0)
+    ap.add_argument("--chats", type=int, default=10_000)
+    ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "mockgms.json"))
+    args = ap.parse_args()
+
+    result: dict[str, object] = {"python": sys.version.split()[0], "cpus": os.cpu_count(), "duration_s": args.duration}
+    mock, mock_url = start_server(MOCK_SERVER)
+    bare, bare_url = start_server(BARE_SERVER)
+    try:
+        chats = asyncio.run(open_chats(mock_url, 64))
+        fake = [{"chatId": f"c{i}", "alias": "1", "secureKey": "k", "userId": "u"} for i in range(64)]
+        rows = []
+        for clients in (1, 16, 64):
+            m = measure(mock_url, chats, clients, args.duration)
+            b = measure(bare_url, fake, clients, args.duration)
+            rows.append({"clients": clients, "mock": m, "bare": b, "ratio": round(m["rps"] / b["rps"], 3)})
+        result["refresh"] = rows
+
+        before = rss_mb(mock.pid)
+        asyncio.run(open_chats(mock_url, args.chats - 64))
+        result["rss"] = {"open_chats": args.chats, "before_mb": round(before, 1), "after_mb": round(rss_mb(mock.pid), 1)}
+    finally:
+        mock.terminate()
+        bare.terminate()
+        mock.wait()
+        bare.wait()
+
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
+    print(f"{'clients':>7} | {'mock req/s':>10} {'p50 ms':>7} {'p99 ms':>7} | {'bare req/s':>10} {'p50 ms':>7} {'p99 ms':>7} | ratio")
+    for row in rows:
+        m, b = row["mock"], row["bare"]
+        print(f"{row['clients']:>7} | {m['rps']:>10} {m['p50_ms']:>7} {m['p99_ms']:>7} | "
+              f"{b['rps']:>10} {b['p50_ms']:>7} {b['p99_ms']:>7} | {row['ratio']}")
+    print(f"RSS with {args.chats} open chats: {result['rss']['after_mb']} MB (before: {result['rss']['before_mb']} MB)")
+    print(f"written to {args.out}")
+
+
+if __name__ == "__main__":
+    main()
