@@ -8,6 +8,7 @@ says it expected them (``offline_guard.expect()``).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import Iterator
@@ -26,6 +27,7 @@ CHROMIUM_FLAGS = [
     "--disable-dev-shm-usage",
 ]
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
+NOT_LOCAL = re.compile(r"^(?!(?:https?|wss?)://(?:127\.0\.0\.1|localhost|\[::1\])(?::\d+)?(?:/|$))(?!data:|blob:|about:)")
 
 
 def find_chromium() -> str | None:
@@ -110,7 +112,10 @@ def offline_guard(context) -> OfflineGuard:
         else:
             r.abort("blockedbyclient")
 
-    context.route("**/*", route)
+    # Only non-local URLs are routed, and the regex is matched inside the Playwright driver:
+    # with the sync API a routed request waits until the test next talks to the browser, so
+    # routing local requests would stall the page while a test blocks on the mock's long poll.
+    context.route(NOT_LOCAL, route)
     context.on("page", lambda page: page.on("websocket", lambda ws: guard.check(ws.url)))
     return guard
 
@@ -131,4 +136,27 @@ def booted_page(page, server_url: str, offline_guard: OfflineGuard):
     """The e2e page with cxkit booted."""
     page.goto(f"{server_url}/e2e.html")
     wait_booted(page)
+    return page
+
+
+@pytest.fixture
+def gms(server_url: str):
+    """The session's mock GMS, reset for this test, driven over its control API."""
+    from cxkit.testing import MockGmsControl
+
+    control = MockGmsControl(server_url)
+    control.reset()
+    yield control
+    control.close()
+
+
+@pytest.fixture
+def chat_page(page, server_url: str, gms, offline_guard: OfflineGuard):
+    """The e2e page booted, with every WebChatService event recorded (e2e_support.RECORDER)."""
+    from e2e_support import RECORDER
+
+    page.add_init_script(RECORDER)
+    page.goto(f"{server_url}/e2e.html")
+    wait_booted(page)
+    page.wait_for_function("window.ev.some(e => e.name === 'ready')")
     return page

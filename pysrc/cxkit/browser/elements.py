@@ -74,14 +74,14 @@ class JsPreprocessor:
 
 async def download(request: DownloadRequest, transport: Any) -> None:
     """Fetch the file with the identity fields and hand it to the user under its name."""
-    status, blob = await transport.fetch_blob(request.url, request.fields, headers={})
+    status, blob, served_name = await transport.fetch_blob(request.url, request.fields, headers=dict(request.headers or {}))
     if status != 200 or blob is None:
         raise RuntimeError(f"download failed (HTTP {status})")
     url = js.URL.createObjectURL(blob)
     try:
         link = js.document.createElement("a")
         link.href = url
-        link.download = request.file_name or "download"
+        link.download = served_name or request.file_name or "download"
         link.style.display = "none"
         js.document.body.appendChild(link)
         link.click()

@@ -12,7 +12,8 @@ Any failure to get an HTTP answer (network error, abort, timeout) is status 0.
 from __future__ import annotations
 
 from typing import Any, Mapping
-from urllib.parse import urlencode
+import re
+from urllib.parse import unquote, urlencode
 
 import js
 from pyodide.ffi import create_once_callable
@@ -20,7 +21,18 @@ from pyodide.ffi import create_once_callable
 from ..gms import FormFields, HttpResponse, MultipartParts
 from .convert import to_js_plain
 
-__all__ = ["FetchTransport"]
+__all__ = ["FetchTransport", "attachment_name"]
+
+
+def attachment_name(disposition: str) -> str:
+    """The file name of a ``Content-Disposition`` header (``filename*`` preferred)."""
+    star = re.search(r"filename\*\s*=\s*([^']*)'[^']*'([^;]+)", disposition)
+    if star:
+        return unquote(star.group(2).strip(), encoding=star.group(1) or "utf-8")
+    plain = re.search(r'filename\s*=\s*"((?:[^"\\]|\\.)*)"|filename\s*=\s*([^;]+)', disposition)
+    if plain:
+        return (plain.group(1) if plain.group(1) is not None else plain.group(2)).strip()
+    return ""
 
 
 class FetchTransport:
@@ -45,16 +57,19 @@ class FetchTransport:
                 form.append(name, blob, value.name)
         return await self._post(url, form, dict(headers), timeout)
 
-    async def fetch_blob(self, url: str, parts: MultipartParts, *, headers: Mapping[str, str]) -> Any:
-        """POST multipart and return ``(status, Blob)``: for downloads."""
+    async def fetch_blob(self, url: str, parts: MultipartParts, *,
+                         headers: Mapping[str, str]) -> tuple[int, Any, str]:
+        """POST multipart and return ``(status, Blob, file name from Content-Disposition)``."""
         form = js.FormData.new()
         for name, value in parts:
             form.append(name, value)
         try:
             response = await js.fetch(url, self._init(form, dict(headers), None))
+            blob = await response.blob()
         except Exception:
-            return 0, None
-        return response.status, await response.blob()
+            return 0, None, ""
+        disposition = response.headers.get("content-disposition") or ""
+        return int(response.status), blob, attachment_name(str(disposition))
 
     def _init(self, body: Any, headers: dict[str, str], signal: Any) -> Any:
         init = {"method": "POST", "body": body, "headers": headers, "credentials": self.credentials}

@@ -1,0 +1,170 @@
+"""A whole chat through the JS face against the mock GMS over HTTP, in Chromium."""
+
+from __future__ import annotations
+
+import base64
+
+from e2e_support import command, events, wait_event, wait_text
+
+
+def start(page, gms, **options):
+    result = command(page, "WebChatService.startChat", {"nickname": "Jo", **options})
+    assert result["ok"], result
+    chat = gms.wait_chat()
+    return chat["chatId"]
+
+
+def test_whole_chat(chat_page, gms):
+    page = chat_page
+    chat_id = start(page, gms, firstname="Jon", lastname="Smith", email="jon@example.com",
+                    subject="product", userData={"u": "3"})
+    wait_event(page, "started")
+    assert events(page, "started")[0]["sessionID"] == chat_id
+    assert gms.chat(chat_id)["userData"]["u"] == "3"
+
+    gms.agent(chat_id, "join", nickname="Anna")
+    wait_event(page, "agentConnected")
+    agents = events(page, "agentConnected")[0]
+    assert agents["numAgentsConnected"] == 1
+    assert [a["name"] for a in agents["agents"].values()] == ["Anna"]
+
+    gms.agent(chat_id, "typing")
+    wait_event(page, "agentTypingStarted")
+    gms.agent(chat_id, "say", text="Hello!")
+    wait_text(page, "Hello!")
+
+    assert command(page, "WebChatService.sendMessage", {"message": "hi there"})["ok"]
+    gms.wait_message(chat_id, type="Message", text="hi there", from_type="Client")
+
+    # typing preview from real keystrokes
+    assert command(page, "WebChatService.registerTypingPreviewInput", {"input": None})["ok"] is False
+    page.evaluate("T.command('WebChatService.registerTypingPreviewInput', {input: document.getElementById('typing')})")
+    page.click("#typing")
+    page.keyboard.type("where is my")
+    gms.wait_message(chat_id, type="TypingStarted", from_type="Client")
+    page.wait_for_function(
+        "async id => (await (await fetch('/mock/chats/' + id)).json()).typingPreview === 'where is my'", arg=chat_id
+    )
+    gms.wait_message(chat_id, type="TypingStopped", from_type="Client", timeout=10)
+
+    # file upload from a real file input, and download back with identical bytes
+    payload = bytes(range(256)) * 40
+    page.set_input_files("#upload", files=[{"name": "hello.png", "mimeType": "image/png", "buffer": payload}])
+    upload = page.evaluate("""new Promise(r => T.command('WebChatService.sendFile', {files: document.getElementById('upload')})
+        .done(v => r({ok: true, v})).fail(v => r({ok: false, v})))""")
+    assert upload["ok"], upload
+    file_id = upload["v"]["userData"]["file-id"]
+    uploaded = gms.wait_message(chat_id, type="FileUploaded")
+    assert uploaded["userData"]["file-name"] == "hello.png"
+    with page.expect_download() as info:
+        assert command(page, "WebChatService.downloadFile", {"fileId": file_id})["ok"]
+    download = info.value
+    assert download.suggested_filename == "hello.png"
+    assert open(download.path(), "rb").read() == payload
+
+    # an agent file arrives as a FileUploaded message with its details
+    gms.agent(chat_id, "file", fileName="terms.pdf", content=base64.b64encode(b"%PDF-1").decode())
+    page.wait_for_function("window.ev.some(e => e.name === 'messageReceived' && e.data.messages.some(m => m.fileDetails && m.fileDetails['file-name'] === 'terms.pdf'))")
+
+    assert command(page, "WebChatService.sendCustomNotice", {"message": "custom!"})["ok"]
+    gms.wait_message(chat_id, type="CustomNotice", text="custom!")
+    assert command(page, "WebChatService.updateUserData", {"x": "2"})["ok"]
+    assert gms.chat(chat_id)["userData"]["x"] == "2"
+
+    transcript = command(page, "WebChatService.getTranscript")["value"]
+    indexes = [m["index"] for m in transcript["messages"]]
+    assert indexes == sorted(set(indexes)), "no duplicates, in order"
+    assert any(m["text"] == "Hello!" for m in transcript["messages"])
+    assert "Anna" in [a["name"] for a in command(page, "WebChatService.getAgents")["value"]["agents"].values()]
+    stats = command(page, "WebChatService.getStats")["value"]
+    assert stats["startTime"] <= stats["endTime"]
+    assert command(page, "WebChatService.getSessionData")["value"]["sessionID"] == chat_id
+
+    result = command(page, "WebChatService.endChat")
+    assert result["ok"], result
+    wait_event(page, "ended")
+    assert gms.chat(chat_id)["state"] in ("ended", "disconnected")
+    assert command(page, "WebChatService.verifySession")["value"] == {"sessionActive": False}
+
+
+def test_reload_mid_chat_restores_without_loss_or_duplicates(chat_page, gms):
+    page = chat_page
+    chat_id = start(page, gms)
+    gms.agent(chat_id, "join", nickname="Anna")
+    gms.agent(chat_id, "say", text="one")
+    wait_text(page, "one")
+    assert command(page, "WebChatService.addPrefilter", {"filters": None})["ok"] is False
+    page.evaluate("T.command('WebChatService.addPrefilter', {filters: /secret/})")
+    gms.agent(chat_id, "say", text="a secret")
+    gms.agent(chat_id, "say", text="two")
+    wait_text(page, "two")
+
+    page.reload()
+    page.wait_for_function("window.ev && window.ev.some(e => e.name === 'restored')", timeout=60_000)
+    wait_text(page, "two")
+    restored = [m for e in events(page, "messageReceived") for m in e["messages"]]
+    texts = [m["text"] for m in restored if m["type"] == "Message"]
+    assert texts == ["one", "two"], "the whole transcript, once, the filtered one still hidden"
+    assert all(m.get("restoring") for m in restored)
+
+    gms.agent(chat_id, "say", text="three")
+    wait_text(page, "three")
+    later = [m["text"] for e in events(page, "messageReceived") for m in e["messages"] if m["type"] == "Message"]
+    assert later == ["one", "two", "three"]
+    assert command(page, "WebChatService.verifySession")["value"] == {"sessionActive": True}
+
+
+def test_server_errors_and_offline_streak_lose_nothing(chat_page, gms):
+    page = chat_page
+    chat_id = start(page, gms)
+    gms.agent(chat_id, "join", nickname="Anna")
+    wait_event(page, "agentConnected")
+
+    gms.fault("refresh", "status1", count=7)
+    gms.agent(chat_id, "say", text="during the outage")
+    wait_event(page, "chatServerWentOffline", timeout=30_000)
+    wait_event(page, "chatServerBackOnline", timeout=30_000)
+    wait_text(page, "during the outage", timeout=30_000)
+
+    gms.fault("refresh", "drop", count=2)
+    gms.agent(chat_id, "say", text="after a dropped connection")
+    wait_event(page, "disconnected", timeout=30_000)
+    wait_event(page, "reconnected", timeout=30_000)
+    wait_text(page, "after a dropped connection", timeout=30_000)
+
+    gms.fault("send", "http500", count=1)
+    failed = command(page, "WebChatService.sendMessage", {"message": "lost?"})
+    assert failed["ok"] is False
+    assert command(page, "WebChatService.sendMessage", {"message": "resent"})["ok"]
+    gms.wait_message(chat_id, type="Message", text="resent")
+
+    texts = [m["text"] for e in events(page, "messageReceived") for m in e["messages"] if m["type"] == "Message"]
+    for text in ("during the outage", "after a dropped connection"):
+        assert texts.count(text) == 1
+
+
+def test_rejection_strings_through_the_js_face(chat_page, gms):
+    page = chat_page
+    assert command(page, "WebChatService.sendMessage", {"message": "x"}) == {
+        "ok": False, "value": "There is no active chat session"}
+    assert command(page, "WebChatService.endChat")["value"] == "There is no active chat session"
+    # where the commands page and the observed client differ, the commands page wins
+    # (the list is in pysrc/cxkit/webchat/COMPAT.md)
+    assert command(page, "WebChatService.stopPoll")["value"] == "No active chat session"
+    assert command(page, "WebChatService.poll")["value"] == (
+        "Access Denied to private command. Only WebChatService is allowed to invoke this command.")
+    assert command(page, "WebChatService.fetchHistory")["value"] == (
+        "Fetching history messages applies only to Asynchronous chat")
+    assert command(page, "WebChatService.addPrefilter", {"filters": "notaregex"})["value"] == (
+        "Missing or invalid filters provided. Please provide a regular expression or an array of regular expressions.")
+    bad_input = page.evaluate("""new Promise(r => T.command('WebChatService.registerTypingPreviewInput',
+        {input: document.getElementById('checkbox')}).fail(r))""")
+    assert bad_input == ("Invalid value provided for the 'input' property. An HTML element reference to a "
+                         "textarea or text input is required.")
+    assert command(page, "WebChatService.getTranscript", "str")["value"] == "Command was cancelled by a 'before' function."
+    start(page, gms)
+    assert command(page, "WebChatService.startChat", {"nickname": "Jo"})["value"] == (
+        "There is already an active chat session")
+    assert command(page, "WebChatService.sendMessage", {"message": ""})["value"] == "No message text provided"
+    assert command(page, "WebChatService.stopPoll")["ok"] is True
+    assert command(page, "WebChatService.stopPoll")["value"] == "Not currently polling. Ignoring command."
