@@ -26,10 +26,7 @@ def _build(args: argparse.Namespace) -> Path:
 def _mock(args: argparse.Namespace):
     from .mockgms import MockGMS, MockConfig
 
-    config = MockConfig()
-    extra = getattr(args, "cors_allow_origin", None) or []
-    if extra and hasattr(config, "cors_origins"):
-        config.cors_origins = list(config.cors_origins) + list(extra)
+    config = MockConfig(cors_allow_origins=tuple(getattr(args, "cors_allow_origin", None) or ()))
     return MockGMS(config, agent=args.agent)
 
 

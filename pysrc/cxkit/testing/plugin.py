@@ -1,0 +1,1 @@
+"""The cxkit pytest plugin (entry point ``pytest11``): fixtures for Playwright suites."""
