@@ -299,3 +299,13 @@ def test_a_check_that_raises_is_reported_not_fatal(monkeypatch, capsys, tmp_path
     results = doctor.run_checks(make_checkout(tmp_path))
     assert any("kaput" in r.detail and not r.ok for r in results)
     assert len(results) == 7
+
+
+def test_add_parser_plugs_into_a_cli(monkeypatch, tmp_path):
+    import argparse
+
+    monkeypatch.setattr(doctor, "run_checks", lambda root, build_dir, ports: [doctor.Result("x", True, str(ports))])
+    parser = argparse.ArgumentParser(prog="cxkit")
+    doctor.add_parser(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["doctor", "--root", str(tmp_path), "--ports", "9000,9001"])
+    assert args.func(args) == 0

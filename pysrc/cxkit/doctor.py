@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 __all__ = [
-    "Result", "main", "run_checks", "check_python", "check_packages", "check_chromium",
+    "Result", "add_parser", "main", "run", "run_checks", "check_python", "check_packages", "check_chromium",
     "check_node", "check_runtime_assets", "check_build", "check_ports",
 ]
 
@@ -320,20 +320,42 @@ def format_results(results: Sequence[Result]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Print every check; 0 when all pass, 1 otherwise."""
-    parser = argparse.ArgumentParser(prog="cxkit doctor", description="check this machine for cxkit")
+HELP = "check this machine: Python, deps, Node/npm, runtime assets, build, Chromium, ports"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The doctor's options, on its own parser or on ``cxkit``'s sub-command parser."""
     parser.add_argument("--root", help="the cxkit checkout (default: CXKIT_ROOT or the one this cxkit runs from)")
     parser.add_argument("--build-dir", help="check this bundle instead of <checkout>/build")
     parser.add_argument("--ports", default=",".join(map(str, DEFAULT_PORTS)),
                         help="ports that should be free (default 8000,8001)")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def add_parser(subparsers: "argparse._SubParsersAction") -> argparse.ArgumentParser:
+    """Register ``doctor`` on ``cxkit``'s sub-commands (``args.func(args)`` runs it)."""
+    parser = add_arguments(subparsers.add_parser("doctor", help=HELP))
+    parser.set_defaults(func=run)
+    return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    return add_arguments(argparse.ArgumentParser(prog="cxkit doctor", description=HELP))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print every check; 0 when all pass, 1 otherwise."""
     root = _find_root(args.root)
     ports = [int(p) for p in args.ports.split(",") if p.strip()]
     results = run_checks(root, Path(args.build_dir) if args.build_dir else None, ports)
     print(f"cxkit doctor (checkout {root or 'not found'})")
     print(format_results(results))
     return 0 if all(r.ok for r in results) else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m cxkit.doctor [--root DIR] [--build-dir DIR] [--ports 8000,8001]``."""
+    return run(build_parser().parse_args(argv))
 
 
 if __name__ == "__main__":
