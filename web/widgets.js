@@ -153,7 +153,7 @@
     attach: function (b) {
       if (failure) return false;
       callPy = b.call; settlePy = b.settle;
-      w.__cxkit.attached = true;
+      w.__cxkit.attached = true; w.__cxkit.attachedAt = performance.now();
       removeEventListener("unhandledrejection", onError);
       queue.splice(0).forEach(function (q) {
         var r = send(q[0], q[1], q[2], q[3]);
@@ -167,6 +167,17 @@
   addEventListener("unhandledrejection", onError);
   var abs = function (p) { return new URL(p, base).href; }, files = {};
   (M.wheels || []).forEach(function (p) { files[abs(p)] = "/lib/python3.14/site-packages/*"; });
+  // Fetch the runtime while PyScript itself loads, instead of after it (saves its import chain).
+  var dir = M.pyodide ? M.pyodide.replace(/[^/]*$/, "") : "";
+  [["modulepreload", M.pyodide], ["modulepreload", dir + "pyodide.asm.mjs"], ["preload", dir + "pyodide.asm.wasm"],
+    ["preload", dir + "python_stdlib.zip"], ["preload", dir + "pyodide-lock.json"]].concat((M.wheels || []).map(function (p) { return ["preload", p]; }))
+    .forEach(function (h) {
+      if (!M.pyodide) return;
+      var l = doc.createElement("link");
+      l.rel = h[0]; l.href = abs(h[1]);
+      if (h[0] === "preload") { l.as = "fetch"; l.crossOrigin = "anonymous"; }
+      (doc.head || doc.documentElement).appendChild(l);
+    });
   var py = doc.createElement("script");
   py.type = "py";
   py.setAttribute("config", JSON.stringify({ interpreter: abs(M.pyodide), files: files }));
