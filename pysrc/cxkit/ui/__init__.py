@@ -1,0 +1,28 @@
+"""cxkit.ui: prototype chat UIs in Python, in a PyScript page.
+
+    <script type="py">
+    from cxkit.ui import Chat
+    from cxkit.ui.page import booted
+
+    await booted()
+    chat = Chat()
+
+    @chat.on_message
+    def show(message):                    # a ChatMessage
+        print(f"{message.sender.name}: {message.text}")
+
+    await chat.ready()
+    await chat.start(nickname="Ada")
+    await chat.send("hi")
+    </script>
+
+`Chat` is async-first and thin: each call is a ``WebChatService`` bus command. Browser-only
+parts import ``js`` and live in their own modules: `cxkit.ui.page` (``booted()``) and
+`cxkit.ui.chatwindow` (``ChatWindow``, an example chat window written in Python).
+"""
+
+from .chat import SERVICE, Chat
+from .messages import AGENT_TYPES, ChatMessage, FileDetails, Sender, messages_from_event
+
+__all__ = ["AGENT_TYPES", "Chat", "ChatMessage", "FileDetails", "SERVICE", "Sender",
+           "messages_from_event"]

@@ -1,0 +1,200 @@
+"""`Chat`: the WebChatService as async Python calls and typed callbacks.
+
+    from cxkit.ui import Chat
+
+    chat = Chat()
+
+    @chat.on_message
+    def show(message):                     # a ChatMessage; `async def` works too
+        print(message.sender.name, message.text)
+
+    await chat.ready()                     # WebChatService configured (and restore started)
+    await chat.start(nickname="Ada")
+    await chat.send("hi")
+    await chat.end()
+
+Every call is one bus command (``WebChatService.<command>``) and every callback one bus
+subscription, made as this object's own plugin: there is no second implementation. A
+rejected command raises `cxkit.bus.CommandRejected` carrying the service's reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import itertools
+import logging
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
+
+from .messages import ChatMessage, messages_from_event
+
+if TYPE_CHECKING:
+    from ..bus import Bus, Plugin
+
+__all__ = ["Chat", "SERVICE"]
+
+logger = logging.getLogger("cxkit.ui")
+
+SERVICE = "WebChatService"
+F = TypeVar("F", bound=Callable[..., Any])
+_names = itertools.count(1)
+
+
+class Chat:
+    """A thin async facade over one WebChatService on a bus (the page's bus by default).
+
+    The bus is looked up on first use, so a `Chat` may be made before cxkit has booted.
+    """
+
+    def __init__(self, bus: "Bus | None" = None, *, service: str = SERVICE,
+                 name: str | None = None) -> None:
+        self._bus = bus
+        self.service = service
+        self._name = name
+        self._plugin: "Plugin | None" = None
+        self._tasks: set[asyncio.Task] = set()
+        self._events: set[str] = set()
+
+    # -- plumbing --------------------------------------------------------------------------------
+
+    @property
+    def plugin(self) -> "Plugin":
+        """This facade's own bus plugin (registered on first use)."""
+        if self._plugin is None:
+            from .. import bus as default_bus
+
+            target = self._bus or default_bus.get_bus()
+            while True:
+                name = self._name or f"PyChat{next(_names)}"
+                plugin = target.register_plugin(name)
+                if plugin is not False:
+                    break
+                if self._name:
+                    raise RuntimeError(f"a plugin named {name!r} is already registered")
+            self._plugin = plugin  # type: ignore[assignment]
+        return self._plugin  # type: ignore[return-value]
+
+    async def command(self, name: str, options: Any = None, /, **kw: Any) -> Any:
+        """``await`` any ``WebChatService.<name>`` command; raises `CommandRejected`."""
+        return await self.plugin.command(f"{self.service}.{name}", options, **kw)
+
+    def on(self, event: str, fn: Callable[..., Any] | None = None) -> Any:
+        """Call ``fn(data)`` for each ``WebChatService.<event>``; decorator without ``fn``."""
+        if fn is None:
+            return lambda f: self.on(event, f)
+        full = f"{self.service}.{event}"
+        self.plugin.subscribe(full, lambda e: self._call(fn, e.data))
+        self._events.add(full)
+        return fn
+
+    def _call(self, fn: Callable[..., Any], *args: Any) -> None:
+        try:
+            result = fn(*args)
+        except Exception:
+            logger.exception("cxkit.ui: callback %r raised", fn)
+            return
+        if inspect.isawaitable(result):
+            task = asyncio.ensure_future(result)
+            self._tasks.add(task)
+            task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("cxkit.ui: callback failed", exc_info=task.exception())
+
+    def close(self) -> None:
+        """Drop every subscription this facade made (its plugin stays registered, silent)."""
+        if self._plugin is not None:
+            for event in self._events:
+                self._plugin.unsubscribe(event)
+        self._events.clear()
+        for task in list(self._tasks):
+            task.cancel()
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    async def ready(self) -> None:
+        """Until ``WebChatService.ready`` (sticky: returns at once when it already happened)."""
+        future = asyncio.get_running_loop().create_future()
+
+        def done(_event: Any) -> None:
+            if not future.done():
+                future.set_result(None)
+
+        self.plugin.subscribe(f"{self.service}.ready", done)
+        self._events.add(f"{self.service}.ready")
+        await future
+
+    async def session_active(self) -> bool:
+        """True while a chat runs here or a session cookie waits to be restored."""
+        result = await self.command("verifySession")
+        return bool(result and result.get("sessionActive"))
+
+    async def start(self, *, nickname: str | None = None, first_name: str | None = None,
+                    last_name: str | None = None, email: str | None = None,
+                    subject: str | None = None, user_data: dict[str, Any] | None = None) -> dict:
+        """Start a chat; returns the GMS answer (``chatId``, ``alias``, ...)."""
+        options = {"nickname": nickname, "firstname": first_name, "lastname": last_name,
+                   "email": email, "subject": subject, "userData": user_data}
+        return await self.command("startChat", {k: v for k, v in options.items() if v is not None})
+
+    async def send(self, text: str) -> Any:
+        """Send a chat line."""
+        return await self.command("sendMessage", message=text)
+
+    async def send_typing(self, text: str = "") -> Any:
+        return await self.command("sendTyping", message=text)
+
+    async def send_file(self, files: Any) -> dict:
+        """Upload a file: an ``<input type=file>`` element, a File, or a list of files."""
+        return await self.command("sendFile", files=files)
+
+    async def download(self, file_id: str, file_name: str = "") -> Any:
+        """Download a transcript file to the person (the browser saves it)."""
+        return await self.command("downloadFile", fileId=file_id, fileName=file_name)
+
+    async def end(self) -> Any:
+        """End the chat (the service publishes ``ended``)."""
+        return await self.command("endChat")
+
+    async def register_typing_input(self, element: Any) -> None:
+        """Send what is typed in ``element`` (a textarea or text input) as typing preview."""
+        await self.command("registerTypingPreviewInput", input=element)
+
+    async def transcript(self) -> list[ChatMessage]:
+        """Every message delivered in this session so far, typed."""
+        result = await self.command("getTranscript")
+        return messages_from_event(result)
+
+    # -- typed callbacks -------------------------------------------------------------------------
+
+    def on_message(self, fn: F) -> F:
+        """Decorator: ``fn(message: ChatMessage)`` for every message, in transcript order."""
+        def each(data: Any) -> None:
+            for message in messages_from_event(data):
+                self._call(fn, message)
+
+        self.on("messageReceived", each)
+        return fn
+
+    def on_agent_typing(self, fn: F) -> F:
+        """Decorator: ``fn(typing: bool, name: str | None)`` when an agent starts/stops typing."""
+        def started(data: Any) -> None:
+            sender = data.get("from") if isinstance(data, dict) else None
+            self._call(fn, True, sender.get("name") if isinstance(sender, dict) else None)
+
+        self.on("agentTypingStarted", started)
+        self.on("agentTypingStopped", lambda _data: self._call(fn, False, None))
+        return fn
+
+    def on_started(self, fn: F) -> F:
+        """Decorator: ``fn()`` when a chat starts here or is restored after a reload."""
+        self.on("started", lambda _data: self._call(fn))
+        self.on("restored", lambda _data: self._call(fn))
+        return fn
+
+    def on_ended(self, fn: F) -> F:
+        """Decorator: ``fn()`` when the chat ends (either side)."""
+        self.on("ended", lambda _data: self._call(fn))
+        return fn
