@@ -1,0 +1,114 @@
+"""The Chat facade over a real WebChatService and the in-process mock GMS (virtual clock)."""
+
+import asyncio
+
+import pytest
+from webchat_harness import Page, mock_gms, settle
+from webchat_vclock import virtual_time
+
+from cxkit.bus import CommandRejected
+from cxkit.ui import Chat, ChatMessage
+from cxkit.webchat import messages as msg
+
+
+def booted() -> tuple[Page, Chat]:
+    page = Page(mock_gms()).boot()
+    return page, Chat(page.bus)
+
+
+@virtual_time
+async def test_a_whole_chat_with_typed_callbacks():
+    page, chat = booted()
+    seen: list[ChatMessage] = []
+    typing: list[tuple[bool, str | None]] = []
+    lifecycle: list[str] = []
+    chat.on_message(seen.append)
+    chat.on_agent_typing(lambda on, name: typing.append((on, name)))
+    chat.on_started(lambda: lifecycle.append("started"))
+    chat.on_ended(lambda: lifecycle.append("ended"))
+
+    await chat.ready()
+    assert await chat.session_active() is False
+    body = await chat.start(nickname="Ada", subject="Order")
+    assert body["chatId"] == page.chat_id
+    page.agent("join", nickname="Anna")
+    page.agent("typing", nickname="Anna")
+    await page.wait_for(lambda: typing)
+    page.agent("say", nickname="Anna", text="Hello Ada")
+    await page.wait_for(lambda: any(m.text == "Hello Ada" for m in seen))
+
+    await chat.send("hi")
+    await page.wait_for(lambda: any(m.text == "hi" and m.from_client for m in seen))
+    assert typing == [(True, "Anna"), (False, None)]
+    hello = next(m for m in seen if m.text == "Hello Ada")
+    assert hello.sender.name == "Anna" and hello.from_agent and hello.type == "Message"
+    indexes = [m.index for m in seen]
+    assert indexes == sorted(set(indexes))
+    assert [m.index for m in await chat.transcript()] == indexes
+    assert await chat.session_active() is True
+
+    await chat.end()
+    await settle()
+    assert lifecycle == ["started", "ended"]
+    assert page.gms.get_chat(body["chatId"])["state"] in ("ended", "disconnected")
+
+
+@virtual_time
+async def test_rejections_raise_command_rejected_with_the_service_reason():
+    page, chat = booted()
+    await chat.ready()
+    with pytest.raises(CommandRejected) as info:
+        await chat.send("hi")
+    assert info.value.reason == msg.NO_ACTIVE_SESSION
+    await chat.start(nickname="Ada")
+    with pytest.raises(CommandRejected) as info:
+        await chat.send("")
+    assert info.value.reason == msg.NO_MESSAGE
+
+
+@virtual_time
+async def test_async_callbacks_run_as_tasks():
+    page, chat = booted()
+    got: list[str] = []
+
+    @chat.on_message
+    async def slow(message: ChatMessage) -> None:
+        await asyncio.sleep(1)
+        got.append(message.type)
+
+    await chat.ready()
+    await chat.start(nickname="Ada")
+    await page.wait_for(lambda: "ParticipantJoined" in got)
+
+
+@virtual_time
+async def test_a_raising_callback_does_not_stop_the_others():
+    page, chat = booted()
+    got: list[str] = []
+    chat.on_message(lambda m: 1 / 0)
+    chat.on_message(lambda m: got.append(m.type))
+    await chat.ready()
+    await chat.start(nickname="Ada")
+    await page.wait_for(lambda: got)
+
+
+@virtual_time
+async def test_close_drops_subscriptions_and_facades_get_their_own_plugins():
+    page, chat = booted()
+    other = Chat(page.bus)
+    got: list[ChatMessage] = []
+    chat.on_message(got.append)
+    other.on("started", lambda data: None)
+    assert chat.plugin.name != other.plugin.name
+    chat.close()
+    await chat.ready()  # still usable for commands
+    await chat.start(nickname="Ada")
+    await page.wait_for(lambda: page.of("messageReceived"))
+    assert got == []
+
+
+def test_a_named_facade_refuses_a_taken_name():
+    page = Page(mock_gms())
+    page.bus.register_plugin("Mine")
+    with pytest.raises(RuntimeError):
+        Chat(page.bus, name="Mine").plugin
