@@ -14,7 +14,7 @@ import logging
 from typing import Any, Callable
 
 import js
-from pyodide.ffi import create_proxy
+from pyodide.ffi import create_proxy, jsnull
 
 from ..bus import Bus, install_app, install_quickbus, mark_app_ready, publish_app_ready, set_bus
 from .bridge import JsBridge
@@ -31,15 +31,16 @@ class MicrotaskWake:
 
     def __init__(self) -> None:
         self._proxy: Any = None
+        self._queue_microtask = js.queueMicrotask
 
     def __call__(self, drain: Callable[[], None]) -> None:
         if self._proxy is None:
             self._proxy = create_proxy(drain)
-        js.queueMicrotask(self._proxy)
+        self._queue_microtask(self._proxy)
 
 
 def _run_extensions(config: dict[str, Any], loader: Any) -> None:
-    jquery = getattr(js.window, "jQuery", None)
+    jquery = getattr(js.window, "jQuery", None) or jsnull
     for name, ext in (config.get("extensions") or {}).items():
         if callable(ext):
             try:
