@@ -1,0 +1,168 @@
+"""The docs match the code: docs/reference.md is what scripts/gen_docs.py writes now, the generator
+reads the real registries, and the README keeps its promises."""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import re
+from pathlib import Path
+
+import pytest
+
+from cxkit.mockgms import ACTIONS, FAULT_MODES, OPERATIONS
+from cxkit.webchat import messages as webchat_messages
+from cxkit.webchat.commands import COMMANDS
+from cxkit.webchat.config import WebChatConfig
+from cxkit.webchat.service import EVENTS
+
+ROOT = Path(__file__).resolve().parents[1]
+REFERENCE = ROOT / "docs" / "reference.md"
+
+
+@pytest.fixture(scope="module")
+def gen_docs():
+    spec = importlib.util.spec_from_file_location("gen_docs", ROOT / "scripts" / "gen_docs.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def generated(gen_docs, tmp_path_factory) -> str:
+    out = tmp_path_factory.mktemp("docs")
+    assert gen_docs.main(["--out", str(out)]) == 0
+    return (out / "reference.md").read_text()
+
+
+def test_reference_is_up_to_date(generated):
+    assert REFERENCE.is_file(), "docs/reference.md is missing: run `.venv/bin/python scripts/gen_docs.py`"
+    assert REFERENCE.read_text() == generated, (
+        "docs/reference.md is stale (the code changed): run `.venv/bin/python scripts/gen_docs.py` "
+        "and commit docs/reference.md")
+
+
+def test_generation_is_deterministic(gen_docs, generated):
+    assert gen_docs.render() == generated
+
+
+def test_every_command_event_and_action_is_listed(generated):
+    for name in COMMANDS:
+        assert f"| `{name}` |" in generated, name
+    for name in EVENTS:
+        assert f"| `{name}` |" in generated, name
+    for name in (*ACTIONS, *FAULT_MODES):
+        assert f"- `{name}`:" in generated, name
+    for op in OPERATIONS:
+        assert f"`{op}`" in generated, op
+
+
+def test_every_rejection_text_the_handlers_use_is_documented(generated):
+    source = (ROOT / "pysrc" / "cxkit" / "webchat" / "commands.py").read_text()
+    used = sorted(set(re.findall(r"\bmsg\.([A-Z_]+)", source)))
+    assert len(used) >= 15
+    missing = [name for name in used if f'"{getattr(webchat_messages, name)}"' not in generated]
+    assert not missing, f"the generator lost these rejection texts: {missing}"
+
+
+def test_settlements_follow_helpers_and_flags(gen_docs):
+    settle = gen_docs.command_settlements()
+    assert settle["sendMessage"][0] == ["the GMS answer"]
+    assert settle["sendFilteredMessage"][0] == ["(no value)"]  # _send(..., resolve_with_body=False)
+    assert f'"{webchat_messages.ACCESS_DENIED}"' in settle["poll"][1]
+    assert settle["getStats"][1] == []
+
+
+def test_config_rows_cover_every_dataclass_field(gen_docs):
+    fields = {row["field"] for row in gen_docs.config_rows()}
+    import dataclasses
+
+    assert fields == {f.name for f in dataclasses.fields(WebChatConfig)} - {"raw"}
+
+
+def _bound(text: str) -> tuple[str, float] | None:
+    m = re.fullmatch(r"(>=|>|<=) (\d+(?:\.\d+)?)", text.strip())
+    return (m.group(1), float(m.group(2))) if m else None
+
+
+def test_documented_ranges_are_the_ones_enforced(gen_docs, caplog):
+    """Probe `WebChatConfig.from_dict` at each documented bound: inside is kept, outside is the default."""
+    caplog.set_level(logging.WARNING, "cxkit.webchat")
+    checked = 0
+    for row in gen_docs.config_rows():
+        key = row["key"].split("|")[0]
+        if "." in key or row["type"] not in ("integer", "number"):
+            continue
+        default = getattr(WebChatConfig(), row["field"])
+        for part in row["range"].split(" and "):
+            bound = _bound(part)
+            if bound is None:
+                continue
+            op, value = bound
+            step = 1 if row["type"] == "integer" else 0.01
+            inside = {">=": value, ">": value + step, "<=": value}[op]
+            outside = {">=": value - step, ">": value, "<=": value + step}[op]
+            assert getattr(WebChatConfig.from_dict({key: inside}), row["field"]) == inside, (key, inside)
+            if outside != default:
+                assert getattr(WebChatConfig.from_dict({key: outside}), row["field"]) == default, (key, outside)
+            checked += 1
+    assert checked >= 10
+
+
+def test_documented_mock_bounds_are_enforced(gen_docs):
+    from cxkit.mockgms import MockConfig
+
+    bounds = gen_docs.field_bounds(MockConfig)
+    assert bounds["max_chats"] == "1 .. 1,000,000"
+    with pytest.raises(ValueError):
+        MockConfig(max_chats=0)
+
+
+def test_cli_section_comes_from_the_parser(generated):
+    for sub in ("build", "serve", "mock-gms"):
+        assert f"- `cxkit {sub}`:" in generated
+    assert "`--cors-allow-origin ORIGIN`" in generated
+    assert "doctor" in generated
+
+
+# -- README ------------------------------------------------------------------------------------
+
+README = (ROOT / "README.md").read_text()
+
+
+def test_readme_keeps_the_two_setup_commands():
+    assert "\n    ./dev demo\n" in README and "\n    ./dev test\n" in README
+
+
+def test_readme_links_resolve():
+    """Relative links in README and docs/*.md point at files that exist (docs written by others
+    are linked only once they exist)."""
+    broken = []
+    for doc in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", doc.read_text()):
+            if re.match(r"[a-z]+:", target):
+                continue
+            if not (doc.parent / target).exists():
+                broken.append(f"{doc.relative_to(ROOT)} -> {target}")
+    assert not broken, broken
+
+
+def test_readme_names_the_documented_differences():
+    for phrase in ("Command does not exist", "endChat", "localhost", "cxkit doctor", "docs/reference.md"):
+        assert phrase in README, phrase
+
+
+def test_readme_names_every_command_and_event():
+    section = README[README.index("## Commands and events"):README.index("## Differences")]
+    missing = [n for n in (*COMMANDS, *EVENTS) if f"`{n}`" not in section]
+    assert not missing, f"add these to the README's 'Commands and events': {missing}"
+    assert f"All {len(COMMANDS)} commands" in section and f"Its {len(EVENTS)} events" in section
+
+
+def test_readme_config_defaults_match_the_code():
+    section = README[README.index("## Configuration"):README.index("## Commands and events")]
+    cfg = WebChatConfig()
+    for key, field in (("ajaxTimeout", "ajax_timeout"), ("pollExceptionLimit", "poll_exception_limit"),
+                       ("restoreTimeout", "restore_timeout")):
+        assert f"| `{key}` | `{getattr(cfg, field)}` |" in section, key
+    assert f"`{cfg.poll_rate_min}` / `{cfg.poll_rate_max}` / `{cfg.poll_rate_mult}`" in section
