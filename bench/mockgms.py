@@ -1,6 +1,8 @@
 """Mock GMS throughput and memory: refresh requests/s and p50/p99 latency at 1, 16 and 64 concurrent
 keep-alive clients, against a bare Starlette endpoint measured in the same run, and RSS with 10,000
-open chats. Each server runs in its own process (uvicorn, one worker); clients run in other processes.
+open chats. Each server runs in its own process (uvicorn, one worker); the load comes from wrk when it
+is installed (Debian package `wrk`; `./dev bench` installs it), else from httpx clients in other processes
+(which saturate before the server does on a 2-core machine).
 
     .venv/bin/python bench/mockgms.py [--duration 5] [--chats 10000] [--out bench/results/mockgms.json]
 
@@ -14,10 +16,12 @@ import asyncio
 import json
 import multiprocessing as mp
 import os
+import shutil
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -130,10 +134,60 @@ def measure(url: str, chats: list[dict[str, str]], clients: int, duration: float
     }
 
 
+WRK_SCRIPT = """
+local paths, bodies, n, i = {}, {}, 0, 0
+function init(args)
+  for line in io.lines(args[1]) do
+    local path, body = line:match("([^ ]+) (.*)")
+    n = n + 1; paths[n] = path; bodies[n] = body
+  end
+  i = math.random(n)
+end
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+function request()
+  i = i % n + 1
+  return wrk.format(nil, paths[i], nil, bodies[i])
+end
+"""
+
+
+def _wrk_ms(text: str) -> float:
+    value = float(text[:-2] if text.endswith("ms") else text[:-2] if text.endswith("us") else text[:-1])
+    return value / 1000 if text.endswith("us") else value if text.endswith("ms") else value * 1000
+
+
+def measure_wrk(url: str, chats: list[dict[str, str]], clients: int, duration: float, tmp: Path) -> dict[str, float]:
+    """The same load from wrk (C, event loop per thread): the client is no longer the bottleneck."""
+    from urllib.parse import urlencode
+
+    lines = [f"{SERVICE}/{c['chatId']}/refresh " + urlencode({
+        "alias": c["alias"], "secureKey": c["secureKey"], "userId": c["userId"],
+        "transcriptPosition": "2", "message": ""}) for c in chats]
+    chats_file, script = tmp / f"chats-{clients}.txt", tmp / "refresh.lua"
+    chats_file.write_text("\n".join(lines) + "\n")
+    script.write_text(WRK_SCRIPT)
+    out = subprocess.run(
+        ["wrk", "-t", str(min(clients, 2)), "-c", str(clients), "-d", f"{int(duration)}s", "--latency",
+         "-s", str(script), url, "--", str(chats_file)], capture_output=True, text=True, check=True).stdout
+    percentiles = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[0].endswith("%"):
+            percentiles[parts[0]] = _wrk_ms(parts[1])
+        if line.startswith("Requests/sec:"):
+            rps = float(parts[1])
+        if "Non-2xx" in line:
+            raise RuntimeError(f"wrk saw errors: {line.strip()}")
+    return {"clients": clients, "rps": round(rps, 1), "p50_ms": round(percentiles["50%"], 2),
+            "p99_ms": round(percentiles["99%"], 2)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--duration", type=float, default=5.0)
     ap.add_argument("--chats", type=int, default=10_000)
+    ap.add_argument("--httpx", action="store_true", help="load from httpx clients even if wrk is installed")
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "mockgms.json"))
     args = ap.parse_args()
 
@@ -144,10 +198,17 @@ def main() -> None:
         chats = asyncio.run(open_chats(mock_url, 64))
         fake = [{"chatId": f"c{i}", "alias": "1", "secureKey": "k", "userId": "u"} for i in range(64)]
         rows = []
-        for clients in (1, 16, 64):
-            m = measure(mock_url, chats, clients, args.duration)
-            b = measure(bare_url, fake, clients, args.duration)
-            rows.append({"clients": clients, "mock": m, "bare": b, "ratio": round(m["rps"] / b["rps"], 3)})
+        use_wrk = shutil.which("wrk") is not None and not args.httpx
+        result["load_generator"] = "wrk" if use_wrk else "httpx"
+        with tempfile.TemporaryDirectory() as tmp:
+            for clients in (1, 16, 64):
+                if use_wrk:
+                    m = measure_wrk(mock_url, chats, clients, args.duration, Path(tmp))
+                    b = measure_wrk(bare_url, fake, clients, args.duration, Path(tmp))
+                else:
+                    m = measure(mock_url, chats, clients, args.duration)
+                    b = measure(bare_url, fake, clients, args.duration)
+                rows.append({"clients": clients, "mock": m, "bare": b, "ratio": round(m["rps"] / b["rps"], 3)})
         result["refresh"] = rows
 
         before = rss_mb(mock.pid)

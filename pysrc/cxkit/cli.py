@@ -81,6 +81,9 @@ def main(argv: list[str] | None = None) -> int:
             p.add_argument("--static", help="also serve this folder of your own pages")
             p.add_argument("--static-prefix", default="/site", help="URL prefix for --static (default /site)")
 
+    from . import doctor
+
+    doctor.add_parser(sub)
     args = parser.parse_args(argv)
     try:
         return args.func(args)
