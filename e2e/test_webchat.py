@@ -168,3 +168,20 @@ def test_rejection_strings_through_the_js_face(chat_page, gms):
     assert command(page, "WebChatService.sendMessage", {"message": ""})["value"] == "No message text provided"
     assert command(page, "WebChatService.stopPoll")["ok"] is True
     assert command(page, "WebChatService.stopPoll")["value"] == "Not currently polling. Ignoring command."
+
+
+def test_hidden_page_sleeps_and_wakes_when_sleep_is_enabled(page, server_url, gms):
+    from e2e_support import RECORDER, wait_booted
+
+    page.add_init_script("window.cxkitTestConfig = w => { w.webchat.sleepEnabled = true; };" + RECORDER)
+    page.goto(f"{server_url}/e2e.html")
+    wait_booted(page)
+    start(page, gms)
+    wait_event(page, "pollingStarted")
+    assert page.evaluate("CXBus.data('App.pageHidden')") is False
+    page.evaluate("""Object.defineProperty(document, 'hidden', {configurable: true, get: () => true});
+                     document.dispatchEvent(new Event('visibilitychange'))""")
+    wait_event(page, "sleeping")
+    page.evaluate("""Object.defineProperty(document, 'hidden', {configurable: true, get: () => false});
+                     document.dispatchEvent(new Event('visibilitychange'))""")
+    wait_event(page, "waking")

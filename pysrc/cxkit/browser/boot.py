@@ -65,6 +65,7 @@ def boot() -> Bus:
     _run_extensions(config, loader)
     publish_app_ready(app, config)
     mark_app_ready(app)
+    _track_visibility(app)
     on_ready = config.get("onReady")
     if callable(on_ready):
         try:
@@ -72,6 +73,15 @@ def boot() -> Bus:
         except Exception as exc:
             js.console.error(f"cxkit: onReady failed: {error_text(exc)}")
     return bus
+
+
+def _track_visibility(app: Any) -> None:
+    """Keep ``App.data('pageHidden')`` current, as the original App does (sleepEnabled uses it).
+    The listener lives as long as the page, so its one proxy is never destroyed."""
+    app.data("pageHidden", bool(js.document.hidden))
+    js.document.addEventListener(
+        "visibilitychange", create_proxy(lambda _event: app.data("pageHidden", bool(js.document.hidden)))
+    )
 
 
 def _install_services(bus: Bus, config: dict[str, Any], bridge: JsBridge) -> None:
