@@ -1,0 +1,111 @@
+"""The bundle boots and a whole chat works under the strict Content-Security-Policy of docs/csp.md.
+
+The page (web/templates/e2e_csp.html) carries the policy in a <meta http-equiv> tag and has no
+inline script. Every ``securitypolicyviolation`` event is recorded from the first moment.
+
+Waits here never use ``page.wait_for_function``: Playwright polls its predicate with ``eval``
+from a timer, which a policy without 'unsafe-eval' blocks (and reports as a violation).
+``page.evaluate`` of a function is compiled by DevTools, outside the page's policy, so each
+wait is one evaluate that polls a closure inside the page.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from cxkit.bundle import project_root
+from e2e_support import RECORDER, command
+
+VIOLATIONS = """
+window.cspViolations = [];
+document.addEventListener('securitypolicyviolation', e => cspViolations.push({
+  directive: e.violatedDirective, blocked: e.blockedURI, source: e.sourceFile, line: e.lineNumber, sample: e.sample}));
+window.until = (predicate, timeoutMs = 20000) => new Promise((resolve, reject) => {
+  const start = performance.now();
+  (function check() {
+    let value;
+    try { value = predicate(); } catch (e) { value = false; }
+    if (value) resolve(value);
+    else if (performance.now() - start > timeoutMs) reject(new Error('timed out: ' + predicate));
+    else setTimeout(check, 20);
+  })();
+});
+"""
+BOOT_TIMEOUT_MS = 60_000
+
+
+def documented_policy() -> str:
+    """The policy as docs/csp.md states it (its first code block that starts with default-src)."""
+    text = (project_root() / "docs" / "csp.md").read_text()
+    return re.search(r"^```\w*\n(default-src [^\n]+)\n```", text, re.M).group(1)
+
+
+def received(page, text: str) -> None:
+    """Until a messageReceived carried a message with this text."""
+    page.evaluate("""t => until(() => ev.some(e => e.name === 'messageReceived'
+        && e.data.messages.some(m => m.text === t)))""", text)
+
+
+def seen(page, name: str) -> None:
+    page.evaluate("n => until(() => ev.some(e => e.name === n))", name)
+
+
+@pytest.fixture
+def csp_page(page, server_url, gms, offline_guard):
+    """e2e_csp.html booted, WebChatService events in window.ev, violations in window.cspViolations."""
+    page.add_init_script(VIOLATIONS + RECORDER)
+    page.goto(f"{server_url}/e2e_csp.html")
+    page.evaluate("ms => until(() => window.__cxkit && (__cxkit.attached || __cxkit.failure), ms)", BOOT_TIMEOUT_MS)
+    assert page.evaluate("window.__cxkit.failure") is None
+    seen(page, "ready")
+    return page
+
+
+def test_page_carries_the_documented_policy(csp_page):
+    meta = csp_page.get_attribute("meta[http-equiv='Content-Security-Policy']", "content")
+    assert meta == documented_policy()
+    assert csp_page.locator("script:not([src]):not([type='py'])").count() == 0, "no inline script"
+
+
+def test_policy_is_enforced_and_violations_are_seen(csp_page):
+    blocked = csp_page.evaluate("""() => { window.inlineRan = false;
+        const s = document.createElement('script'); s.textContent = 'window.inlineRan = true';
+        document.head.append(s);
+        return until(() => cspViolations.length).then(() => window.inlineRan); }""")
+    assert blocked is False
+    assert [v["directive"] for v in csp_page.evaluate("cspViolations")] == ["script-src-elem"]
+
+
+def test_chat_round_trip_under_the_policy(csp_page, gms):
+    page = csp_page
+    assert command(page, "WebChatService.startChat", {"nickname": "Jo"})["ok"]
+    chat_id = gms.wait_chat()["chatId"]
+    seen(page, "started")
+
+    gms.agent(chat_id, "join", nickname="Anna")
+    seen(page, "agentConnected")
+    gms.agent(chat_id, "say", text="Hello under CSP")
+    received(page, "Hello under CSP")
+
+    assert command(page, "WebChatService.sendMessage", {"message": "hi back"})["ok"]
+    gms.wait_message(chat_id, type="Message", text="hi back", from_type="Client")
+
+    page.evaluate("T.command('WebChatService.registerTypingPreviewInput', {input: document.getElementById('typing')})")
+    page.click("#typing")
+    page.keyboard.type("typing under CSP")
+    gms.wait_message(chat_id, type="TypingStarted", from_type="Client")
+
+    payload = b"%PDF-1 under a strict policy"
+    page.set_input_files("#upload", files=[{"name": "proof.pdf", "mimeType": "application/pdf", "buffer": payload}])
+    upload = page.evaluate("""() => new Promise(r => T.command('WebChatService.sendFile',
+        {files: document.getElementById('upload')}).done(v => r({ok: true, v})).fail(v => r({ok: false, v})))""")
+    assert upload["ok"], upload
+    with page.expect_download() as info:
+        assert command(page, "WebChatService.downloadFile", {"fileId": upload["v"]["userData"]["file-id"]})["ok"]
+    assert open(info.value.path(), "rb").read() == payload
+
+    assert command(page, "WebChatService.endChat")["ok"]
+    seen(page, "ended")
+    assert page.evaluate("cspViolations") == []
