@@ -1,4 +1,4 @@
-"""Make the README's screenshots of the demo: docs/screenshots/demo.png and agent-console.png.
+"""Make the README's screenshots of the demo: docs/screenshots/{demo,agent-console,loading}.png.
 
     .venv/bin/python scripts/screenshots.py            # builds into a temp dir, writes the PNGs
     .venv/bin/python scripts/screenshots.py --out /tmp/shots --chromium /usr/bin/chromium
@@ -46,6 +46,17 @@ def _offline(page: Page) -> None:
     page.route("**/*", route)
 
 
+def loading(page: Page, url: str) -> None:
+    """The boot indicator, caught mid-download on a throttled connection."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 20,
+                                                  "downloadThroughput": 2_000_000, "uploadThroughput": 2_000_000})
+    page.goto(url, wait_until="commit")
+    page.wait_for_function("(b => b && parseFloat(b.textContent) > 0.1)(document.querySelector('.cx-bytes'))",
+                           timeout=BOOT_TIMEOUT_MS)
+
+
 def demo_chat(page: Page, url: str) -> None:
     """Start a chat as Ada, exchange a few lines with the echo agent, attach a file."""
     page.goto(url)
@@ -87,6 +98,12 @@ def main() -> None:
             demo_chat(page, url)
             page.screenshot(path=str(args.out / "demo.png"), full_page=True)
 
+            slow = browser.new_page(viewport={"width": 820, "height": 320})
+            _offline(slow)
+            loading(slow, url)
+            slow.screenshot(path=str(args.out / "loading.png"))
+            slow.close()
+
             console = browser.new_page(viewport={"width": 1100, "height": 700})
             _offline(console)
             console.goto(f"{url}/agent")
@@ -96,7 +113,7 @@ def main() -> None:
             console.screenshot(path=str(args.out / "agent-console.png"))
         finally:
             browser.close()
-    for name in ("demo.png", "agent-console.png"):
+    for name in ("demo.png", "agent-console.png", "loading.png"):
         print(args.out / name)
 
 
