@@ -1,12 +1,15 @@
 """A synchronous client of the mock GMS control API, for Playwright suites.
 
     >>> gms = MockGmsControl("http://127.0.0.1:8000")        # doctest: +SKIP
-    >>> chat = gms.wait_chat()                                 # the next chat a page starts
-    >>> gms.agent(chat["chatId"], "join", nickname="Anna")
-    >>> gms.agent(chat["chatId"], "say", text="Hello!")
-    >>> gms.wait_message(chat["chatId"], type="Message", text="hi")   # the customer answered
+    >>> chat_id = gms.wait_chat()["chatId"]                    # the next chat a page starts
+    >>> gms.join(chat_id, nickname="Anna")
+    >>> gms.say(chat_id, "Hello!")
+    >>> gms.wait_message(chat_id, type="Message", text="hi", from_type="Client")   # the customer answered
+    >>> gms.fault("refresh", "http500", count=3)               # the next three polls fail
+    >>> gms.wait_request("updateData", chat_id=chat_id)["form"]
 
-Every wait is a long poll on the server (no sleeping); a timeout raises ``TimeoutError``.
+Waits on the transcript and on new chats are long polls on the server (no sleeping in the
+test); a timeout raises ``TimeoutError`` naming what did not happen.
 """
 
 from __future__ import annotations
@@ -20,7 +23,10 @@ __all__ = ["MockGmsControl"]
 
 
 class MockGmsControl:
-    """Drive the mock GMS's agent, faults and waits over its JSON control API."""
+    """Drive the mock GMS's agent, faults and waits over its JSON control API.
+
+    ``timeout`` (seconds) is the default for every wait.
+    """
 
     def __init__(self, base_url: str, *, timeout: float = 30.0) -> None:
         self.base_url = base_url.rstrip("/")
@@ -31,13 +37,34 @@ class MockGmsControl:
     def close(self) -> None:
         self.http.close()
 
+    def __enter__(self) -> "MockGmsControl":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def _json(self, response: httpx.Response) -> Any:
-        response.raise_for_status()
+        if response.is_error:
+            # the control API explains itself in {"error": ...}; keep that in the exception
+            try:
+                detail = response.json().get("error")
+            except ValueError:
+                detail = response.text
+            raise httpx.HTTPStatusError(
+                f"{response.request.method} {response.request.url.path}: {response.status_code} {detail}",
+                request=response.request, response=response,
+            )
         return response.json()
 
+    # -- state --------------------------------------------------------------------------------
     def reset(self) -> None:
+        """Forget every chat, fault and logged request (the agent preset stays)."""
         self._json(self.http.post("/mock/reset"))
         self._seen_chats = 0
+
+    def config(self) -> dict[str, Any]:
+        """The mock's effective configuration (``agent`` is the preset's name)."""
+        return self._json(self.http.get("/mock/config"))
 
     def chats(self) -> list[dict[str, Any]]:
         return self._json(self.http.get("/mock/chats"))["chats"]
@@ -45,15 +72,48 @@ class MockGmsControl:
     def chat(self, chat_id: str) -> dict[str, Any]:
         return self._json(self.http.get(f"/mock/chats/{chat_id}"))
 
+    def messages(self, chat_id: str, type: str | None = None) -> list[dict[str, Any]]:
+        """The chat's transcript as a client would receive it (only ``type`` ones if given)."""
+        found = self.chat(chat_id)["messages"]
+        return [m for m in found if m["type"] == type] if type else found
+
+    # -- the agent ----------------------------------------------------------------------------
     def agent(self, chat_id: str, action: str, **params: Any) -> list[dict[str, Any]]:
+        """Apply an agent action (``join``, ``say``, ``typing``, ``end``, ...); returns the
+        messages it appended to the transcript."""
         body = self._json(self.http.post(f"/mock/chats/{chat_id}/agent", json={"action": action, **params}))
         return body.get("messages", [])
 
+    def join(self, chat_id: str, nickname: str | None = None) -> dict[str, Any]:
+        params = {"nickname": nickname} if nickname else {}
+        return self.agent(chat_id, "join", **params)[0]
+
+    def say(self, chat_id: str, text: str, nickname: str | None = None) -> dict[str, Any]:
+        params = {"nickname": nickname} if nickname else {}
+        return self.agent(chat_id, "say", text=text, **params)[0]
+
+    def typing(self, chat_id: str, nickname: str | None = None) -> dict[str, Any]:
+        params = {"nickname": nickname} if nickname else {}
+        return self.agent(chat_id, "typing", **params)[0]
+
+    def end(self, chat_id: str) -> list[dict[str, Any]]:
+        """Every connected agent leaves and the session closes."""
+        return self.agent(chat_id, "end")
+
+    # -- faults -------------------------------------------------------------------------------
     def fault(self, operation: str, mode: str, count: int = 1, delay_ms: int = 0) -> None:
+        """The next ``count`` requests of ``operation`` (``*`` for all; -1 = until reset) fail
+        with ``mode``: http500, http404, status1, status2, delay (``delay_ms``) or drop."""
         self._json(self.http.post("/mock/faults", json={
             "operation": operation, "mode": mode, "count": count, "delayMs": delay_ms}))
 
+    def faults(self) -> list[dict[str, Any]]:
+        """Faults still pending (a fault is used up as requests take it)."""
+        return self._json(self.http.get("/mock/faults"))["faults"]
+
+    # -- what the client sent -----------------------------------------------------------------
     def requests(self, operation: str | None = None, chat_id: str | None = None) -> list[dict[str, Any]]:
+        """The Chat API request log, oldest first: ``{"operation", "chatId", "form", ...}``."""
         params = {k: v for k, v in (("operation", operation), ("chatId", chat_id)) if v}
         body = self._json(self.http.get("/mock/requests", params=params))
         return body["requests"] if isinstance(body, dict) else body
@@ -63,7 +123,7 @@ class MockGmsControl:
         body = self._json(self.http.get("/mock/wait-chat", params={
             "after": self._seen_chats, "timeout": timeout or self.timeout}))
         if body.get("timedOut") or not body.get("chat"):
-            raise TimeoutError("no new chat was started")
+            raise TimeoutError(f"no new chat was started within {timeout or self.timeout}s")
         self._seen_chats += 1
         return body["chat"]
 
@@ -81,6 +141,24 @@ class MockGmsControl:
             if left <= 0:
                 raise TimeoutError(f"no message matching {match} in chat {chat_id}")
             self._json(self.http.get(f"/mock/chats/{chat_id}/wait", params={"after": after, "timeout": min(left, 10)}))
+
+    def wait_request(
+        self, operation: str, *, chat_id: str | None = None, timeout: float | None = None, **form: Any
+    ) -> dict[str, Any]:
+        """The first logged ``operation`` request (of ``chat_id``) whose form fields equal
+        ``form``; waits for it. For requests that add nothing to the transcript (updateData,
+        refresh, fileLimits, ...); for messages prefer ``wait_message``."""
+        deadline = time.monotonic() + (timeout or self.timeout)
+        pause = 0.01
+        while True:
+            for entry in self.requests(operation, chat_id):
+                if all((entry.get("form") or {}).get(k) == v for k, v in form.items()):
+                    return entry
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"no {operation} request matching {form} within {timeout or self.timeout}s")
+            # the request log has no long poll; back off gently instead
+            time.sleep(pause)
+            pause = min(pause * 2, 0.2)
 
 
 def _matches(message: dict[str, Any], match: dict[str, Any]) -> bool:

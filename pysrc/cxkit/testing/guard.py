@@ -1,0 +1,69 @@
+"""The offline guard: a browser context whose requests may not leave the local machine.
+
+    >>> guard = OfflineGuard()
+    >>> guard.check("http://127.0.0.1:8000/widgets.js"), guard.check("https://cdn.example.com/x.js")
+    (True, False)
+    >>> guard.violations
+    ['https://cdn.example.com/x.js']
+
+``guard.install(context)`` aborts and records every non-local request of a Playwright
+context, and every WebSocket to elsewhere (routes do not see WebSockets).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+__all__ = ["LOCAL_HOSTS", "NOT_LOCAL", "OfflineGuard"]
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
+#: URLs that are not local, as a regex Playwright matches inside its driver.
+NOT_LOCAL = re.compile(
+    r"^(?!(?:https?|wss?)://(?:127\.0\.0\.1|localhost|\[::1\])(?::\d+)?(?:/|$))(?!data:|blob:|about:)"
+)
+
+
+class OfflineGuard:
+    """Records every request that tried to leave the local machine."""
+
+    def __init__(self) -> None:
+        self.violations: list[str] = []
+        self.expected = False
+
+    def expect(self) -> list[str]:
+        """Declare that this test provokes outside requests; returns the (live) record."""
+        self.expected = True
+        return self.violations
+
+    def check(self, url: str) -> bool:
+        """Whether ``url`` is local; a non-local one is recorded."""
+        parts = urlsplit(url)
+        if parts.scheme in ("data", "blob", "about", "chrome-extension"):
+            return True
+        if parts.scheme in ("http", "https", "ws", "wss") and parts.hostname in LOCAL_HOSTS:
+            return True
+        self.violations.append(url)
+        return False
+
+    def install(self, context: Any) -> "OfflineGuard":
+        """Abort and record the non-local requests and WebSockets of a Playwright context."""
+
+        def route(r: Any) -> None:
+            if self.check(r.request.url):
+                r.continue_()
+            else:
+                r.abort("blockedbyclient")
+
+        # Only non-local URLs are routed, and the regex is matched inside the Playwright driver:
+        # with the sync API a routed request waits until the test next talks to the browser, so
+        # routing local requests would stall the page while a test blocks on the mock's long poll.
+        context.route(NOT_LOCAL, route)
+        context.on("page", lambda page: page.on("websocket", lambda ws: self.check(ws.url)))
+        return self
+
+    def assert_clean(self) -> None:
+        """Fail unless nothing left the machine or the test said it expected it."""
+        if not self.expected and self.violations:
+            raise AssertionError(f"requests left the local machine: {self.violations}")

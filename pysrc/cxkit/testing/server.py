@@ -1,0 +1,100 @@
+"""One local server for a test session: the bundle, the mock GMS and the user's own pages.
+
+    >>> from cxkit.testing.server import serve
+    >>> with serve("build", mock_args={"agent": "echo"}) as server:     # doctest: +SKIP
+    ...     print(server.url)     # the bundle at /, the mock at /genesys, /mock and /agent
+    ...     server.reset()        # cheap: forget chats, faults and the request log
+    http://127.0.0.1:40117
+
+``serve`` is what the pytest plugin's session fixture runs; use it directly in scripts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+from cxkit.bundle import BuildError, build_bundle, project_root
+from cxkit.mockgms import MockConfig, MockGMS
+from cxkit.server import create_app, run_in_thread
+
+__all__ = ["CxkitServer", "make_mock", "resolve_bundle", "serve"]
+
+
+@dataclass
+class CxkitServer:
+    """A running server: ``url`` (no trailing slash), the in-process ``mock``, what it serves."""
+
+    url: str
+    mock: MockGMS
+    bundle_dir: Path
+    static: dict[str, Path] = field(default_factory=dict)
+
+    def reset(self) -> None:
+        """Forget every chat, fault and logged request (in-process, no HTTP round trip)."""
+        self.mock.reset()
+
+    @property
+    def data_url(self) -> str:
+        """The ``webchat.dataURL`` of the mock's default chat service."""
+        return f"{self.url}/genesys/2/chat/customer-support"
+
+
+def make_mock(mock_args: Mapping[str, Any]) -> MockGMS:
+    """A MockGMS from ``{"agent": preset, **MockConfig fields}``.
+
+    >>> make_mock({"agent": "echo", "echo_join_delay": 0}).config.echo_join_delay
+    0
+    """
+    args = dict(mock_args)
+    agent = args.pop("agent", "silent")
+    if "cors_allow_origins" in args:
+        args["cors_allow_origins"] = tuple(args["cors_allow_origins"])
+    return MockGMS(MockConfig(**args), agent=agent)
+
+
+@contextlib.contextmanager
+def serve(
+    bundle_dir: str | Path,
+    *,
+    mock_args: Mapping[str, Any] | None = None,
+    server_args: Mapping[str, Any] | None = None,
+) -> Iterator[CxkitServer]:
+    """Serve the bundle, a mock GMS and ``server_args["extra_static"]`` in a daemon thread.
+
+    ``server_args``: ``host`` (127.0.0.1), ``port`` (0 = a free one), ``isolate`` (COOP/COEP),
+    ``extra_static`` (``{"/site": folder}``).
+    """
+    options = {"host": "127.0.0.1", "port": 0, "isolate": False, "extra_static": {}, **(server_args or {})}
+    static = {prefix: Path(folder) for prefix, folder in (options["extra_static"] or {}).items()}
+    mock = make_mock(mock_args or {})
+    app = create_app(bundle_dir, mock=mock, isolate=options["isolate"], extra_static=static)
+    with run_in_thread(app, host=options["host"], port=options["port"]) as url:
+        yield CxkitServer(url=url, mock=mock, bundle_dir=Path(bundle_dir), static=static)
+
+
+def resolve_bundle(option: str | None) -> Path:
+    """The bundle folder to serve.
+
+    ``option`` (``--cxkit-bundle``) names a bundle that is served as it is. Without it the
+    bundle is (re)built from the cxkit checkout into ``$CXKIT_BUNDLE`` or ``<checkout>/build``;
+    a build with nothing changed only re-checks file stamps.
+    """
+    if option:
+        folder = Path(option).expanduser().resolve()
+        if not (folder / "widgets.js").is_file():
+            raise BuildError(f"--cxkit-bundle {option}: no widgets.js there; build one with `cxkit build`")
+        return folder
+    try:
+        root = project_root()
+    except BuildError:
+        raise BuildError(
+            "no cxkit checkout to build the bundle from: pass --cxkit-bundle DIR "
+            "(a folder made by `cxkit build`), or set CXKIT_ROOT to a checkout"
+        ) from None
+    out = Path(os.environ.get("CXKIT_BUNDLE") or root / "build")
+    build_bundle(root, out)
+    return out

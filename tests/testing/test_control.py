@@ -1,0 +1,93 @@
+"""MockGmsControl against a running MockGMS (over HTTP, in a thread)."""
+
+from __future__ import annotations
+
+import threading
+from typing import Iterator
+
+import httpx
+import pytest
+
+from cxkit.mockgms import MockConfig, MockGMS
+from cxkit.testing import MockGmsControl
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[MockGMS]:
+    with MockGMS.running(config=MockConfig(idle_alert_seconds=0), agent="silent") as gms:
+        yield gms
+
+@pytest.fixture
+def control(server: MockGMS) -> Iterator[MockGmsControl]:
+    with MockGmsControl(server.url, timeout=5) as gms:
+        gms.reset()
+        yield gms
+
+def start(control: MockGmsControl, **form: str) -> str:
+    started = httpx.post(control.base_url + "/genesys/2/chat/customer-support", data={"nickname": "Jo", **form})
+    return started.json()["chatId"]
+
+def test_agent_helpers_and_transcript(control: MockGmsControl) -> None:
+    chat_id = start(control)
+    assert control.wait_chat()["chatId"] == chat_id
+    assert control.join(chat_id, nickname="Anna")["type"] == "ParticipantJoined"
+    assert control.typing(chat_id)["type"] == "TypingStarted"
+    said = control.say(chat_id, "Hello!")
+    assert (said["type"], said["text"], said["from"]["nickname"]) == ("Message", "Hello!", "Anna")
+    assert [m["text"] for m in control.messages(chat_id, type="Message")] == ["Hello!"]
+    assert control.wait_message(chat_id, type="Message", from_type="Agent")["text"] == "Hello!"
+    left = control.end(chat_id)
+    assert [m["type"] for m in left] == ["ParticipantLeft"]
+    assert control.chat(chat_id)["state"] in ("ended", "disconnected")
+
+def test_wait_chat_counts_chats_since_reset(control: MockGmsControl) -> None:
+    first, second = start(control), start(control)
+    assert [control.wait_chat()["chatId"], control.wait_chat()["chatId"]] == [first, second]
+    with pytest.raises(TimeoutError, match="no new chat"):
+        control.wait_chat(timeout=0.2)
+    control.reset()
+    assert control.chats() == []
+    third = start(control)
+    assert control.wait_chat()["chatId"] == third
+
+def test_wait_message_returns_once_the_message_arrives(control: MockGmsControl) -> None:
+    chat_id = start(control)
+    control.join(chat_id)
+    timer = threading.Timer(0.3, lambda: control.say(chat_id, "later"))
+    timer.start()
+    try:
+        assert control.wait_message(chat_id, text="later", from_type="Agent")["type"] == "Message"
+    finally:
+        timer.cancel()
+    with pytest.raises(TimeoutError, match="no message matching"):
+        control.wait_message(chat_id, text="never", timeout=0.3)
+
+def test_wait_request_matches_answered_requests_by_form(control: MockGmsControl) -> None:
+    timer = threading.Timer(0.2, lambda: start(control, subject="billing"))
+    timer.start()
+    try:
+        entry = control.wait_request("requestChat", subject="billing")
+    finally:
+        timer.cancel()
+    assert (entry["form"]["nickname"], entry["statusCode"], entry["httpStatus"]) == ("Jo", 0, 200)
+    with pytest.raises(TimeoutError, match="no requestChat request matching {'subject': 'other'}"):
+        control.wait_request("requestChat", subject="other", timeout=0.2)
+
+def test_faults_are_listed_used_and_logged(control: MockGmsControl) -> None:
+    control.fault("requestChat", "http500", count=1)
+    assert control.faults() == [{"operation": "requestChat", "mode": "http500", "count": 1, "delayMs": 0}]
+    refused = httpx.post(control.base_url + "/genesys/2/chat/customer-support", data={"nickname": "Jo"})
+    assert refused.status_code == 500
+    assert control.faults() == []
+    assert [r["fault"] for r in control.requests("requestChat")] == ["http500"]
+
+def test_errors_carry_the_mock_s_explanation(control: MockGmsControl) -> None:
+    with pytest.raises(httpx.HTTPStatusError, match="404 no chat 'nope'"):
+        control.chat("nope")
+    chat_id = start(control)
+    with pytest.raises(httpx.HTTPStatusError, match="409 no connected agent .* send 'join' first"):
+        control.say(chat_id, "nobody here")
+    with pytest.raises(httpx.HTTPStatusError, match="400 unknown mode 'boom'"):
+        control.fault("send", "boom")
+
+def test_config_names_the_agent_preset(control: MockGmsControl) -> None:
+    assert control.config()["agent"] == "silent"

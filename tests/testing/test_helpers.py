@@ -1,0 +1,197 @@
+"""The plugin's pure parts: Chromium choice, the offline guard, bundle resolution, the page opener."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cxkit.bundle import BuildError
+from cxkit.testing import ChromiumNotFound, OfflineGuard, chromium_launch_args, find_chromium, resolve_bundle
+from cxkit.testing.chromium import CHROMIUM_FLAGS, playwright_has_chromium
+from cxkit.testing.page import ChatPageOpener, CxkitBootError, init_script, wait_ready
+
+
+# -- Chromium ------------------------------------------------------------------------------------
+
+@pytest.fixture
+def fake_chromium(tmp_path: Path) -> Path:
+    exe = tmp_path / "bin" / "chromium"
+    exe.parent.mkdir()
+    exe.write_text("#!/bin/sh\n")
+    exe.chmod(0o755)
+    return exe
+
+
+def test_playwright_s_own_chromium_is_left_alone(fake_chromium: Path) -> None:
+    env = {"PATH": str(fake_chromium.parent)}
+    assert chromium_launch_args({"headless": True}, browser_name="chromium", bundled_exists=True, env=env) == {
+        "headless": True}
+
+
+def test_without_playwright_s_chromium_the_one_on_path_is_used(fake_chromium: Path) -> None:
+    env = {"PATH": str(fake_chromium.parent)}
+    args = chromium_launch_args({"args": ["--lang=de"]}, browser_name="chromium", bundled_exists=False, env=env)
+    assert args["executable_path"] == str(fake_chromium)
+    assert args["args"] == ["--lang=de", *CHROMIUM_FLAGS]
+
+
+def test_chromium_path_always_wins(fake_chromium: Path) -> None:
+    env = {"CHROMIUM_PATH": str(fake_chromium), "PATH": ""}
+    args = chromium_launch_args({}, browser_name="chromium", bundled_exists=True, env=env)
+    assert args["executable_path"] == str(fake_chromium)
+
+
+@pytest.mark.parametrize("base, browser", [
+    ({}, "firefox"), ({"channel": "chrome"}, "chromium"), ({"executable_path": "/x/chrome"}, "chromium"),
+])
+def test_other_browsers_channels_and_chosen_binaries_are_left_alone(base: dict[str, Any], browser: str) -> None:
+    assert chromium_launch_args(base, browser_name=browser, bundled_exists=False, env={"PATH": ""}) == base
+
+
+def test_no_chromium_anywhere_says_what_to_install() -> None:
+    with pytest.raises(ChromiumNotFound, match="playwright install chromium.*apt-get install chromium.*CHROMIUM_PATH"):
+        chromium_launch_args({}, browser_name="chromium", bundled_exists=False, env={"PATH": ""})
+    with pytest.raises(ChromiumNotFound, match="CHROMIUM_PATH=/no/such/chrome does not exist"):
+        chromium_launch_args({}, browser_name="chromium", bundled_exists=True, env={"CHROMIUM_PATH": "/no/such/chrome"})
+
+
+def test_find_chromium(fake_chromium: Path) -> None:
+    assert find_chromium({"PATH": str(fake_chromium.parent)}) == str(fake_chromium)
+    assert find_chromium({"PATH": "", "CHROMIUM_PATH": "/no/such"}) is None
+    assert find_chromium({"PATH": ""}) is None
+
+
+def test_playwright_headless_shell_counts_as_downloaded(tmp_path: Path) -> None:
+    exe = tmp_path / "chromium-1255" / "chrome-linux64" / "chrome"
+    assert not playwright_has_chromium(str(exe))
+    shell = tmp_path / "chromium_headless_shell-1255" / "chrome-linux"
+    shell.mkdir(parents=True)
+    assert playwright_has_chromium(str(exe))
+
+
+# -- offline guard -------------------------------------------------------------------------------
+
+def test_offline_guard_records_and_fails_unless_expected() -> None:
+    guard = OfflineGuard()
+    for url in ("http://localhost:3000/", "ws://[::1]:9/x", "data:,x", "blob:http://127.0.0.1/1"):
+        assert guard.check(url)
+    assert not guard.check("https://gms.acme.example/genesys/2/chat/x")
+    with pytest.raises(AssertionError, match="gms.acme.example"):
+        guard.assert_clean()
+    assert guard.expect() == ["https://gms.acme.example/genesys/2/chat/x"]
+    guard.assert_clean()
+
+
+def test_offline_guard_routes_only_non_local_urls() -> None:
+    from cxkit.testing.guard import NOT_LOCAL
+
+    assert not NOT_LOCAL.search("http://127.0.0.1:8000/genesys/2/chat/x")
+    assert not NOT_LOCAL.search("http://localhost/")
+    assert NOT_LOCAL.search("http://127.0.0.1.evil.test/")
+    assert NOT_LOCAL.search("https://cdn.example.com/pyodide.js")
+
+
+# -- bundle --------------------------------------------------------------------------------------
+
+def test_given_bundle_needs_widgets_js(tmp_path: Path) -> None:
+    with pytest.raises(BuildError, match="no widgets.js there"):
+        resolve_bundle(str(tmp_path))
+    (tmp_path / "widgets.js").write_text("")
+    assert resolve_bundle(str(tmp_path)) == tmp_path.resolve()
+
+
+def test_without_a_checkout_a_bundle_must_be_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    import cxkit.testing.server as server
+
+    def no_checkout() -> Path:
+        raise BuildError("cannot find the cxkit checkout")
+
+    monkeypatch.setattr(server, "project_root", no_checkout)
+    with pytest.raises(BuildError, match="pass --cxkit-bundle DIR"):
+        resolve_bundle(None)
+
+
+def test_the_checkout_is_built_into_cxkit_bundle(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import cxkit.testing.server as server
+
+    built: list[tuple[Path, Path]] = []
+    monkeypatch.setattr(server, "project_root", lambda: tmp_path / "checkout")
+    monkeypatch.setattr(server, "build_bundle", lambda root, out: built.append((root, out)))
+    monkeypatch.setenv("CXKIT_BUNDLE", str(tmp_path / "out"))
+    assert resolve_bundle(None) == tmp_path / "out"
+    monkeypatch.delenv("CXKIT_BUNDLE")
+    assert resolve_bundle(None) == tmp_path / "checkout" / "build"
+    assert built == [(tmp_path / "checkout", tmp_path / "out"), (tmp_path / "checkout", tmp_path / "checkout" / "build")]
+
+
+# -- pages (a stand-in for Playwright's Page) ----------------------------------------------------
+
+class FakePage:
+    def __init__(self, context: "FakeContext") -> None:
+        self.context = context
+        self.scripts: list[str] = []
+        self.url = "about:blank"
+        self.ready = True
+        self.failure: str | None = None
+
+    def add_init_script(self, script: str) -> None:
+        self.scripts.append(script)
+
+    def goto(self, url: str) -> None:
+        self.url = url
+
+    def wait_for_function(self, expression: str, timeout: float) -> None:
+        if not self.ready and not self.failure:
+            raise TimeoutError(f"Timeout {timeout}ms exceeded")
+
+    def evaluate(self, expression: str) -> Any:
+        return self.failure if "failure" in expression else False
+
+
+class FakeContext:
+    def __init__(self) -> None:
+        self.pages: list[FakePage] = []
+
+    def new_page(self) -> FakePage:
+        self.pages.append(FakePage(self))
+        return self.pages[-1]
+
+
+def script_args(script: str) -> dict[str, Any]:
+    return json.loads(script[script.rindex("})(") + 3:script.rindex(");")])
+
+
+def test_opener_uses_the_page_first_then_new_pages_in_its_context() -> None:
+    context = FakeContext()
+    first = context.new_page()
+    opener = ChatPageOpener(first, "http://127.0.0.1:9/", config={"main": {"debug": True}})
+    assert opener() is first and first.url == "http://127.0.0.1:9/e2e.html"
+    second = opener("/site/shop.html", {"webchat": {"userData": {"a": "1"}}}, init_script="window.x = 1")
+    assert second is context.pages[1] and second.url == "http://127.0.0.1:9/site/shop.html"
+    assert second.scripts[1] == "window.x = 1"
+    args = script_args(second.scripts[0])
+    assert args["mockOrigin"] == "http://127.0.0.1:9"
+    assert args["config"] == {"main": {"debug": True}, "webchat": {"userData": {"a": "1"}}}
+    third = opener("http://localhost:3000/", mock=False)
+    assert third.url == "http://localhost:3000/" and script_args(third.scripts[0])["mockOrigin"] is None
+
+
+def test_boot_failures_and_timeouts_are_explained() -> None:
+    page = FakePage(FakeContext())
+    page.url = "http://127.0.0.1:9/e2e.html"
+    page.failure = "ImportError: no cxkit"
+    with pytest.raises(CxkitBootError, match="e2e.html: cxkit boot failed: ImportError: no cxkit"):
+        wait_ready(page)
+    page.failure, page.ready = None, False
+    with pytest.raises(CxkitBootError, match="not ready within 1s .the loader never ran: does the page include widgets.js"):
+        wait_ready(page, timeout=1000)
+
+
+def test_init_script_is_valid_json_inside() -> None:
+    script = init_script("http://127.0.0.1:9", {"webchat": {"x": "</script>"}})
+    args = script_args(script)
+    assert args["config"] == {"webchat": {"x": "</script>"}}
+    assert "ready" in args["events"] and args["plugin"] == "cxkitTest"
