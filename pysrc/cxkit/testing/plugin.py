@@ -72,7 +72,6 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 import pytest
 
-from .guard import OfflineGuard
 from .page import BOOT_TIMEOUT_MS, ChatPageOpener
 
 if TYPE_CHECKING:  # httpx and Starlette are imported when a fixture first needs them
@@ -101,6 +100,7 @@ def pytest_configure(config: pytest.Config) -> None:
     _check_options(config)
     if config.pluginmanager.hasplugin("playwright") and not config.pluginmanager.hasplugin("cxkit-playwright"):
         # registered now, after every entry-point plugin, so these override pytest-playwright's
+        # browser_type_launch_args and this module's stand-ins for the page fixtures
         from . import playwright_fixtures
 
         config.pluginmanager.register(playwright_fixtures, "cxkit-playwright")
@@ -201,13 +201,10 @@ def cxkit_chat_page_args() -> dict[str, Any]:
 
 
 @pytest.fixture
-def open_chat_page(request: pytest.FixtureRequest, cxkit_url: str, cxkit_chat_page_args: dict[str, Any]) -> ChatPageOpener:
-    """Factory: ``open_chat_page(url=None, config=None, *, mock=True, init_script=None)`` -> a
-    Playwright page with the widget booted and ``WebChatService.ready`` received."""
-    if "offline_guard" in request.fixturenames:
-        request.getfixturevalue("offline_guard")  # routes must be in place before the first page loads
-    page = _playwright_fixture(request, "page")
-    return ChatPageOpener(page, cxkit_url, **cxkit_chat_page_args)
+def open_chat_page() -> Any:
+    """Factory of booted chat pages; the real one comes with pytest-playwright
+    (``cxkit.testing.playwright_fixtures``)."""
+    _need_playwright("page")
 
 
 @pytest.fixture
@@ -217,17 +214,11 @@ def chat_page(open_chat_page: ChatPageOpener) -> Any:
 
 
 @pytest.fixture
-def offline_guard(request: pytest.FixtureRequest) -> Iterator[OfflineGuard]:
-    """Keep the test's browser context on this machine; fails the test at teardown if a request
-    tried to leave, unless the test called ``offline_guard.expect()``."""
-    guard = OfflineGuard().install(_playwright_fixture(request, "context"))
-    yield guard
-    guard.assert_clean()
+def offline_guard() -> Any:
+    """Keeps the browser context offline; the real one comes with pytest-playwright."""
+    _need_playwright("context")
 
 
-def _playwright_fixture(request: pytest.FixtureRequest, name: str) -> Any:
-    try:
-        return request.getfixturevalue(name)
-    except pytest.FixtureLookupError:
-        pytest.fail(f"cxkit's page fixtures need pytest-playwright (no {name!r} fixture): "
-                    "pip install pytest-playwright", pytrace=False)
+def _need_playwright(name: str) -> None:
+    pytest.fail(f"cxkit's page fixtures need pytest-playwright (no {name!r} fixture): "
+                "pip install pytest-playwright", pytrace=False)
