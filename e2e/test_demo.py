@@ -59,6 +59,9 @@ def test_loading_indicator_shows_boot_progress_then_goes_away(page: Page, server
 
 
 def test_a_chat_end_to_end_through_the_window(page: Page, server_url: str, gms):
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
     open_demo(page, server_url)
     chat_id = start_chat(page, gms)
     assert gms.chat(chat_id)["participants"][0]["nickname"] == "Ada"
@@ -103,6 +106,7 @@ def test_a_chat_end_to_end_through_the_window(page: Page, server_url: str, gms):
     gms.agent(second, "join", nickname="Ben")
     expect(page.locator(".cx-system", has_text="Ben joined the chat")).to_be_visible()
     assert not page.locator(".cx-text", has_text="hello there").count()
+    assert errors == []
 
 
 def test_file_upload_and_download_links(page: Page, server_url: str, gms):
@@ -179,3 +183,46 @@ def test_agent_text_is_shown_as_text_never_as_html(page: Page, server_url: str, 
     created = page.eval_on_selector_all(".cx-transcript *", "els => els.map(e => e.tagName)")
     assert not {"IMG", "SCRIPT", "A", "B", "STYLE", "IFRAME"} & set(created), created
     assert page.eval_on_selector_all(".cx-transcript [style]", "els => els.length") == 0
+
+
+def test_the_window_on_another_page_and_close_releases_everything(page: Page, server_url: str, gms):
+    """ChatWindow is a library piece: mount it on the test page, chat, close it, nothing stays."""
+    from e2e_support import wait_booted
+
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{server_url}/e2e_python.html")
+    wait_booted(page)
+    page.evaluate("""cxkitPy(`
+import asyncio
+from cxkit.ui.chatwindow import ChatWindow
+host = js.document.createElement("div")
+js.document.body.append(host)
+win = ChatWindow(host)
+mounted = asyncio.ensure_future(win.mount())
+`)""")
+    page.wait_for_selector(".cx-start-button:visible")
+    chat_id = start_chat(page, gms, "Eve")
+    gms.agent(chat_id, "join", nickname="Anna")
+    gms.agent(chat_id, "say", nickname="Anna", text="before close")
+    expect(page.locator(".cx-agent .cx-text")).to_have_text(["before close"])
+
+    state = page.evaluate("""cxkitPy(`
+name = win.chat.plugin.name
+before = bus.get_plugin("WebChatService").subscribers()
+win.close()
+after = bus.get_plugin("WebChatService").subscribers()
+result = {"listeners": len(win._listeners), "tasks": len(win._tasks),
+          "before": sorted(e for e, who in before.items() if name in who),
+          "after": sorted(e for e, who in after.items() if name in who)}
+`)""")
+    assert "WebChatService.messageReceived" in state["before"]
+    assert state["after"] == []
+    assert state["listeners"] == 0 and state["tasks"] == 0
+    assert page.locator(".cx-chat").count() == 0
+    gms.agent(chat_id, "say", nickname="Anna", text="after close")
+    gms.wait_message(chat_id, type="Message", text="after close")
+    page.wait_for_timeout(1500)  # a poll or two: nothing may render or raise
+    assert page.locator(".cx-chat").count() == 0
+    assert errors == []
