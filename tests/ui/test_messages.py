@@ -77,3 +77,21 @@ def test_messages_are_frozen_and_compare_without_raw():
         pass
     else:
         raise AssertionError("ChatMessage must be immutable")
+
+
+def test_chat_module_docstring_examples():
+    import cxkit.ui.chat
+
+    assert doctest.testmod(cxkit.ui.chat).attempted >= 2
+    assert doctest.testmod(cxkit.ui.chat).failed == 0
+
+
+def test_reason_text_for_every_rejection_shape():
+    from cxkit.bus import CommandRejected
+    from cxkit.ui import reason_text
+
+    assert reason_text(CommandRejected()) == "unknown error"
+    assert reason_text(CommandRejected({"statusText": "Not Found", "status": 404})) == "Not Found"
+    assert reason_text(CommandRejected({"errorReason": "FileUploadError"})) == "FileUploadError"
+    assert reason_text(CommandRejected({"errors": [{"code": 201}]})) == "201"
+    assert reason_text(ValueError("boom")) == "boom"

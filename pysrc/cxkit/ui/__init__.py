@@ -21,8 +21,8 @@ parts import ``js`` and live in their own modules: `cxkit.ui.page` (``booted()``
 `cxkit.ui.chatwindow` (``ChatWindow``, an example chat window written in Python).
 """
 
-from .chat import SERVICE, Chat
+from .chat import SERVICE, Chat, reason_text
 from .messages import AGENT_TYPES, ChatMessage, FileDetails, Sender, messages_from_event
 
-__all__ = ["AGENT_TYPES", "Chat", "ChatMessage", "FileDetails", "SERVICE", "Sender",
+__all__ = ["AGENT_TYPES", "Chat", "ChatMessage", "FileDetails", "SERVICE", "Sender", "reason_text",
            "messages_from_event"]

@@ -26,12 +26,13 @@ import itertools
 import logging
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
+from ..bus import CommandRejected
 from .messages import ChatMessage, messages_from_event
 
 if TYPE_CHECKING:
     from ..bus import Bus, Plugin
 
-__all__ = ["Chat", "SERVICE"]
+__all__ = ["Chat", "SERVICE", "reason_text"]
 
 logger = logging.getLogger("cxkit.ui")
 
@@ -198,3 +199,20 @@ class Chat:
         """Decorator: ``fn()`` when the chat ends (either side)."""
         self.on("ended", lambda _data: self._call(fn))
         return fn
+
+
+def reason_text(exc: BaseException) -> str:
+    """A person-readable reason from a rejected command (a string, or a GMS failure object).
+
+        >>> reason_text(CommandRejected("There is no active chat session"))
+        'There is no active chat session'
+        >>> reason_text(CommandRejected({"statusCode": 2, "errors": [{"code": 203, "advice": "too big"}]}))
+        'too big'
+    """
+    reason = exc.reason if isinstance(exc, CommandRejected) else str(exc)
+    if isinstance(reason, dict):
+        errors = reason.get("errors")
+        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+            return str(errors[0].get("advice") or errors[0].get("code") or reason)
+        return str(reason.get("statusText") or reason.get("errorReason") or reason)
+    return "unknown error" if reason is None else str(reason)

@@ -27,25 +27,14 @@ import js
 from pyodide.ffi import create_proxy
 
 from ..bus import CommandRejected
-from .chat import Chat
+from .chat import Chat, reason_text
 from .messages import AGENT_TYPES, ChatMessage
 
-__all__ = ["ChatWindow", "reason_text"]
+__all__ = ["ChatWindow"]
 
 logger = logging.getLogger("cxkit.ui")
 
 _SILENT_TYPES = {"TypingStarted", "TypingStopped"}
-
-
-def reason_text(exc: BaseException) -> str:
-    """A person-readable reason from a rejected command (a string, or a GMS failure object)."""
-    reason = exc.reason if isinstance(exc, CommandRejected) else str(exc)
-    if isinstance(reason, dict):
-        errors = reason.get("errors")
-        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
-            return str(errors[0].get("advice") or errors[0].get("code") or reason)
-        return str(reason.get("statusText") or reason.get("errorReason") or reason)
-    return "unknown error" if reason is None else str(reason)
 
 
 def _clock(timestamp: int | None) -> str:
