@@ -220,3 +220,33 @@ async def test_send_while_disconnected_is_really_sent():
     assert body["statusCode"] == 0
     texts = [m.get("text") for m in gms.get_chat(page.chat_id)["messages"]]
     assert "still here" in texts
+
+
+def test_late_timers_do_not_stretch_the_idle_rate():
+    """Browser timers fire late (a few ms each); 12 ticks per poll must not add that up."""
+    from webchat_vclock import VirtualClockLoop
+
+    class LateTimersLoop(VirtualClockLoop):
+        def call_at(self, when, callback, *args, context=None):
+            return super().call_at(when + 0.02, callback, *args, context=context)
+
+    async def scenario():
+        page = Page(mock_gms()).boot()
+        await page.start()
+        await asyncio.sleep(30)
+        count = len(page.transport.of("refresh"))
+        await asyncio.sleep(60)
+        return len(page.transport.of("refresh")) - count, gaps_ms(page)[-5:]
+
+    loop = LateTimersLoop()
+    asyncio.set_event_loop(loop)
+    try:
+        per_minute, last_gaps = loop.run_until_complete(scenario())
+    finally:
+        for task in asyncio.all_tasks(loop):
+            task.cancel()
+        loop.run_until_complete(asyncio.sleep(0))
+        loop.close()
+        asyncio.set_event_loop(None)
+    assert per_minute == 20
+    assert last_gaps == [3000] * 5

@@ -48,6 +48,7 @@ class PollingLoop:
         self.rate: float = float(config.poll_rate_min)
         self.last_poll: float | None = None
         self._timer: asyncio.TimerHandle | None = None
+        self._next_tick = 0.0
         self._task: asyncio.Task | None = None
 
     @property
@@ -85,15 +86,20 @@ class PollingLoop:
         self.last_poll = None
 
     def _schedule(self) -> None:
-        self._timer = asyncio.get_running_loop().call_later(self.tick_s, self._tick)
+        # Ticks are anchored to a fixed grid (call_at, not call_later): timer lateness would
+        # otherwise add up, stretching a 3 s period by ~20 ms per poll (19 polls a minute, not 20).
+        loop = asyncio.get_running_loop()
+        self._next_tick = max(self._next_tick + self.tick_s, loop.time()) if self._timer else loop.time() + self.tick_s
+        self._timer = loop.call_at(self._next_tick, self._tick)
 
     def _tick(self) -> None:
         if not self.running:
             return
+        # Time is measured on the grid, so a late timer cannot push a due poll to the next tick.
+        now = self._next_tick
         self._schedule()
         if self.in_flight:
             return
-        now = asyncio.get_running_loop().time()
         due = self.config.poll_rate_sleep if self.sleeping else self.rate
         if self.last_poll is None or (now - self.last_poll) * 1000 + _EPSILON_MS >= due:
             self._fire(now)
