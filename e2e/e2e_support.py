@@ -1,58 +1,36 @@
-"""Helpers shared by the e2e tests (imported by name: pytest puts e2e/ on sys.path)."""
+"""Helpers shared by the e2e tests (imported by name: pytest puts e2e/ on sys.path).
+
+The page helpers are the plugin's (``cxkit.testing``); chat pages record every
+WebChatService event in ``window.cxkitTest.events`` (``window.ev`` here, for older tests).
+"""
 
 from __future__ import annotations
 
-BOOT_TIMEOUT_MS = 60_000
+import json
+
+from cxkit.testing.page import BOOT_TIMEOUT_MS, EVENTS, command, events, wait_event, wait_ready, wait_text
+
+__all__ = ["ALIASES", "BOOT_TIMEOUT_MS", "RECORDER", "command", "events", "wait_booted", "wait_event", "wait_ready", "wait_text"]
+
+#: Init script: ``window.ev`` and ``window.T`` name the plugin's recorder and its bus plugin.
+ALIASES = """
+Object.defineProperty(window, 'ev', {configurable: true, get: () => window.cxkitTest && window.cxkitTest.events});
+Object.defineProperty(window, 'T', {configurable: true, get: () => window.cxkitTest && window.cxkitTest.plugin});
+"""
 
 
 def wait_booted(page, timeout: float = BOOT_TIMEOUT_MS) -> None:
-    """Wait until Python is up and the JS face is attached (or fail with the boot error)."""
+    """Wait until Python is up and the JS face is attached (or the boot failed)."""
     page.wait_for_function(
         "() => window.__cxkit && (window.__cxkit.attached || window.__cxkit.failure)", timeout=timeout
     )
 
-#: Init script: a plugin ``T`` (window.T) that records every WebChatService event in
-#: ``window.ev`` as {name, data}; runs on every load, reloads included.
+#: Init script for a plain ``page`` on the e2e templates (which call ``cxkitTestEarly`` right
+#: after widgets.js): the same recorder as chat pages, without waiting for ready.
 RECORDER = """
 window.cxkitTestEarly = () => {
-  window.ev = [];
-  window.T = CXBus.registerPlugin('T');
-  const names = ['ready','restored','restoreTimeout','restoreFailed','messageReceived','error','started',
-    'ended','agentTypingStarted','agentTypingStopped','pollingStarted','pollingStopped','clientConnected',
-    'clientDisconnected','agentConnected','agentDisconnected','supervisorConnected','supervisorDisconnected',
-    'botConnected','botDisconnected','clientTypingStarted','clientTypingStopped','disconnected','reconnected',
-    'chatServerWentOffline','chatServerBackOnline','sleeping','waking'];
-  for (const n of names) T.subscribe('WebChatService.' + n, e => ev.push({name: n, data: e.data}));
+  const rec = window.cxkitTest = {events: [], plugin: CXBus.registerPlugin('T')};
+  window.ev = rec.events; window.T = rec.plugin;
+  for (const n of %s) rec.plugin.subscribe('WebChatService.' + n, e => rec.events.push({name: n, data: e.data}));
 };
-"""
-
-
-def events(page, name: str | None = None) -> list:
-    """Recorded WebChatService events (names, or the data of one kind)."""
-    if name is None:
-        return page.evaluate("window.ev.map(e => e.name)")
-    return page.evaluate("n => window.ev.filter(e => e.name === n).map(e => e.data)", name)
-
-
-def wait_event(page, name: str, count: int = 1, timeout: float = 20_000) -> None:
-    page.wait_for_function(
-        "([n, c]) => window.ev && window.ev.filter(e => e.name === n).length >= c", arg=[name, count], timeout=timeout
-    )
-
-
-def wait_text(page, text: str, timeout: float = 20_000) -> None:
-    """Until a messageReceived carried a message with this text."""
-    page.wait_for_function(
-        "t => window.ev && window.ev.some(e => e.name === 'messageReceived' && e.data.messages.some(m => m.text === t))",
-        arg=text, timeout=timeout,
-    )
-
-
-def command(page, name: str, options: dict | None = None):
-    """Run ``T.command(name, options)``; returns {"ok": bool, "value": ...}."""
-    return page.evaluate(
-        """([n, o]) => new Promise(r => T.command(n, o || undefined)
-            .done(v => r({ok: true, value: v === undefined ? null : v}))
-            .fail(v => r({ok: false, value: v === undefined ? null : v})))""",
-        [name, options],
-    )
+""" % json.dumps(list(EVENTS))

@@ -1,0 +1,36 @@
+"""How to wait for what the client sent, without sleeping.
+
+- ``gms.wait_chat()``: the next chat a page starts (a long poll on the mock).
+- ``gms.wait_message(chat_id, type=..., text=..., from_type="Client")``: the first transcript
+  message with those fields (messages, typing notices, custom notices, file uploads).
+- ``gms.wait_request(operation, chat_id=..., **form)``: the first answered request of an
+  operation whose form has those fields (for requests that add nothing to the transcript,
+  such as ``updateData``).
+"""
+
+from cxkit.testing import command
+
+
+def test_wait_for_the_message_typing_and_data_the_page_sent(chat_page, gms):
+    assert command(chat_page, "WebChatService.startChat", {"nickname": "Jo", "userData": {"order": "A-17"}})["ok"]
+    chat = gms.wait_chat()
+    chat_id = chat["chatId"]
+    assert gms.chat(chat_id)["userData"]["order"] == "A-17"
+    assert gms.requests("requestChat")[0]["form"]["nickname"] == "Jo"
+
+    # a typing preview from real keystrokes in the page
+    command(chat_page, "WebChatService.registerTypingPreviewInput", None)  # rejected: no input
+    chat_page.evaluate(
+        "cxkitTest.plugin.command('WebChatService.registerTypingPreviewInput', {input: document.getElementById('typing')})"
+    )
+    chat_page.click("#typing")
+    chat_page.keyboard.type("where is")
+    gms.wait_message(chat_id, type="TypingStarted", from_type="Client")
+
+    assert command(chat_page, "WebChatService.sendMessage", {"message": "where is my order?"})["ok"]
+    sent = gms.wait_message(chat_id, type="Message", from_type="Client", text="where is my order?")
+    assert sent["from"]["nickname"] == "Jo"
+
+    assert command(chat_page, "WebChatService.updateUserData", {"tier": "gold"})["ok"]
+    update = gms.wait_request("updateData", chat_id=chat_id, **{"userData[tier]": "gold"})
+    assert update["statusCode"] == 0
