@@ -1,12 +1,16 @@
 """A synchronous client of the mock GMS control API, for Playwright suites.
 
-    >>> gms = MockGmsControl("http://127.0.0.1:8000")        # doctest: +SKIP
-    >>> chat_id = gms.wait_chat()["chatId"]                    # the next chat a page starts
-    >>> gms.join(chat_id, nickname="Anna")
-    >>> gms.say(chat_id, "Hello!")
-    >>> gms.wait_message(chat_id, type="Message", text="hi", from_type="Client")   # the customer answered
-    >>> gms.fault("refresh", "http500", count=3)               # the next three polls fail
-    >>> gms.wait_request("updateData", chat_id=chat_id)["form"]
+    >>> import httpx
+    >>> from cxkit.mockgms import MockGMS
+    >>> with MockGMS.running(agent="silent") as mock, MockGmsControl(mock.url) as gms:
+    ...     _ = httpx.post(mock.url + "/genesys/2/chat/customer-support", data={"nickname": "Jo"})
+    ...     chat_id = gms.wait_chat()["chatId"]             # the next chat a page starts
+    ...     _ = gms.join(chat_id, nickname="Anna")
+    ...     gms.say(chat_id, "Hello!")["text"]
+    ...     gms.fault("refresh", "http500", count=3)         # the next three polls fail
+    ...     gms.wait_request("requestChat")["form"]["nickname"]   # what the client sent
+    'Hello!'
+    'Jo'
 
 Waits on the transcript and on new chats are long polls on the server (no sleeping in the
 test); a timeout raises ``TimeoutError`` naming what did not happen.

@@ -1,11 +1,12 @@
 """Pages with the widget booted: the init script, the opener, and helpers on a booted page.
 
-    >>> opener = ChatPageOpener(page, "http://127.0.0.1:8000")       # doctest: +SKIP
-    >>> chat = opener.open()                      # the bundled test page, WebChatService ready
-    >>> command(chat, "WebChatService.startChat", {"nickname": "Jo"})
-    {'ok': True, 'value': {...}}
-    >>> wait_text(chat, "Hello!")                 # an agent message reached the page
-    >>> shop = opener.open("/site/index.html", config={"webchat": {"userData": {"tier": "gold"}}})
+With a Playwright ``page`` and a running server (the plugin's ``open_chat_page`` does this)::
+
+    opener = ChatPageOpener(page, "http://127.0.0.1:8000")
+    chat = opener.open()                      # the bundled test page, WebChatService ready
+    command(chat, "WebChatService.startChat", {"nickname": "Jo"})   # {"ok": True, "value": {...}}
+    wait_text(chat, "Hello!")                 # an agent message reached the page
+    shop = opener.open("/site/index.html", config={"webchat": {"userData": {"tier": "gold"}}})
 
 The init script runs before any page script, on every load (reloads included). When the
 page's loader starts (``widgets.js`` sets ``window.__cxkit``) it points ``webchat.dataURL`` at
