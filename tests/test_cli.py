@@ -1,0 +1,85 @@
+"""The cxkit command: build, serve (bundle + mock GMS on one origin), mock-gms, clean Ctrl-C."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+from cxkit.bundle import project_root
+from cxkit.cli import main
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(*args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "cxkit.cli", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, cwd=project_root())
+
+
+def wait_serving(proc: subprocess.Popen[str]) -> list[str]:
+    lines = []
+    for line in proc.stdout:  # the server says where it listens once it does
+        lines.append(line)
+        if "Ctrl-C" in line:
+            return lines
+    raise AssertionError("server exited early: " + "".join(lines))
+
+
+def interrupt(proc: subprocess.Popen[str]) -> int:
+    proc.send_signal(signal.SIGINT)
+    try:
+        return proc.wait(timeout=15)
+    finally:
+        proc.kill()
+
+
+def test_build_writes_the_bundle(tmp_path: Path, capsys):
+    assert main(["build", "--out", str(tmp_path / "b")]) == 0
+    assert (tmp_path / "b" / "widgets.js").is_file()
+    assert "bundle ready" in capsys.readouterr().out
+
+
+def test_serve_serves_bundle_and_mock_and_stops_on_ctrl_c(tmp_path: Path):
+    port = free_port()
+    proc = start("serve", "--port", str(port), "--out", str(tmp_path / "b"), "--agent", "silent")
+    lines = wait_serving(proc)
+    assert any(f"http://127.0.0.1:{port}/" in line for line in lines)
+    base = f"http://127.0.0.1:{port}"
+    assert httpx.get(base + "/widgets.js").status_code == 200
+    assert httpx.get(base + "/mock/chats").json() == {"chats": []}
+    started = httpx.post(base + "/genesys/2/chat/customer-support/", data={"nickname": "Jo"}).json()
+    assert started["statusCode"] == 0
+    assert interrupt(proc) == 0
+
+
+def test_mock_gms_alone_allows_an_extra_origin(tmp_path: Path):
+    port = free_port()
+    proc = start("mock-gms", "--port", str(port), "--cors-allow-origin", "https://shop.example")
+    wait_serving(proc)
+    base = f"http://127.0.0.1:{port}"
+    allowed = httpx.options(base + "/genesys/2/chat/x/", headers={
+        "Origin": "https://shop.example", "Access-Control-Request-Method": "POST"})
+    assert allowed.headers.get("access-control-allow-origin") == "https://shop.example"
+    refused = httpx.post(base + "/genesys/2/chat/x/", headers={"Origin": "https://evil.example"},
+                         data={"nickname": "Jo"})
+    assert refused.status_code == 403
+    assert httpx.get(base + "/widgets.js").status_code == 404
+    assert interrupt(proc) == 0
+
+
+def test_a_missing_runtime_is_a_one_line_error(tmp_path: Path, capsys, monkeypatch):
+    (tmp_path / "web").mkdir()
+    (tmp_path / "web" / "widgets.js").write_text("")
+    (tmp_path / "package.json").write_text("{}")
+    monkeypatch.setenv("CXKIT_ROOT", str(tmp_path))
+    assert main(["build"]) == 2
+    assert "npm ci" in capsys.readouterr().err
