@@ -6,8 +6,20 @@ or add `gms.routes` to your own Starlette app, which then lacks the CORS and bod
 
 - `POST /genesys/2/chat/{service}[/]` and `/{chatId}/{refresh|send|startTyping|stopTyping|disconnect|
   customNotice|updateData|updateNickname|pushUrl}`, `/{chatId}/file/limits`, `/{chatId}/file`,
-  `/{chatId}/file/{fileId}/download`, `/{chatId}/file/{fileId}/delete` (CometD will add
-  `/genesys/cometd` and `/genesys/2/chat-ntf`).
+  `/{chatId}/file/{fileId}/download`, `/{chatId}/file/{fileId}/delete`.
+- CometD (cometd.py): `POST /genesys/cometd[/...]`, Bayeux 1.0 over long-polling (handshake,
+  connect held up to `CometdConfig.timeout_s` = 25 s until a notification, subscribe, publish,
+  disconnect; advice `{reconnect, interval, timeout}`; unknown clients are told to handshake).
+  The chat channel `/service/chatV2/{service}` takes `{operation, secureKey, ...}` publishes
+  (requestChat, sendMessage, startTyping, stopTyping, requestNotifications + transcriptPosition,
+  customNotice, updateData, updateNickname, pushUrl, disconnect) and pushes
+  `{channel, data: <Chat V2 response>}` whenever the chat's transcript grows or it ends; the
+  REST code does the work, so both faces share each chat. File operations go to
+  `POST /genesys/2/chat-ntf` (`operation` = fileGetLimits | fileUpload | fileDownload, secureKey).
+  Faults and the request log use the REST names (sendMessage -> `send`, requestNotifications ->
+  `refresh`, fileGetLimits -> `fileLimits`); log entries of this face carry `face: "cometd"`.
+  `GET /mock/cometd` lists Bayeux clients, `POST /mock/cometd/expire` forgets them all.
+  `MockGMS(cometd=CometdConfig(...))` or `gms.cometd.config` tunes it.
 - `/mock/...` control API (see routes_control.py), `/agent` agent console.
 
 Unit tests, in-process:
@@ -34,6 +46,7 @@ max_wait_seconds; at most 1000 pending faults.
 """
 
 from .agent import ACTIONS, ActionError
+from .bayeux import CometdConfig
 from .config import FileLimits, MockConfig
 from .errors import Code, GmsError
 from .faults import FAULT_MODES, OPERATIONS, ConnectionDropped
@@ -43,6 +56,7 @@ __all__ = [
     "ACTIONS",
     "ActionError",
     "Code",
+    "CometdConfig",
     "ConnectionDropped",
     "FAULT_MODES",
     "FileLimits",

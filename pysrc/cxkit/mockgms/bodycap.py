@@ -24,7 +24,7 @@ class _TooLarge(Exception):
 
 
 def body_limit(path: str, config: MockConfig) -> int:
-    if path.startswith("/genesys/") and path.endswith("/file"):
+    if (path.startswith("/genesys/") and path.endswith("/file")) or path == "/genesys/2/chat-ntf":
         return config.max_upload_body_bytes
     if path.startswith("/mock/chats/") and path.endswith("/agent"):
         # agent 'file' actions carry base64 content

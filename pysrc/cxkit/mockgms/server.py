@@ -34,11 +34,13 @@ from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import control
+from .bayeux import CometdConfig
 from .bodycap import BodyCapMiddleware
+from .cometd import CometdFace
 from .config import MockConfig
 from .cors import CorsMiddleware
 from .faults import ConnectionDropped
-from .routes_chat import DROP_SCOPE_KEY, chat_routes
+from .routes_chat import DROP_SCOPE_KEY, ChatApi, chat_routes
 from .routes_control import console_routes, control_routes
 from .state import ServerState
 
@@ -51,10 +53,13 @@ PREFIXES = ("/genesys/", "/mock/", "/agent/")
 class MockGMS:
     """A mock GMS chat server: `.app` (ASGI), `.routes`, `.url` (when running), control methods."""
 
-    def __init__(self, config: MockConfig | None = None, *, agent: str = "echo") -> None:
+    def __init__(self, config: MockConfig | None = None, *, agent: str = "echo",
+                 cometd: CometdConfig | None = None) -> None:
         self.config = config or MockConfig()
         self.state = ServerState(self.config, agent)
-        self.routes = [*chat_routes(self.state), *control_routes(self.state), *console_routes()]
+        self.cometd = CometdFace(self.state, ChatApi(self.state), cometd)
+        self.routes = [*chat_routes(self.state), *self.cometd.routes(), *control_routes(self.state),
+                       *console_routes()]
         self.starlette = Starlette(
             routes=self.routes,
             middleware=[

@@ -1,0 +1,61 @@
+"""A raw Bayeux client for the mock tests: handshake, publish, connect, over httpx ASGITransport."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import httpx
+
+CHANNEL = "/service/chatV2/customer-support"
+
+
+class RawBayeux:
+    def __init__(self, client: httpx.AsyncClient, channel: str = CHANNEL) -> None:
+        self.client = client
+        self.channel = channel
+        self.client_id = ""
+        self.ids = itertools.count(1)
+        self.secure_key = ""
+        self.chat_id = ""
+
+    async def post(self, *messages: dict[str, Any], path: str = "") -> list[dict[str, Any]]:
+        for m in messages:
+            m.setdefault("id", str(next(self.ids)))
+        r = await self.client.post("/genesys/cometd" + path, json=list(messages))
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    async def handshake(self) -> dict[str, Any]:
+        [reply] = await self.post({"channel": "/meta/handshake", "version": "1.0",
+                                   "supportedConnectionTypes": ["long-polling"]}, path="/handshake")
+        self.client_id = reply.get("clientId", "")
+        return reply
+
+    async def connect(self, **extra: Any) -> list[dict[str, Any]]:
+        return await self.post({"channel": "/meta/connect", "clientId": self.client_id,
+                                "connectionType": "long-polling", **extra}, path="/connect")
+
+    async def publish(self, operation: str, **data: Any) -> dict[str, Any]:
+        if operation != "requestChat" and "secureKey" not in data:
+            data["secureKey"] = self.secure_key
+        [ack] = await self.post({"channel": self.channel, "clientId": self.client_id,
+                                 "data": {"operation": operation, **data}})
+        return ack
+
+    async def notifications(self) -> list[dict[str, Any]]:
+        """The chat notifications of the next connect (held until something comes)."""
+        replies = await self.connect()
+        assert replies[-1]["channel"] == "/meta/connect" and replies[-1]["successful"], replies
+        notes = [r["data"] for r in replies[:-1] if r["channel"] == self.channel]
+        for data in notes:
+            if data.get("secureKey"):
+                self.secure_key, self.chat_id = data["secureKey"], data["chatId"]
+        return notes
+
+    async def start(self, **fields: Any) -> dict[str, Any]:
+        await self.handshake()
+        await self.connect()  # the first connect returns at once
+        await self.publish("requestChat", nickname="Nick", **fields)
+        [first] = await self.notifications()
+        return first
