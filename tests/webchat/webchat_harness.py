@@ -52,6 +52,15 @@ class RecordingTransport:
         self._note("multipart", url, parts, headers, timeout)
         return await self.inner.post_multipart(url, parts, headers=headers, timeout=timeout)
 
+    async def post_json(self, url, payload, *, headers, timeout):
+        # CometD: op is the Bayeux channel (or the chat operation of a publish).
+        first = payload[0] if payload else {}
+        data = first.get("data") if isinstance(first.get("data"), dict) else {}
+        self.sent.append({"time": asyncio.get_running_loop().time(), "kind": "json", "url": url,
+                          "op": data.get("operation") or first.get("channel"), "payload": payload,
+                          "fields": [], "headers": dict(headers), "timeout": timeout})
+        return await self.inner.post_json(url, payload, headers=headers, timeout=timeout)
+
     def ops(self) -> list[str]:
         return [r["op"] for r in self.sent]
 

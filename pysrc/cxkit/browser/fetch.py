@@ -12,6 +12,7 @@ Any failure to get an HTTP answer (network error, abort, timeout) is status 0.
 from __future__ import annotations
 
 from typing import Any, Mapping
+import json
 import re
 from urllib.parse import unquote, urlencode
 
@@ -56,6 +57,11 @@ class FetchTransport:
                 blob = getattr(value, "js_file", value)
                 form.append(name, blob, value.name)
         return await self._post(url, form, dict(headers), timeout)
+
+    async def post_json(self, url: str, payload: Any, *, headers: Mapping[str, str],
+                        timeout: float | None) -> HttpResponse:
+        all_headers = {"Content-Type": "application/json;charset=UTF-8", **headers}
+        return await self._post(url, json.dumps(payload, separators=(",", ":")), all_headers, timeout)
 
     async def fetch_blob(self, url: str, parts: MultipartParts, *,
                          headers: Mapping[str, str]) -> tuple[int, Any, str]:

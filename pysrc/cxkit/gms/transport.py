@@ -21,6 +21,7 @@ through httpx's ASGI transport::
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Protocol, Sequence, Union, runtime_checkable
@@ -55,7 +56,7 @@ class HttpResponse:
 
 
 class Transport(Protocol):
-    """The two requests GMS needs. ``timeout`` is in seconds; ``None`` means no limit."""
+    """The three requests GMS needs (``post_json`` is for CometD only). ``timeout`` is in seconds; ``None`` means no limit."""
 
     async def post_form(self, url: str, fields: FormFields, *, headers: Mapping[str, str],
                         timeout: float | None) -> HttpResponse:
@@ -66,6 +67,11 @@ class Transport(Protocol):
                              timeout: float | None) -> HttpResponse:
         """POST ``multipart/form-data`` with ``parts`` in order; at most one value is a
         `FileHandle` (sent as a file part with its own name and type)."""
+        ...
+
+    async def post_json(self, url: str, payload: Any, *, headers: Mapping[str, str],
+                        timeout: float | None) -> HttpResponse:
+        """POST ``payload`` as ``application/json`` (CometD's long-polling transport)."""
         ...
 
 
@@ -127,6 +133,12 @@ class HttpxTransport:
         # file part first.
         body, content_type = _multipart_body(parts)
         all_headers = {"Content-Type": content_type, **headers}
+        return await self._send(url, timeout, content=body, headers=all_headers)
+
+    async def post_json(self, url: str, payload: Any, *, headers: Mapping[str, str],
+                        timeout: float | None) -> HttpResponse:
+        body = json.dumps(payload, separators=(",", ":")).encode("utf-8")
+        all_headers = {"Content-Type": "application/json;charset=UTF-8", **headers}
         return await self._send(url, timeout, content=body, headers=all_headers)
 
     async def _send(self, url: str, timeout: float | None, **kwargs: Any) -> HttpResponse:

@@ -125,6 +125,11 @@ class Commands:
                      "_genesys_url": page.url, "_genesys_pageTitle": page.title,
                      "_genesys_browser": page.browser, "_genesys_OS": page.os,
                      "_genesys_widgets": page.widgets_version}
+        if s.config.async_enabled and s.config.cometd_enabled:
+            user_data["GCTI_Chat_AsyncMode"] = "true"
+        if s.push is not None:
+            await self._start_push(e, data, user_data)
+            return
         s.cookies.start_lock = now
         lock_timer = _LockRefresher(s)
         try:
@@ -152,6 +157,24 @@ class Commands:
         s.plugin.publish_direct("ajaxResponse", body)
         s.start_polling()
         e.deferred.resolve(body)
+
+    async def _start_push(self, e: "CommandEvent", data: Any, user_data: dict[str, Any]) -> None:
+        """CometD: publish requestChat and resolve ``{statusCode: 0}``; the session starts with
+        the first notification (no cross-tab start lock: the original uses it in REST only)."""
+        s = self.s
+        push = s.push
+        assert push is not None
+        push.starting = True
+        reply = await s.request(lambda: s.client.request_chat(
+            Identity(), nickname=_text(data.get("nickname")),
+            first_name=_text(data.get("firstname")), last_name=_text(data.get("lastname")),
+            email=_text(data.get("email")), subject=_text(data.get("subject")),
+            endpoint=s.config.endpoint, user_data=user_data))
+        if not reply.ok:
+            push.starting = False
+            e.deferred.reject(s.report_failure(reply))
+            return
+        e.deferred.resolve(reply.body)
 
     async def endChat(self, e: "CommandEvent") -> None:
         s = self.s
@@ -388,15 +411,30 @@ class Commands:
     def getStats(self, e: "CommandEvent") -> None:
         e.deferred.resolve(self.s.transcript.stats())
 
-    def fetchHistory(self, e: "CommandEvent") -> None:
-        # Async chat needs CometD, which this service does not speak (yet).
-        e.deferred.reject(msg.FETCH_HISTORY_SYNC)
+    async def fetchHistory(self, e: "CommandEvent") -> None:
+        s = self.s
+        if not (s.config.async_enabled and s.push is not None):
+            e.deferred.reject(msg.FETCH_HISTORY_SYNC)
+            return
+        oldest = min(s.transcript.seen, default=1)
+        if not s.active or oldest <= 1:
+            e.deferred.reject(msg.NO_MORE_MESSAGES)
+            return
+        # Ask again from a page further back; what is already known is dropped by index.
+        s.push.history = True
+        reply = await s.request(lambda: s.client.refresh(
+            s.identity, max(1, oldest - s.config.max_message_page_size)))
+        if reply.ok:
+            e.deferred.resolve()
+        else:
+            s.push.history = False
+            e.deferred.reject(s.report_failure(reply))
 
     # -- files -----------------------------------------------------------------------------------
 
     async def getFileLimits(self, e: "CommandEvent") -> None:
         s = self.s
-        if s.config.cometd_enabled:
+        if s.config.cometd_enabled and not s.config.cometd_api_url:
             e.deferred.reject(msg.COMETD_FILES)
             return
         identity = s.identity
@@ -413,7 +451,7 @@ class Commands:
 
     async def sendFile(self, e: "CommandEvent") -> None:
         s = self.s
-        if s.config.cometd_enabled:
+        if s.config.cometd_enabled and not s.config.cometd_api_url:
             e.deferred.reject(msg.COMETD_FILES)
             return
         if not s.active:

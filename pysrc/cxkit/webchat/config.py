@@ -99,6 +99,9 @@ class WebChatConfig:
     sleep_enabled: bool = False
     max_message_length: int | None = None
     cometd_enabled: bool = False
+    cometd_url: str = ""
+    cometd_channel: str = "/service/chatV2/customer-support"
+    cometd_api_url: str = ""
     async_enabled: bool = False
     max_message_page_size: int = 20
     raw: dict[str, Any] = field(default_factory=dict)
@@ -140,6 +143,9 @@ class WebChatConfig:
             sleep_enabled=_bool(raw, "sleepEnabled", False),
             max_message_length=max_length,
             cometd_enabled=bool(cometd.get("enabled", False)),
+            cometd_url=_str(cometd, "cometURL"),
+            cometd_channel=_str(cometd, "channel", "/service/chatV2/customer-support"),
+            cometd_api_url=_str(cometd, "apiURL"),
             async_enabled=bool(async_.get("enabled", False)),
             max_message_page_size=_number(async_, "maxMessagePageSize", 20, 1),
             raw=raw,

@@ -10,7 +10,10 @@ HTTP error -> ``restoreFailed``; success -> ``restored``, the messages, ``sessio
 Unlike the original, the ``state.index`` cookie is read back: messages below it were shown
 before the reload and come back flagged ``restoring: true``; messages at or above it arrived
 while the page was away and come as live messages (a second ``messageReceived`` with
-``restoring: false``). Every index is delivered once: no duplicate, no loss::
+``restoring: false``). Every index is delivered once: no duplicate, no loss.
+
+In CometD mode the ``refresh`` is a ``requestNotifications`` publish (position 1) on a new Bayeux
+connection, and the notification that answers it plays the part of the refresh answer::
 
     from cxkit.webchat.restore import restore_session
     outcome = await restore_session(service)   # "restored", "timeout", "failed" or "none"
@@ -53,8 +56,12 @@ async def _restore(service: "WebChatService", identity) -> str:
     service.identity = identity
     service.set_data(f"{service.name}.sessionData", identity.as_session_data())
     service.cookies.ping = service.now()
-    reply = await service.request(lambda: service.client.refresh(identity, 1,
-                                                                 service.preview_text()))
+    if service.push is not None:
+        # CometD: requestNotifications from position 1; its notification is the answer.
+        reply = await service.push.ask(identity, 1)
+    else:
+        reply = await service.request(lambda: service.client.refresh(identity, 1,
+                                                                     service.preview_text()))
     if reply.kind in ("network", "http_error"):
         service.publish("error", reply.failure())
         service.publish("restoreFailed")
@@ -75,4 +82,6 @@ async def _restore(service: "WebChatService", identity) -> str:
     if reply.kind == "retry":
         service.poll_exceptions = 1
     service.start_polling()
+    if service.push is not None:
+        service.push.replay_backlog()
     return "restored"

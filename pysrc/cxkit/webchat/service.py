@@ -36,6 +36,7 @@ from .filters import Prefilters
 from .normalize import normalize, participant_id, sender_type
 from .polling import PollingLoop
 from .ports import Downloader, PageInfo, Storage, TypingInput
+from .push import PushMode
 from .transcript import Transcript
 from .typing_indicator import ClientTyping
 
@@ -96,6 +97,7 @@ class WebChatService:
         self.preprocessors: list[Callable[[dict[str, Any]], Any]] = []
         self.user_data: dict[str, Any] = {}
         self.polling = PollingLoop(self.config, self.poll_once)
+        self.push: PushMode | None = None  # CometD mode (push.py)
         self.typing = ClientTyping(self._send_start_typing, self._send_stop_typing,
                                    self._typing_changed)
         self.typing_input: TypingInput | None = None
@@ -134,6 +136,13 @@ class WebChatService:
             apikey=self.config.apikey, timeout=self.config.ajax_timeout_s,
             file_upload_timeout=self.config.file_upload_timeout_s)
         self.polling.config = self.config
+        if self.config.cometd_enabled:
+            # A running Bayeux connection survives a re-configure; a new one takes the new options.
+            if self.push is None or not self.push.bayeux.running:
+                self.push = PushMode(self)
+            self.client = self.push.client  # type: ignore[assignment]
+        else:
+            self.push = None
 
     async def request(self, call: Callable[[], Awaitable[GmsReply]]) -> GmsReply:
         """Every GMS request goes through here: custom headers, connectivity events."""
@@ -193,12 +202,13 @@ class WebChatService:
     # -- messages (B.2) --------------------------------------------------------------------------
 
     def process(self, body: Mapping[str, Any] | None, *, restoring: bool = False,
-                history_below: int | None = None) -> None:
+                history_below: int | None = None, old_messages: bool = False) -> None:
         """Deliver the new messages of one GMS answer, then end the session if GMS says so.
 
         During a restore, messages below ``history_below`` (the index cookie of the page that
         was unloaded) are history (``restoring: true``); later ones arrived while the page was
-        away and are delivered as live, in a second ``messageReceived``."""
+        away and are delivered as live, in a second ``messageReceived``. ``old_messages``
+        (fetchHistory) flags the event ``oldMessages: true`` with messages by index descending."""
         if not body:
             return
         messages = body.get("messages")
@@ -228,12 +238,14 @@ class WebChatService:
             self.cookies.index = self.transcript.next_index
         for (originals, normalized), is_history in ((history, True), (live, False)):
             if normalized:
+                if old_messages:
+                    normalized = sorted(normalized, key=lambda m: m.get("index") or 0, reverse=True)
                 self.publish("messageReceived", {
                     "originalMessages": copy.deepcopy(originals),
                     "messages": copy.deepcopy(normalized),
                     "restoring": is_history,
                     "sessionData": self.identity.as_session_data(),
-                    "oldMessages": False,
+                    "oldMessages": old_messages,
                     "idleTimeCountDown": body.get("idleTimerExpire"),
                 })
         if body.get("chatEnded") and self.active:
@@ -285,7 +297,17 @@ class WebChatService:
         self.cookies.set_auto_load(self.name, True)
         self.set_data(f"{self.name}.sessionData", identity.as_session_data())
 
+    def begin_push_session(self, body: Mapping[str, Any]) -> None:
+        """CometD mode: the first notification after requestChat starts the session."""
+        self.new_transcript()
+        self.begin_session(Identity(str(body.get("chatId") or ""), str(body.get("alias") or ""),
+                                    str(body.get("secureKey") or ""), str(body.get("userId") or "")))
+        self.set_data("sessionActive", True)
+        self.publish("started", self.identity.as_session_data())
+
     def start_polling(self) -> bool:
+        if self.config.cometd_enabled:
+            return False  # notifications are pushed; there is nothing to poll
         if self.polling.start():
             self.publish("pollingStarted")
             return True
@@ -327,6 +349,12 @@ class WebChatService:
         self.polling.last_poll = None
         self.offline = self.disconnected = False
         self.poll_exceptions = 0
+        if self.push is not None:
+            # The Bayeux connection is closed until the next chat (no idle long poll); a fresh
+            # one serves the next chat, so a quick new startChat cannot race the closing.
+            old, self.push = self.push, PushMode(self)
+            self.client = self.push.client  # type: ignore[assignment]
+            self.spawn(old.close())
 
     def new_transcript(self) -> None:
         self.transcript = Transcript()

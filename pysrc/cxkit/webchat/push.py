@@ -1,0 +1,240 @@
+"""CometD mode (spec C.4): requests are publishes on the chat channel, results are notifications.
+
+`PushClient` has the methods of `cxkit.gms.GmsClient` that the commands use, so every command
+keeps one code path: a publish that the server acknowledged is the answer ``{statusCode: 0}``
+(the original resolves its commands with exactly that), a refused publish is a failed answer,
+and a publish without an HTTP answer is a network failure. File operations are real HTTP
+requests to ``cometD.apiURL`` (``/genesys/2/chat-ntf``) with ``operation`` and ``secureKey``.
+
+`PushMode` owns the Bayeux connection and turns notifications into what REST polling would have
+delivered: the service's ``process`` (same events, same de-duplication by index). It also lets a
+restore wait for the answer to its ``requestNotifications``::
+
+    service.push = PushMode(service)        # done by WebChatService.apply_config
+    service.client = service.push.client    # commands now publish
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import TYPE_CHECKING, Any, Mapping
+
+from ..gms import (BayeuxClient, DownloadRequest, FileHandle, GmsReply, HttpResponse, Identity,
+                   PublishFailed, parse_reply)
+
+if TYPE_CHECKING:
+    from .service import WebChatService
+
+__all__ = ["PushClient", "PushMode", "ok_reply"]
+
+# How long a restore waits for the answer to its requestNotifications.
+RESTORE_WAIT_S = 10.0
+
+
+def ok_reply() -> GmsReply:
+    return GmsReply(HttpResponse(200, '{"statusCode":0}', "OK"), {"statusCode": 0}, "ok")
+
+
+def _network_reply() -> GmsReply:
+    return GmsReply(HttpResponse(0, "", "error"), None, "network")
+
+
+def _refused_reply(reason: str) -> GmsReply:
+    body = {"statusCode": 2, "chatEnded": False, "messages": [],
+            "errors": [{"code": 0, "advice": f"CometD publish refused: {reason}"}]}
+    return GmsReply(HttpResponse(200, json.dumps(body), "OK"), body, "failed")
+
+
+def reply_of(data: Mapping[str, Any]) -> GmsReply:
+    """A notification as if it had been the HTTP answer of a REST request."""
+    return parse_reply(HttpResponse(200, json.dumps(data), "OK"))
+
+
+class PushClient:
+    """The CometD twin of `GmsClient` (the subset the WebChatService uses)."""
+
+    def __init__(self, mode: "PushMode", *, api_url: str, apikey: str = "",
+                 timeout: float | None = 3.0, file_upload_timeout: float | None = None) -> None:
+        self.mode = mode
+        self.api_url = api_url
+        self.timeout, self.file_upload_timeout = timeout, file_upload_timeout
+        self.headers: dict[str, str] = {"apikey": apikey} if apikey else {}
+
+    async def _publish(self, identity: Identity, operation: str, **data: Any) -> GmsReply:
+        payload: dict[str, Any] = {"operation": operation, **data}
+        if operation != "requestChat":
+            payload["secureKey"] = identity.secure_key
+        self.mode.bayeux.headers = dict(self.headers)
+        if not await self.mode.connect():
+            return _network_reply()
+        try:
+            await self.mode.bayeux.publish(self.mode.channel, payload)
+        except PublishFailed as exc:
+            return _network_reply() if str(exc) in ("no answer", "not connected") else _refused_reply(str(exc))
+        return ok_reply()
+
+    async def request_chat(self, identity: Identity = Identity(), *, nickname: str = "",
+                           first_name: str = "", last_name: str = "", email: str = "",
+                           subject: str = "", endpoint: str = "",
+                           user_data: Mapping[str, Any] | None = None) -> GmsReply:
+        data: dict[str, Any] = {"nickname": nickname, "firstName": first_name, "lastName": last_name,
+                                "emailAddress": email, "subject": subject, "text": "",
+                                "userData": dict(user_data or {})}
+        if endpoint:
+            data["endpoint"] = endpoint
+        return await self._publish(identity, "requestChat", **data)
+
+    async def refresh(self, identity: Identity, transcript_position: int, message: str = "") -> GmsReply:
+        return await self._publish(identity, "requestNotifications", transcriptPosition=transcript_position)
+
+    async def send(self, identity: Identity, message: str, message_type: str = "text",
+                   event_attributes: Mapping[str, Any] | None = None) -> GmsReply:
+        data: dict[str, Any] = {"message": message, "messageType": message_type}
+        if event_attributes:
+            data["eventAttributes"] = dict(event_attributes)  # an object in CometD, not JSON text
+        return await self._publish(identity, "sendMessage", **data)
+
+    async def start_typing(self, identity: Identity, message: str, transcript_position: int) -> GmsReply:
+        return await self._publish(identity, "startTyping", message=message)
+
+    async def stop_typing(self, identity: Identity, message: str, transcript_position: int) -> GmsReply:
+        return await self._publish(identity, "stopTyping", message=message)
+
+    async def disconnect(self, identity: Identity) -> GmsReply:
+        return await self._publish(identity, "disconnect")
+
+    async def custom_notice(self, identity: Identity, message: str,
+                            event_attributes: Mapping[str, Any] | None = None) -> GmsReply:
+        data: dict[str, Any] = {"message": message}
+        if event_attributes:
+            data["eventAttributes"] = dict(event_attributes)
+        return await self._publish(identity, "customNotice", **data)
+
+    async def update_data(self, identity: Identity, user_data: Mapping[str, Any]) -> GmsReply:
+        return await self._publish(identity, "updateData", userData=dict(user_data))
+
+    async def update_nickname(self, identity: Identity, nickname: str) -> GmsReply:
+        return await self._publish(identity, "updateNickname", nickname=nickname)
+
+    # -- files: plain HTTP to apiURL ------------------------------------------------------------
+    async def _multipart(self, parts: list[tuple[str, Any]], timeout: float | None) -> GmsReply:
+        try:
+            response = await self.mode.service.transport.post_multipart(
+                self.api_url, parts, headers=dict(self.headers), timeout=timeout)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            response = HttpResponse(0, "", "error")
+        return parse_reply(response)
+
+    async def file_limits(self, identity: Identity) -> GmsReply:
+        return await self._multipart([("operation", "fileGetLimits"), ("secureKey", identity.secure_key)],
+                                     self.timeout)
+
+    async def upload_file(self, identity: Identity, file: FileHandle) -> GmsReply:
+        return await self._multipart([("operation", "fileUpload"), ("secureKey", identity.secure_key),
+                                      ("file", file)], self.file_upload_timeout)
+
+    def download_request(self, identity: Identity, file_id: str, file_name: str = "") -> DownloadRequest:
+        fields = [("operation", "fileDownload"), ("fileId", file_id), ("secureKey", identity.secure_key)]
+        return DownloadRequest(self.api_url, fields, file_name, dict(self.headers))
+
+
+class PushMode:
+    """The Bayeux connection of one WebChatService and what its notifications mean."""
+
+    def __init__(self, service: "WebChatService") -> None:
+        self.service = service
+        cfg = service.config
+        self.channel = cfg.cometd_channel
+        self.bayeux = BayeuxClient(service.transport, cfg.cometd_url, on_message=self._on_message,
+                                   on_state=self._on_state, on_rehandshake=self._on_rehandshake)
+        self.client = PushClient(self, api_url=cfg.cometd_api_url, apikey=cfg.apikey,
+                                 timeout=cfg.ajax_timeout_s, file_upload_timeout=cfg.file_upload_timeout_s)
+        self.starting = False  # requestChat published, its notification not seen yet
+        self.history = False  # a fetchHistory is waiting for its notification
+        self._waiter: asyncio.Future[dict[str, Any]] | None = None
+        self._backlog: list[dict[str, Any]] = []
+        self._connecting: asyncio.Task | None = None
+
+    async def connect(self) -> bool:
+        if self.bayeux.running and self.bayeux.client_id is not None:
+            return True
+        return await self.bayeux.start()
+
+    async def close(self) -> None:
+        await self.bayeux.stop()
+
+    async def ask(self, identity: Identity, position: int) -> GmsReply:
+        """Publish requestNotifications and return its notification as a reply (restore)."""
+        loop = asyncio.get_running_loop()
+        self._waiter = waiter = loop.create_future()
+        self._backlog = []
+        try:
+            published = await self.client.refresh(identity, position)
+            if not published.ok:
+                return published
+            try:
+                data = await asyncio.wait_for(asyncio.shield(waiter), RESTORE_WAIT_S)
+            except asyncio.TimeoutError:
+                return _network_reply()
+            return reply_of(data)
+        finally:
+            self._waiter = None
+
+    def replay_backlog(self) -> None:
+        """Notifications that came while a restore was finishing: deliver them now, in order."""
+        backlog, self._backlog = self._backlog, []
+        for data in backlog:
+            self._on_message(self.channel, data)
+
+    # -- notifications --------------------------------------------------------------------------
+    def _on_message(self, channel: str, data: Any) -> None:
+        if channel != self.channel or not isinstance(data, dict):
+            return
+        s = self.service
+        if self._waiter is not None:
+            if not self._waiter.done():
+                self._waiter.set_result(data)
+            else:
+                self._backlog.append(data)
+            return
+        if s.restoring:
+            self._backlog.append(data)
+            return
+        reply = reply_of(data)
+        chat_id = data.get("chatId")
+        if not s.active:
+            if not (self.starting and reply.ok and chat_id):
+                if self.starting and not reply.ok:
+                    self.starting = False
+                    s.report_failure(reply)
+                return  # a late notification of a chat that is over
+            self.starting = False
+            s.begin_push_session(data)
+        elif chat_id and chat_id != s.identity.chat_id:
+            return
+        if reply.ok:
+            s.update_identity(data)
+            history, self.history = self.history, False
+            s.process(data, old_messages=history)
+            s.plugin.publish_direct("ajaxResponse", reply.body)
+        else:
+            s.handle_poll_reply(reply)
+
+    def _on_state(self, online: bool) -> None:
+        s = self.service
+        if not online and s.active and not s.disconnected:
+            s.disconnected = True
+            s.publish("disconnected")
+        elif online and s.disconnected:
+            s.disconnected = False
+            s.publish("reconnected")
+
+    def _on_rehandshake(self) -> None:
+        """A new clientId: the server forgot us, so ask for what came meanwhile."""
+        s = self.service
+        if s.active:
+            identity, position = s.identity, s.transcript.next_index
+            s.spawn(self.client.refresh(identity, position))

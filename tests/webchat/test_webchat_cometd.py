@@ -1,0 +1,246 @@
+"""CometD mode of the WebChatService against the real mock GMS (Bayeux over httpx ASGI transport):
+publishes resolve {statusCode: 0}, results arrive as notifications through the same message
+processing as REST, no polling, files via apiURL, restore via requestNotifications, reconnects."""
+
+from __future__ import annotations
+
+import asyncio
+
+from webchat_harness import Page, mock_gms, settle
+from webchat_vclock import virtual_time
+
+from cxkit.gms import BytesFile
+from cxkit.webchat import MemoryStorage
+from cxkit.webchat import messages as msg
+
+GMS = "http://gms.test"
+COMETD = {"enabled": True, "cometURL": GMS + "/genesys/cometd",
+          "channel": "/service/chatV2/customer-support", "apiURL": GMS + "/genesys/2/chat-ntf"}
+
+
+def cometd_page(gms, **config) -> Page:
+    return Page(gms, config={"cometD": dict(COMETD), **config})
+
+
+async def started(page: Page) -> None:
+    assert await page.cmd("startChat", {"nickname": "Nick"}) == {"statusCode": 0}
+    await page.wait_for(lambda: page.service.active and page.of("messageReceived"))
+
+
+@virtual_time
+async def test_start_chat_publishes_and_the_session_starts_with_the_first_notification():
+    gms = mock_gms()
+    page = cometd_page(gms).boot()
+    await settle()
+    mark = page.mark()
+    await started(page)
+    assert page.names(mark) == ["data.userData", "data.sessionActive", "started", "clientConnected",
+                                "messageReceived"]
+    assert page.of("started")[0]["sessionID"] == page.chat_id and page.chat_id
+    publish = next(r for r in page.transport.sent if r["op"] == "requestChat")
+    data = publish["payload"][0]["data"]
+    assert publish["url"] == GMS + "/genesys/cometd"
+    assert data["nickname"] == "Nick" and data["userData"]["a"] == "1" and "secureKey" not in data
+    assert gms.get_chat(page.chat_id)["userData"]["_genesys_widgets"] == "9.0.018.07"
+    assert "pollingStarted" not in page.names() and page.transport.of("refresh") == []
+    assert await page.reject("startPoll") == msg.COMETD_POLLING
+    assert page.storage.get("_genesys.widgets.webchat.state.session") == page.chat_id
+
+
+@virtual_time
+async def test_agent_messages_are_pushed_without_any_refresh():
+    page = cometd_page(mock_gms()).boot()
+    await started(page)
+    mark = page.mark()
+    page.agent("join", nickname="Anna")
+    page.agent("typing")
+    page.agent("say", text="Hello!")
+    await page.wait_for(lambda: "Hello!" in [m["text"] for d in page.of("messageReceived") for m in d["messages"]])
+    names = page.names(mark, data=False)
+    assert names[0] == "agentConnected" and "agentTypingStarted" in names and names[-1] == "messageReceived"
+    assert page.delivered_indexes() == [1, 2, 3, 4]
+    assert not [r for r in page.transport.sent if r["kind"] == "form"]
+
+
+@virtual_time
+async def test_send_resolves_status_0_and_own_messages_come_back_once():
+    gms = mock_gms()
+    page = cometd_page(gms).boot()
+    await started(page)
+    assert await page.cmd("sendMessage", {"message": "hi", "parentMessageID": "7"}) == {"statusCode": 0}
+    await page.wait_for(lambda: len(page.delivered_indexes()) == 2)
+    publish = next(r for r in page.transport.sent if r["op"] == "sendMessage")["payload"][0]["data"]
+    assert publish["secureKey"] == page.service.identity.secure_key
+    assert publish["eventAttributes"] == {"general-properties": {"related-event-id": "7"}}
+    assert page.of("messageReceived")[-1]["messages"][0]["text"] == "hi"
+    assert await page.cmd("sendCustomNotice", {"message": "n"}) == {"statusCode": 0}
+    assert await page.cmd("updateUserData", {"k": "v"}) == {"statusCode": 0}
+    assert (await page.cmd("sendTyping", {"message": "typ"}))["statusCode"] == 0
+    await page.wait_for(lambda: gms.get_chat(page.chat_id)["typingPreview"] == "typ")
+    assert gms.get_chat(page.chat_id)["userData"]["k"] == "v"
+    await page.wait_for(lambda: len(page.delivered_indexes()) >= 4)
+    assert len(page.delivered_indexes()) == len(set(page.delivered_indexes()))
+
+
+@virtual_time
+async def test_end_chat_and_server_end():
+    gms = mock_gms()
+    page = cometd_page(gms).boot()
+    await started(page)
+    mark = page.mark()
+    assert await page.cmd("endChat") == {"statusCode": 0}
+    assert page.names(mark, data=False)[-1] == "ended" and not page.service.active
+    await page.wait_for(lambda: gms.get_chat(page.chat_id if page.service.identity.chat_id else
+                                             gms.list_chats()[0]["chatId"])["state"] == "ended")
+    await page.wait_for(lambda: gms.cometd.clients() == [])  # no idle long poll after the chat
+    # A second chat on the same page, then the agent ends it.
+    await started(page)
+    mark = page.mark()
+    page.agent("join")
+    page.agent("end")
+    await page.wait_for(lambda: "ended" in page.names(mark))
+    assert page.storage.get("_genesys.widgets.webchat.state.session") is None
+    assert "ended" in page.names(mark)
+
+
+@virtual_time
+async def test_server_refusals_publish_error_with_the_notification_data():
+    gms = mock_gms()
+    page = cometd_page(gms).boot()
+    await started(page)
+    gms.fault("send", "status2")
+    assert await page.cmd("sendMessage", {"message": "lost"}) == {"statusCode": 0}
+    await page.wait_for(lambda: page.of("error"))
+    error = page.of("error")[0]
+    assert error["statusCode"] == 2 and error["errors"][0]["code"] == 249
+    assert page.service.active
+
+
+@virtual_time
+async def test_start_refused_by_the_server_publishes_error_and_starts_nothing():
+    page = cometd_page(mock_gms()).boot()
+    assert await page.cmd("startChat", {}) == {"statusCode": 0}  # resolved on publish, as the original
+    await page.wait_for(lambda: page.of("error"))
+    error = page.of("error")[0]
+    assert error["errors"][0]["code"] == 161 and not page.service.active
+
+
+@virtual_time
+async def test_files_go_to_the_api_url():
+    gms = mock_gms()
+    page = cometd_page(gms).boot()
+    await started(page)
+    limits = await page.cmd("getFileLimits")
+    assert "file-client-cfg-get" in limits
+    body = await page.cmd("sendFile", {"files": [BytesFile("a.txt", b"hello", "text/plain")]})
+    assert body["statusCode"] == 0 and body["userData"]["file-id"]
+    await page.wait_for(lambda: any(m["type"] == "FileUploaded" for d in page.of("messageReceived")
+                                    for m in d["messages"]))
+    upload = [r for r in page.transport.sent if r["kind"] == "multipart"][-1]
+    assert upload["url"] == GMS + "/genesys/2/chat-ntf"
+    assert upload["fields"][:2] == [("operation", "fileUpload"), ("secureKey", page.service.identity.secure_key)]
+    await page.cmd("downloadFile", {"fileId": body["userData"]["file-id"]})
+    [request] = page.downloader.requests
+    assert request.url == GMS + "/genesys/2/chat-ntf" and ("operation", "fileDownload") in request.fields
+
+
+@virtual_time
+async def test_without_api_url_file_commands_keep_the_original_rejection():
+    page = Page(mock_gms(), config={"cometD": {**COMETD, "apiURL": ""}}).boot()
+    await started(page)
+    assert await page.reject("getFileLimits") == msg.COMETD_FILES
+    assert await page.reject("sendFile", {"files": [BytesFile("a.txt", b"x")]}) == msg.COMETD_FILES
+
+
+@virtual_time
+async def test_reload_restores_through_request_notifications_without_duplicates():
+    gms = mock_gms()
+    storage = MemoryStorage()
+    first = Page(gms, storage=storage, config={"cometD": dict(COMETD)}).boot()
+    await started(first)
+    first.agent("join")
+    first.agent("say", text="before")
+    await first.wait_for(lambda: len(first.delivered_indexes()) == 3)
+    chat_id = first.chat_id
+    await first.service.push.close()  # the page unloads
+    first.agent("say", text="while away")
+    second = Page(gms, storage=storage, config={"cometD": dict(COMETD)}).boot()
+    await second.wait_for(lambda: second.of("restored"))
+    await second.wait_for(lambda: len(second.delivered_indexes()) == 4)
+    assert second.chat_id == chat_id and second.service.active
+    history, live = second.of("messageReceived")
+    assert history["restoring"] is True and [m["index"] for m in history["messages"]] == [1, 2, 3]
+    assert live["restoring"] is False and [m["text"] for m in live["messages"]] == ["while away"]
+    publish = next(r for r in second.transport.sent if r["op"] == "requestNotifications")
+    assert publish["payload"][0]["data"]["transcriptPosition"] == 1
+    second.agent("say", text="after")
+    await second.wait_for(lambda: len(second.delivered_indexes()) == 5)
+    assert sorted(second.delivered_indexes()) == [1, 2, 3, 4, 5]
+
+
+@virtual_time
+async def test_restore_of_an_ended_chat_is_a_restore_timeout():
+    gms = mock_gms()
+    storage = MemoryStorage()
+    first = Page(gms, storage=storage, config={"cometD": dict(COMETD)}).boot()
+    await started(first)
+    await first.service.push.close()
+    gms.agent(first.chat_id, "end")
+    second = Page(gms, storage=storage, config={"cometD": dict(COMETD)}).boot()
+    await second.wait_for(lambda: "restoreTimeout" in second.names())
+    assert not second.service.active and storage.get("_genesys.widgets.webchat.state.session") is None
+
+
+@virtual_time
+async def test_a_forgotten_client_handshakes_again_and_catches_up():
+    gms = mock_gms()
+    page = cometd_page(gms).boot()
+    await started(page)
+    gms.cometd.bayeux.close_all()  # as a GMS restart would
+    page.agent("join")
+    page.agent("say", text="missed")
+    await page.wait_for(lambda: "missed" in [m["text"] for d in page.of("messageReceived") for m in d["messages"]])
+    assert page.delivered_indexes() == [1, 2, 3]
+    assert len([r for r in page.transport.sent if r["op"] == "/meta/handshake"]) == 2
+
+
+@virtual_time
+async def test_network_loss_publishes_disconnected_then_reconnected():
+    gms = mock_gms()
+    page = cometd_page(gms).boot()
+    await started(page)
+    inner = page.transport.inner
+    real = inner.post_json
+    down = {"on": True}
+
+    async def flaky(url, payload, *, headers, timeout):
+        if down["on"]:
+            from cxkit.gms import HttpResponse
+            return HttpResponse(0, "", "error")
+        return await real(url, payload, headers=headers, timeout=timeout)
+
+    inner.post_json = flaky
+    gms.cometd.bayeux.close_all()  # release the held connect so the next one fails
+    await page.wait_for(lambda: "disconnected" in page.names())
+    down["on"] = False
+    page.agent("join")
+    await page.wait_for(lambda: "reconnected" in page.names())
+    await page.wait_for(lambda: page.delivered_indexes() == [1, 2])
+
+
+@virtual_time
+async def test_async_mode_marks_the_request_and_pages_history():
+    gms = mock_gms()
+    page = cometd_page(gms, **{"async": {"enabled": True, "maxMessagePageSize": 2}}).boot()
+    await started(page)
+    data = gms.get_chat(page.chat_id)["userData"]
+    assert data["GCTI_Chat_AsyncMode"] == "true"
+    assert await page.reject("fetchHistory") == msg.NO_MORE_MESSAGES
+
+
+@virtual_time
+async def test_fetch_history_outside_async_mode_rejects():
+    page = cometd_page(mock_gms()).boot()
+    await started(page)
+    assert await page.reject("fetchHistory") == msg.FETCH_HISTORY_SYNC
+    await asyncio.sleep(0)
