@@ -16,7 +16,7 @@ from typing import Any, Callable
 import js
 from pyodide.ffi import create_proxy, jsnull
 
-from ..bus import Bus, install_app, install_quickbus, mark_app_ready, publish_app_ready, set_bus
+from ..bus import Bus, boot_app, set_bus
 from .bridge import JsBridge
 from .convert import error_text, to_py_plain
 from .services import install_services
@@ -45,7 +45,7 @@ def _run_extensions(config: dict[str, Any], loader: Any) -> None:
         if callable(ext):
             try:
                 ext(jquery, js.window.CXBus, loader.common)
-            except Exception as exc:
+            except Exception as exc:  # one broken extension must not stop the others
                 js.console.error(f"cxkit: extension {name} failed: {error_text(exc)}")
 
 
@@ -57,21 +57,21 @@ def boot() -> Bus:
     set_bus(bus)
     bridge = JsBridge(bus, loader)
     bridge.expose("CXBus", bus)
-    app = install_app(bus, config)
-    bridge.expose("App", app)
-    bridge.expose("QuickBus", install_quickbus(bus))
-    _install_services(bus, config, bridge)
-    loader.attach(create_proxy(bridge))
-    _run_extensions(config, loader)
-    publish_app_ready(app, config)
-    mark_app_ready(app)
-    _track_visibility(app)
+
+    def join_page() -> None:
+        # The page's queued calls and its extensions come in once App and QuickBus exist and
+        # before App.ready: boot_app runs this as its extensions step, which keeps A.1's order.
+        for name in ("App", "QuickBus"):
+            bridge.expose(name, bus.get_plugin(name))
+        _install_services(bus, config, bridge)
+        if not loader.attach(create_proxy(bridge)):
+            raise RuntimeError("the loader gave up before Python was up")
+        _run_extensions(config, loader)
+
     on_ready = config.get("onReady")
-    if callable(on_ready):
-        try:
-            on_ready(loader.config.bus)
-        except Exception as exc:
-            js.console.error(f"cxkit: onReady failed: {error_text(exc)}")
+    booted = boot_app(bus, config, extensions=join_page,
+                      on_ready=(lambda _quickbus: on_ready(loader.config.bus)) if callable(on_ready) else None)
+    _track_visibility(booted.app)
     return bus
 
 

@@ -11,18 +11,20 @@ Any failure to get an HTTP answer (network error, abort, timeout) is status 0.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
 import json
 import re
-from urllib.parse import unquote, urlencode
+from typing import Any, Mapping
+from urllib.parse import unquote
 
 import js
-from pyodide.ffi import create_once_callable
 
-from ..gms import FormFields, HttpResponse, MultipartParts
+from ..gms import FormFields, HttpResponse, MultipartParts, encode_form
 from .convert import to_js_plain
 
-__all__ = ["FetchTransport", "attachment_name"]
+__all__ = ["DOWNLOAD_TIMEOUT_S", "FetchTransport", "attachment_name"]
+
+#: A download that has not answered after this long settles downloadFile with a failure.
+DOWNLOAD_TIMEOUT_S = 60.0
 
 
 def attachment_name(disposition: str) -> str:
@@ -45,7 +47,7 @@ class FetchTransport:
     async def post_form(self, url: str, fields: FormFields, *, headers: Mapping[str, str],
                         timeout: float | None) -> HttpResponse:
         all_headers = {"Content-Type": "application/x-www-form-urlencoded", **headers}
-        return await self._post(url, urlencode(list(fields)), all_headers, timeout)
+        return await self._post(url, encode_form(fields), all_headers, timeout)
 
     async def post_multipart(self, url: str, parts: MultipartParts, *, headers: Mapping[str, str],
                              timeout: float | None) -> HttpResponse:
@@ -63,14 +65,15 @@ class FetchTransport:
         all_headers = {"Content-Type": "application/json;charset=UTF-8", **headers}
         return await self._post(url, json.dumps(payload, separators=(",", ":")), all_headers, timeout)
 
-    async def fetch_blob(self, url: str, parts: MultipartParts, *,
-                         headers: Mapping[str, str]) -> tuple[int, Any, str]:
-        """POST multipart and return ``(status, Blob, file name from Content-Disposition)``."""
+    async def fetch_blob(self, url: str, parts: MultipartParts, *, headers: Mapping[str, str],
+                         timeout: float | None = DOWNLOAD_TIMEOUT_S) -> tuple[int, Any, str]:
+        """POST multipart and return ``(status, Blob, file name from Content-Disposition)``;
+        status 0 when no answer came (in time)."""
         form = js.FormData.new()
         for name, value in parts:
             form.append(name, value)
         try:
-            response = await js.fetch(url, self._init(form, dict(headers), None))
+            response = await js.fetch(url, self._init(form, dict(headers), _timeout_signal(timeout)))
             blob = await response.blob()
         except Exception:
             return 0, None, ""
@@ -85,16 +88,15 @@ class FetchTransport:
 
     async def _post(self, url: str, body: Any, headers: dict[str, str],
                     timeout: float | None) -> HttpResponse:
-        controller = js.AbortController.new()
-        timer = None
-        if timeout:
-            timer = js.setTimeout(create_once_callable(controller.abort), int(timeout * 1000))
+        signal = _timeout_signal(timeout)
         try:
-            response = await js.fetch(url, self._init(body, headers, controller.signal))
+            response = await js.fetch(url, self._init(body, headers, signal))
             text = await response.text()
-        except Exception as exc:  # network failure, CORS refusal or our own abort
-            return HttpResponse(0, "", "timeout" if controller.signal.aborted else str(exc))
-        finally:
-            if timer is not None:
-                js.clearTimeout(timer)
+        except Exception as exc:  # network failure, CORS refusal or the timeout
+            return HttpResponse(0, "", "timeout" if signal is not None and signal.aborted else str(exc))
         return HttpResponse(int(response.status), text, str(response.statusText))
+
+
+def _timeout_signal(timeout: float | None) -> Any:
+    # AbortSignal.timeout needs no timer callback from Python, so no proxy is made per request.
+    return js.AbortSignal.timeout(int(timeout * 1000)) if timeout else None

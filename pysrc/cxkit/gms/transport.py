@@ -26,7 +26,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Protocol, Sequence, Union, runtime_checkable
 
-__all__ = ["BytesFile", "FileHandle", "FormFields", "HttpResponse", "HttpxTransport",
+__all__ = ["BytesFile", "encode_form", "FileHandle", "FormFields", "HttpResponse", "HttpxTransport",
            "MultipartParts", "Transport"]
 
 logger = logging.getLogger("cxkit.gms")
@@ -101,11 +101,17 @@ def _file_bytes(handle: Any) -> bytes:
 _SAFE = "!*'()"  # what encodeURIComponent leaves alone besides -_.~
 
 
-def _encode_form(fields: FormFields) -> bytes:
+def encode_form(fields: FormFields) -> str:
+    """The urlencoded body every transport sends: encodeURIComponent-style escaping with '+'
+    for spaces, as jQuery.param (the original's encoder) does.
+
+        >>> encode_form([("message", "it's (ok)! 1+1"), ("userData[a]", "é")])
+        "message=it's+(ok)!+1%2B1&userData%5Ba%5D=%C3%A9"
+    """
     from urllib.parse import quote
-    # encodeURIComponent-style escaping with '+' for spaces, as browsers and jQuery.param do.
+
     return "&".join(f"{quote(k, safe=_SAFE)}={quote(v, safe=_SAFE)}".replace("%20", "+")
-                    for k, v in fields).encode("utf-8")
+                    for k, v in fields)
 
 
 class HttpxTransport:
@@ -123,7 +129,7 @@ class HttpxTransport:
 
     async def post_form(self, url: str, fields: FormFields, *, headers: Mapping[str, str],
                         timeout: float | None) -> HttpResponse:
-        body = _encode_form(fields)
+        body = encode_form(fields).encode("utf-8")
         all_headers = {"Content-Type": "application/x-www-form-urlencoded", **headers}
         return await self._send(url, timeout, content=body, headers=all_headers)
 
