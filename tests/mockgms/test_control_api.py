@@ -219,3 +219,12 @@ async def test_wrap_serves_mock_beside_another_app(gms: MockGMS) -> None:
         assert (await c.get("/mock/chats")).json() == {"chats": []}
         assert (await c.get("/agent")).status_code == 200
         assert (await c.post(BASE, data={"nickname": "N"})).json()["statusCode"] == 0
+
+
+@pytest.mark.parametrize("params", [{"timeout": "nan"}, {"timeout": "inf"}, {"after": "nan"},
+                                    {"after": "inf"}, {"timeout": "soon"}])
+async def test_wait_parameters_must_be_finite_numbers(client, customer, params):
+    for path in ("/mock/wait-chat", f"/mock/chats/{customer.chat_id}/wait"):
+        r = await client.get(path, params=params)
+        assert r.status_code == 400
+        assert "finite number" in r.json()["error"]

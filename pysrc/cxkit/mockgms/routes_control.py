@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from importlib import resources
 from typing import Any
 
@@ -51,9 +52,12 @@ def _number(request: Request, name: str, default: float) -> float:
     if raw is None or raw == "":
         return default
     try:
-        return float(raw)
+        value = float(raw)
     except ValueError:
-        raise ActionError(400, f"query parameter {name!r} must be a number") from None
+        value = math.nan
+    if not math.isfinite(value):  # nan would slip past the max_wait_seconds cap, inf past int()
+        raise ActionError(400, f"query parameter {name!r} must be a finite number")
+    return value
 
 
 def control_routes(state: ServerState) -> list[Route]:
