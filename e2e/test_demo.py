@@ -6,7 +6,6 @@ The session's mock agent is silent; each test plays the agent with the ``gms`` f
 from __future__ import annotations
 
 import base64
-import time
 
 from playwright.sync_api import Page, expect
 
@@ -35,12 +34,11 @@ def transcript(page: Page) -> list[tuple[str, str]]:
         ".cx-transcript > [data-index]", "els => els.map(e => [e.dataset.index, e.textContent])")
 
 
-def wait_until(condition, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.05)
+def wait_preview(page: Page, chat_id: str, text: str) -> None:
+    """Until the mock holds ``text`` as the customer's typing preview (the page polls, not us)."""
+    page.wait_for_function(
+        "async ([id, t]) => (await (await fetch('/mock/chats/' + id)).json()).typingPreview === t",
+        arg=[chat_id, text])
 
 
 def test_loading_indicator_shows_boot_progress_then_goes_away(page: Page, server_url: str):
@@ -92,11 +90,12 @@ def test_a_chat_end_to_end_through_the_window(page: Page, server_url: str, gms):
     # typing preview: what is in the textarea reaches the agent side before it is sent
     page.click(".cx-input")
     page.keyboard.type("where is my")
-    wait_until(lambda: gms.chat(chat_id)["typingPreview"] == "where is my")
+    wait_preview(page, chat_id, "where is my")
 
     page.click(".cx-end")
     expect(page.locator(".cx-system", has_text="The chat has ended.")).to_be_visible()
-    wait_until(lambda: gms.chat(chat_id)["state"] in ("ended", "disconnected"))
+    gms.wait_message(chat_id, type="ParticipantLeft", from_type="Client")
+    assert gms.chat(chat_id)["state"] in ("ended", "disconnected")
     expect(page.locator(".cx-start-button")).to_have_text("Start a new chat")
     expect(page.locator(".cx-input")).to_be_hidden()
 
@@ -156,7 +155,7 @@ def test_reload_restores_the_transcript_once(page: Page, server_url: str, gms):
     expect(page.locator(".cx-text")).to_have_text(["one", "two", "three"])
     page.click(".cx-input")
     page.keyboard.type("after reload")
-    wait_until(lambda: gms.chat(chat_id)["typingPreview"] == "after reload")
+    wait_preview(page, chat_id, "after reload")
     page.keyboard.press("Enter")
     gms.wait_message(chat_id, type="Message", text="after reload", from_type="Client")
 
@@ -178,7 +177,6 @@ def test_agent_text_is_shown_as_text_never_as_html(page: Page, server_url: str, 
     expect(page.locator(".cx-agent .cx-text")).to_have_text(ATTACKS)
     expect(page.locator(".cx-system", has_text="<b>Mallory</b> joined the chat")).to_be_visible()
     page.locator(".cx-agent .cx-text").last.click()  # a click on the link text must not run it
-    page.wait_for_timeout(300)
     assert page.evaluate("typeof window.pwned") == "undefined"
     created = page.eval_on_selector_all(".cx-transcript *", "els => els.map(e => e.tagName)")
     assert not {"IMG", "SCRIPT", "A", "B", "STYLE", "IFRAME"} & set(created), created
@@ -222,7 +220,8 @@ result = {"listeners": len(win._listeners), "tasks": len(win._tasks),
     assert state["listeners"] == 0 and state["tasks"] == 0
     assert page.locator(".cx-chat").count() == 0
     gms.agent(chat_id, "say", nickname="Anna", text="after close")
-    gms.wait_message(chat_id, type="Message", text="after close")
-    page.wait_for_timeout(1500)  # a poll or two: nothing may render or raise
+    said = gms.wait_message(chat_id, type="Message", text="after close")
+    # the service went on polling and took the message in: the closed window saw it and did nothing
+    gms.wait_request("refresh", chat_id=chat_id, transcriptPosition=str(said["index"] + 1))
     assert page.locator(".cx-chat").count() == 0
     assert errors == []
