@@ -4,8 +4,12 @@ open chats. Each server runs in its own process (uvicorn, one worker); the load 
 is installed (Debian package `wrk`; `./dev bench` installs it), else from httpx clients in other processes
 (which saturate before the server does on a 2-core machine).
 
-    .venv/bin/python bench/mockgms.py [--duration 5] [--chats 10000] [--out bench/results/mockgms.json]
+    .venv/bin/python bench/mockgms.py [--duration 5] [--chats 10000] [--repeat 3] [--against DIR]
+                                      [--out bench/results/mockgms.json]
 
+Each level is measured `--repeat` times, the servers taking turns, and the medians are reported: on a
+shared 2-core machine one 5 s run can be off by 2x (a Chromium suite next door). `--against DIR` also
+runs the mock from another checkout (DIR/pysrc) in the same run, for before/after figures.
 Writes JSON and prints a table; asserts nothing (timings are not test material).
 """
 
@@ -55,9 +59,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(code: str) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(code: str, pythonpath: str | None = None) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-c", code, str(port)])
+    env = dict(os.environ, PYTHONPATH=pythonpath) if pythonpath else None
+    proc = subprocess.Popen([sys.executable, "-c", code, str(port)], env=env)
     url = f"http://127.0.0.1:{port}"
     for _ in range(200):
         try:
@@ -183,51 +188,75 @@ def measure_wrk(url: str, chats: list[dict[str, str]], clients: int, duration: f
             "p99_ms": round(percentiles["99%"], 2)}
 
 
+def _median_run(runs: list[dict[str, float]]) -> dict[str, object]:
+    keys = ("rps", "p50_ms", "p99_ms")
+    out: dict[str, object] = {"clients": runs[0]["clients"]}
+    out.update({k: round(statistics.median(r[k] for r in runs), 2) for k in keys})
+    out["runs"] = [{k: r[k] for k in keys} for r in runs]
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--duration", type=float, default=5.0)
     ap.add_argument("--chats", type=int, default=10_000)
+    ap.add_argument("--repeat", type=int, default=3, help="runs per level and server; medians are reported")
+    ap.add_argument("--against", type=Path, help="another checkout whose mock is measured in the same run")
     ap.add_argument("--httpx", action="store_true", help="load from httpx clients even if wrk is installed")
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "mockgms.json"))
     args = ap.parse_args()
 
-    result: dict[str, object] = {"python": sys.version.split()[0], "cpus": os.cpu_count(), "duration_s": args.duration}
-    mock, mock_url = start_server(MOCK_SERVER)
-    bare, bare_url = start_server(BARE_SERVER)
+    result: dict[str, object] = {"python": sys.version.split()[0], "cpus": os.cpu_count(), "duration_s": args.duration,
+                                 "repeat": args.repeat, "loadavg_1min_start": round(os.getloadavg()[0], 2)}
+    servers = {"mock": start_server(MOCK_SERVER), "bare": start_server(BARE_SERVER)}
+    if args.against:
+        servers["against"] = start_server(MOCK_SERVER, str(args.against.resolve() / "pysrc"))
+        result["against"] = str(args.against)
     try:
-        chats = asyncio.run(open_chats(mock_url, 64))
         fake = [{"chatId": f"c{i}", "alias": "1", "secureKey": "k", "userId": "u"} for i in range(64)]
+        chats = {name: fake if name == "bare" else asyncio.run(open_chats(url, 64)) for name, (_, url) in servers.items()}
         rows = []
         use_wrk = shutil.which("wrk") is not None and not args.httpx
         result["load_generator"] = "wrk" if use_wrk else "httpx"
         with tempfile.TemporaryDirectory() as tmp:
             for clients in (1, 16, 64):
-                if use_wrk:
-                    m = measure_wrk(mock_url, chats, clients, args.duration, Path(tmp))
-                    b = measure_wrk(bare_url, fake, clients, args.duration, Path(tmp))
-                else:
-                    m = measure(mock_url, chats, clients, args.duration)
-                    b = measure(bare_url, fake, clients, args.duration)
-                rows.append({"clients": clients, "mock": m, "bare": b, "ratio": round(m["rps"] / b["rps"], 3)})
+                runs: dict[str, list[dict[str, float]]] = {name: [] for name in servers}
+                for _ in range(args.repeat):  # the servers take turns, so all see the same machine
+                    for name, (_, url) in servers.items():
+                        if use_wrk:
+                            runs[name].append(measure_wrk(url, chats[name], clients, args.duration, Path(tmp)))
+                        else:
+                            runs[name].append(measure(url, chats[name], clients, args.duration))
+                row: dict[str, object] = {"clients": clients}
+                row.update({name: _median_run(r) for name, r in runs.items()})
+                row["ratio"] = round(row["mock"]["rps"] / row["bare"]["rps"], 3)  # type: ignore[index]
+                rows.append(row)
         result["refresh"] = rows
+        result["loadavg_1min_end"] = round(os.getloadavg()[0], 2)
 
-        before = rss_mb(mock.pid)
-        asyncio.run(open_chats(mock_url, args.chats - 64))
-        result["rss"] = {"open_chats": args.chats, "before_mb": round(before, 1), "after_mb": round(rss_mb(mock.pid), 1)}
+        for name in [n for n in servers if n != "bare"]:
+            proc, url = servers[name]
+            before = rss_mb(proc.pid)
+            asyncio.run(open_chats(url, args.chats - 64))
+            rss = {"open_chats": args.chats, "before_mb": round(before, 1), "after_mb": round(rss_mb(proc.pid), 1)}
+            result["rss" if name == "mock" else "against_rss"] = rss
     finally:
-        mock.terminate()
-        bare.terminate()
-        mock.wait()
-        bare.wait()
+        for proc, _ in servers.values():
+            proc.terminate()
+        for proc, _ in servers.values():
+            proc.wait()
 
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
-    print(f"{'clients':>7} | {'mock req/s':>10} {'p50 ms':>7} {'p99 ms':>7} | {'bare req/s':>10} {'p50 ms':>7} {'p99 ms':>7} | ratio")
+    names = list(servers)
+    print(f"medians of {args.repeat} runs of {args.duration:g} s; load average {result['loadavg_1min_start']} -> {result['loadavg_1min_end']}")
+    print(f"{'clients':>7} | " + " | ".join(f"{n + ' req/s':>13} {'p50 ms':>7} {'p99 ms':>7}" for n in names) + " | ratio")
     for row in rows:
-        m, b = row["mock"], row["bare"]
-        print(f"{row['clients']:>7} | {m['rps']:>10} {m['p50_ms']:>7} {m['p99_ms']:>7} | "
-              f"{b['rps']:>10} {b['p50_ms']:>7} {b['p99_ms']:>7} | {row['ratio']}")
+        print(f"{row['clients']:>7} | " + " | ".join(
+            f"{row[n]['rps']:>13} {row[n]['p50_ms']:>7} {row[n]['p99_ms']:>7}" for n in names) + f" | {row['ratio']}")
     print(f"RSS with {args.chats} open chats: {result['rss']['after_mb']} MB (before: {result['rss']['before_mb']} MB)")
+    if "against_rss" in result:
+        print(f"against: {result['against_rss']['after_mb']} MB (before: {result['against_rss']['before_mb']} MB)")
     print(f"written to {args.out}")
 
 
