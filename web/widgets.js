@@ -16,13 +16,14 @@
   function Deferred() {
     var st = "pending", args = [], cbs = { resolved: [], rejected: [], progress: [] }, d = this, p;
     function add(kind) {
-      return function () {
-        var fns = [].concat.apply([], arguments);
-        fns.forEach(function (fn) {
-          if (typeof fn !== "function") return;
+      return function (one) {  // one function is the usual call: no flattening copy for it
+        var fns = arguments.length === 1 && typeof one === "function" ? arguments : [].concat.apply([], arguments);
+        for (var i = 0; i < fns.length; i++) {
+          var fn = fns[i];
+          if (typeof fn !== "function") continue;
           if (kind === "progress" || st === "pending") cbs[kind].push(fn);
           else if (st === kind) fn.apply(d, args);
-        });
+        }
         return p;
       };
     }
@@ -144,7 +145,8 @@
       var d = new Deferred();
       d.done(function () { settlePy.apply(null, [token, true].concat([].slice.call(arguments))); })
         .fail(function () { settlePy.apply(null, [token, false].concat([].slice.call(arguments))); });
-      try { fn({ time: time, commander: commander, command: command, deferred: d, data: data }); }
+      // Empty data comes as undefined: a {} made here is cheaper than one made from Python.
+      try { fn({ time: time, commander: commander, command: command, deferred: d, data: data || {} }); }
       catch (e) { console.error(e); d.reject(e && e.message || String(e)); }
     },
     deliver: function (fn, time, publisher, event, data) {  // a JS subscriber gets a plain object

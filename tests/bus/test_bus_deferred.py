@@ -73,6 +73,40 @@ def test_several_fns_and_lists_of_fns_in_order():
     assert order == [1, 2, 3, 4]
 
 
+def test_one_function_and_non_functions_are_handled_like_lists():
+    d = Deferred()
+    calls, record = recorder()
+    d.done(record).done(None).done((record,)).fail(record).fail(42)
+    d.resolve(1)
+    assert calls == [(1,), (1,)]
+
+
+def test_settle_watcher_runs_once_after_callbacks_or_at_once_when_settled():
+    seen = []
+
+    def watch(tag, resolved, args):
+        seen.append((tag, resolved, args))
+
+    d = Deferred()
+    d._on_settle(watch, 1)
+    d._on_settle(watch, 2)  # a second watcher still hears, through ordinary callbacks
+    d.fail(lambda *args: seen.append("fail"))
+    d.reject("why", 2)
+    d.reject("again")
+    assert seen == [(2, False, ("why", 2)), "fail", (1, False, ("why", 2))]
+    seen.clear()
+    Deferred().resolve(3)._on_settle(watch, 4)
+    assert seen == [(4, True, (3,))]
+
+
+def test_settle_watcher_that_raises_is_logged(caplog):
+    d = Deferred()
+    d._on_settle(lambda *_: 1 / 0, None)
+    with caplog.at_level(logging.ERROR, logger="cxkit.bus"):
+        d.resolve()
+    assert d.is_resolved() and any(r.exc_info for r in caplog.records)
+
+
 def test_callback_that_raises_is_logged_and_others_still_run(caplog):
     d = Deferred()
     calls, record = recorder()

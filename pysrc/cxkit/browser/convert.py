@@ -27,6 +27,7 @@ __all__ = ["to_js_plain", "to_py_plain", "error_text"]
 _FLAG_LETTERS = ((re.IGNORECASE, "i"), (re.MULTILINE, "m"), (re.DOTALL, "s"))
 _SCALARS = frozenset((type(None), bool, int, float, str))
 _from_entries = js.Object.fromEntries
+_new_object = js.Object.new
 
 
 def error_text(exc: BaseException) -> str:
@@ -67,6 +68,9 @@ def to_js_plain(value: Any) -> Any:
     """Convert Python data to plain JS data (dicts become plain objects, never Maps)."""
     if type(value) in _SCALARS:
         return value
+    if type(value) is dict and not value:
+        # Command data is usually {}: a new JS object costs 0.8 us, going through to_js 3.4 us.
+        return _new_object()
     value = _plain(value)
     if type(value) in _SCALARS or isinstance(value, JsProxy):
         return value

@@ -230,8 +230,9 @@ class Bus:
             if self._debug:
                 self._log("%s commands %s %r", commander._name, name, options)
                 deferred.fail(lambda *args: logger.error("Error (%s): %s", name, args[0] if args else None))
-            if intercept:
-                for interceptor in self._before.get(name, ()):
+            interceptors = self._before.get(name) if intercept else None
+            if interceptors:
+                for interceptor in interceptors:
                     if not isinstance(options, Mapping):
                         break
                     try:
@@ -239,7 +240,8 @@ class Bus:
                     except Exception:
                         logger.exception("'before' function for %s raised", name)
                         options = None
-            if not isinstance(options, Mapping):
+            # A dict needs no Mapping check (an ABC isinstance): the usual case, no interceptor.
+            if type(options) is not dict and not isinstance(options, Mapping):
                 self._schedule(deferred.reject, CANCELLED_BY_BEFORE)
             else:
                 self._dispatch(commander, name, options, deferred)

@@ -68,7 +68,7 @@ def _as_args(args: Any) -> tuple:
 class Deferred:
     """A settle-once promise with done/fail/always/progress callbacks (A.6 of the spec)."""
 
-    __slots__ = ("_state", "_args", "_done", "_fail", "_progress", "_context", "__weakref__")
+    __slots__ = ("_state", "_args", "_done", "_fail", "_progress", "_context", "_watch", "__weakref__")
 
     def __init__(self) -> None:
         self._state = PENDING
@@ -77,13 +77,20 @@ class Deferred:
         self._fail: list[Callback] | None = None
         self._progress: list[Callback] | None = None
         self._context: Any = None
+        self._watch: tuple[Callable[[Any, bool, tuple], Any], Any] | None = None
 
     # -- consumer side ---------------------------------------------------------------------------
 
     def done(self, *fns: Callback | list[Callback]) -> Deferred:
         """Call each fn with the resolve arguments (now, if already resolved)."""
         state = self._state
-        if state is PENDING:
+        if state is PENDING and len(fns) == 1 and type(fns[0]) is not list and callable(fns[0]):
+            # the common case, one function: no generator over the arguments
+            if self._done is None:
+                self._done = [fns[0]]
+            else:
+                self._done.append(fns[0])
+        elif state is PENDING:
             if self._done is None:
                 self._done = []
             self._done.extend(_callbacks(fns))
@@ -95,7 +102,12 @@ class Deferred:
     def fail(self, *fns: Callback | list[Callback]) -> Deferred:
         """Call each fn with the reject arguments (now, if already rejected)."""
         state = self._state
-        if state is PENDING:
+        if state is PENDING and len(fns) == 1 and type(fns[0]) is not list and callable(fns[0]):
+            if self._fail is None:
+                self._fail = [fns[0]]
+            else:
+                self._fail.append(fns[0])
+        elif state is PENDING:
             if self._fail is None:
                 self._fail = []
             self._fail.extend(_callbacks(fns))
@@ -236,6 +248,28 @@ class Deferred:
         if callbacks:
             for fn in callbacks:
                 _run(fn, args)
+        watch = self._watch
+        if watch is not None:
+            self._watch = None
+            try:
+                watch[0](watch[1], state is RESOLVED, args)
+            except Exception:
+                logger.exception("Deferred watcher %r raised", watch[0])
+
+    def _on_settle(self, fn: Callable[[Any, bool, tuple], Any], tag: Any) -> None:
+        """Call `fn(tag, resolved, args)` once it settles (now, if it has), after its callbacks.
+
+        Internal: the JS bridge reports every command this way, with one bound method and a token
+        instead of a done and a fail closure per command (per-call work is what concurrent
+        commands cost in the page).
+        """
+        if self._state is not PENDING:
+            fn(tag, self._state is RESOLVED, self._args)
+        elif self._watch is None:
+            self._watch = (fn, tag)
+        else:  # one slot; a second watcher falls back to ordinary callbacks
+            self.done(lambda *args: fn(tag, True, args))
+            self.fail(lambda *args: fn(tag, False, args))
 
     # -- Python side -----------------------------------------------------------------------------
 
