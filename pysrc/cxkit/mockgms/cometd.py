@@ -25,11 +25,13 @@
 from __future__ import annotations
 
 import json
+import socket
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .bayeux import BayeuxServer, CometdConfig
 from .cometd_chat import ChatChannel, find_chat
@@ -40,7 +42,7 @@ if TYPE_CHECKING:
     from .routes_chat import ChatApi
     from .state import ServerState
 
-__all__ = ["CometdFace", "COMETD_PATH", "NTF_PATH"]
+__all__ = ["CometdFace", "COMETD_PATH", "NTF_PATH", "NoDelay"]
 
 COMETD_PATH = "/genesys/cometd"
 NTF_PATH = "/genesys/2/chat-ntf"
@@ -137,3 +139,27 @@ class CometdFace:
         count = len(self.bayeux.sessions)
         self.bayeux.close_all()
         return JSONResponse({"expired": count})
+
+
+class NoDelay:
+    """Sets TCP_NODELAY on the connections that carry `/genesys/cometd` requests (uvicorn does not).
+
+    A held /meta/connect is answered long after its request was acknowledged, so the response
+    headers leave at once and Nagle holds the body back until the client's delayed ACK, 40 ms
+    later: one push cost 45 ms instead of 1.5 ms. Must wrap the app outermost, where `send` is
+    still uvicorn's (its cycle knows the transport); elsewhere it does nothing.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope.get("path", "").startswith(COMETD_PATH):
+            transport = getattr(getattr(send, "__self__", None), "transport", None)
+            sock = transport.get_extra_info("socket") if transport is not None else None
+            if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+                try:
+                    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                except OSError:
+                    pass
+        await self.app(scope, receive, send)

@@ -36,7 +36,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from . import control
 from .bayeux import CometdConfig
 from .bodycap import BodyCapMiddleware
-from .cometd import CometdFace
+from .cometd import CometdFace, NoDelay
 from .config import MockConfig
 from .cors import CorsMiddleware
 from .faults import ConnectionDropped
@@ -68,7 +68,7 @@ class MockGMS:
             ],
             lifespan=self._lifespan,
         )
-        self.app: ASGIApp = _DropConnection(self.starlette)
+        self.app: ASGIApp = NoDelay(_DropConnection(self.starlette))
         self.url: str | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
