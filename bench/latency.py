@@ -1,6 +1,12 @@
-"""Agent message latency (polling mode) and the idle refresh rate, against the mock GMS.
+"""Agent message latency and the idle request rate against the mock GMS, polling and push (CometD).
 
-    .venv/bin/python bench/latency.py        # prints a table, writes bench/results/latency.json
+    .venv/bin/python bench/latency.py                  # both modes; writes bench/results/latency.json
+    .venv/bin/python bench/latency.py --mode cometd    # one mode; the other's figures are kept
+
+The polling result stays at the top level of the JSON (as before); the push run goes under
+``"cometd"``. In CometD mode the page is configured with ``cometD.enabled`` (``cxkitTestConfig``
+hook); messages arrive on the held Bayeux ``/meta/connect``, and the idle figure counts the
+connect requests the page makes in the window (each is held up to the server's 25 s timeout).
 
 One page (``/e2e.html``, agent preset ``silent``) starts a chat; the agent joins; then 20 agent
 messages are injected through the control API at random moments (gaps 0.5-4 s from a seeded
@@ -18,6 +24,7 @@ disables the HTTP cache): a request listener fails the run if anything leaves 12
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import os
@@ -54,6 +61,7 @@ REFERENCE = {
 #: Records, for every message a messageReceived carries, its index, text, utcTime and when the
 #: page got it; the recorder runs before boot, through the loader's queue.
 RECORD_JS = """
+performance.setResourceTimingBufferSize(100000);
 window.cxkitTestEarly = () => {
   window.got = [];
   window.events = [];
@@ -85,17 +93,33 @@ def gaps(times: list[int]) -> list[int]:
     return [b - a for a, b in zip(times, times[1:])]
 
 
-def run() -> dict:
-    build_bundle(project_root(), BUNDLE)
+COMETD_JS = """
+window.cxkitTestConfig = w => {
+  w.webchat.cometD = {enabled: true, cometURL: location.origin + '/genesys/cometd',
+                      channel: '/service/chatV2/customer-support', apiURL: location.origin + '/genesys/2/chat-ntf'};
+};
+"""
+
+
+CONNECT_TIMES_JS = """performance.getEntriesByType('resource')
+  .filter(e => e.name.endsWith('/genesys/cometd/connect')).map(e => performance.timeOrigin + e.startTime)"""
+
+
+def run(mode: str = "polling", build: bool = True) -> dict:
+    if build:
+        build_bundle(project_root(), BUNDLE)
     rng = random.Random(SEED)
     outside: list[str] = []
+
+    def on_request(request) -> None:
+        if urlsplit(request.url).hostname not in ("127.0.0.1", "localhost"):
+            outside.append(request.url)
     with run_in_thread(create_app(BUNDLE, mock=MockGMS(agent="silent"))) as url, sync_playwright() as pw, \
             httpx.Client(base_url=url, timeout=30) as control:
         browser = pw.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_FLAGS)
         page = browser.new_page()
-        page.on("request", lambda r: None if urlsplit(r.url).hostname in ("127.0.0.1", "localhost")
-                else outside.append(r.url))
-        page.add_init_script(RECORD_JS)
+        page.on("request", on_request)
+        page.add_init_script((COMETD_JS if mode == "cometd" else "") + RECORD_JS)
         page.goto(f"{url}/e2e.html")
         page.wait_for_function("() => window.events && events.includes('ready') || window.__cxkit.failure",
                                timeout=120_000)
@@ -129,6 +153,10 @@ def run() -> dict:
         idle_end = time.time() * 1000
         refreshes = [e["time"] for e in control.get("/mock/requests", params={
             "operation": "refresh", "chatId": chat_id}).raise_for_status().json()["requests"]]
+        if mode == "cometd":
+            # Playwright's sync API dispatches request events late (not during time.sleep), so
+            # the page's own Resource Timing says when each /meta/connect was sent.
+            refreshes = page.evaluate(CONNECT_TIMES_JS)
         browser.close()
     if outside:
         sys.exit(f"requests left 127.0.0.1: {outside}")
@@ -139,10 +167,12 @@ def run() -> dict:
     return {
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "browser": user_agent},
-        "mode": "polling",
+        "mode": mode,
         "method": f"{MESSAGES} agent messages, seeded random gaps {GAP_S[0]}-{GAP_S[1]} s (seed {SEED}); latency = "
-                  "page timeOrigin+now() at messageReceived - message utcTime (mock stamp); idle: refresh "
-                  f"requests in a {IDLE_WINDOW_S:.0f} s window right after the last message arrived",
+                  "page timeOrigin+now() at messageReceived - message utcTime (mock stamp); idle: "
+                  + ("refresh requests" if mode == "polling" else
+                     "Bayeux /meta/connect requests completed (Resource Timing; one held up to 25 s)")
+                  + f" in a {IDLE_WINDOW_S:.0f} s window right after the last message arrived",
         "seed": SEED,
         "gaps_s": planned,
         "clock_skew_ms": round(clock_skew_ms, 2),
@@ -155,7 +185,7 @@ def run() -> dict:
             "min": round(min(latencies), 1),
             "mean": round(statistics.fmean(latencies), 1),
         },
-        "poll_gaps_during_messages_ms": gaps(during),
+        ("poll_gaps_during_messages_ms" if mode == "polling" else "connect_gaps_during_messages_ms"): gaps(during),
         "idle": {
             "window_s": IDLE_WINDOW_S,
             "refresh_requests": len(idle),
@@ -168,11 +198,37 @@ def run() -> dict:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--mode", choices=("polling", "cometd", "both"), default="both")
+    args = parser.parse_args()
     started = time.monotonic()
-    result = run()
+    modes = ("polling", "cometd") if args.mode == "both" else (args.mode,)
+    try:
+        saved = json.loads(RESULTS.read_text())
+    except (OSError, ValueError):
+        saved = {}
+    results = {mode: run(mode, build=i == 0) for i, mode in enumerate(modes)}
+    polling = results.get("polling") or {k: v for k, v in saved.items() if k != "cometd"}
+    cometd = results.get("cometd") or saved.get("cometd")
+    combined = {**polling, **({"cometd": cometd} if cometd else {})}
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    RESULTS.write_text(json.dumps(combined, indent=2) + "\n")
+    for mode, result in results.items():
+        report(mode, result)
+    if polling and cometd:
+        ratio = polling["latency_ms"]["p50"] / max(cometd["latency_ms"]["p50"], 0.1)
+        print(f"push p50 is {ratio:.0f}x lower than polling p50")
+    print(f"{MESSAGES} messages per mode, seed {SEED}; {time.monotonic() - started:.0f} s; written to {RESULTS}")
+
+
+def report(mode: str, result: dict) -> None:
     lat, idle = result["latency_ms"], result["idle"]
+    if mode == "cometd":
+        print(f"{'push (CometD)':28} {'cxkit':>10}")
+        for name in ("p50", "p95", "max", "min"):
+            print(f"{'latency ' + name + ', ms':28} {lat[name]:>10.1f}")
+        print(f"{'idle connect requests/min':28} {idle['per_minute']:>10.1f}")
+        return
     print(f"{'polling':28} {'cxkit':>10} {'original':>10}")
     print(f"{'latency p50, ms':28} {lat['p50']:>10.0f} {REFERENCE['p50_ms']:>10}")
     print(f"{'latency p95, ms':28} {lat['p95']:>10.0f} {'-':>10}")
@@ -181,7 +237,6 @@ def main() -> None:
     if idle["gap_ms"]:
         print(f"{'idle refresh gap, ms':28} {idle['gap_ms']['min']:>4}-{idle['gap_ms']['max']:<5} "
               f"{'2997-3003':>10}")
-    print(f"{MESSAGES} messages, seed {SEED}; {time.monotonic() - started:.0f} s; written to {RESULTS}")
 
 
 if __name__ == "__main__":
