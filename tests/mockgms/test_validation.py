@@ -120,3 +120,25 @@ async def test_bad_transcript_position_and_event_attributes(customer: Customer) 
         assert r.status_code == 400 and error_code(r) == 100
     ok = await customer.op("refresh", transcriptPosition="0")
     assert [m["index"] for m in ok.json()["messages"]] == [1]
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["a&=x&&b=1=2&c=", "", "x=1&x=2", "&&", "alias=1&secureKey=k&transcriptPosition=2&message=", "=", "a=b=c&",
+     "userData[k]=v&nickname=N", "m=a%20b&n=c+d&userData%5Bk%5D=v"],
+)
+def test_urlencoded_fast_path_matches_parse_qsl(body) -> None:
+    from urllib.parse import parse_qsl
+
+    from cxkit.mockgms.forms import parse_urlencoded
+
+    assert parse_urlencoded(body.encode()) == dict(parse_qsl(body, keep_blank_values=True))
+
+
+def test_too_many_fields_are_refused_with_or_without_escapes() -> None:
+    from cxkit.mockgms.errors import GmsError
+    from cxkit.mockgms.forms import MAX_FIELDS, parse_urlencoded
+
+    for field in ("a=1", "a=%20"):
+        with pytest.raises(GmsError, match="Max number of fields exceeded"):
+            parse_urlencoded("&".join([field] * (MAX_FIELDS + 1)).encode())
