@@ -182,3 +182,103 @@ async def test_start_lock_from_another_tab_expires_after_2s():
     assert await page.reject("startChat", {"nickname": "A"}) == {"statusCode": 1}
     await asyncio.sleep(2)
     assert (await page.cmd("startChat", {"nickname": "A"}))["statusCode"] == 0
+
+
+async def chat_left_on_reload(gms, **config):
+    """A chat with messages 1..3 (client joined, agent joined, 'old'), the page unloaded."""
+    first = Page(gms, config=config).boot()
+    await first.start()
+    first.agent("join")
+    first.agent("say", text="old")
+    await first.wait_for(lambda: first.service.transcript.next_index == 4)
+    await first.cmd("stopPoll")
+    return first
+
+
+@virtual_time
+async def test_start_chat_during_the_automatic_restore_waits_and_the_restore_wins():
+    gms = mock_gms()
+    first = await chat_left_on_reload(gms)
+    gms.fault("refresh", "delay", count=1, delay_ms=1000)
+    second = Page(gms, storage=first.storage).boot()
+    await settle()
+    assert second.service.restoring
+    assert await second.reject("startChat", {"nickname": "New"}) == msg.ALREADY_ACTIVE
+    assert second.transport.of("requestChat") == []  # no second chat was asked for
+    assert len(gms.list_chats()) == 1
+    assert second.chat_id == first.chat_id
+    await asyncio.sleep(5)
+    assert second.names(data=False).count("restored") == 1
+    assert second.delivered_indexes() == [1, 2, 3]
+
+
+@virtual_time
+async def test_start_chat_during_a_failing_restore_starts_a_clean_chat():
+    gms = mock_gms()
+    first = await chat_left_on_reload(gms)
+    first.agent("end")
+    gms.fault("refresh", "delay", count=1, delay_ms=1000)
+    second = Page(gms, storage=first.storage).boot()
+    await settle()
+    body = await second.cmd("startChat", {"nickname": "New"})
+    assert second.names(data=False)[:3] == ["ready", "restoreTimeout", "started"]
+    assert body["chatId"] == second.chat_id != first.chat_id
+    second.agent("join")
+    second.agent("say", text="new")
+    await second.wait_for(lambda: 3 in second.delivered_indexes())
+    await asyncio.sleep(5)
+    assert second.delivered_indexes() == [1, 2, 3]  # the new chat's, each once
+    assert [m["text"] for m in second.service.transcript.as_result()["messages"]][-1] == "new"
+    assert "restored" not in second.names()
+    assert second.storage.values["_genesys.widgets.webchat.state.session"] == second.chat_id
+
+
+@virtual_time
+async def test_restore_that_finishes_during_start_chat_wins_and_the_new_chat_is_ended():
+    gms = mock_gms()
+    first = await chat_left_on_reload(gms)
+    cookies = dict(first.storage.values)
+    second = Page(gms).boot()  # no session cookie yet: no automatic restore
+    await settle()
+    gms.fault("requestChat", "delay", count=1, delay_ms=1000)
+    start = second.deferred("startChat", {"nickname": "New"})
+    outcome = []
+    start.done(lambda *a: outcome.append(("resolved", a))).fail(lambda r: outcome.append(r))
+    await asyncio.sleep(0.1)
+    second.storage.values.update(cookies)  # another tab's chat becomes visible
+    await second.service.plugin.command("WebChatService.restore")
+    await second.wait_for(lambda: outcome)
+    assert outcome == [msg.ALREADY_ACTIVE]
+    assert second.chat_id == first.chat_id
+    (orphan,) = [c for c in gms.list_chats() if c["chatId"] != first.chat_id]
+    assert orphan["state"] == "ended"  # not left waiting on GMS for an agent
+    assert gms.get_chat(first.chat_id)["state"] != "ended"
+    assert "started" not in second.names()
+
+
+@virtual_time
+async def test_start_chat_that_finishes_during_a_restore_wins_and_the_restore_stands_down():
+    gms = mock_gms()
+    first = await chat_left_on_reload(gms)
+    cookies = dict(first.storage.values)
+    second = Page(gms).boot()
+    await settle()
+    gms.fault("requestChat", "delay", count=1, delay_ms=500)
+    gms.fault("refresh", "delay", count=1, delay_ms=2000)
+    start = second.deferred("startChat", {"nickname": "New"})
+    await asyncio.sleep(0.1)
+    second.storage.values.update(cookies)
+    restore = second.service.plugin.command("WebChatService.restore")
+    rejected = []
+    restore.fail(lambda *a: rejected.append(a))
+    body = await start
+    assert body["chatId"] == second.chat_id != first.chat_id
+    second.agent("join")
+    second.agent("say", text="new")
+    await asyncio.sleep(5)
+    assert rejected == [()]
+    assert not second.service.restoring
+    assert "restored" not in second.names()
+    assert second.chat_id == body["chatId"]
+    assert second.delivered_indexes() == [1, 2, 3]
+    assert second.storage.values["_genesys.widgets.webchat.state.session"] == body["chatId"]

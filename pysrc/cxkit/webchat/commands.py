@@ -62,6 +62,11 @@ def _first(value: Any) -> Any:
     return value
 
 
+def _identity_of(body: Mapping[str, Any]) -> Identity:
+    return Identity(str(body.get("chatId") or ""), str(body.get("alias") or ""),
+                    str(body.get("secureKey") or ""), str(body.get("userId") or ""))
+
+
 def _pick_file(option: Any) -> Any:
     """The file to upload from an input element, ``{files: [...]}``, a list or a file."""
     candidate = option.get("files") if isinstance(option, Mapping) else option
@@ -97,6 +102,10 @@ class Commands:
 
     async def startChat(self, e: "CommandEvent") -> None:
         s, data = self.s, e.data
+        if s.restoring and s.restore_done is not None:
+            # The restore is asking GMS about the previous chat: let it finish first, so the
+            # two chats never mix. If that chat is still there, the restore wins.
+            await s.restore_done.wait()
         if s.active:
             e.deferred.reject(msg.ALREADY_ACTIVE)
             return
@@ -144,14 +153,16 @@ class Commands:
         if not reply.ok or not (reply.body or {}).get("chatId"):
             e.deferred.reject(s.report_failure(reply))
             return
-        if s.active:  # a restore won the race
+        body = reply.body
+        if s.active:
+            # A restore started and finished while request-chat was in flight: it won. End
+            # the chat just created, or it would wait on GMS for an agent nobody answers.
+            await s.client.disconnect(_identity_of(body))
             e.deferred.reject(msg.ALREADY_ACTIVE)
             return
-        body = reply.body
         s.new_transcript()
         # The first refresh (position 1) delivers the start answer's messages, as observed.
-        s.begin_session(Identity(str(body.get("chatId") or ""), str(body.get("alias") or ""),
-                                 str(body.get("secureKey") or ""), str(body.get("userId") or "")))
+        s.begin_session(_identity_of(body))
         s.set_data("sessionActive", True)
         s.publish("started", s.identity.as_session_data())
         s.plugin.publish_direct("ajaxResponse", body)

@@ -62,6 +62,10 @@ async def _restore(service: "WebChatService", identity) -> str:
     else:
         reply = await service.request(lambda: service.client.refresh(identity, 1,
                                                                      service.preview_text()))
+    if service.active:
+        # A startChat begun before this restore finished first: its chat is the page's now,
+        # and this answer (about the previous chat) must not touch it.
+        return "none"
     if reply.kind in ("network", "http_error"):
         service.publish("error", reply.failure())
         service.publish("restoreFailed")
