@@ -247,6 +247,54 @@ async def test_pre_processors_change_messages_in_place_only():
 
 
 @virtual_time
+async def test_pre_processor_setting_an_unhashable_party_type_loses_no_message(caplog):
+    page = Page(mock_gms()).boot()
+
+    def odd_party(message):
+        if isinstance(message.get("from"), dict):
+            message["from"]["type"] = {"not": "a string"}
+
+    await page.cmd("registerPreProcessor", {"preprocessor": odd_party})
+    await page.start()
+    page.agent("join")
+    page.agent("say", text="hi")
+    await page.wait_for(lambda: 3 in page.delivered_indexes())
+    assert page.delivered_indexes() == [1, 2, 3]
+    # handled, not fallen back to the unmodified message
+    assert all(m["from"]["type"] == {"not": "a string"}
+               for d in page.of("messageReceived") for m in d["messages"])
+    assert "could not be handled" not in caplog.text
+    # no party event for a party that is not one of the known types
+    assert not {"clientConnected", "agentConnected"} & set(page.names())
+
+
+@virtual_time
+async def test_message_that_fails_after_pre_processing_is_delivered_as_gms_sent_it(caplog):
+    page = Page(mock_gms()).boot()
+
+    class Unprintable:
+        def __str__(self):
+            raise ValueError("no text form")
+
+    def break_participant(message):
+        if message.get("type") == "Message":
+            message["from"]["participantId"] = Unprintable()
+            message["text"] = "changed"
+
+    await page.cmd("registerPreProcessor", {"preprocessor": break_participant})
+    await page.start()
+    page.agent("join")
+    page.agent("say", text="hi")
+    page.agent("say", text="there")
+    await page.wait_for(lambda: 4 in page.delivered_indexes())
+    assert page.delivered_indexes() == [1, 2, 3, 4]
+    texts = [m["text"] for d in page.of("messageReceived") for m in d["messages"]][2:]
+    assert texts == ["hi", "there"]  # the unmodified messages
+    assert "agentConnected" in page.names()
+    assert "could not be handled" in caplog.text
+
+
+@virtual_time
 async def test_transcript_agents_and_stats():
     page = Page(mock_gms()).boot()
     assert await page.cmd("getTranscript") == {"messages": [], "originalMessages": []}

@@ -227,8 +227,16 @@ class WebChatService:
                     preprocessor(working)  # only in-place changes count, as in the original
                 except Exception:
                     logger.exception("WebChatService: a pre-processor raised")
-            normalized = normalize(working, restoring=is_history)
-            self._side_effects(working, normalized)
+            try:
+                normalized = normalize(working, restoring=is_history)
+                self._side_effects(working, normalized)
+            except Exception:
+                # The index is already marked seen: dropping the message now would lose it for
+                # good. Deliver it as GMS sent it instead, without its side effects.
+                logger.exception("WebChatService: a pre-processed message could not be handled; "
+                                 "delivering it unmodified")
+                working = copy.deepcopy(original)
+                normalized = normalize(working, restoring=is_history)
             if not self.filters.hides(working):
                 self.transcript.add(original, normalized)
                 group = history if is_history else live
@@ -253,9 +261,10 @@ class WebChatService:
 
     def _side_effects(self, raw: dict[str, Any], message: dict[str, Any]) -> None:
         kind = raw.get("type")
-        party = sender_type(raw)
         sender = raw.get("from") if isinstance(raw.get("from"), dict) else {}
-        raw_party = sender.get("type")
+        # A pre-processor may have put anything there; only the known strings mean a party.
+        party, raw_party = (value if isinstance(value, str) else None
+                            for value in (sender_type(raw), sender.get("type")))
         roster = self.transcript.roster
         if kind in ("ParticipantJoined", "ParticipantLeft"):
             joined = kind == "ParticipantJoined"
