@@ -11,6 +11,7 @@ from webchat_vclock import virtual_time
 
 from cxkit.bus import Bus
 from cxkit.webchat import MemoryStorage, MemoryTextInput, messages as msg, webchat_plugin_factory
+from cxkit.webchat.typing_indicator import ClientTyping
 
 
 @virtual_time
@@ -47,6 +48,23 @@ async def test_send_typing_is_typing_false_stops_now():
     body = await page.cmd("sendTyping", {"isTyping": False})
     assert body["statusCode"] == 0 and len(page.transport.of("stopTyping")) == 1
     assert page.of("clientTypingStopped") == [{}]
+
+
+@virtual_time
+async def test_a_failing_automatic_stop_typing_is_logged(caplog):
+    async def start(text):
+        return None
+
+    async def stop(text):
+        raise RuntimeError("stop failed")
+
+    typing = ClientTyping(start, stop, lambda typing: None)
+    await typing.touch("a")
+    await asyncio.sleep(2.1)
+    (record,) = [r for r in caplog.records if r.name == "cxkit.webchat"]
+    assert record.getMessage() == "WebChatService task failed"
+    assert str(record.exc_info[1]) == "stop failed"
+    assert not typing.typing
 
 
 @virtual_time

@@ -30,6 +30,7 @@ import logging
 from typing import Awaitable, Callable
 
 from .config import WebChatConfig
+from .tasks import spawn
 
 __all__ = ["PollingLoop"]
 
@@ -111,7 +112,7 @@ class PollingLoop:
             self.rate = min(self.rate * self.config.poll_rate_mult, self.config.poll_rate_max)
         else:
             self.rate = float(self.config.poll_rate)
-        self._task = asyncio.get_running_loop().create_task(self._run())
+        self._task = spawn(self._run())
 
     async def run_once(self) -> None:
         """One poll outside the ticker (the ``poll`` command); counts as the last poll."""

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 from ..gms import (BayeuxClient, DownloadRequest, FileHandle, GmsReply, HttpResponse, Identity,
                    PublishFailed, parse_reply)
+from .tasks import spawn
 
 if TYPE_CHECKING:
     from .service import WebChatService
@@ -237,4 +238,4 @@ class PushMode:
         s = self.service
         if s.active:
             identity, position = s.identity, s.transcript.next_index
-            s.spawn(self.client.refresh(identity, position))
+            spawn(self.client.refresh(identity, position))

@@ -26,7 +26,7 @@ import asyncio
 import copy
 import logging
 import time
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Coroutine, Mapping
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping
 
 from ..gms import GmsClient, GmsReply, Identity, Transport
 from .config import WebChatConfig
@@ -37,6 +37,7 @@ from .normalize import normalize, participant_id, sender_type
 from .polling import PollingLoop
 from .ports import Downloader, PageInfo, Storage, TypingInput
 from .push import PushMode
+from .tasks import spawn
 from .transcript import Transcript
 from .typing_indicator import ClientTyping
 
@@ -107,7 +108,6 @@ class WebChatService:
         self.offline = False
         self.disconnected = False
         self.sleeping = False
-        self._tasks: set[asyncio.Task] = set()
 
     # -- plumbing --------------------------------------------------------------------------------
 
@@ -116,17 +116,6 @@ class WebChatService:
 
     def set_data(self, key: str, value: Any) -> None:
         self.plugin.data(key, value)
-
-    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task:
-        task = asyncio.get_running_loop().create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._task_done)
-        return task
-
-    def _task_done(self, task: asyncio.Task) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            logger.error("WebChatService task failed", exc_info=task.exception())
 
     def apply_config(self, raw: Mapping[str, Any] | None) -> None:
         self.config = WebChatConfig.from_dict(raw)
@@ -363,7 +352,7 @@ class WebChatService:
             # one serves the next chat, so a quick new startChat cannot race the closing.
             old, self.push = self.push, PushMode(self)
             self.client = self.push.client  # type: ignore[assignment]
-            self.spawn(old.close())
+            spawn(old.close())
 
     def new_transcript(self) -> None:
         self.transcript = Transcript()
@@ -442,7 +431,7 @@ class WebChatService:
 
         def on_input() -> None:
             if self.active:
-                self.spawn(self.typing.touch(self.preview_text()))
+                spawn(self.typing.touch(self.preview_text()))
 
         self._detach_input = element.on_input(on_input)
 
@@ -474,7 +463,7 @@ class WebChatService:
             self.plugin.subscribe("App.data.pageHidden", self._page_hidden)
         if self.cookies.has_session():
             try:
-                self.spawn(restore_session(self))
+                spawn(restore_session(self))
             except RuntimeError:
                 logger.error("WebChatService: a chat session cookie exists but no event loop "
                              "is running, so it cannot be restored")

@@ -19,12 +19,11 @@ last keystroke or ``sendTyping`` call; the preview text rides along as ``message
 from __future__ import annotations
 
 import asyncio
-import logging
 from typing import Any, Awaitable, Callable
 
-__all__ = ["ClientTyping", "STOP_AFTER_S"]
+from .tasks import spawn
 
-logger = logging.getLogger("cxkit.webchat")
+__all__ = ["ClientTyping", "STOP_AFTER_S"]
 
 STOP_AFTER_S = 2.0
 
@@ -39,7 +38,6 @@ class ClientTyping:
         self.text = ""
         self.last_reply: Any = None
         self._timer: asyncio.TimerHandle | None = None
-        self._tasks: set[asyncio.Task] = set()
 
     async def touch(self, text: str) -> Any:
         """A keystroke or sendTyping call: start if idle, and (re)arm the stop timer."""
@@ -79,6 +77,4 @@ class ClientTyping:
 
     def _expire(self) -> None:
         self._timer = None
-        task = asyncio.get_running_loop().create_task(self.stop_now())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        spawn(self.stop_now())
