@@ -51,6 +51,27 @@ async def test_send_typing_is_typing_false_stops_now():
 
 
 @virtual_time
+async def test_send_typing_during_an_in_flight_start_gets_that_start_s_answer():
+    gms = mock_gms()
+    page = Page(gms).boot()
+    await page.start()
+    gms.fault("startTyping", "http500")
+    assert (await page.reject("sendTyping", {"message": "a"}))["status"] == 500
+    await page.cmd("sendMessage", {"message": "hi"})  # ends that typing burst
+    assert len(page.of("error")) == 1
+    gms.fault("startTyping", "delay", delay_ms=1000)
+    results = []
+    for text in ("b", "bc"):
+        page.deferred("sendTyping", {"message": text}).done(
+            lambda body: results.append(body["statusCode"])).fail(results.append)
+        await settle()
+    await page.wait_for(lambda: len(results) == 2)
+    assert results == [0, 0]  # not the failure of the earlier burst
+    assert len(page.of("error")) == 1
+    assert len(page.transport.of("startTyping")) == 2
+
+
+@virtual_time
 async def test_a_failing_automatic_stop_typing_is_logged(caplog):
     async def start(text):
         return None

@@ -34,36 +34,38 @@ class ClientTyping:
         self._start = start
         self._stop = stop
         self._on_change = on_change
-        self.typing = False
         self.text = ""
-        self.last_reply: Any = None
+        # This burst's startTyping (in flight or answered); every call of the burst gets its
+        # answer, and no later burst sees it. None when the visitor is not typing.
+        self._started: asyncio.Task | None = None
         self._timer: asyncio.TimerHandle | None = None
+
+    @property
+    def typing(self) -> bool:
+        return self._started is not None
 
     async def touch(self, text: str) -> Any:
         """A keystroke or sendTyping call: start if idle, and (re)arm the stop timer."""
         self.text = text
         self._arm()
-        if self.typing:
-            return self.last_reply
-        self.typing = True
-        self._on_change(True)
-        self.last_reply = await self._start(text)
-        return self.last_reply
+        if self._started is None:
+            self._started = spawn(self._start(text))
+            self._on_change(True)
+        # shield: a caller that gives up does not cancel the request the others wait for
+        return await asyncio.shield(self._started)
 
     async def stop_now(self) -> Any:
         """Send stopTyping at once (sendTyping with ``isTyping: false``)."""
         if not self.typing:
             return None
-        self._disarm()
-        self.typing = False
-        self._on_change(False)
+        self.reset()
         return await self._stop(self.text)
 
     def reset(self) -> None:
         """Forget the typing state without a request (a message was sent, the chat ended)."""
         self._disarm()
-        if self.typing:
-            self.typing = False
+        if self._started is not None:
+            self._started = None
             self._on_change(False)
 
     def _arm(self) -> None:
