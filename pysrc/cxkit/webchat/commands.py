@@ -390,7 +390,7 @@ class Commands:
     def sleep(self, e: "CommandEvent") -> None:
         s = self.s
         if not s.sleeping:
-            s.sleeping = s.polling.sleeping = True
+            s.polling.sleeping = True
             s.set_data("sleeping", True)
             s.publish("sleeping")
         e.deferred.resolve()
@@ -398,7 +398,7 @@ class Commands:
     async def wake(self, e: "CommandEvent") -> None:
         s = self.s
         if s.sleeping:
-            s.sleeping = s.polling.sleeping = False
+            s.polling.sleeping = False
             s.polling.speed_up()
             s.set_data("sleeping", False)
             s.publish("waking")

@@ -107,7 +107,11 @@ class WebChatService:
         self.poll_exceptions = 0
         self.offline = False
         self.disconnected = False
-        self.sleeping = False
+
+    @property
+    def sleeping(self) -> bool:
+        """The sleep/wake state; the polling loop owns it (it picks the poll rate)."""
+        return self.polling.sleeping
 
     # -- plumbing --------------------------------------------------------------------------------
 
