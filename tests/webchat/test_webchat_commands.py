@@ -265,6 +265,18 @@ async def test_send_filtered_message():
 
 
 @virtual_time
+async def test_send_filtered_message_checks_its_text_like_send_message():
+    page = Page(mock_gms(), config={"maxMessageLength": 5}).boot()
+    await page.start()
+    for options in ({"regex": "x"}, {"message": "", "regex": "x"}):
+        assert await page.reject("sendFilteredMessage", options) == msg.NO_MESSAGE
+    assert await page.reject("sendFilteredMessage", {"message": "toolong", "regex": "x"}) == \
+        msg.MESSAGE_TOO_LONG.format(5)
+    assert page.transport.of("send") == []
+    assert page.service.filters.registered() == []  # nothing added by a rejected call
+
+
+@virtual_time
 async def test_pre_processors_change_messages_in_place_only():
     page = Page(mock_gms()).boot()
 

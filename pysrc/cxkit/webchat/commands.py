@@ -228,19 +228,27 @@ class Commands:
 
     # -- messages --------------------------------------------------------------------------------
 
-    async def sendMessage(self, e: "CommandEvent") -> None:
-        s, data = self.s, e.data
+    def _message_text(self, e: "CommandEvent", no_session: str) -> str | None:
+        """The text to send, or None after rejecting ``e`` (no session, no text, too long)."""
+        s = self.s
         if not s.active:
-            e.deferred.reject(msg.NO_ACTIVE_SESSION)
-            return
-        text = data.get("message")
+            e.deferred.reject(no_session)
+            return None
+        text = e.data.get("message")
         if text is None or text == "":
             e.deferred.reject(msg.NO_MESSAGE)
-            return
+            return None
         text = _text(text)
         limit = s.config.max_message_length
         if limit is not None and len(text) > limit:
             e.deferred.reject(msg.MESSAGE_TOO_LONG.format(limit))
+            return None
+        return text
+
+    async def sendMessage(self, e: "CommandEvent") -> None:
+        data = e.data
+        text = self._message_text(e, msg.NO_ACTIVE_SESSION)
+        if text is None:
             return
         attributes = None
         if data.get("parentMessageID") is not None:
@@ -261,21 +269,17 @@ class Commands:
             e.deferred.reject(s.report_failure(reply))
 
     async def sendFilteredMessage(self, e: "CommandEvent") -> None:
-        s, data = self.s, e.data
-        if not s.active:
-            e.deferred.reject(msg.NO_ACTIVE_SESSION_SHORT)
-            return
-        text = data.get("message")
-        if text is None or text == "":
-            e.deferred.reject(msg.NO_MESSAGE)
+        s = self.s
+        text = self._message_text(e, msg.NO_ACTIVE_SESSION_SHORT)
+        if text is None:
             return
         try:
-            s.filters.add(data.get("regex"))
+            s.filters.add(e.data.get("regex"))
         except InvalidFilter:
             e.deferred.reject(msg.INVALID_FILTERS)
             return
         s.cookies.save_filters(s.filters.to_cookie())
-        await self._send(e, _text(text), "text", None, resolve_with_body=False)
+        await self._send(e, text, "text", None, resolve_with_body=False)
 
     async def sendCustomNotice(self, e: "CommandEvent") -> None:
         s = self.s
