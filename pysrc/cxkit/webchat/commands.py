@@ -228,12 +228,9 @@ class Commands:
 
     # -- messages --------------------------------------------------------------------------------
 
-    def _message_text(self, e: "CommandEvent", no_session: str) -> str | None:
-        """The text to send, or None after rejecting ``e`` (no session, no text, too long)."""
+    def _text_to_send(self, e: "CommandEvent") -> str | None:
+        """The text to send, or None after rejecting ``e`` (no text, too long)."""
         s = self.s
-        if not s.active:
-            e.deferred.reject(no_session)
-            return None
         text = e.data.get("message")
         if text is None or text == "":
             e.deferred.reject(msg.NO_MESSAGE)
@@ -246,8 +243,11 @@ class Commands:
         return text
 
     async def sendMessage(self, e: "CommandEvent") -> None:
-        data = e.data
-        text = self._message_text(e, msg.NO_ACTIVE_SESSION)
+        s, data = self.s, e.data
+        if not s.active:
+            e.deferred.reject(msg.NO_ACTIVE_SESSION)
+            return
+        text = self._text_to_send(e)
         if text is None:
             return
         attributes = None
@@ -270,7 +270,10 @@ class Commands:
 
     async def sendFilteredMessage(self, e: "CommandEvent") -> None:
         s = self.s
-        text = self._message_text(e, msg.NO_ACTIVE_SESSION_SHORT)
+        if not s.active:
+            e.deferred.reject(msg.NO_ACTIVE_SESSION_SHORT)
+            return
+        text = self._text_to_send(e)
         if text is None:
             return
         try:
