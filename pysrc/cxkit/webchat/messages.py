@@ -1,5 +1,13 @@
 """Every resolution/rejection string of the service, word for word (the commands page wins
-where it and the other references differ; see COMPAT.md)."""
+where it and the other references differ; see COMPAT.md). Page code may compare a rejection
+with them; the ``{}`` ones are filled in with ``format``:
+
+    >>> from cxkit.webchat import messages as msg
+    >>> msg.NO_ACTIVE_SESSION
+    'There is no active chat session'
+    >>> msg.MESSAGE_TOO_LONG.format(140)
+    'Message length exceeds configured threshold of 140 characters'
+"""
 
 __all__ = [
     "ACCESS_DENIED", "ACCESS_DENIED_RESTORE", "ALREADY_ACTIVE", "ALREADY_RESTORING",
