@@ -152,7 +152,7 @@ class JsBridge:
         deliver_js = self._deliver_js
 
         def deliver(event: Any) -> None:
-            deliver_js(fn, event.time, event.publisher, event.event, to_js_plain(event.data))
+            deliver_js(fn, float(event.time), event.publisher, event.event, to_js_plain(event.data))
 
         deliver.js_function = fn  # type: ignore[attr-defined]
         return deliver
@@ -168,7 +168,8 @@ class JsBridge:
             token = self._next_token
             waiting[token] = e.deferred
             # Command data is always a mapping; an empty one goes as None and the loader makes the {}.
-            invoke_js(fn, token, e.time, e.commander, e.command, to_js_plain(e.data) if e.data else None)
+            # The time goes as a float: the same JS number, but an int above 2**31 crosses slower.
+            invoke_js(fn, token, float(e.time), e.commander, e.command, to_js_plain(e.data) if e.data else None)
 
         return handle
 
