@@ -185,3 +185,45 @@ def test_hidden_page_sleeps_and_wakes_when_sleep_is_enabled(page, server_url, gm
     page.evaluate("""Object.defineProperty(document, 'hidden', {configurable: true, get: () => false});
                      document.dispatchEvent(new Event('visibilitychange'))""")
     wait_event(page, "waking")
+
+
+def test_js_values_page_code_passes_regexps_functions_and_jquery_wrapped_elements(chat_page, gms):
+    """What original page code hands the service: JS RegExps, a JS pre-processor that edits
+    the raw message in place, and jQuery-wrapped inputs (jQuery objects carry .jquery on their
+    prototype and the element at [0]; plain look-alikes work too)."""
+    page = chat_page
+    page.evaluate("""window.$wrap = el => {
+        function JQ(e) { this[0] = e; this.length = 1; }
+        JQ.prototype.jquery = '3.6.4';
+        return new JQ(el);
+    }; window.$plain = el => ({jquery: '3.6.4', length: 1, 0: el});""")
+    chat_id = start(page, gms)
+    gms.agent(chat_id, "join", nickname="Anna")
+
+    processed = page.evaluate("""new Promise(r => T.command('WebChatService.registerPreProcessor', {
+        preprocessor: m => { if (m.type === 'Message' && m.text) m.text = m.text.toUpperCase(); }
+    }).done(() => r(true)).fail(r))""")
+    assert processed is True
+    gms.agent(chat_id, "say", text="shout this")
+    wait_text(page, "SHOUT THIS")
+
+    hidden = page.evaluate("""new Promise(r => T.command('WebChatService.sendFilteredMessage',
+        {message: 'card 4111-1111', regex: /\\d{4}-\\d{4}/}).done(() => r(true)).fail(r))""")
+    assert hidden is True
+    gms.wait_message(chat_id, type="Message", text="card 4111-1111", from_type="Client")
+    gms.agent(chat_id, "say", text="visible")
+    wait_text(page, "VISIBLE")
+    texts = [m["text"] for e in events(page, "messageReceived") for m in e["messages"]]
+    assert not any("4111" in (t or "") for t in texts), "the sender does not see the filtered text"
+
+    assert page.evaluate("""new Promise(r => T.command('WebChatService.registerTypingPreviewInput',
+        {input: $wrap(document.getElementById('typing'))}).done(() => r(true)).fail(r))""") is True
+    page.click("#typing")
+    page.keyboard.type("wrapped")
+    gms.wait_message(chat_id, type="TypingStarted", from_type="Client")
+
+    page.set_input_files("#upload", files=[{"name": "w.txt", "mimeType": "text/plain", "buffer": b"jq"}])
+    upload = page.evaluate("""new Promise(r => T.command('WebChatService.sendFile', {files: $plain(document.getElementById('upload'))})
+        .done(v => r({ok: true, v})).fail(v => r({ok: false, v})))""")
+    assert upload["ok"], upload
+    assert gms.wait_message(chat_id, type="FileUploaded")["userData"]["file-name"] == "w.txt"

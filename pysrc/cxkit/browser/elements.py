@@ -22,9 +22,12 @@ TEXT_INPUT_TYPES = {"text", "search", "email", "url", "tel", ""}
 
 
 def unwrap_element(value: Any) -> Any:
-    """The DOM element behind a jQuery object (``$el.jquery`` set), else ``value``."""
+    """The DOM element behind a jQuery object (``$el.jquery`` set), else ``value``. A jQuery
+    object stays a JsProxy; a plain look-alike object arrives converted to a dict."""
     if isinstance(value, JsProxy) and getattr(value, "jquery", None) is not None:
-        return value[0] if int(value.length) else None
+        return js.Reflect.get(value, 0) if int(value.length or 0) else None
+    if isinstance(value, dict) and "jquery" in value:
+        return value.get("0", value.get(0))
     return value
 
 

@@ -50,7 +50,7 @@ def _typing_input(options: Any) -> Any:
 
 
 def _file_input(options: Any) -> Any:
-    if isinstance(options, dict) and isinstance(options.get("files"), JsProxy):
+    if isinstance(options, dict) and isinstance(options.get("files"), (JsProxy, dict)):
         options = {**options, "files": unwrap_element(options["files"])}
     return options
 
