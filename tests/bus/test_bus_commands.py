@@ -1,3 +1,4 @@
+import asyncio
 import logging
 
 import pytest
@@ -301,6 +302,75 @@ async def test_async_def_handlers():
     assert await svc.command("slow") == "slow done"
     with pytest.raises(CommandRejected, match="async broke"):
         await svc.command("bad")
+
+
+async def test_async_handler_passes_on_a_structured_rejection_unchanged():
+    bus = Bus()
+    svc = bus.register_plugin("Svc")
+    reply = {"statusCode": 2, "errors": [{"code": 102, "advice": "chat not found"}]}
+    svc.register_command("gms", lambda e: e.deferred.reject(reply, "second"))
+
+    @svc.register_command("outer")
+    async def outer(e):
+        await bus.command("Svc.gms")
+        e.deferred.resolve("unreachable")
+
+    svc.ready()
+    with pytest.raises(CommandRejected) as info:
+        await svc.command("outer")
+    assert info.value.args == (reply, "second")
+
+
+def test_sync_handler_raising_command_rejected_passes_its_arguments_on(bus, ready_plugin):
+    reply = {"statusCode": 2}
+    ready_plugin("Svc", no=lambda e: (_ for _ in ()).throw(CommandRejected(reply, 7)))
+    d = bus.command("Svc.no")
+    bus.flush()
+    assert d.state() == "rejected" and d.args == (reply, 7)
+
+
+def _other_tasks() -> set:
+    return asyncio.all_tasks() - {asyncio.current_task()}
+
+
+async def test_async_handler_whose_await_is_cancelled_rejects():
+    bus = Bus()
+    svc = bus.register_plugin("Svc")
+    request = asyncio.get_running_loop().create_future()
+    started = asyncio.Event()
+
+    @svc.register_command("fetch")
+    async def fetch(e):
+        started.set()
+        await request  # a transport request that gets cancelled
+        e.deferred.resolve("unreachable")
+
+    svc.ready()
+    d = svc.command("fetch")
+    await started.wait()
+    request.cancel()
+    await asyncio.gather(*_other_tasks(), return_exceptions=True)
+    assert d.state() == "rejected" and d.args == ("Command was cancelled",)
+
+
+async def test_cancelled_async_handler_task_rejects_and_stays_cancelled():
+    bus = Bus()
+    svc = bus.register_plugin("Svc")
+    started = asyncio.Event()
+
+    @svc.register_command("wait")
+    async def wait(e):
+        started.set()
+        await asyncio.Event().wait()  # never set
+
+    svc.ready()
+    d = svc.command("wait")
+    await started.wait()
+    (task,) = _other_tasks()
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    assert task.cancelled()
+    assert d.state() == "rejected" and d.args == ("Command was cancelled",)
 
 
 def test_async_handler_without_loop_rejects(caplog):

@@ -1,3 +1,5 @@
+import asyncio
+
 import pytest
 
 from cxkit.bus import PLUGIN_LOAD_FAILED, Bus, Deferred
@@ -136,6 +138,26 @@ async def test_async_factory_that_raises_rejects_command():
     with pytest.raises(Exception) as info:
         await d
     assert info.value.reason == PLUGIN_LOAD_FAILED
+
+
+async def test_cancelled_async_factory_rejects_the_load():
+    bus = Bus()
+    started = asyncio.Event()
+
+    async def factory(bus):
+        started.set()
+        await asyncio.Event().wait()  # never set
+
+    bus.register_plugin_factory("Stuck", factory)
+    d = bus.command("Stuck.x")
+    load = bus.load_plugin("Stuck")
+    await started.wait()
+    (task,) = asyncio.all_tasks() - {asyncio.current_task()}
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    assert task.cancelled()
+    assert load.state() == "rejected" and load.args == ("Could not load plugin file: Stuck",)
+    assert d.state() == "rejected" and d.args == (PLUGIN_LOAD_FAILED,)
 
 
 async def test_concurrent_loads_share_one_factory_run():

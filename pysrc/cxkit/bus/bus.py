@@ -17,7 +17,9 @@ Deliberate differences from Genesys Widgets 9.0.018.07:
 - an unknown command on a ready plugin rejects with "Command does not exist" (the original's
   promise stays pending forever);
 - a handler that raises is logged and its Deferred rejected with the exception's message (the
-  original's stays pending); a `before` function that raises cancels the command;
+  original's stays pending), except a `CommandRejected` (an awaited command's rejection), which
+  passes its arguments on unchanged; an async handler whose task is cancelled rejects with
+  "Command was cancelled"; a `before` function that raises cancels the command;
 - `subscribers()` matches events by the "<namespace>." prefix, not by a regular expression;
 - delivery costs one host tick (a microtask in the browser), not a 0 ms setTimeout.
 """
@@ -30,10 +32,10 @@ import logging
 from collections.abc import Mapping
 from typing import Any, Awaitable, Callable
 
-from .deferred import Deferred, Promise
+from .deferred import CommandRejected, Deferred, Promise
 from .events import BusEvent, CommandEvent, now_ms
 from .loader import PluginFactory, PluginLoader
-from .messages import CANCELLED_BY_BEFORE, COMMAND_DOES_NOT_EXIST, PLUGIN_LOAD_FAILED
+from .messages import CANCELLED_BY_BEFORE, COMMAND_CANCELLED, COMMAND_DOES_NOT_EXIST, PLUGIN_LOAD_FAILED
 from .plugin import MISSING, Plugin
 from .scheduler import CallQueue, Wake
 
@@ -270,8 +272,7 @@ class Bus:
         try:
             result = handler(event)
         except Exception as exc:
-            logger.exception("Command handler for %s raised", event.command)
-            event.deferred.reject(str(exc) or type(exc).__name__)
+            _reject_with(event, exc)
             return
         # A lambda handler often returns `e.deferred.resolve(...)`, itself awaitable: not a coroutine to run.
         if result is not None and not isinstance(result, (Deferred, Promise)) and inspect.isawaitable(result):
@@ -282,8 +283,10 @@ class Bus:
             try:
                 await awaitable
             except Exception as exc:
-                logger.exception("Command handler for %s raised", event.command)
-                event.deferred.reject(str(exc) or type(exc).__name__)
+                _reject_with(event, exc)
+            except asyncio.CancelledError:
+                event.deferred.reject(COMMAND_CANCELLED)
+                raise
 
         try:
             loop = asyncio.get_running_loop()
@@ -428,3 +431,13 @@ def _deliver(handlers: tuple[Callable[..., Any], ...], event: BusEvent) -> None:
             fn(event)
         except Exception:
             logger.exception("Subscriber %r to %s raised", fn, event.event)
+
+
+def _reject_with(event: CommandEvent, exc: Exception) -> None:
+    """Reject a handler's command: a CommandRejected (an awaited command's rejection) passes its
+    arguments on unchanged, so a structured reason stays data; any other exception becomes its text."""
+    if isinstance(exc, CommandRejected):
+        event.deferred.reject(*exc.args)
+        return
+    logger.exception("Command handler for %s raised", event.command)
+    event.deferred.reject(str(exc) or type(exc).__name__)

@@ -85,6 +85,9 @@ class PluginLoader:
             except Exception:
                 logger.exception("Plugin factory for %s raised", name)
                 deferred.reject(plugin_file_failed(name))
+            except asyncio.CancelledError:
+                deferred.reject(plugin_file_failed(name))
+                raise
             else:
                 deferred.resolve()
 

@@ -8,6 +8,7 @@
 CANCELLED_BY_BEFORE = "Command was cancelled by a 'before' function."
 PLUGIN_LOAD_FAILED = "Could not load plugin file in given location. Check your plugins path option."
 COMMAND_DOES_NOT_EXIST = "Command does not exist"
+COMMAND_CANCELLED = "Command was cancelled"  # an async handler's task was cancelled (not in the original)
 
 
 def plugin_file_failed(name: str) -> str:
