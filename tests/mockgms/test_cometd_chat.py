@@ -11,7 +11,7 @@ import pytest
 from cxkit.mockgms import MockGMS
 
 from .cometd_support import RawBayeux
-from .support import BASE, make_gms
+from .support import BASE, Customer, make_gms
 
 
 @pytest.fixture
@@ -159,6 +159,25 @@ async def test_faults_apply_by_rest_name(bayeux: RawBayeux, gms: MockGMS, mode, 
     assert note["statusCode"] == status_code
     assert [m["type"] for m in gms.get_chat(bayeux.chat_id)["messages"]] == ["ParticipantJoined"]
     assert gms.requests("send")[0]["fault"] == mode
+
+
+@pytest.mark.parametrize("ended", [False, True])
+@pytest.mark.parametrize("mode", ["http500", "http404", "status1", "status2"])
+async def test_both_faces_answer_a_fault_alike(client, bayeux: RawBayeux, gms: MockGMS, mode, ended) -> None:
+    customer = Customer(client)
+    await customer.request_chat()
+    if ended:
+        await customer.op("disconnect")
+    gms.fault("refresh", mode)
+    rest = (await customer.op("refresh")).json()
+    await bayeux.handshake()
+    await bayeux.connect()
+    bayeux.secure_key = customer.start["secureKey"]
+    gms.fault("refresh", mode)
+    await bayeux.publish("requestNotifications", transcriptPosition=1)
+    [cometd] = await bayeux.notifications()
+    assert cometd == rest and rest["chatEnded"] is (ended and mode == "status2") and rest["chatId"] == customer.chat_id
+    assert [e["chatId"] for e in gms.requests("refresh")] == [customer.chat_id] * 2
 
 
 async def test_drop_and_delay_faults(bayeux: RawBayeux, gms: MockGMS) -> None:

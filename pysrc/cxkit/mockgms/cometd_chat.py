@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 from .bayeux import BayeuxServer, BayeuxSession
 from .chat import Chat
 from .errors import Code, GmsError
+from .faults import fault_error
 from .forms import ParsedForm
 from .routes_chat import error_body, ok_body
 
@@ -100,6 +101,13 @@ def find_chat(state: "ServerState", fields: dict[str, str]) -> Chat:
     if not secrets.compare_digest(key.encode(), chat.secure_key.encode()):
         raise GmsError(Code.INVALID_CREDENTIALS, "secureKey does not match this chat", http_status=200)
     return chat
+
+
+def _chat_or_none(state: "ServerState", fields: dict[str, str]) -> Chat | None:
+    try:
+        return find_chat(state, fields)
+    except GmsError:
+        return None
 
 
 class Binding:
@@ -181,7 +189,9 @@ class ChatChannel:
                 if fault.mode == "delay":
                     await asyncio.sleep(fault.delay_ms / 1000)
                 else:
-                    raise _fault_error(fault.mode)
+                    chat = _chat_or_none(self.state, form.fields)
+                    entry["chatId"] = chat.chat_id if chat is not None else None
+                    raise fault_error(fault.mode, chat)
             self._perform(session, channel, service, rest_op, form, entry)
             entry["statusCode"] = 0
         except GmsError as err:
@@ -227,11 +237,3 @@ def _int(raw: str, default: int) -> int:
     except ValueError:
         raise GmsError(Code.BAD_REQUEST, f"transcriptPosition must be an integer, got {raw!r}") from None
 
-
-def _fault_error(mode: str) -> GmsError:
-    return {
-        "http500": GmsError(Code.SERVER_ERROR, "Injected fault: internal error", http_status=500, status_code=1),
-        "http404": GmsError(Code.NOT_FOUND, "Injected fault: not found", http_status=404),
-        "status1": GmsError(Code.SERVER_ERROR, "Injected fault: chat server offline", status_code=1),
-        "status2": GmsError(Code.CHAT_ENDED, "Injected fault: request failed"),
-    }[mode]

@@ -22,9 +22,14 @@ Modes (the operation is NOT performed unless the mode says so):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["Fault", "FaultTable", "FAULT_MODES", "OPERATIONS", "ConnectionDropped"]
+from .errors import Code, GmsError
+
+if TYPE_CHECKING:
+    from .chat import Chat
+
+__all__ = ["Fault", "FaultTable", "FAULT_MODES", "OPERATIONS", "ConnectionDropped", "fault_error"]
 
 FAULT_MODES = ("http500", "http404", "status1", "status2", "delay", "drop")
 OPERATIONS = (
@@ -32,6 +37,21 @@ OPERATIONS = (
     "updateData", "updateNickname", "pushUrl", "fileLimits", "fileUpload", "fileDownload", "fileDelete",
 )
 MAX_FAULTS = 1000
+
+
+def fault_error(mode: str, chat: "Chat | None") -> GmsError:
+    """The error an `http500` / `http404` / `status1` / `status2` fault answers, on either face
+    (`chat` is the request's chat if known: status2 reports whether it really ended)."""
+    if mode == "http500":
+        return GmsError(Code.SERVER_ERROR, "Injected fault: internal error", http_status=500, status_code=1)
+    if mode == "http404":
+        return GmsError(Code.NOT_FOUND, "Injected fault: not found", http_status=404)
+    if mode == "status1":
+        return GmsError(Code.SERVER_ERROR, "Injected fault: chat server offline", http_status=200, status_code=1)
+    if mode == "status2":
+        return GmsError(Code.CHAT_ENDED, "Injected fault: request failed", http_status=200,
+                        chat_ended=chat is not None and chat.ended)
+    raise ValueError(f"fault mode {mode!r} is not an error answer")
 
 
 class ConnectionDropped(Exception):

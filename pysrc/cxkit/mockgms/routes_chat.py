@@ -30,7 +30,7 @@ from starlette.routing import Route
 from . import files as file_ops
 from .chat import Chat
 from .errors import Code, GmsError
-from .faults import ConnectionDropped, Fault
+from .faults import ConnectionDropped, Fault, fault_error
 from .forms import ParsedForm, read_form
 from .state import ServerState
 
@@ -130,14 +130,7 @@ class ChatApi:
         if fault.mode == "drop":
             request.scope[DROP_SCOPE_KEY] = True
             raise ConnectionDropped(f"drop fault on {request.url.path}")
-        chat = self.state.store.get(chat_id or "")
-        ended = chat.ended if chat is not None else False
-        err = {
-            "http500": GmsError(Code.SERVER_ERROR, "Injected fault: internal error", http_status=500, status_code=1),
-            "http404": GmsError(Code.NOT_FOUND, "Injected fault: not found", http_status=404),
-            "status1": GmsError(Code.SERVER_ERROR, "Injected fault: chat server offline", http_status=200, status_code=1),
-            "status2": GmsError(Code.CHAT_ENDED, "Injected fault: request failed", http_status=200, chat_ended=ended),
-        }[fault.mode]
+        err = fault_error(fault.mode, self.state.store.get(chat_id or ""))
         return self.error_response(err, chat_id)
 
     def _chat(self, service: str, chat_id: str, form: ParsedForm, op: str) -> Chat:
