@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
+
 import httpx
 import pytest
 
 from cxkit.mockgms import MockConfig, MockGMS
+from cxkit.mockgms import server as server_module
 
 
 def test_running_server_full_chat_from_another_thread() -> None:
@@ -37,3 +41,46 @@ def test_running_server_full_chat_from_another_thread() -> None:
             assert gms.list_chats() == [] and c.get("/mock/chats").json() == {"chats": []}
     with pytest.raises(httpx.TransportError):
         httpx.get(gms.url + "/mock/chats", timeout=1)
+
+
+def test_results_are_copies_the_caller_may_change() -> None:
+    cfg = MockConfig(idle_alert_seconds=0)
+    with MockGMS.running(config=cfg, agent="silent") as gms, httpx.Client(base_url=gms.url) as c:
+        start = c.post("/genesys/2/chat/customer-support/", data={"nickname": "N", "userData[k]": "v"}).json()
+        chat_id = start["chatId"]
+        ident = {k: start[k] for k in ("alias", "secureKey", "userId")}
+        [said] = gms.agent(chat_id, "join")
+        said["from"]["nickname"] = "changed"
+        detail = gms.get_chat(chat_id)
+        detail["messages"][0]["type"] = "changed"
+        detail["userData"]["k"] = "changed"
+        gms.wait_messages_blocking(chat_id, timeout=5)[0]["from"]["type"] = "changed"
+        gms.requests("requestChat")[0]["form"]["nickname"] = "changed"
+        poll = c.post(f"/genesys/2/chat/customer-support/{chat_id}/refresh", data=ident).json()
+        assert [m["type"] for m in poll["messages"]] == ["ParticipantJoined", "ParticipantJoined"]
+        assert [m["from"]["type"] for m in poll["messages"]] == ["Client", "Agent"]
+        assert poll["messages"][1]["from"]["nickname"] != "changed"
+        assert gms.get_chat(chat_id)["userData"] == {"k": "v"}
+        assert gms.requests("requestChat")[0]["form"]["nickname"] == "N"
+
+
+@pytest.mark.filterwarnings("ignore:coroutine .* was never awaited")  # the stalled loop never runs them
+def test_a_call_into_a_stalled_server_loop_fails_clearly(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(server_module, "CALL_TIMEOUT_S", 0.05)
+    gms = MockGMS(agent="silent")
+    loop = asyncio.new_event_loop()
+    release = threading.Event()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    loop.call_soon_threadsafe(release.wait)  # the loop runs but never gets to our call
+    gms._loop = loop
+    try:
+        with pytest.raises(RuntimeError, match="server loop did not answer within 0.05s"):
+            gms.list_chats()
+        with pytest.raises(RuntimeError, match="server loop did not answer"):
+            gms.wait_chat_blocking(timeout=0)
+    finally:
+        release.set()
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(5)
+        loop.close()

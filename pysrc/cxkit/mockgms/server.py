@@ -24,7 +24,9 @@ In a thread on a free port (Playwright suites; the Python API marshals into the 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
+import copy
 import socket
 import threading
 from typing import Any, AsyncIterator, Awaitable, Callable, Iterator, TypeVar
@@ -48,6 +50,7 @@ __all__ = ["MockGMS", "PREFIXES"]
 
 T = TypeVar("T")
 PREFIXES = ("/genesys/", "/mock/", "/agent/")
+CALL_TIMEOUT_S = 10.0  # how long a thread waits for the server loop to run a control call
 
 
 class MockGMS:
@@ -96,30 +99,33 @@ class MockGMS:
         return combined
 
     # -- Python control API ---------------------------------------------------------------------
+    # Results are deep copies made on the server loop: a caller (perhaps on another thread) must
+    # not hold the live transcript dicts the loop goes on serialising.
     def _call(self, fn: Callable[[], T]) -> T:
         """Run fn on the server loop (directly when we are on it, or when none is known)."""
         loop = self._loop
         if loop is None or not loop.is_running() or _on_loop(loop):
-            return fn()
+            return copy.deepcopy(fn())
 
         async def run() -> T:
-            return fn()
+            return copy.deepcopy(fn())
 
-        return asyncio.run_coroutine_threadsafe(run(), loop).result()
+        return _result(asyncio.run_coroutine_threadsafe(run(), loop), CALL_TIMEOUT_S)
 
     async def _await(self, coro: Awaitable[T]) -> T:
         loop = self._loop
         if loop is None or _on_loop(loop):
-            return await coro
-        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, loop))  # type: ignore[arg-type]
+            return await _copied(coro)
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(_copied(coro), loop))
 
-    def _block(self, coro: Awaitable[T]) -> T:
+    def _block(self, coro: Awaitable[T], timeout: float) -> T:
         loop = self._loop
         if loop is None or not loop.is_running():
             raise RuntimeError("the blocking waits need a server started with MockGMS.running()")
         if _on_loop(loop):
             raise RuntimeError("the blocking waits cannot run on the server loop; use the async waits")
-        return asyncio.run_coroutine_threadsafe(coro, loop).result()  # type: ignore[arg-type]
+        wait_s = min(max(timeout, 0.0), self.config.max_wait_seconds)
+        return _result(asyncio.run_coroutine_threadsafe(_copied(coro), loop), wait_s + CALL_TIMEOUT_S)
 
     def list_chats(self) -> list[dict[str, Any]]:
         return self._call(lambda: control.list_chats(self.state))
@@ -163,13 +169,13 @@ class MockGMS:
     def wait_messages_blocking(
         self, chat_id: str, after: int = 0, timeout: float = 10.0, type: str | None = None
     ) -> list[dict[str, Any]]:
-        result = self._block(control.wait_messages(self.state, chat_id, after, timeout, type))
+        result = self._block(control.wait_messages(self.state, chat_id, after, timeout, type), timeout)
         if result["timedOut"]:
             raise TimeoutError(f"no message after index {after} in chat {chat_id} within {timeout}s")
         return result["messages"]
 
     def wait_chat_blocking(self, after: int = 0, timeout: float = 10.0) -> dict[str, Any]:
-        found = self._block(control.wait_chat(self.state, after, timeout))
+        found = self._block(control.wait_chat(self.state, after, timeout), timeout)
         if found is None:
             raise TimeoutError(f"no chat numbered above {after} within {timeout}s")
         return found
@@ -210,6 +216,20 @@ class MockGMS:
             server.should_exit = True
             thread.join(timeout=10)
             sock.close()
+
+
+async def _copied(coro: Awaitable[T]) -> T:
+    return copy.deepcopy(await coro)
+
+
+def _result(future: "concurrent.futures.Future[T]", timeout: float) -> T:
+    """The future's result; a clear error instead of a hang when the server loop has stopped."""
+    try:
+        return future.result(timeout)
+    except concurrent.futures.TimeoutError:
+        future.cancel()
+        raise RuntimeError(f"the mock GMS server loop did not answer within {timeout}s; "
+                           "has the server stopped?") from None
 
 
 def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:
