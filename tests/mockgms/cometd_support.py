@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from typing import Any
 
 import httpx
+
+from cxkit.mockgms import MockGMS
 
 CHANNEL = "/service/chatV2/customer-support"
 
@@ -59,3 +62,13 @@ class RawBayeux:
         await self.publish("requestChat", nickname="Nick", **fields)
         [first] = await self.notifications()
         return first
+
+
+async def until_held(gms: MockGMS, client_id: str, turns: int = 1000) -> None:
+    """Let the loop run until the client's /meta/connect is held by the server (bounded by turns,
+    not time: on a slow machine the connect just takes more of them)."""
+    for _ in range(turns):
+        if any(c["clientId"] == client_id and c["holding"] for c in gms.cometd.clients()):
+            return
+        await asyncio.sleep(0)
+    raise AssertionError(f"the connect of {client_id} was not held after {turns} loop turns")

@@ -10,7 +10,7 @@ import pytest
 from cxkit.mockgms import MockGMS
 from cxkit.mockgms.bayeux import BayeuxServer, CometdConfig
 
-from .cometd_support import RawBayeux
+from .cometd_support import RawBayeux, until_held
 from .support import client_for, make_gms
 
 
@@ -62,7 +62,7 @@ async def test_a_queued_message_releases_the_held_connect(client, gms: MockGMS) 
     await bayeux.handshake()
     await bayeux.connect()
     held = asyncio.create_task(bayeux.connect())
-    await asyncio.sleep(0.01)
+    await until_held(gms, bayeux.client_id)
     assert not held.done()
     assert gms.cometd.bayeux.deliver(bayeux.client_id, {"channel": "/x", "data": 1})
     replies = await asyncio.wait_for(held, 5)
@@ -75,7 +75,7 @@ async def test_a_newer_connect_releases_the_older_one(client, gms: MockGMS) -> N
     await bayeux.handshake()
     await bayeux.connect()
     older = asyncio.create_task(bayeux.connect())
-    await asyncio.sleep(0.01)
+    await until_held(gms, bayeux.client_id)
     newer = asyncio.create_task(bayeux.connect())
     [reply] = await asyncio.wait_for(older, 5)
     assert reply["successful"] and not newer.done()
@@ -115,7 +115,7 @@ async def test_disconnect_forgets_the_client_and_releases_its_connect(client, gm
     await bayeux.handshake()
     await bayeux.connect()
     held = asyncio.create_task(bayeux.connect())
-    await asyncio.sleep(0.01)
+    await until_held(gms, bayeux.client_id)
     [bye] = await bayeux.post({"channel": "/meta/disconnect", "clientId": bayeux.client_id})
     assert bye["successful"]
     [reply] = await asyncio.wait_for(held, 5)
@@ -152,13 +152,12 @@ async def test_apikey_is_required_when_configured() -> None:
 
 
 async def test_idle_clients_are_swept_and_sessions_are_bounded() -> None:
-    server = BayeuxServer(CometdConfig(max_interval_s=0.01, max_sessions=2))
+    server = BayeuxServer(CometdConfig(max_interval_s=30, max_sessions=2))
     handshake = {"channel": "/meta/handshake"}
     first = (await server.handle([dict(handshake)]))[0]["clientId"]
-    await asyncio.sleep(0.02)
+    server.sessions[first].last_seen -= 31  # unseen for longer than max_interval_s
     second = (await server.handle([dict(handshake)]))[0]["clientId"]
     assert list(server.sessions) == [second] and first not in server.sessions
-    server.config.max_interval_s = 60
     third = (await server.handle([dict(handshake)]))[0]["clientId"]
     fourth = (await server.handle([dict(handshake)]))[0]["clientId"]
     assert list(server.sessions) == [third, fourth]

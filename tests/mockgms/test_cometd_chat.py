@@ -10,7 +10,7 @@ import pytest
 
 from cxkit.mockgms import MockGMS
 
-from .cometd_support import RawBayeux
+from .cometd_support import RawBayeux, until_held
 from .support import BASE, Customer, make_gms
 
 
@@ -40,7 +40,7 @@ async def test_request_chat_pushes_the_chat_v2_answer(bayeux: RawBayeux, gms: Mo
 async def test_agent_actions_are_pushed_to_the_held_connect(bayeux: RawBayeux, gms: MockGMS) -> None:
     await bayeux.start()
     held = asyncio.create_task(bayeux.notifications())
-    await asyncio.sleep(0.01)
+    await until_held(gms, bayeux.client_id)
     assert not held.done()
     gms.agent(bayeux.chat_id, "join")
     gms.agent(bayeux.chat_id, "say", text="Hello!")
