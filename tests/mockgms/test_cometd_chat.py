@@ -61,7 +61,8 @@ async def test_own_operations_come_back_as_notifications(bayeux: RawBayeux, gms:
     [msg] = note["messages"]
     assert (msg["type"], msg["text"], msg["from"]["type"]) == ("Message", "hi", "Client")
     assert msg["eventAttributes"] == {"general-properties": {"related-event-id": "7"}}
-    assert gms.requests("send")[0]["cometdOperation"] == "sendMessage"
+    [logged] = await gms.wait_requests("send", form={"message": "hi"}, timeout=0)
+    assert logged["cometdOperation"] == "sendMessage" and logged["statusCode"] == 0
 
     await bayeux.publish("startTyping", message="typ")
     assert gms.get_chat(bayeux.chat_id)["typingPreview"] == "typ"
@@ -198,6 +199,8 @@ async def test_chat_ntf_file_operations(client, bayeux: RawBayeux, gms: MockGMS)
     key = {"secureKey": bayeux.secure_key}
     r = await client.post("/genesys/2/chat-ntf", files={"operation": (None, "fileGetLimits"), "secureKey": (None, key["secureKey"])})
     assert r.status_code == 200
+    [logged] = await gms.wait_requests("fileLimits", chat_id=bayeux.chat_id, timeout=0)
+    assert logged["httpStatus"] == 200 and logged["face"] == "cometd"
     [notice] = r.json()["messages"]
     assert notice["text"] == "file-client-cfg-get" and "upload-max-files" in notice["userData"]
     r = await client.post("/genesys/2/chat-ntf", data={"operation": "fileUpload", **key},

@@ -7,7 +7,8 @@ import base64
 
 import pytest
 
-from cxkit.mockgms import ActionError, MockGMS
+from cxkit.mockgms import ActionError, ConnectionDropped, MockGMS
+from cxkit.mockgms.signal import ChangeSignal
 
 from .support import BASE, Customer
 
@@ -167,6 +168,60 @@ async def test_wait_chat(client, gms: MockGMS) -> None:
         await gms.wait_chat(after=2, timeout=0)
 
 
+async def parked(signal: ChangeSignal, turns: int = 1000) -> None:
+    """Let the loop run until a wait is parked on the signal (bounded by turns, not time)."""
+    for _ in range(turns):
+        if signal.waiting:
+            return
+        await asyncio.sleep(0)
+    raise AssertionError(f"no wait parked after {turns} loop turns")
+
+
+async def test_wait_requests_long_polls_until_a_matching_request_is_answered(
+    customer: Customer, client, gms: MockGMS
+) -> None:
+    waiter = asyncio.create_task(client.get("/mock/requests/wait", params={
+        "operation": "updateData", "chatId": customer.chat_id, "form.userData[tier]": "gold", "timeout": 5}))
+    await parked(gms.state.log.changed)
+    await customer.op("updateData", **{"userData[tier]": "silver"})
+    await customer.op("refresh")
+    await parked(gms.state.log.changed)  # woken by those, it looked and parked again
+    assert not waiter.done()
+    await customer.op("updateData", **{"userData[tier]": "gold"})
+    body = (await waiter).json()
+    assert body["timedOut"] is False
+    [entry] = body["requests"]
+    assert (entry["operation"], entry["form"]["userData[tier]"], entry["statusCode"], entry["httpStatus"],
+            entry["done"]) == ("updateData", "gold", 0, 200, True)
+    assert gms.state.log.changed.waiting == 0
+    # already there: answers at once, oldest first; `after` skips what was seen
+    body = (await client.get("/mock/requests/wait", params={"operation": "updateData"})).json()
+    assert [e["form"]["userData[tier]"] for e in body["requests"]] == ["silver", "gold"]
+    body = (await client.get("/mock/requests/wait", params={"after": entry["seq"], "timeout": 0})).json()
+    assert body == {"timedOut": True, "requests": []}
+
+
+async def test_wait_requests_sees_a_request_only_once_it_is_done(customer: Customer, client, gms: MockGMS) -> None:
+    gms.fault("refresh", "delay", delay_ms=100)
+    slow = asyncio.create_task(customer.op("refresh"))
+    for _ in range(1000):  # until the delayed request is logged, in flight
+        if gms.requests("refresh"):
+            break
+        await asyncio.sleep(0)
+    [in_flight] = gms.requests("refresh")
+    assert in_flight["fault"] == "delay" and in_flight["done"] is False
+    with pytest.raises(TimeoutError, match="no refresh request matching {} within 0s"):
+        await gms.wait_requests("refresh", timeout=0)
+    [entry] = await gms.wait_requests("refresh", chat_id=customer.chat_id, timeout=5)
+    assert entry["statusCode"] == 0 and entry["fault"] == "delay"
+    assert (await slow).json()["statusCode"] == 0
+    gms.fault("send", "drop")
+    with pytest.raises(ConnectionDropped):
+        await customer.op("send", message="lost")
+    [dropped] = await gms.wait_requests("send", form={"message": "lost"}, timeout=0)
+    assert dropped["fault"] == "drop" and dropped["done"] is True
+
+
 async def test_reset_clears_everything(customer: Customer, client, gms: MockGMS) -> None:
     await client.post("/mock/faults", json={"operation": "send", "mode": "http500", "count": -1})
     r = await client.post("/mock/reset")
@@ -224,7 +279,7 @@ async def test_wrap_serves_mock_beside_another_app(gms: MockGMS) -> None:
 @pytest.mark.parametrize("params", [{"timeout": "nan"}, {"timeout": "inf"}, {"after": "nan"},
                                     {"after": "inf"}, {"timeout": "soon"}])
 async def test_wait_parameters_must_be_finite_numbers(client, customer, params):
-    for path in ("/mock/wait-chat", f"/mock/chats/{customer.chat_id}/wait"):
+    for path in ("/mock/wait-chat", f"/mock/chats/{customer.chat_id}/wait", "/mock/requests/wait"):
         r = await client.get(path, params=params)
         assert r.status_code == 400
         assert "finite number" in r.json()["error"]

@@ -64,6 +64,20 @@ def test_results_are_copies_the_caller_may_change() -> None:
         assert gms.requests("requestChat")[0]["form"]["nickname"] == "N"
 
 
+def test_waiting_for_a_request_from_another_thread() -> None:
+    with MockGMS.running(config=MockConfig(idle_alert_seconds=0), agent="silent") as gms:
+        timer = threading.Timer(0.1, lambda: httpx.post(gms.url + "/genesys/2/chat/customer-support/",
+                                                         data={"nickname": "Later"}))
+        timer.start()
+        try:
+            [entry] = gms.wait_requests_blocking("requestChat", form={"nickname": "Later"}, timeout=5)
+        finally:
+            timer.cancel()
+        assert entry["statusCode"] == 0
+        with pytest.raises(TimeoutError, match="no requestChat request matching {'nickname': 'Other'}"):
+            gms.wait_requests_blocking("requestChat", form={"nickname": "Other"}, timeout=0)
+
+
 @pytest.mark.filterwarnings("ignore:coroutine .* was never awaited")  # the stalled loop never runs them
 def test_a_call_into_a_stalled_server_loop_fails_clearly(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(server_module, "CALL_TIMEOUT_S", 0.05)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+import time
+from types import SimpleNamespace
 from typing import Iterator
 
 import httpx
@@ -10,6 +12,7 @@ import pytest
 
 from cxkit.mockgms import MockConfig, MockGMS
 from cxkit.testing import MockGmsControl
+from cxkit.testing import control as control_module
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[MockGMS]:
@@ -71,6 +74,20 @@ def test_wait_request_matches_answered_requests_by_form(control: MockGmsControl)
     assert (entry["form"]["nickname"], entry["statusCode"], entry["httpStatus"]) == ("Jo", 0, 200)
     with pytest.raises(TimeoutError, match="no requestChat request matching {'subject': 'other'}"):
         control.wait_request("requestChat", subject="other", timeout=0.2)
+
+def test_wait_request_is_a_long_poll_not_a_sleep(control: MockGmsControl, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(control_module, "time", SimpleNamespace(monotonic=time.monotonic))  # no time.sleep
+    chat = httpx.post(control.base_url + "/genesys/2/chat/customer-support", data={"nickname": "Jo"}).json()
+    ident = {k: chat[k] for k in ("alias", "secureKey", "userId")}
+    timer = threading.Timer(0.2, lambda: httpx.post(
+        f"{control.base_url}/genesys/2/chat/customer-support/{chat['chatId']}/updateData",
+        data={**ident, "userData[tier]": "gold"}))
+    timer.start()
+    try:
+        entry = control.wait_request("updateData", chat_id=chat["chatId"], **{"userData[tier]": "gold"})
+    finally:
+        timer.cancel()
+    assert entry["statusCode"] == 0 and entry["form"]["userData[tier]"] == "gold"
 
 def test_faults_are_listed_used_and_logged(control: MockGmsControl) -> None:
     control.fault("requestChat", "http500", count=1)

@@ -96,9 +96,12 @@ class CometdFace:
     async def ntf_endpoint(self, request: Request) -> Response:
         entry = self.state.log.record("unknown", None, None, {})
         entry["face"] = "cometd"
-        response = await self._ntf(request, entry)
-        entry["httpStatus"] = response.status_code
-        return response
+        try:
+            response = await self._ntf(request, entry)
+            entry["httpStatus"] = response.status_code
+            return response
+        finally:
+            self.state.log.done(entry)
 
     async def _ntf(self, request: Request, entry: dict[str, Any]) -> Response:
         cfg = self.state.config

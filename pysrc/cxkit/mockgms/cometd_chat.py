@@ -198,6 +198,8 @@ class ChatChannel:
             entry["statusCode"] = err.status_code
             self.bayeux.deliver(session.client_id, {
                 "channel": channel, "data": error_body(err, self.state.config.alias, entry.get("chatId"))})
+        finally:
+            self.state.log.done(entry)
 
     def _perform(self, session: BayeuxSession, topic: str, service: str, rest_op: str,
                  form: ParsedForm, entry: dict[str, Any]) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 from .agent import ActionError, apply_action
 from .state import ServerState
 
-__all__ = ["list_chats", "get_chat", "agent_action", "wait_messages", "wait_chat", "add_fault"]
+__all__ = ["list_chats", "get_chat", "agent_action", "wait_messages", "wait_chat", "wait_requests", "add_fault"]
 
 
 def list_chats(state: ServerState) -> list[dict[str, Any]]:
@@ -73,3 +73,14 @@ async def wait_chat(state: ServerState, after: int, timeout: float) -> dict[str,
     timeout = min(max(timeout, 0.0), state.config.max_wait_seconds)
     chat = await state.store.new_chat.wait_for(lambda: state.store.by_seq_after(after), timeout)
     return chat.summary() if chat is not None else None
+
+
+async def wait_requests(
+    state: ServerState, operation: str | None, chat_id: str | None, after: int, timeout: float,
+    form: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Wait until the request log has done entries numbered > after that match the filters."""
+    timeout = min(max(timeout, 0.0), state.config.max_wait_seconds)
+    found = await state.log.changed.wait_for(
+        lambda: state.log.entries(operation, chat_id, after=after, done=True, form=form), timeout)
+    return {"timedOut": not found, "requests": found or []}

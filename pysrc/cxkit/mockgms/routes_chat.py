@@ -80,9 +80,12 @@ class ChatApi:
     async def endpoint(self, request: Request) -> Response:
         op, service, chat_id, file_id = operation_for_path(request.path_params["rest"])
         entry = self.state.log.record(op, chat_id, service, {})
-        response = await self._handle(request, op, service, chat_id, file_id, entry)
-        entry["httpStatus"] = response.status_code
-        return response
+        try:
+            response = await self._handle(request, op, service, chat_id, file_id, entry)
+            entry["httpStatus"] = response.status_code
+            return response
+        finally:
+            self.state.log.done(entry)
 
     async def _handle(
         self, request: Request, op: str, service: str, chat_id: str | None, file_id: str | None, entry: dict[str, Any]

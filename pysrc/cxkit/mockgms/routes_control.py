@@ -8,6 +8,9 @@
     GET  /mock/wait-chat?after=N&timeout=S   the first chat numbered > N (default 0: first since reset)
     POST /mock/faults  {"operation", "mode", "count", "delayMs"};  GET /mock/faults  pending faults
     GET  /mock/requests?operation=&chatId=   request log;  POST /mock/reset
+    GET  /mock/requests/wait?operation=&chatId=&after=N&timeout=S[&form.F=V...]   long poll until
+         the log has done (answered, failed or dropped) entries numbered > N matching every filter
+         (form.F=V: the request's form field F equals V) -> {"timedOut", "requests": [...]}
     GET  /mock/config                        the effective configuration
 
     >>> from cxkit.mockgms.routes_control import control_routes  # mounted by MockGMS
@@ -119,6 +122,14 @@ def control_routes(state: ServerState) -> list[Route]:
         q = request.query_params
         return JSONResponse({"requests": state.log.entries(q.get("operation") or None, q.get("chatId") or None)})
 
+    async def wait_requests(request: Request) -> Response:
+        q = request.query_params
+        form = {k[len("form."):]: v for k, v in q.multi_items() if k.startswith("form.")}
+        return JSONResponse(await control.wait_requests(
+            state, q.get("operation") or None, q.get("chatId") or None, int(_number(request, "after", 0)),
+            _number(request, "timeout", 10.0), form,
+        ))
+
     async def config(request: Request) -> Response:
         data = dataclasses.asdict(state.config)
         data["apikey"] = "***" if state.config.apikey else None
@@ -135,6 +146,7 @@ def control_routes(state: ServerState) -> list[Route]:
         Route("/mock/faults", guarded(faults), methods=["GET", "POST"]),
         Route("/mock/reset", guarded(reset), methods=["POST"]),
         Route("/mock/requests", guarded(requests), methods=["GET"]),
+        Route("/mock/requests/wait", guarded(wait_requests), methods=["GET"]),
         Route("/mock/config", guarded(config), methods=["GET"]),
     ]
 

@@ -166,6 +166,15 @@ class MockGMS:
             raise TimeoutError(f"no chat numbered above {after} within {timeout}s")
         return found
 
+    async def wait_requests(
+        self, operation: str | None = None, chat_id: str | None = None, after: int = 0, timeout: float = 10.0,
+        form: dict[str, str] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Logged requests numbered > after, answered (or failed or dropped), matching the filters
+        (`form`: fields that must be equal); TimeoutError if none came."""
+        result = await self._await(control.wait_requests(self.state, operation, chat_id, after, timeout, form))
+        return _requests_or_timeout(result, operation, form, timeout)
+
     def wait_messages_blocking(
         self, chat_id: str, after: int = 0, timeout: float = 10.0, type: str | None = None
     ) -> list[dict[str, Any]]:
@@ -179,6 +188,13 @@ class MockGMS:
         if found is None:
             raise TimeoutError(f"no chat numbered above {after} within {timeout}s")
         return found
+
+    def wait_requests_blocking(
+        self, operation: str | None = None, chat_id: str | None = None, after: int = 0, timeout: float = 10.0,
+        form: dict[str, str] | None = None,
+    ) -> list[dict[str, Any]]:
+        result = self._block(control.wait_requests(self.state, operation, chat_id, after, timeout, form), timeout)
+        return _requests_or_timeout(result, operation, form, timeout)
 
     # -- background server ----------------------------------------------------------------------
     @classmethod
@@ -216,6 +232,13 @@ class MockGMS:
             server.should_exit = True
             thread.join(timeout=10)
             sock.close()
+
+
+def _requests_or_timeout(result: dict[str, Any], operation: str | None, form: dict[str, str] | None,
+                         timeout: float) -> list[dict[str, Any]]:
+    if result["timedOut"]:
+        raise TimeoutError(f"no {operation or 'Chat API'} request matching {form or {}} within {timeout}s")
+    return result["requests"]
 
 
 async def _copied(coro: Awaitable[T]) -> T:

@@ -26,7 +26,14 @@ class ChangeSignal:
     def __init__(self) -> None:
         self._waiters: list[asyncio.Future[None]] = []
 
+    @property
+    def waiting(self) -> int:
+        """How many coroutines are waiting (for tests that must act only once a wait is parked)."""
+        return len(self._waiters)
+
     def notify(self) -> None:
+        if not self._waiters:
+            return  # the common case on the request path: nobody waits, nothing to allocate
         waiters, self._waiters = self._waiters, []
         for fut in waiters:
             if not fut.done():

@@ -12,8 +12,8 @@
     'Hello!'
     'Jo'
 
-Waits on the transcript and on new chats are long polls on the server (no sleeping in the
-test); a timeout raises ``TimeoutError`` naming what did not happen.
+Waits on the transcript, on new chats and on the request log are long polls on the server (no
+sleeping in the test); a timeout raises ``TimeoutError`` naming what did not happen.
 """
 
 from __future__ import annotations
@@ -150,19 +150,23 @@ class MockGmsControl:
         self, operation: str, *, chat_id: str | None = None, timeout: float | None = None, **form: Any
     ) -> dict[str, Any]:
         """The first logged ``operation`` request (of ``chat_id``) whose form fields equal
-        ``form``; waits for it. For requests that add nothing to the transcript (updateData,
-        refresh, fileLimits, ...); for messages prefer ``wait_message``."""
-        deadline = time.monotonic() + (timeout or self.timeout)
-        pause = 0.01
+        ``form`` (compared as text), once answered; waits for it. For requests that add nothing
+        to the transcript (updateData, refresh, fileLimits, ...); for messages prefer
+        ``wait_message``."""
+        wait = timeout or self.timeout
+        params = {"operation": operation, **{f"form.{k}": v for k, v in form.items()}}
+        if chat_id:
+            params["chatId"] = chat_id
+        deadline = time.monotonic() + wait
         while True:
-            for entry in self.requests(operation, chat_id):
-                if all((entry.get("form") or {}).get(k) == v for k, v in form.items()):
-                    return entry
+            left = deadline - time.monotonic()
+            # a long poll on the mock; chunks stay within the HTTP timeout and the mock's cap
+            found = self._json(self.http.get("/mock/requests/wait", params={
+                **params, "timeout": max(0.0, min(left, self.timeout))}))["requests"]
+            if found:
+                return found[0]
             if time.monotonic() >= deadline:
-                raise TimeoutError(f"no {operation} request matching {form} within {timeout or self.timeout}s")
-            # the request log has no long poll; back off gently instead
-            time.sleep(pause)
-            pause = min(pause * 2, 0.2)
+                raise TimeoutError(f"no {operation} request matching {form} within {wait}s")
 
 
 def _matches(message: dict[str, Any], match: dict[str, Any]) -> bool:
