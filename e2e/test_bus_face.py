@@ -213,6 +213,27 @@ result = True
     assert from_js == {"commander": "JsCaller", "data": {"x": [1, {"y": "z"}]}}
 
 
+def test_a_result_that_cannot_cross_to_js_rejects_the_js_command(bus_page):
+    py(bus_page, """
+loop = bus.register_plugin("PyLoop")
+def circular(e):
+    d = {"name": "loop"}
+    d["self"] = d
+    e.deferred.resolve(d)
+loop.register_command("get", circular)
+loop.ready()
+result = True
+""")
+    bus_page.evaluate("""() => {
+        window.loopOut = null;
+        CXBus.registerPlugin('LoopCaller').command('PyLoop.get')
+          .done(v => { window.loopOut = ['done', v]; }).fail(why => { window.loopOut = ['fail', why]; });
+    }""")
+    bus_page.wait_for_function("() => window.loopOut !== null", timeout=10_000)
+    kind, why = bus_page.evaluate("window.loopOut")
+    assert kind == "fail" and isinstance(why, str) and why.startswith("RecursionError"), why
+
+
 # -- the CXBus global's other members ------------------------------------------------------------------
 
 def test_global_members_modules_master_and_load_file(bus_page, server_url):

@@ -137,13 +137,21 @@ class JsBridge:
         deferred._on_settle(self._settled, token)
 
     def _settled(self, token: int, resolved: bool, args: tuple) -> None:
-        """Settle the JS Deferred known by `token` (one bound method for every command, no closures)."""
+        """Settle the JS Deferred known by `token` (one bound method for every command, no closures).
+        A value that cannot cross (a circular dict) rejects it with the error's text instead."""
         if not args:
             self._settle_js(token, resolved)
-        elif len(args) == 1:
-            self._settle_js(token, resolved, to_js_plain(args[0]))
+            return
+        try:  # one value is the usual case: no list for it
+            value = to_js_plain(args[0]) if len(args) == 1 else [to_js_plain(v) for v in args]
+        except Exception as exc:
+            log.exception("cxkit: a command's result cannot be converted to JS")
+            self._settle_js(token, False, error_text(exc))
+            return
+        if len(args) == 1:
+            self._settle_js(token, resolved, value)
         else:
-            self._settle_js(token, resolved, *[to_js_plain(v) for v in args])
+            self._settle_js(token, resolved, *value)
 
     # -- wrapping JS functions (the JsProxy lives exactly as long as the wrapper) -----------
     def _js_subscriber(self, fn: Any) -> Any:
