@@ -81,3 +81,33 @@ def test_a_broken_bundle_is_reported_and_queued_calls_rejected(page, bundle_dir,
     # a call made after the failure is rejected at once with the same reason
     later = page.evaluate("new Promise(r => CXBus.command('App.x').fail(r))")
     assert later == reason
+
+
+
+def test_a_failure_after_attach_is_still_reported(page, server_url):
+    # boot() reads document.hidden after attaching the JS face (App.data('pageHidden')); a page
+    # that breaks that getter makes boot raise after attach, on the real code path.
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.add_init_script("""
+        window.cxkitTestConfig = () => Object.defineProperty(document, 'hidden', {
+          configurable: true, get() { throw new Error('hidden is broken'); }});
+        window.cxkitTestEarly = () => {
+          window.failed = [];
+          addEventListener('cxkit:failed', e => window.failed.push(e.detail));
+        };
+    """)
+    page.goto(f"{server_url}/e2e.html")
+    page.wait_for_function("window.failed.length === 1", timeout=60_000)
+    detail = page.evaluate("window.failed[0]")
+    assert "hidden is broken" in detail
+    assert page.evaluate("[window.__cxkit.attached, window.__cxkit.failure]") == [True, detail]
+    assert any(e == f"cxkit: boot failed: {detail}" for e in errors)
+    # the bus was attached before the failure: it keeps answering
+    assert page.evaluate("""new Promise(r => {
+        const p = CXBus.registerPlugin('Late');
+        p.registerCommand('ping', e => e.deferred.resolve('pong'));
+        p.ready();
+        p.command('Late.ping').done(r);
+    })""") == "pong"
+

@@ -121,12 +121,12 @@
   w.CXBus = CXBus;
   cfg.bus = quick;
 
-  function fail(reason) {
-    if (callPy || failure) return;
-    failure = w.__cxkit.failure = String(reason);
-    console.error("cxkit: boot failed: " + failure);
-    queue.splice(0).forEach(function (q) { if (q[3]) q[3].reject(failure); });
-    w.dispatchEvent(new CustomEvent("cxkit:failed", { detail: failure }));
+  function fail(reason) {  // after attach the bus stays up: only report (calls in flight settle on their own)
+    if (w.__cxkit.failure) return;
+    var text = w.__cxkit.failure = String(reason);
+    console.error("cxkit: boot failed: " + text);
+    if (!callPy) { failure = text; queue.splice(0).forEach(function (q) { if (q[3]) q[3].reject(failure); }); }
+    w.dispatchEvent(new CustomEvent("cxkit:failed", { detail: text }));
   }
   function onError(e) { fail((e.reason || e.error || e.message || e) + ""); }
 

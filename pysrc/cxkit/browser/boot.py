@@ -6,6 +6,10 @@ Order, as the original App does it: the JS face is attached (calls queued before
 replayed in order), function-valued ``_genesys.widgets.extensions`` run with
 ``(jQuery or null, CXBus, Common)``, ``App.ready`` is republished with the config,
 ``App.data("ready", True)``, then ``_genesys.widgets.onReady(bus)`` gets the QuickBus.
+
+An exception out of ``boot()`` reaches the loader's ``fail()``: before attach it rejects the
+queued calls; after attach the bus stays up, and the failure is still reported
+(``console.error("cxkit: boot failed: ...")`` and a ``cxkit:failed`` event on ``window``).
 """
 
 from __future__ import annotations
