@@ -111,3 +111,18 @@ def test_a_failure_after_attach_is_still_reported(page, server_url):
         p.command('Late.ping').done(r);
     })""") == "pong"
 
+
+def test_an_unrelated_rejection_during_boot_does_not_fail_cxkit(page, server_url):
+    page.add_init_script("""
+        window.cxkitTestEarly = () => {
+          Promise.reject('page code rejected');
+          Promise.reject(new Error('page bug'));
+          window.answers = [];
+          CXBus.command('App.nothing').fail(r => window.answers.push(r));
+        };
+    """)
+    page.goto(f"{server_url}/e2e.html")
+    wait_booted(page)
+    assert page.evaluate("[window.__cxkit.attached, window.__cxkit.failure]") == [True, None]
+    page.wait_for_function("window.answers.length === 1")
+    assert page.evaluate("window.answers") == ["Command does not exist"]

@@ -128,7 +128,10 @@
     if (!callPy) { failure = text; queue.splice(0).forEach(function (q) { if (q[3]) q[3].reject(failure); }); }
     w.dispatchEvent(new CustomEvent("cxkit:failed", { detail: text }));
   }
-  function onError(e) { fail((e.reason || e.error || e.message || e) + ""); }
+  function onError(e) {  // only a rejection that names our bundle (PyScript, Pyodide, a wheel) is our boot's
+    var r = e.reason, text = String(r) + " " + (r && r.stack || "");
+    if (ours.some(function (u) { return text.indexOf(u) >= 0; })) fail(String(r));
+  }
 
   w.__cxkit = {
     manifest: M, base: base, Deferred: Deferred, config: cfg, attached: false,
@@ -166,8 +169,9 @@
     fail: fail,
   };
 
-  addEventListener("unhandledrejection", onError);
   var abs = function (p) { return new URL(p, base).href; }, files = {};
+  var ours = [M.pyscript, M.pyodide].filter(Boolean).map(function (p) { return abs(p).replace(/[^/]*$/, ""); }).concat((M.wheels || []).map(abs));
+  addEventListener("unhandledrejection", onError);
   (M.wheels || []).forEach(function (p) { files[abs(p)] = "/lib/python3.14/site-packages/*"; });
   // Fetch the runtime while PyScript itself loads, instead of after it (saves its import chain).
   var dir = M.pyodide ? M.pyodide.replace(/[^/]*$/, "") : "";
