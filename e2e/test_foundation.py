@@ -126,3 +126,20 @@ def test_an_unrelated_rejection_during_boot_does_not_fail_cxkit(page, server_url
     assert page.evaluate("[window.__cxkit.attached, window.__cxkit.failure]") == [True, None]
     page.wait_for_function("window.answers.length === 1")
     assert page.evaluate("window.answers") == ["Command does not exist"]
+
+
+def test_a_service_that_cannot_start_rejects_the_queued_calls_with_the_reason(page, server_url):
+    # the WebChatService reads the page's title for its userData; a page where that throws
+    # makes its install fail after App and QuickBus exist, before the queued calls are replayed
+    page.add_init_script("""
+        Object.defineProperty(Document.prototype, 'title', {configurable: true, get() { throw new Error('no title here'); }});
+        window.cxkitTestEarly = () => {
+          window.rejections = [];
+          CXBus.command('WebChatService.getSessionData').fail(r => window.rejections.push(r));
+        };
+    """)
+    page.goto(f"{server_url}/e2e.html")
+    page.wait_for_function("window.rejections.length === 1", timeout=60_000)
+    reason = page.evaluate("window.rejections[0]")
+    assert "could not start its services" in reason and "no title here" in reason
+    assert page.evaluate("window.__cxkit.failure") == reason

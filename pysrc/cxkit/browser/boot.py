@@ -65,9 +65,15 @@ def boot() -> Bus:
     def join_page() -> None:
         # The page's queued calls and its extensions come in once App and QuickBus exist and
         # before App.ready: boot_app runs this as its extensions step, which keeps A.1's order.
-        for name in ("App", "QuickBus"):
-            bridge.expose(name, bus.get_plugin(name))
-        _install_services(bus, config, bridge)
+        # boot_app only logs what its extensions step raises; a failure to join must also
+        # reach the loader, which rejects the queued calls with it and reports it.
+        try:
+            for name in ("App", "QuickBus"):
+                bridge.expose(name, bus.get_plugin(name))
+            _install_services(bus, config, bridge)
+        except Exception as exc:
+            loader.fail(f"cxkit could not start its services: {error_text(exc)}")
+            raise
         if not loader.attach(create_proxy(bridge)):
             raise RuntimeError("the loader gave up before Python was up")
         _run_extensions(config, loader)

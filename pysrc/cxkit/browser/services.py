@@ -74,9 +74,9 @@ def install_services(bus: Bus, config: dict[str, Any]) -> dict[str, Any]:
     webchat = config.get("webchat")
     if not isinstance(webchat, dict) or not webchat:
         return {}
-    transport = FetchTransport(
-        credentials="include" if (webchat.get("xhrFields") or {}).get("withCredentials") else "same-origin"
-    )
+    xhr_fields = webchat.get("xhrFields")
+    with_credentials = isinstance(xhr_fields, dict) and bool(xhr_fields.get("withCredentials"))
+    transport = FetchTransport(credentials="include" if with_credentials else "same-origin")
     for command, adapt in ADAPTERS.items():
         bus.plugin.before(f"WebChatService.{command}", adapt)
     service = install_webchat_service(
