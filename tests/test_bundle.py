@@ -41,7 +41,7 @@ def test_browser_wheel_has_no_server_code(bundle):
     with zipfile.ZipFile(out / manifest["wheels"][0]) as whl:
         names = whl.namelist()
     top = {n.split("/")[1] for n in names if n.startswith("cxkit/") and n.count("/") > 1}
-    assert top <= set(BROWSER_PACKAGES)
+    assert top <= set(BROWSER_PACKAGES) | {"__pycache__"}
     assert not any(n.startswith(("cxkit/mockgms", "cxkit/cli", "cxkit/server", "cxkit/bundle")) for n in names)
     assert "cxkit/__init__.py" in names and any(n.endswith(".dist-info/RECORD") for n in names)
 
@@ -75,3 +75,17 @@ def test_missing_runtime_assets_say_what_to_run(tmp_path):
     (tmp_path / "web" / "widgets.js").write_text("")
     with pytest.raises(BuildError, match="npm ci"):
         build_bundle(tmp_path, tmp_path / "out")
+
+
+def test_browser_wheel_carries_pyodide_bytecode_for_every_module(bundle):
+    out, manifest = bundle
+    with zipfile.ZipFile(out / manifest["wheels"][0]) as whl:
+        names = set(whl.namelist())
+        sources = [n for n in names if n.endswith(".py")]
+        for source in sources:
+            folder, _, module = source.rpartition("/")
+            pyc = f"{folder}/__pycache__/{module[:-3]}.cpython-314.pyc"
+            assert pyc in names, f"{source} has no bytecode"
+            header = whl.read(pyc)[:8]
+            # flags word: bit 0 = hash-based, bit 1 = check_source (off: unchecked, no stat at import)
+            assert int.from_bytes(header[4:8], "little") == 0b01

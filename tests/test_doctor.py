@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from cxkit import doctor
-from cxkit.bundle import PYODIDE_FILES, build_browser_wheel
+from cxkit.bundle import PYODIDE_FILES, browser_sources_digest, build_browser_wheel
 
 PINS = {"pyodide": "314.0.7", "@pyscript/core": "0.7.31"}
 
@@ -235,6 +235,9 @@ def test_build_fresh_and_stale_wheel(tmp_path):
     wheel = build_browser_wheel(root / "pysrc", root / "build" / "wheels")
     rel = wheel.relative_to(root / "build").as_posix()
     make_build(root / "build", [rel], create=False)
+    manifest = json.loads((root / "build" / "manifest.json").read_text())
+    manifest["sources"] = browser_sources_digest(root / "pysrc")
+    (root / "build" / "manifest.json").write_text(json.dumps(manifest))
     for name in ("pyodide/314.0.7/pyodide.mjs", "pyscript/0.7.31/core.js"):
         (root / "build" / name).parent.mkdir(parents=True, exist_ok=True)
         (root / "build" / name).write_text("x")

@@ -27,7 +27,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -234,25 +233,21 @@ def check_build(root: Path | None, build_dir: Path | None = None) -> Result:
             if package in pins and f"/{pins[package]}/" not in f"/{rel}":
                 return Result(name, False, f"the build has {rel}, package.json pins {package} "
                               f"{pins[package]} (stale build)", fix)
-        stale = _stale_wheel(root, out, manifest["wheels"])
+        stale = _stale_wheel(root, out, manifest)
         if stale:
             return Result(name, False, stale, fix)
     return Result(name, True, f"{out} ({len(manifest['wheels'])} wheels, "
                   f"{len(manifest.get('pages', []))} pages)")
 
 
-def _stale_wheel(root: Path, out: Path, wheels: list[str]) -> str:
-    """A message if the bundled cxkit wheel differs from what the sources build now."""
+def _stale_wheel(root: Path, out: Path, manifest: dict) -> str:
+    """A message if the bundle was built from other browser sources than the checkout has."""
     if not (root / "pysrc" / "cxkit").is_dir():
         return ""
-    from .bundle import build_browser_wheel
+    from .bundle import browser_sources_digest
 
-    bundled = [w for w in wheels if Path(w).name.startswith("cxkit-")]
-    with tempfile.TemporaryDirectory() as tmp:
-        fresh = build_browser_wheel(root / "pysrc", Path(tmp))
-        want = fresh.relative_to(tmp).as_posix()
-    if bundled and f"wheels/{want}" not in bundled:
-        return f"the cxkit wheel in {out} is older than the sources (want wheels/{want})"
+    if manifest.get("sources") != browser_sources_digest(root / "pysrc"):
+        return f"the cxkit wheel in {out} is older than the sources"
     return ""
 
 

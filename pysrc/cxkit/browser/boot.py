@@ -14,7 +14,6 @@ queued calls; after attach the bus stays up, and the failure is still reported
 
 from __future__ import annotations
 
-import logging
 from typing import Any, Callable
 
 import js
@@ -26,8 +25,6 @@ from .convert import error_text, to_py_plain
 from .services import install_services
 
 __all__ = ["boot", "MicrotaskWake"]
-
-log = logging.getLogger("cxkit.browser")
 
 
 class MicrotaskWake:
@@ -74,7 +71,9 @@ def boot() -> Bus:
         except Exception as exc:
             loader.fail(f"cxkit could not start its services: {error_text(exc)}")
             raise
-        if not loader.attach(create_proxy(bridge)):
+        face = create_proxy(bridge)  # lives as long as the page, unless the loader refuses it
+        if not loader.attach(face):
+            face.destroy()
             raise RuntimeError("the loader gave up before Python was up")
         _run_extensions(config, loader)
 
