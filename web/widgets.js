@@ -174,9 +174,9 @@
   addEventListener("unhandledrejection", onError);
   (M.wheels || []).forEach(function (p) { files[abs(p)] = "/lib/python3.14/site-packages/*"; });
   // Fetch the runtime while PyScript itself loads, instead of after it (saves its import chain).
+  // Not the .wasm: a preloaded response bypasses V8's wasm code cache (warm boot +430 ms here).
   var dir = M.pyodide ? M.pyodide.replace(/[^/]*$/, "") : "";
-  [["modulepreload", M.pyodide], ["modulepreload", dir + "pyodide.asm.mjs"], ["preload", dir + "pyodide.asm.wasm"],
-    ["preload", dir + "python_stdlib.zip"], ["preload", dir + "pyodide-lock.json"]].concat((M.wheels || []).map(function (p) { return ["preload", p]; }))
+  [["modulepreload", M.pyodide], ["modulepreload", dir + "pyodide.asm.mjs"], ["preload", dir + "python_stdlib.zip"], ["preload", dir + "pyodide-lock.json"]].concat((M.wheels || []).map(function (p) { return ["preload", p]; }))
     .forEach(function (h) {
       if (!M.pyodide) return;
       var l = doc.createElement("link");
@@ -186,7 +186,11 @@
     });
   var py = doc.createElement("script");
   py.type = "py";
-  py.setAttribute("config", JSON.stringify({ interpreter: abs(M.pyodide), files: files }));
+  // PyScript's editor/terminal/game plugins are not needed by a widget, and its error plugin
+  // would put banners on the host page: we report to the console and on cxkit:failed instead.
+  var plugins = ["codemirror", "deprecations-manager", "donkey", "error", "py-editor", "py-game", "py-terminal"];
+  py.setAttribute("config", JSON.stringify({ interpreter: abs(M.pyodide), files: files,
+    plugins: plugins.map(function (p) { return "!" + p; }) }));
   py.textContent = "import js\ntry:\n    from cxkit.browser import boot\n    boot()\n" +
     "except BaseException as e:\n    getattr(js.window, '__cxkit').fail(f'{type(e).__name__}: {e}')\n";
   py.addEventListener("py:done", function () { if (!callPy) fail("Python boot code finished without starting the bus"); });

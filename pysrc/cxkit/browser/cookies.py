@@ -11,8 +11,7 @@ work at all, they are host-only, which is what makes restore work there.
 
 from __future__ import annotations
 
-import ipaddress
-from urllib.parse import quote, unquote
+import re
 
 import js
 
@@ -22,11 +21,15 @@ _PROBE = "_cxkit.cookie.probe"
 
 
 def _is_ip(host: str) -> bool:
+    # a literal address (IPv6 hosts come bracketed or with colons); no ipaddress import at boot
+    return ":" in host or re.fullmatch(r"\d{1,3}(?:\.\d{1,3}){3}", host) is not None
+
+
+def _decode(text: str) -> str:
     try:
-        ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return False
-    return True
+        return str(js.decodeURIComponent(text))
+    except Exception:  # a malformed escape someone else wrote: keep it as it is
+        return text
 
 
 def cookie_domain(host: str) -> str:
@@ -55,14 +58,14 @@ class CookieStorage:
         for part in str(js.document.cookie).split(";"):
             name, sep, value = part.strip().partition("=")
             if sep:
-                jar.setdefault(unquote(name), unquote(value))
+                jar.setdefault(_decode(name), _decode(value))
         return jar
 
     def get(self, name: str) -> str | None:
         return self._all().get(name)
 
     def set(self, name: str, value: str) -> None:
-        js.document.cookie = f"{quote(name, safe='._-')}={quote(value, safe='')}{self._suffix}"
+        js.document.cookie = f"{js.encodeURIComponent(name)}={js.encodeURIComponent(value)}{self._suffix}"
 
     def delete(self, name: str) -> None:
-        js.document.cookie = f"{quote(name, safe='._-')}={self._suffix}; max-age=0"
+        js.document.cookie = f"{js.encodeURIComponent(name)}={self._suffix}; max-age=0"

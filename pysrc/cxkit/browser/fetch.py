@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import re
 from typing import Any, Mapping
-from urllib.parse import unquote
 
 import js
 
@@ -31,7 +30,10 @@ def attachment_name(disposition: str) -> str:
     """The file name of a ``Content-Disposition`` header (``filename*`` preferred)."""
     star = re.search(r"filename\*\s*=\s*([^']*)'[^']*'([^;]+)", disposition)
     if star:
-        return unquote(star.group(2).strip(), encoding=star.group(1) or "utf-8")
+        try:  # RFC 5987: UTF-8 is the charset every browser sends
+            return str(js.decodeURIComponent(star.group(2).strip()))
+        except Exception:
+            return star.group(2).strip()
     plain = re.search(r'filename\s*=\s*"((?:[^"\\]|\\.)*)"|filename\s*=\s*([^;]+)', disposition)
     if plain:
         return (plain.group(1) if plain.group(1) is not None else plain.group(2)).strip()
