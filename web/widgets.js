@@ -188,9 +188,8 @@
   py.type = "py";
   // PyScript's editor/terminal/game plugins are not needed by a widget, and its error plugin
   // would put banners on the host page: we report to the console and on cxkit:failed instead.
-  var plugins = ["codemirror", "deprecations-manager", "donkey", "error", "py-editor", "py-game", "py-terminal"];
-  py.setAttribute("config", JSON.stringify({ interpreter: abs(M.pyodide), files: files,
-    plugins: plugins.map(function (p) { return "!" + p; }) }));
+  var plugins = ["!codemirror", "!deprecations-manager", "!donkey", "!error", "!py-editor", "!py-game", "!py-terminal"];
+  py.setAttribute("config", JSON.stringify({ interpreter: abs(M.pyodide), files: files, plugins: plugins }));
   py.textContent = "import js\ntry:\n    from cxkit.browser import boot\n    boot()\n" +
     "except BaseException as e:\n    getattr(js.window, '__cxkit').fail(f'{type(e).__name__}: {e}')\n";
   py.addEventListener("py:done", function () { if (!callPy) fail("Python boot code finished without starting the bus"); });
