@@ -57,6 +57,22 @@ def _run(fn: Callback, args: tuple) -> None:
         logger.exception("Deferred callback %r raised", fn)
 
 
+def _queued(queue: list[Callback] | None, fns: tuple) -> list[Callback]:
+    """``queue`` (a new list for the first) with ``fns`` added."""
+    if queue is None:
+        queue = []
+    if len(fns) == 1 and type(fns[0]) is not list and callable(fns[0]):
+        queue.append(fns[0])  # the common case, one function: no generator over the arguments
+    else:
+        queue.extend(_callbacks(fns))
+    return queue
+
+
+def _run_all(fns: tuple, args: tuple) -> None:
+    for fn in _callbacks(fns):
+        _run(fn, args)
+
+
 def _as_args(args: Any) -> tuple:
     if args is None:
         return ()
@@ -83,37 +99,18 @@ class Deferred:
 
     def done(self, *fns: Callback | list[Callback]) -> Deferred:
         """Call each fn with the resolve arguments (now, if already resolved)."""
-        state = self._state
-        if state is PENDING and len(fns) == 1 and type(fns[0]) is not list and callable(fns[0]):
-            # the common case, one function: no generator over the arguments
-            if self._done is None:
-                self._done = [fns[0]]
-            else:
-                self._done.append(fns[0])
-        elif state is PENDING:
-            if self._done is None:
-                self._done = []
-            self._done.extend(_callbacks(fns))
-        elif state is RESOLVED:
-            for fn in _callbacks(fns):
-                _run(fn, self._args)
+        if self._state is PENDING:
+            self._done = _queued(self._done, fns)
+        elif self._state is RESOLVED:
+            _run_all(fns, self._args)
         return self
 
     def fail(self, *fns: Callback | list[Callback]) -> Deferred:
         """Call each fn with the reject arguments (now, if already rejected)."""
-        state = self._state
-        if state is PENDING and len(fns) == 1 and type(fns[0]) is not list and callable(fns[0]):
-            if self._fail is None:
-                self._fail = [fns[0]]
-            else:
-                self._fail.append(fns[0])
-        elif state is PENDING:
-            if self._fail is None:
-                self._fail = []
-            self._fail.extend(_callbacks(fns))
-        elif state is REJECTED:
-            for fn in _callbacks(fns):
-                _run(fn, self._args)
+        if self._state is PENDING:
+            self._fail = _queued(self._fail, fns)
+        elif self._state is REJECTED:
+            _run_all(fns, self._args)
         return self
 
     def always(self, *fns: Callback | list[Callback]) -> Deferred:

@@ -18,7 +18,7 @@ The network is a port: give `GmsClient` any `Transport` (the browser's fetch, or
 
 from .client import DownloadRequest, GmsClient
 from .cometd import BayeuxClient, PublishFailed
-from .forms import Identity, identity_fields, identity_parts, js_string, param_fields, user_data_fields
+from .forms import Identity, identity_fields, identity_parts, form_value, param_fields, user_data_fields
 from .responses import STATUS_FAILED, STATUS_OK, STATUS_RETRY, GmsReply, parse_reply
 from .transport import (BytesFile, FileHandle, FormFields, HttpResponse, HttpxTransport, MultipartParts,
                         Transport, encode_form)
@@ -27,6 +27,6 @@ from .urls import ChatUrls
 __all__ = [
     "BayeuxClient", "BytesFile", "ChatUrls", "DownloadRequest", "FileHandle", "FormFields", "GmsClient", "GmsReply",
     "HttpResponse", "HttpxTransport", "Identity", "MultipartParts", "PublishFailed", "STATUS_FAILED", "STATUS_OK",
-    "STATUS_RETRY", "Transport", "encode_form", "identity_fields", "identity_parts", "js_string", "param_fields",
+    "STATUS_RETRY", "Transport", "encode_form", "identity_fields", "identity_parts", "form_value", "param_fields",
     "parse_reply", "user_data_fields",
 ]

@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-__all__ = ["Identity", "identity_fields", "identity_parts", "js_string", "param_fields",
+__all__ = ["Identity", "identity_fields", "identity_parts", "form_value", "param_fields",
            "user_data_fields"]
 
 
@@ -37,8 +37,9 @@ class Identity:
                 "secureKey": self.secure_key, "alias": self.alias}
 
 
-def js_string(value: Any) -> str:
-    """A scalar as JavaScript's ``String(value)`` would write it (null/undefined -> "")."""
+def form_value(value: Any) -> str:
+    """A scalar as a form field: JavaScript's ``String(value)``, except that null/undefined
+    become "" as jQuery.param writes them (cxkit.bus.jsvalues.js_string gives "null")."""
     if value is None:
         return ""
     if value is True:
@@ -71,7 +72,7 @@ def param_fields(prefix: str, value: Any) -> list[tuple[str, str]]:
             nested = isinstance(item, (Mapping, list, tuple))
             out.extend(param_fields(f"{prefix}[{i if nested else ''}]", item))
         return out
-    return [(prefix, js_string(value))]
+    return [(prefix, form_value(value))]
 
 
 def user_data_fields(user_data: Mapping[str, Any]) -> list[tuple[str, str]]:

@@ -14,7 +14,7 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Callable
 
-from ..gms import Identity, js_string
+from ..gms import Identity, form_value
 from . import messages as msg
 from .files import FileLimits, upload_error_code
 from .filters import InvalidFilter
@@ -52,7 +52,7 @@ def _js_typeof(value: Any) -> str:
 
 
 def _text(value: Any) -> str:
-    return value if isinstance(value, str) else js_string(value)
+    return value if isinstance(value, str) else form_value(value)
 
 
 def _first(value: Any) -> Any:
