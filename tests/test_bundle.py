@@ -89,3 +89,15 @@ def test_browser_wheel_carries_pyodide_bytecode_for_every_module(bundle):
             header = whl.read(pyc)[:8]
             # flags word: bit 0 = hash-based, bit 1 = check_source (off: unchecked, no stat at import)
             assert int.from_bytes(header[4:8], "little") == 0b01
+
+
+def test_a_site_bundle_leaves_the_test_pages_out(tmp_path):
+    out = tmp_path / "site"
+    build_bundle(project_root(), out)
+    assert (out / "e2e_python.html").is_file()
+    manifest = build_bundle(project_root(), out, test_pages=False)
+    assert "index.html" in manifest["pages"]
+    assert not [p for p in manifest["pages"] if p.startswith("e2e")]
+    leftovers = [p.name for p in out.rglob("e2e*")]
+    assert leftovers == [], leftovers
+    assert (out / "widgets.js").is_file() and (out / "index.html").is_file()

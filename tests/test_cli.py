@@ -83,3 +83,9 @@ def test_a_missing_runtime_is_a_one_line_error(tmp_path: Path, capsys, monkeypat
     monkeypatch.setenv("CXKIT_ROOT", str(tmp_path))
     assert main(["build"]) == 2
     assert "npm ci" in capsys.readouterr().err
+
+
+def test_build_without_test_pages(tmp_path: Path):
+    assert main(["build", "--out", str(tmp_path / "b"), "--no-test-pages"]) == 0
+    assert (tmp_path / "b" / "index.html").is_file()
+    assert not list((tmp_path / "b").glob("e2e*"))

@@ -227,7 +227,16 @@ def _brotli_encoder():
 _brotli = _brotli_encoder()
 
 
-def _render_pages(root: Path, out: Path, manifest: dict[str, Any]) -> list[str]:
+#: Pages and static files only the test suites use (``e2e*``): left out with ``test_pages=False``.
+TEST_PREFIX = "e2e"
+
+
+def _drop(path: Path) -> None:
+    for stale in (path, path.with_name(path.name + ".gz"), path.with_name(path.name + ".br")):
+        stale.unlink(missing_ok=True)
+
+
+def _render_pages(root: Path, out: Path, manifest: dict[str, Any], test_pages: bool) -> list[str]:
     import jinja2
 
     tpl_dir = root / "web" / "templates"
@@ -240,17 +249,24 @@ def _render_pages(root: Path, out: Path, manifest: dict[str, Any]) -> list[str]:
     for tpl in sorted(tpl_dir.glob("*.html")):
         if tpl.name.startswith("_"):
             continue
+        if not test_pages and tpl.name.startswith(TEST_PREFIX):
+            _drop(out / tpl.name)
+            continue
         html = env.get_template(tpl.name).render(manifest=manifest, version=cxkit.__version__)
         _write_if_changed(out / tpl.name, html.encode())
         pages.append(tpl.name)
     return pages
 
 
-def _copy_web_static(root: Path, out: Path) -> None:
+def _copy_web_static(root: Path, out: Path, test_pages: bool) -> None:
     static = root / "web" / "static"
     if static.is_dir():
         for path in static.rglob("*"):
-            if path.is_file():
+            if not path.is_file():
+                continue
+            if not test_pages and path.name.startswith(TEST_PREFIX):
+                _drop(out / "static" / path.relative_to(static))
+            else:
                 _copy_if_changed(path, out / "static" / path.relative_to(static))
 
 
@@ -258,8 +274,11 @@ def _npm_version(pkg_dir: Path) -> str:
     return json.loads((pkg_dir / "package.json").read_text())["version"]
 
 
-def build_bundle(root: Path | None = None, out: Path | None = None) -> dict[str, Any]:
+def build_bundle(root: Path | None = None, out: Path | None = None, *, test_pages: bool = True) -> dict[str, Any]:
     """Build (or refresh) the static bundle and return its manifest.
+
+    ``test_pages=False`` leaves out the pages only test suites use (``e2e*.html``; one of them
+    can run Python sent by the page), for a bundle that goes on a real site.
 
     Raises :class:`BuildError` naming what is missing (e.g. ``npm ci`` not run).
     """
@@ -306,8 +325,8 @@ def build_bundle(root: Path | None = None, out: Path | None = None) -> dict[str,
     loader = (root / "web" / "widgets.js").read_text()
     loader = loader.replace("/*@MANIFEST@*/{}", json.dumps(manifest, separators=(",", ":")))
     _write_if_changed(out / "widgets.js", loader.encode())
-    _copy_web_static(root, out)
-    manifest["pages"] = _render_pages(root, out, manifest)
+    _copy_web_static(root, out, test_pages)
+    manifest["pages"] = _render_pages(root, out, manifest, test_pages)
     _write_if_changed(out / "manifest.json", json.dumps(manifest, indent=1).encode())
 
     for path in out.rglob("*"):

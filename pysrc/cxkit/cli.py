@@ -19,7 +19,7 @@ def _build(args: argparse.Namespace) -> Path:
 
     root = project_root()
     out = Path(args.out) if getattr(args, "out", None) else root / "build"
-    build_bundle(root, out)
+    build_bundle(root, out, test_pages=not getattr(args, "no_test_pages", False))
     return out
 
 
@@ -64,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("build", help="build the static bundle into build/")
     p.add_argument("--out", help="output folder (default: build/ in the checkout)")
+    p.add_argument("--no-test-pages", action="store_true",
+                   help="leave out the e2e test pages (for a bundle that goes on a real site)")
     p.set_defaults(func=cmd_build)
 
     for name, func, port in (("serve", cmd_serve, 8000), ("mock-gms", cmd_mock_gms, 8001)):
