@@ -72,3 +72,19 @@ async def until_held(gms: MockGMS, client_id: str, turns: int = 1000) -> None:
             return
         await asyncio.sleep(0)
     raise AssertionError(f"the connect of {client_id} was not held after {turns} loop turns")
+
+
+async def connected(client, gms: MockGMS) -> RawBayeux:
+    """A handshaken client whose first connect is answered; the server holds connects 30 s."""
+    gms.cometd.config.timeout_s = 30
+    bayeux = RawBayeux(client)
+    await bayeux.handshake()
+    await bayeux.connect()
+    return bayeux
+
+
+async def held_connect(bayeux: RawBayeux, gms: MockGMS) -> "asyncio.Task":
+    """A connect the server is holding (waits for that, by loop turns, not time)."""
+    task = asyncio.create_task(bayeux.connect())
+    await until_held(gms, bayeux.client_id)
+    return task

@@ -10,7 +10,7 @@ import pytest
 from cxkit.mockgms import MockGMS
 from cxkit.mockgms.bayeux import BayeuxServer, CometdConfig
 
-from .cometd_support import RawBayeux, until_held
+from .cometd_support import RawBayeux, connected, held_connect
 from .support import client_for, make_gms
 
 
@@ -48,21 +48,14 @@ async def test_first_connect_returns_at_once_then_connects_are_held_until_timeou
 
 
 async def test_client_advice_timeout_shortens_the_hold(client, gms: MockGMS) -> None:
-    gms.cometd.config.timeout_s = 30
-    bayeux = RawBayeux(client)
-    await bayeux.handshake()
-    await bayeux.connect()
+    bayeux = await connected(client, gms)
     [reply] = await asyncio.wait_for(bayeux.connect(advice={"timeout": 50}), 5)
     assert reply["successful"]
 
 
 async def test_a_queued_message_releases_the_held_connect(client, gms: MockGMS) -> None:
-    gms.cometd.config.timeout_s = 30
-    bayeux = RawBayeux(client)
-    await bayeux.handshake()
-    await bayeux.connect()
-    held = asyncio.create_task(bayeux.connect())
-    await until_held(gms, bayeux.client_id)
+    bayeux = await connected(client, gms)
+    held = await held_connect(bayeux, gms)
     assert not held.done()
     assert gms.cometd.bayeux.deliver(bayeux.client_id, {"channel": "/x", "data": 1})
     replies = await asyncio.wait_for(held, 5)
@@ -70,12 +63,8 @@ async def test_a_queued_message_releases_the_held_connect(client, gms: MockGMS) 
 
 
 async def test_a_newer_connect_releases_the_older_one(client, gms: MockGMS) -> None:
-    gms.cometd.config.timeout_s = 30
-    bayeux = RawBayeux(client)
-    await bayeux.handshake()
-    await bayeux.connect()
-    older = asyncio.create_task(bayeux.connect())
-    await until_held(gms, bayeux.client_id)
+    bayeux = await connected(client, gms)
+    older = await held_connect(bayeux, gms)
     newer = asyncio.create_task(bayeux.connect())
     [reply] = await asyncio.wait_for(older, 5)
     assert reply["successful"] and not newer.done()
@@ -110,12 +99,8 @@ async def test_subscribe_unsubscribe_and_broadcast(client, gms: MockGMS) -> None
 
 
 async def test_disconnect_forgets_the_client_and_releases_its_connect(client, gms: MockGMS) -> None:
-    gms.cometd.config.timeout_s = 30
-    bayeux = RawBayeux(client)
-    await bayeux.handshake()
-    await bayeux.connect()
-    held = asyncio.create_task(bayeux.connect())
-    await until_held(gms, bayeux.client_id)
+    bayeux = await connected(client, gms)
+    held = await held_connect(bayeux, gms)
     [bye] = await bayeux.post({"channel": "/meta/disconnect", "clientId": bayeux.client_id})
     assert bye["successful"]
     [reply] = await asyncio.wait_for(held, 5)
