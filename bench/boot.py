@@ -39,8 +39,8 @@ CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-
 BARE_HTML = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>bare Pyodide</title>
 <script type="module">
-  import { loadPyodide } from "/%(pyodide)s";
-  const pyodide = await loadPyodide({ indexURL: "/%(pyodide_dir)s/" });
+  import { loadPyodide } from "/cxkit/%(pyodide)s";
+  const pyodide = await loadPyodide({ indexURL: "/cxkit/%(pyodide_dir)s/" });
   pyodide.runPython("import sys; sys.version");
   window.benchReady = performance.now();
 </script></head><body><p>bare Pyodide</p></body></html>
@@ -161,7 +161,7 @@ def run(n: int = N) -> dict:
         pyodide = manifest["pyodide"]
         Path(bare_dir, "bare.html").write_text(BARE_HTML % {"pyodide": pyodide, "pyodide_dir": pyodide.rsplit("/", 1)[0]})
         with run_in_thread(create_app(build, extra_static={"/bare": bare_dir})) as url, sync_playwright() as pw:
-            urls = {"cxkit": f"{url}/e2e.html", "bare": f"{url}/bare/bare.html"}
+            urls = {"cxkit": f"{url}/cxkit/e2e.html", "bare": f"{url}/bare/bare.html"}
             browser = pw.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_FLAGS)
             cold = measure(_Fresh(browser), urls, n, outside)
             browser.close()

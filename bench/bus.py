@@ -107,7 +107,7 @@ def _open(stack: ExitStack, browser, root: Path, outside: list[str]):
     url = stack.enter_context(run_in_thread(create_app(build)))
     page = browser.new_page()
     page.on("request", lambda r: None if urlsplit(r.url).hostname in ("127.0.0.1", "localhost") else outside.append(r.url))
-    page.goto(f"{url}/e2e_python.html")
+    page.goto(f"{url}/cxkit/e2e_python.html")
     page.wait_for_function("window.__cxkit.attached && !!window.cxkitPy", timeout=60_000)
     page.evaluate("src => cxkitPy(src)", SETUP_PY)
     return page

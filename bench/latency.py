@@ -120,7 +120,7 @@ def run(mode: str = "polling", build: bool = True) -> dict:
         page = browser.new_page()
         page.on("request", on_request)
         page.add_init_script((COMETD_JS if mode == "cometd" else "") + RECORD_JS)
-        page.goto(f"{url}/e2e.html")
+        page.goto(f"{url}/cxkit/e2e.html")
         page.wait_for_function("() => window.events && events.includes('ready') || window.__cxkit.failure",
                                timeout=120_000)
         if page.evaluate("window.__cxkit.failure"):

@@ -54,7 +54,7 @@ def server_url(cxkit_server: Any) -> str:
 @pytest.fixture
 def booted_page(page: Any, cxkit_url: str) -> Any:
     """The e2e page with cxkit booted (no recorder, no wait for WebChatService.ready)."""
-    page.goto(f"{cxkit_url}/e2e.html")
+    page.goto(f"{cxkit_url}/cxkit/e2e.html")
     wait_booted(page)
     return page
 

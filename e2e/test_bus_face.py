@@ -46,7 +46,7 @@ def bus_page(browser, server_url: str) -> Iterator[Any]:
     page.on("request", lambda r: None if _local(r.url) else outside.append(r.url))
     page.console_lines = []
     page.on("console", lambda m: page.console_lines.append(m.text))
-    page.goto(f"{server_url}/e2e_python.html")
+    page.goto(f"{server_url}/cxkit/e2e_python.html")
     wait_booted(page)
     page.wait_for_function("() => !!window.cxkitPy")
     py(page, PY_SERVICES)
@@ -298,7 +298,7 @@ def test_extensions_run_before_app_ready_and_on_ready_after_with_the_quickbus(pa
                                                     bus.data('App.ready')]);
         };
     """)
-    page.goto(f"{server_url}/e2e.html")
+    page.goto(f"{server_url}/cxkit/e2e.html")
     wait_booted(page)
     page.wait_for_function("() => window.order.length === 3")
     order = page.evaluate("window.order")

@@ -19,7 +19,7 @@ window.cxkitTestConfig = w => {
 
 def open_cometd_page(page, server_url):
     page.add_init_script(COMETD_CONFIG + RECORDER)
-    page.goto(f"{server_url}/e2e.html")
+    page.goto(f"{server_url}/cxkit/e2e.html")
     wait_booted(page)
     wait_event(page, "ready")
     return page

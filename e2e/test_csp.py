@@ -56,7 +56,7 @@ def seen(page, name: str) -> None:
 def csp_page(page, server_url, gms, offline_guard):
     """e2e_csp.html booted, WebChatService events in window.ev, violations in window.cspViolations."""
     page.add_init_script(VIOLATIONS + RECORDER)
-    page.goto(f"{server_url}/e2e_csp.html")
+    page.goto(f"{server_url}/cxkit/e2e_csp.html")
     page.evaluate("ms => until(() => window.__cxkit && (__cxkit.attached || __cxkit.failure), ms)", BOOT_TIMEOUT_MS)
     assert page.evaluate("window.__cxkit.failure") is None
     seen(page, "ready")

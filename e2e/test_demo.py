@@ -16,7 +16,7 @@ STAGES = "window.__stages = []; addEventListener('py:progress', e => window.__st
 
 
 def open_demo(page: Page, server_url: str) -> None:
-    page.goto(f"{server_url}/")
+    page.goto(f"{server_url}/cxkit/")
     page.wait_for_selector("body[data-chat=ready]", timeout=BOOT_TIMEOUT_MS)
 
 
@@ -43,7 +43,7 @@ def wait_preview(page: Page, chat_id: str, text: str) -> None:
 
 def test_loading_indicator_shows_boot_progress_then_goes_away(page: Page, server_url: str):
     page.add_init_script(STAGES)
-    page.goto(f"{server_url}/", wait_until="commit")
+    page.goto(f"{server_url}/cxkit/", wait_until="commit")
     loading = page.locator("#cx-loading")
     expect(loading).to_be_visible()
     expect(loading).to_contain_text("MB loaded")
@@ -190,7 +190,7 @@ def test_the_window_on_another_page_and_close_releases_everything(page: Page, se
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(f"{server_url}/e2e_python.html")
+    page.goto(f"{server_url}/cxkit/e2e_python.html")
     wait_booted(page)
     page.evaluate("""cxkitPy(`
 import asyncio

@@ -16,7 +16,7 @@ def test_script_tag_defines_cxbus_at_once_and_boots(page, server_url):
         "window.cxkitTestEarly = () => { window.seenEarly = typeof window.CXBus.registerPlugin"
         " + '/' + typeof window._genesys.widgets.bus.registerPlugin; }"
     )
-    page.goto(f"{server_url}/e2e.html")
+    page.goto(f"{server_url}/cxkit/e2e.html")
     assert page.evaluate("window.seenEarly") == "function/function"
     wait_booted(page)
     assert page.evaluate("window.__cxkit.failure") is None
@@ -34,7 +34,7 @@ def test_call_queued_before_boot_is_answered_after_boot(page, server_url):
           for (const n of [1, 2, 3]) p.command('Early.ping', {n}).done(v => window.answers.push(v));
         };
     """)
-    page.goto(f"{server_url}/e2e.html")
+    page.goto(f"{server_url}/cxkit/e2e.html")
     page.wait_for_function("window.answers && window.answers.length === 3", timeout=60_000)
     assert page.evaluate("window.attachedWhenCalled") is False
     assert page.evaluate("window.answers") == ["pong:1", "pong:2", "pong:3"]
@@ -42,13 +42,13 @@ def test_call_queued_before_boot_is_answered_after_boot(page, server_url):
 
 @pytest.mark.parametrize("variant", ["e2e_async.html", "e2e_defer.html"])
 def test_async_and_defer_script_tags_boot(page, server_url, variant):
-    page.goto(f"{server_url}/{variant}")
+    page.goto(f"{server_url}/cxkit/{variant}")
     wait_booted(page)
     assert page.evaluate("window.__cxkit.attached") is True
 
 
 def test_offline_guard_catches_an_outside_request(page, server_url, offline_guard):
-    page.goto(f"{server_url}/e2e.html")
+    page.goto(f"{server_url}/cxkit/e2e.html")
     violations = offline_guard.expect()
     page.evaluate("fetch('http://example.invalid/probe.js').catch(() => null)")
     page.evaluate("""new Promise(done => {
@@ -73,7 +73,7 @@ def test_a_broken_bundle_is_reported_and_queued_calls_rejected(page, bundle_dir,
         };
     """)
     with run_in_thread(create_app(broken)) as url:
-        page.goto(f"{url}/e2e.html")
+        page.goto(f"{url}/cxkit/e2e.html")
         page.wait_for_function("window.rejections.length === 1", timeout=60_000)
     reason = page.evaluate("window.rejections[0]")
     assert wheel.name in reason and "404" in reason
@@ -97,7 +97,7 @@ def test_a_failure_after_attach_is_still_reported(page, server_url):
           addEventListener('cxkit:failed', e => window.failed.push(e.detail));
         };
     """)
-    page.goto(f"{server_url}/e2e.html")
+    page.goto(f"{server_url}/cxkit/e2e.html")
     page.wait_for_function("window.failed.length === 1", timeout=60_000)
     detail = page.evaluate("window.failed[0]")
     assert "hidden is broken" in detail
@@ -121,7 +121,7 @@ def test_an_unrelated_rejection_during_boot_does_not_fail_cxkit(page, server_url
           CXBus.command('App.nothing').fail(r => window.answers.push(r));
         };
     """)
-    page.goto(f"{server_url}/e2e.html")
+    page.goto(f"{server_url}/cxkit/e2e.html")
     wait_booted(page)
     assert page.evaluate("[window.__cxkit.attached, window.__cxkit.failure]") == [True, None]
     page.wait_for_function("window.answers.length === 1")
@@ -138,7 +138,7 @@ def test_a_service_that_cannot_start_rejects_the_queued_calls_with_the_reason(pa
           CXBus.command('WebChatService.getSessionData').fail(r => window.rejections.push(r));
         };
     """)
-    page.goto(f"{server_url}/e2e.html")
+    page.goto(f"{server_url}/cxkit/e2e.html")
     page.wait_for_function("window.rejections.length === 1", timeout=60_000)
     reason = page.evaluate("window.rejections[0]")
     assert "could not start its services" in reason and "no title here" in reason

@@ -174,7 +174,7 @@ def test_hidden_page_sleeps_and_wakes_when_sleep_is_enabled(page, server_url, gm
     from e2e_support import RECORDER, wait_booted
 
     page.add_init_script("window.cxkitTestConfig = w => { w.webchat.sleepEnabled = true; };" + RECORDER)
-    page.goto(f"{server_url}/e2e.html")
+    page.goto(f"{server_url}/cxkit/e2e.html")
     wait_booted(page)
     start(page, gms)
     wait_event(page, "pollingStarted")

@@ -95,12 +95,12 @@ def main() -> None:
         try:
             page = browser.new_page(viewport={"width": 820, "height": 900}, device_scale_factor=1)
             _offline(page)
-            demo_chat(page, url)
+            demo_chat(page, f"{url}/cxkit/")
             page.screenshot(path=str(args.out / "demo.png"), full_page=True)
 
             slow = browser.new_page(viewport={"width": 820, "height": 320})
             _offline(slow)
-            loading(slow, url)
+            loading(slow, f"{url}/cxkit/")
             slow.screenshot(path=str(args.out / "loading.png"))
             slow.close()
 

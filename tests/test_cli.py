@@ -54,7 +54,8 @@ def test_serve_serves_bundle_and_mock_and_stops_on_ctrl_c(tmp_path: Path):
     lines = wait_serving(proc)
     assert any(f"http://127.0.0.1:{port}/" in line for line in lines)
     base = f"http://127.0.0.1:{port}"
-    assert httpx.get(base + "/widgets.js").status_code == 200
+    assert httpx.get(base + "/cxkit/widgets.js").status_code == 200
+    assert httpx.get(base + "/").headers["location"] == "/cxkit/"   # the demo
     assert httpx.get(base + "/mock/chats").json() == {"chats": []}
     started = httpx.post(base + "/genesys/2/chat/customer-support/", data={"nickname": "Jo"}).json()
     assert started["statusCode"] == 0
@@ -72,7 +73,7 @@ def test_mock_gms_alone_allows_an_extra_origin(tmp_path: Path):
     refused = httpx.post(base + "/genesys/2/chat/x/", headers={"Origin": "https://evil.example"},
                          data={"nickname": "Jo"})
     assert refused.status_code == 403
-    assert httpx.get(base + "/widgets.js").status_code == 404
+    assert httpx.get(base + "/cxkit/widgets.js").status_code == 404
     assert interrupt(proc) == 0
 
 

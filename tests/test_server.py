@@ -1,4 +1,5 @@
-"""The static server: MIME types, cache headers, precompression, isolation, path safety."""
+"""The static server: the bundle under /cxkit/, MIME types, cache headers, precompression, isolation,
+path safety, redirects from the old root layout."""
 
 from __future__ import annotations
 
@@ -32,32 +33,32 @@ def client(app) -> httpx.AsyncClient:
 
 async def test_mime_types_and_cache_headers(site):
     async with client(create_app(site)) as c:
-        r = await c.get("/pyodide/1.0/pyodide.mjs")
+        r = await c.get("/cxkit/pyodide/1.0/pyodide.mjs")
         assert r.headers["content-type"].startswith("text/javascript")
         assert "immutable" in r.headers["cache-control"]
-        r = await c.get("/wheels/a.whl")
+        r = await c.get("/cxkit/wheels/a.whl")
         assert r.headers["content-type"] == "application/zip"
-        r = await c.get("/widgets.js")
+        r = await c.get("/cxkit/widgets.js")
         assert r.headers["cache-control"] == "no-cache"
-        r = await c.get("/")
+        r = await c.get("/cxkit/")
         assert r.text == "<!doctype html>" and r.headers["content-type"].startswith("text/html")
 
 
 async def test_precompressed_twin_is_sent_when_accepted(site):
     async with client(create_app(site)) as c:
-        r = await c.get("/pyodide/1.0/pyodide.asm.wasm", headers={"accept-encoding": "gzip"})
+        r = await c.get("/cxkit/pyodide/1.0/pyodide.asm.wasm", headers={"accept-encoding": "gzip"})
         assert r.headers["content-encoding"] == "gzip"
         assert r.headers["content-type"] == "application/wasm"
         assert r.content.startswith(b"\0asm") and len(r.content) == 20004
-        r = await c.get("/pyodide/1.0/pyodide.asm.wasm", headers={"accept-encoding": "identity"})
+        r = await c.get("/cxkit/pyodide/1.0/pyodide.asm.wasm", headers={"accept-encoding": "identity"})
         assert "content-encoding" not in r.headers and len(r.content) == 20004
 
 
 async def test_isolation_headers_only_when_asked(site):
     async with client(create_app(site)) as c:
-        assert "cross-origin-embedder-policy" not in (await c.get("/widgets.js")).headers
+        assert "cross-origin-embedder-policy" not in (await c.get("/cxkit/widgets.js")).headers
     async with client(create_app(site, isolate=True)) as c:
-        r = await c.get("/widgets.js")
+        r = await c.get("/cxkit/widgets.js")
         assert r.headers["cross-origin-opener-policy"] == "same-origin"
         assert r.headers["cross-origin-embedder-policy"] == "require-corp"
 
@@ -65,9 +66,10 @@ async def test_isolation_headers_only_when_asked(site):
 async def test_paths_cannot_escape_the_bundle(site):
     (site.parent / "secret.txt").write_text("no")
     async with client(create_app(site)) as c:
-        for path in ("/../secret.txt", "/%2e%2e/secret.txt", "/missing.js"):
-            assert (await c.get(path)).status_code == 404
-        assert (await c.post("/widgets.js")).status_code == 405
+        for path in ("/cxkit/../secret.txt", "/cxkit/%2e%2e/secret.txt", "/../secret.txt", "/%2e%2e/secret.txt",
+                     "/cxkit/missing.js", "/missing.js"):
+            assert (await c.get(path)).status_code == 404, path
+        assert (await c.post("/cxkit/widgets.js")).status_code == 405
 
 
 async def test_mock_prefixes_go_to_the_mock_and_extra_static_is_mounted(site, tmp_path_factory):
@@ -83,5 +85,15 @@ async def test_mock_prefixes_go_to_the_mock_and_extra_static_is_mounted(site, tm
         assert (await c.post("/genesys/2/chat/x")).json() == {"mock": True}
         assert (await c.get("/mock/chats")).json() == {"mock": True}
         assert (await c.get("/site/page.html")).text == "mine"
-        assert (await c.get("/widgets.js")).text == "/* loader */"
+        assert (await c.get("/cxkit/widgets.js")).text == "/* loader */"
     assert seen == ["/genesys/2/chat/x", "/mock/chats"]
+
+
+async def test_the_root_and_old_root_paths_redirect_under_cxkit(site):
+    async with client(create_app(site)) as c:
+        for path, target in (("/", "/cxkit/"), ("/cxkit", "/cxkit/"), ("/widgets.js", "/cxkit/widgets.js"),
+                             ("/pyodide/1.0/pyodide.mjs?v=1", "/cxkit/pyodide/1.0/pyodide.mjs?v=1")):
+            r = await c.get(path)
+            assert (r.status_code, r.headers["location"]) == (307, target), path
+        r = await c.get("/widgets.js", follow_redirects=True)
+        assert r.text == "/* loader */" and str(r.url).endswith("/cxkit/widgets.js")

@@ -50,7 +50,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     out = Path(args.build_dir) if args.build_dir else _build(args)
     app = create_app(out, mock=_mock(args), isolate=args.isolate,
                      extra_static={args.static_prefix: args.static} if args.static else None)
-    print(f"cxkit: demo page http://{args.host}:{args.port}/  agent console http://{args.host}:{args.port}/agent")
+    print(f"cxkit: demo page http://{args.host}:{args.port}/cxkit/  agent console http://{args.host}:{args.port}/agent")
     return _run(app, args.host, args.port, "serving the bundle and the mock GMS")
 
 

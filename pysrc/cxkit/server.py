@@ -4,6 +4,11 @@
     >>> app = create_app("build")                 # doctest: +SKIP
     >>> import uvicorn; uvicorn.run(app, port=8000)   # doctest: +SKIP
 
+The bundle is served under ``/cxkit/`` (``/cxkit/widgets.js``, ``/cxkit/index.html`` the demo,
+``/cxkit/e2e.html``), the one path pages embed; ``/`` redirects to the demo. Links to the old
+root layout (``/widgets.js``, ``/e2e.html``, ``/pyodide/...``) get a temporary redirect to
+``/cxkit/...``, so pages written for it keep working (one more round trip per file).
+
 Static files get the right MIME types (.mjs, .wasm, .whl), long immutable cache headers
 for the versioned runtime (``pyodide/<v>/``, ``pyscript/<v>/``, ``wheels/<hash>/``) and
 ``no-cache`` for everything else; precompressed ``.br``/``.gz`` twins are sent to browsers
@@ -19,11 +24,13 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, PlainTextResponse, Response
+from starlette.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-__all__ = ["MOCK_PREFIXES", "StaticBundle", "create_app", "run_in_thread"]
+__all__ = ["BUNDLE_PREFIX", "MOCK_PREFIXES", "StaticBundle", "create_app", "run_in_thread"]
 
+#: Where the bundle lives on every cxkit server: pages embed ``<script src="/cxkit/widgets.js">``.
+BUNDLE_PREFIX = "/cxkit"
 MOCK_PREFIXES = ("/genesys", "/mock", "/agent")
 IMMUTABLE_DIRS = ("pyodide/", "pyscript/", "wheels/")
 MIME_TYPES = {
@@ -96,7 +103,7 @@ def create_app(
     isolate: bool = False,
     extra_static: dict[str, str | Path] | None = None,
 ) -> ASGIApp:
-    """The ``cxkit serve`` app: the bundle at ``/``, the mock GMS at its prefixes.
+    """The ``cxkit serve`` app: the bundle at ``/cxkit/``, the mock GMS at its prefixes.
 
     ``extra_static`` maps a URL prefix (e.g. ``/site``) to a folder of the user's pages.
     """
@@ -127,7 +134,18 @@ def create_app(
                 inner = dict(scope, path=path[len(prefix):] or "/")
                 await static(inner, receive, send)
                 return
-        await bundle(scope, receive, send)
+        if scope["type"] != "http":
+            return
+        if path.startswith(BUNDLE_PREFIX + "/"):
+            await bundle(dict(scope, path=path[len(BUNDLE_PREFIX):]), receive, send)
+            return
+        if path in ("/", BUNDLE_PREFIX) or bundle.resolve(path) is not None:
+            # the demo, and links written for the old root layout (/widgets.js, /e2e.html)
+            query = scope.get("query_string", b"").decode("latin-1")
+            target = BUNDLE_PREFIX + ("/" if path == BUNDLE_PREFIX else path) + (f"?{query}" if query else "")
+            await RedirectResponse(target, status_code=307)(scope, receive, send)
+            return
+        await PlainTextResponse("Not Found", status_code=404)(scope, receive, send)
 
     return app
 

@@ -168,7 +168,7 @@ def test_opener_uses_the_page_first_then_new_pages_in_its_context() -> None:
     context = FakeContext()
     first = context.new_page()
     opener = ChatPageOpener(first, "http://127.0.0.1:9/", config={"main": {"debug": True}})
-    assert opener() is first and first.url == "http://127.0.0.1:9/e2e.html"
+    assert opener() is first and first.url == "http://127.0.0.1:9/cxkit/e2e.html"
     second = opener("/site/shop.html", {"webchat": {"userData": {"a": "1"}}}, init_script="window.x = 1")
     assert second is context.pages[1] and second.url == "http://127.0.0.1:9/site/shop.html"
     assert second.scripts[1] == "window.x = 1"

@@ -34,7 +34,7 @@ def test_defaults_feed_the_args_fixtures(pytester: pytest.Pytester) -> None:
         def test_defaults(cxkit_server_args, cxkit_mock_args, cxkit_chat_page_args):
             assert cxkit_server_args == {"host": "127.0.0.1", "port": 0, "isolate": False, "extra_static": {}}
             assert cxkit_mock_args == {"agent": "silent", "cors_allow_origins": ()}
-            assert cxkit_chat_page_args == {"path": "/e2e.html", "timeout": 60000, "config": {}}
+            assert cxkit_chat_page_args == {"path": "/cxkit/e2e.html", "timeout": 60000, "config": {}}
     """)
     pytester.runpytest().assert_outcomes(passed=1)
 
@@ -78,7 +78,7 @@ def cxkit_chat_page_args(cxkit_chat_page_args):
         def test_overrides(gms, cxkit_url, cxkit_chat_page_args):
             config = gms.config()
             assert (config["agent"], config["echo_join_delay"], config["agent_nickname"]) == ("echo", 0, "Bo")
-            page = httpx.get(cxkit_url + "/e2e.html")
+            page = httpx.get(cxkit_url + "/cxkit/e2e.html")
             assert page.headers["cross-origin-embedder-policy"] == "require-corp"
             assert cxkit_chat_page_args["path"] == "/site/index.html"
 

@@ -24,7 +24,7 @@ def test_one_server_per_session_and_a_clean_mock_per_test(suite: pytest.Pytester
         def test_second(cxkit_server, cxkit_url, gms):
             assert seen == [cxkit_server]      # the same server
             assert gms.chats() == [] and gms.faults() == [] and gms.requests() == []
-            assert httpx.get(cxkit_url + "/e2e.html").text == "<p>bundled test page</p>"
+            assert httpx.get(cxkit_url + "/cxkit/e2e.html").text == "<p>bundled test page</p>"
     """)
     suite.runpytest().assert_outcomes(passed=2)
 
@@ -54,7 +54,7 @@ def test_static_folder_is_served_at_site_beside_the_mock(suite: pytest.Pytester)
             assert httpx.get(cxkit_url + "/site/").text == "<h1>my shop</h1>"
             assert httpx.get(cxkit_url + "/site/index.html").text == "<h1>my shop</h1>"
             assert httpx.get(cxkit_url + "/mock/chats").json() == {{"chats": []}}
-            assert httpx.get(cxkit_url + "/widgets.js").text == "/* loader */"
+            assert httpx.get(cxkit_url + "/cxkit/widgets.js").text == "/* loader */"
     """)
     suite.runpytest(f"--cxkit-static={site}", f"--cxkit-port={port}").assert_outcomes(passed=1)
 
@@ -84,7 +84,7 @@ def test_given_bundle_is_served_as_it_is(pytester: pytest.Pytester, fake_bundle:
 
         def test_bundle(cxkit_bundle_dir, cxkit_url):
             assert cxkit_bundle_dir == Path({str(fake_bundle)!r})
-            assert httpx.get(cxkit_url + "/widgets.js").text == "/* loader */"
+            assert httpx.get(cxkit_url + "/cxkit/widgets.js").text == "/* loader */"
     """)
     pytester.runpytest(f"--cxkit-bundle={fake_bundle}").assert_outcomes(passed=1)
 

@@ -140,7 +140,7 @@ class ChatPageOpener:
     pages in its context."""
 
     def __init__(
-        self, page: Any, base_url: str, *, path: str = "/e2e.html", timeout: float = BOOT_TIMEOUT_MS,
+        self, page: Any, base_url: str, *, path: str = "/cxkit/e2e.html", timeout: float = BOOT_TIMEOUT_MS,
         config: dict[str, Any] | None = None,
     ) -> None:
         self.page = page

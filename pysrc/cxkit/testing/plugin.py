@@ -9,8 +9,9 @@ Installed with cxkit (entry point ``pytest11``), so the fixtures are simply ther
         gms.say(chat_id, "Hello!")
         wait_text(chat_page, "Hello!")          # from cxkit.testing import command, wait_text
 
-One server per session serves the bundle at ``/``, the mock GMS at ``/genesys``, ``/mock`` and
-``/agent``, and your own pages (``--cxkit-static``) at ``/site``, all on one 127.0.0.1 origin.
+One server per session serves the bundle at ``/cxkit/`` (pages embed ``/cxkit/widgets.js``),
+the mock GMS at ``/genesys``, ``/mock`` and ``/agent``, and your own pages (``--cxkit-static``)
+at ``/site``, all on one 127.0.0.1 origin.
 Each test that asks for ``cxkit_url``, ``gms`` or a chat page starts on a reset mock (no
 chats, faults or logged requests).
 
@@ -197,7 +198,7 @@ def gms(cxkit_url: str) -> Iterator[MockGmsControl]:
 @pytest.fixture
 def cxkit_chat_page_args() -> dict[str, Any]:
     """Defaults of ``open_chat_page``: the page ``path``, boot ``timeout`` (ms), widget ``config``."""
-    return {"path": "/e2e.html", "timeout": BOOT_TIMEOUT_MS, "config": {}}
+    return {"path": "/cxkit/e2e.html", "timeout": BOOT_TIMEOUT_MS, "config": {}}
 
 
 @pytest.fixture
@@ -209,7 +210,7 @@ def open_chat_page() -> Any:
 
 @pytest.fixture
 def chat_page(open_chat_page: ChatPageOpener) -> Any:
-    """The bundled test page (``/e2e.html``) with the widget booted and ready."""
+    """The bundled test page (``/cxkit/e2e.html``) with the widget booted and ready."""
     return open_chat_page()
 
 

@@ -2,7 +2,7 @@
 
     >>> from cxkit.testing.server import serve
     >>> with serve("build", mock_args={"agent": "echo"}) as server:     # doctest: +SKIP
-    ...     print(server.url)     # the bundle at /, the mock at /genesys, /mock and /agent
+    ...     print(server.url)     # the bundle at /cxkit/, the mock at /genesys, /mock and /agent
     ...     server.reset()        # cheap: forget chats, faults and the request log
     http://127.0.0.1:40117
 
