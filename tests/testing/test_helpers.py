@@ -129,6 +129,16 @@ def test_the_checkout_is_built_into_cxkit_bundle(monkeypatch: pytest.MonkeyPatch
 
 # -- pages (a stand-in for Playwright's Page) ----------------------------------------------------
 
+class FakeResponse:
+    def __init__(self, url: str, status: int = 200, status_text: str = "OK") -> None:
+        self.url, self.status, self.status_text = url, status, status_text
+
+
+class FakeRequest:
+    def __init__(self, url: str, failure: str) -> None:
+        self.url, self.failure = url, failure
+
+
 class FakePage:
     def __init__(self, context: "FakeContext") -> None:
         self.context = context
@@ -136,18 +146,31 @@ class FakePage:
         self.url = "about:blank"
         self.ready = True
         self.failure: str | None = None
+        self.load_errors: list[dict[str, str]] = []
+        self.status = 200
+        self.listeners: dict[str, list[Any]] = {}
 
     def add_init_script(self, script: str) -> None:
         self.scripts.append(script)
 
-    def goto(self, url: str) -> None:
+    def on(self, event: str, fn: Any) -> None:
+        self.listeners.setdefault(event, []).append(fn)
+
+    def emit(self, event: str, arg: Any) -> None:
+        for fn in self.listeners.get(event, []):
+            fn(arg)
+
+    def goto(self, url: str) -> FakeResponse:
         self.url = url
+        return FakeResponse(url, self.status, "Not Found" if self.status == 404 else "OK")
 
     def wait_for_function(self, expression: str, timeout: float) -> None:
-        if not self.ready and not self.failure:
+        if not self.ready and not self.failure and not self.load_errors:
             raise TimeoutError(f"Timeout {timeout}ms exceeded")
 
     def evaluate(self, expression: str) -> Any:
+        if "loadErrors" in expression:
+            return self.load_errors
         return self.failure if "failure" in expression else False
 
 
@@ -195,3 +218,43 @@ def test_init_script_is_valid_json_inside() -> None:
     args = script_args(script)
     assert args["config"] == {"webchat": {"x": "</script>"}}
     assert "ready" in args["events"] and args["plugin"] == "cxkitTest"
+
+
+def test_a_page_that_answers_an_http_error_fails_at_once_naming_it() -> None:
+    page = FakeContext().new_page()
+    page.status, page.ready = 404, False
+    with pytest.raises(CxkitBootError, match=r"^http://127.0.0.1:9/cxkit/e2e.html: HTTP 404 Not Found "
+                       r"\(e2e.html is one of the bundle's test pages: .*--no-test-pages"):
+        ChatPageOpener(page, "http://127.0.0.1:9")()
+    shop = page.context.new_page()
+    shop.status = 404
+    with pytest.raises(CxkitBootError, match=r"^http://127.0.0.1:9/site/shop.html: HTTP 404 Not Found$"):
+        ChatPageOpener(shop, "http://127.0.0.1:9")("/site/shop.html")
+
+
+def test_a_loader_that_did_not_load_is_named_with_its_status() -> None:
+    page = FakeContext().new_page()
+    ChatPageOpener(page, "http://127.0.0.1:9")("/site/shop.html", wait=False)
+    loader = "http://127.0.0.1:9/widgets.js"
+    page.emit("response", FakeResponse("http://127.0.0.1:9/site/shop.html"))
+    page.emit("response", FakeResponse(loader, 404, "Not Found"))
+    page.load_errors = [{"url": loader, "error": ""}]
+    with pytest.raises(CxkitBootError, match=r"shop.html: the loader http://127.0.0.1:9/widgets.js did not load: "
+                       r"HTTP 404 Not Found$"):
+        wait_ready(page)
+    page.emit("requestfailed", FakeRequest(loader, "net::ERR_ABORTED"))   # Chromium's echo of the 404
+    with pytest.raises(CxkitBootError, match="did not load: HTTP 404 Not Found$"):
+        wait_ready(page)
+    page.emit("requestfailed", FakeRequest(loader + "?v=2", "net::ERR_CONNECTION_REFUSED"))
+    page.load_errors = [{"url": loader + "?v=2", "error": ""}]
+    with pytest.raises(CxkitBootError, match="did not load: network error net::ERR_CONNECTION_REFUSED$"):
+        wait_ready(page)
+    other = FakeContext().new_page()  # no log: the page's own account (a loader that is not JavaScript)
+    other.load_errors = [{"url": loader, "error": "SyntaxError: Unexpected token '<'"}]
+    with pytest.raises(CxkitBootError, match="did not load: SyntaxError: Unexpected token '<'$"):
+        wait_ready(other)
+
+
+def test_init_script_watches_the_loader_s_load_errors() -> None:
+    script = init_script("http://127.0.0.1:9")
+    assert "loadErrors: []" in script and "addEventListener('error'" in script

@@ -14,15 +14,22 @@ the mock (the page's own service name is kept), merges ``config`` into
 ``window._genesys.widgets`` and registers a bus plugin that records every WebChatService event
 in ``window.cxkitTest.events`` (``window.cxkitTest.plugin`` runs commands). Works on any page
 that includes ``widgets.js``: the bundled one or the user's own.
+
+A page that cannot boot fails fast with the real cause instead of the boot timeout: a page
+that answers an HTTP error (e.g. ``/cxkit/e2e.html`` on a bundle built without test pages), or
+a ``widgets.js`` that does not load (``CxkitBootError: http://127.0.0.1:8000/shop.html: the
+loader http://127.0.0.1:8000/widgets.js did not load: HTTP 404 Not Found``).
 """
 
 from __future__ import annotations
 
 import json
+import re
+import weakref
 from typing import Any
 
 __all__ = [
-    "BOOT_TIMEOUT_MS", "CxkitBootError", "ChatPageOpener", "EVENTS", "command", "events", "init_script",
+    "BOOT_TIMEOUT_MS", "CxkitBootError", "ChatPageOpener", "EVENTS", "LoadLog", "command", "events", "init_script",
     "wait_event", "wait_ready", "wait_text",
 ]
 
@@ -38,7 +45,14 @@ EVENTS = (
 
 _SCRIPT = """
 (cfg => {
-  const rec = window.cxkitTest = {events: [], plugin: null};
+  const rec = window.cxkitTest = {events: [], plugin: null, loadErrors: []};
+  // A loader that never runs (HTTP error, network error, not JavaScript) ends the wait at once.
+  const isLoader = url => /widgets\\.js([?#]|$)/.test(url || '');
+  window.addEventListener('error', e => {
+    const el = e.target;
+    if (el && el.tagName === 'SCRIPT' && isLoader(el.src)) rec.loadErrors.push({url: el.src, error: ''});
+    else if (e.filename && isLoader(e.filename) && !window.__cxkit) rec.loadErrors.push({url: e.filename, error: String(e.message)});
+  }, true);
   function merge(into, from) {
     for (const [k, v] of Object.entries(from || {})) {
       if (v && typeof v === 'object' && !Array.isArray(v) && into[k] && typeof into[k] === 'object') merge(into[k], v);
@@ -84,18 +98,74 @@ def init_script(
     return _SCRIPT % json.dumps(args)
 
 
+class LoadLog:
+    """The failed responses of one page (HTTP status >= 400, or a network error), by URL: what a
+    boot error names. ``LoadLog.attach(page)`` starts recording; ``LoadLog.of(page)`` finds it."""
+
+    _pages: "weakref.WeakKeyDictionary[Any, LoadLog]" = weakref.WeakKeyDictionary()
+
+    def __init__(self) -> None:
+        self.failed: dict[str, str] = {}
+
+    @classmethod
+    def attach(cls, page: Any) -> "LoadLog":
+        log = cls._pages.get(page)
+        if log is None:
+            log = cls._pages[page] = cls()
+            page.on("response", log.on_response)
+            page.on("requestfailed", log.on_request_failed)
+        return log
+
+    @classmethod
+    def of(cls, page: Any) -> "LoadLog | None":
+        return cls._pages.get(page)
+
+    def on_response(self, response: Any) -> None:
+        if response.status >= 400:
+            self.failed[response.url] = http_status(response)
+
+    def on_request_failed(self, request: Any) -> None:
+        # Chromium also fails (net::ERR_ABORTED) a script request that answered 404: keep the status
+        self.failed.setdefault(request.url, f"network error {request.failure or ''}".strip())
+
+    def describe(self, url: str) -> str:
+        """Why ``url`` failed (``HTTP 404 Not Found``), or "" when nothing was recorded."""
+        return self.failed.get(url, "")
+
+
+def http_status(response: Any) -> str:
+    """``HTTP 404 Not Found`` for a Playwright response."""
+    return f"HTTP {response.status} {response.status_text or ''}".strip()
+
+
+def _not_found_hint(url: str) -> str:
+    name = re.search(r"/cxkit/(e2e[\w-]*\.html)", url)
+    if name:
+        return (f" ({name.group(1)} is one of the bundle's test pages: a bundle built with "
+                "`cxkit build --no-test-pages` has none)")
+    return ""
+
+
 def wait_ready(page: Any, timeout: float = BOOT_TIMEOUT_MS) -> None:
-    """Until ``WebChatService.ready`` reached the page; raises ``CxkitBootError`` on a boot failure."""
+    """Until ``WebChatService.ready`` reached the page; raises ``CxkitBootError`` on a boot failure,
+    at once when the loader (``widgets.js``) could not load, naming its URL and HTTP status."""
     try:
         page.wait_for_function(
             """() => (window.__cxkit && window.__cxkit.failure)
-                || (window.cxkitTest && window.cxkitTest.events.some(e => e.name === 'ready'))""",
+                || (window.cxkitTest && (window.cxkitTest.loadErrors.length
+                    || window.cxkitTest.events.some(e => e.name === 'ready')))""",
             timeout=timeout,
         )
     except Exception as exc:  # Playwright's TimeoutError; playwright is optional at import time
         hooked = page.evaluate("!!(window.cxkitTest && window.cxkitTest.plugin)")
         why = "the loader never ran: does the page include widgets.js?" if not hooked else "no WebChatService.ready"
         raise CxkitBootError(f"{page.url}: widget not ready within {timeout / 1000:g}s ({why})") from exc
+    load_errors = page.evaluate("window.cxkitTest && window.cxkitTest.loadErrors")
+    if load_errors:
+        first = load_errors[0]
+        log = LoadLog.of(page)
+        why = (log.describe(first["url"]) if log else "") or first.get("error") or "it failed to load"
+        raise CxkitBootError(f"{page.url}: the loader {first['url']} did not load: {why}")
     failure = page.evaluate("window.__cxkit.failure")
     if failure:
         raise CxkitBootError(f"{page.url}: cxkit boot failed: {failure}")
@@ -166,8 +236,11 @@ class ChatPageOpener:
         page.add_init_script(_hook(self.base_url if mock else None, merged))
         if init_script:
             page.add_init_script(init_script)
-        page.goto(target)
+        LoadLog.attach(page)
+        response = page.goto(target)
         if wait:
+            if response is not None and response.status >= 400:
+                raise CxkitBootError(f"{response.url}: {http_status(response)}{_not_found_hint(response.url)}")
             wait_ready(page, self.timeout)
         return page
 
