@@ -16,10 +16,14 @@ Each test that asks for ``cxkit_url``, ``gms`` or a chat page starts on a reset 
 chats, faults or logged requests).
 
 Options (group ``cxkit``)
-    ``--cxkit-port N``          port of the session server (default 0: a free one).
+    ``--cxkit-port N``          port of the session server (default 0: a free one). With
+                                pytest-xdist (``-n 2``) every worker has its own server:
+                                worker ``gwK`` listens on N+K.
     ``--cxkit-bundle DIR``      a built bundle (``cxkit build``) served as it is. Without it the
                                 bundle is built from the cxkit checkout into ``$CXKIT_BUNDLE``
-                                or ``<checkout>/build`` (incremental: cheap when up to date).
+                                or ``<checkout>/build`` (incremental: cheap when up to date;
+                                with pytest-xdist the first worker builds, under a file
+                                lock, and the others wait for it).
     ``--cxkit-agent PRESET``    agent of the session mock: ``silent`` (default; your test
                                 drives the agent), ``echo``, or ``script:PATH``.
     ``--cxkit-static DIR``      serve your own pages from DIR at ``/site``.
@@ -130,9 +134,12 @@ def _check_options(config: pytest.Config) -> None:
 def cxkit_server_args(pytestconfig: pytest.Config) -> dict[str, Any]:
     """Arguments of the session server; override to add static folders or isolation."""
     static = pytestconfig.getoption("cxkit_static")
+    port = pytestconfig.getoption("cxkit_port")
+    if port:  # pytest-xdist: worker gwK listens on N+K, so the workers' servers never collide
+        port += int(getattr(pytestconfig, "workerinput", {}).get("workerid", "gw0")[2:] or 0)
     return {
         "host": "127.0.0.1",
-        "port": pytestconfig.getoption("cxkit_port"),
+        "port": port,
         "isolate": False,
         "extra_static": {"/site": Path(static).resolve()} if static else {},
     }
@@ -154,8 +161,9 @@ def cxkit_bundle_dir(pytestconfig: pytest.Config) -> Path:
 
     from .server import resolve_bundle
 
+    workerinput = getattr(pytestconfig, "workerinput", {})  # set on pytest-xdist workers
     try:
-        return resolve_bundle(pytestconfig.getoption("cxkit_bundle"))
+        return resolve_bundle(pytestconfig.getoption("cxkit_bundle"), run_id=workerinput.get("testrunuid"))
     except BuildError as exc:
         pytest.fail(f"cxkit bundle: {exc}", pytrace=False)
 

@@ -21,7 +21,12 @@ from cxkit.bundle import BuildError, build_bundle, project_root
 from cxkit.mockgms import MockConfig, MockGMS
 from cxkit.server import create_app, run_in_thread
 
-__all__ = ["CxkitServer", "make_mock", "resolve_bundle", "serve"]
+from .lock import FileLock
+
+__all__ = ["CxkitServer", "LOCK_NAME", "make_mock", "resolve_bundle", "serve"]
+
+#: In the bundle folder: held while a test run builds into it; names the run that built last.
+LOCK_NAME = ".cxkit-build.lock"
 
 
 @dataclass
@@ -76,12 +81,14 @@ def serve(
         yield CxkitServer(url=url, mock=mock, bundle_dir=Path(bundle_dir), static=static)
 
 
-def resolve_bundle(option: str | None) -> Path:
+def resolve_bundle(option: str | None, *, run_id: str | None = None) -> Path:
     """The bundle folder to serve.
 
     ``option`` (``--cxkit-bundle``) names a bundle that is served as it is. Without it the
     bundle is (re)built from the cxkit checkout into ``$CXKIT_BUNDLE`` or ``<checkout>/build``;
-    a build with nothing changed only re-checks file stamps.
+    a build with nothing changed only re-checks file stamps. Builds into one folder take turns
+    (a file lock, ``<bundle>/.cxkit-build.lock``), and of the processes that share a ``run_id``
+    (the pytest-xdist workers of one run) only the first builds.
     """
     if option:
         folder = Path(option).expanduser().resolve()
@@ -96,5 +103,8 @@ def resolve_bundle(option: str | None) -> Path:
             "(a folder made by `cxkit build`), or set CXKIT_ROOT to a checkout"
         ) from None
     out = Path(os.environ.get("CXKIT_BUNDLE") or root / "build")
-    build_bundle(root, out)
+    with FileLock(out / LOCK_NAME) as lock:
+        if run_id is None or lock.note() != run_id:
+            build_bundle(root, out)
+            lock.write_note(run_id or "")
     return out
