@@ -163,7 +163,7 @@ async def test_faults_apply_by_rest_name(bayeux: RawBayeux, gms: MockGMS, mode, 
 
 
 @pytest.mark.parametrize("ended", [False, True])
-@pytest.mark.parametrize("mode", ["http500", "http404", "status1", "status2"])
+@pytest.mark.parametrize("mode", ["http500json", "http404json", "status1", "status2"])
 async def test_both_faces_answer_a_fault_alike(client, bayeux: RawBayeux, gms: MockGMS, mode, ended) -> None:
     customer = Customer(client)
     await customer.request_chat()
@@ -179,6 +179,17 @@ async def test_both_faces_answer_a_fault_alike(client, bayeux: RawBayeux, gms: M
     [cometd] = await bayeux.notifications()
     assert cometd == rest and rest["chatEnded"] is (ended and mode == "status2") and rest["chatId"] == customer.chat_id
     assert [e["chatId"] for e in gms.requests("refresh")] == [customer.chat_id] * 2
+
+
+@pytest.mark.parametrize(("mode", "code"), [("http500", 500), ("http404", 404)])
+async def test_plain_http_faults_push_the_gms_error_on_the_chat_channel(bayeux: RawBayeux, gms: MockGMS,
+                                                                         mode, code) -> None:
+    # a publish has no HTTP answer of its own to make plain: the publisher gets the GMS error body
+    await bayeux.start()
+    gms.fault("send", mode)
+    await bayeux.publish("sendMessage", message="lost")
+    [note] = await bayeux.notifications()
+    assert note["errors"][0]["code"] == code and note["chatId"] == bayeux.chat_id
 
 
 async def test_drop_and_delay_faults(bayeux: RawBayeux, gms: MockGMS) -> None:
@@ -204,13 +215,13 @@ async def test_chat_ntf_file_operations(client, bayeux: RawBayeux, gms: MockGMS)
     [notice] = r.json()["messages"]
     assert notice["text"] == "file-client-cfg-get" and "upload-max-files" in notice["userData"]
     r = await client.post("/genesys/2/chat-ntf", data={"operation": "fileUpload", **key},
-                          files={"file": ("a.txt", b"hello", "text/plain")})
+                          files={"file": ("a.pdf", b"hello", "application/pdf")})
     assert r.status_code == 200 and r.json()["statusCode"] == 0
     file_id = r.json()["userData"]["file-id"]
     [note] = await bayeux.notifications()
     assert note["messages"][0]["type"] == "FileUploaded" and note["messages"][0]["userData"]["file-id"] == file_id
     r = await client.post("/genesys/2/chat-ntf", data={"operation": "fileDownload", "fileId": file_id, **key})
-    assert r.content == b"hello" and "a.txt" in r.headers["content-disposition"]
+    assert r.content == b"hello" and "a.pdf" in r.headers["content-disposition"]
     r = await client.post("/genesys/2/chat-ntf", data={"operation": "fileUpload", **key},
                           files={"file": ("a.exe", b"x", "application/octet-stream")})
     assert r.status_code == 400 and r.json()["errors"][0]["code"] == 203
@@ -222,7 +233,7 @@ async def test_chat_ntf_file_operations(client, bayeux: RawBayeux, gms: MockGMS)
 
 async def test_chat_ntf_refusals(client, gms: MockGMS) -> None:
     r = await client.post("/genesys/2/chat-ntf", data={"operation": "fileGetLimits", "secureKey": "nope"})
-    assert r.json()["statusCode"] == 2 and r.json()["chatEnded"] is True
+    assert r.json()["statusCode"] == 2 and r.json()["chatEnded"] is True and "alias" not in r.json()
     r = await client.post("/genesys/2/chat-ntf", data={"operation": "rm", "secureKey": "nope"})
     assert r.status_code == 404
 
@@ -231,7 +242,7 @@ async def test_chat_ntf_upload_bigger_than_the_plain_body_cap(client, bayeux: Ra
     await bayeux.start()
     data = base64.b64encode(bytes(range(256)) * 1500)  # ~500 KB, over the 256 KiB form cap
     r = await client.post("/genesys/2/chat-ntf", data={"operation": "fileUpload", "secureKey": bayeux.secure_key},
-                          files={"file": ("big.txt", data, "text/plain")})
+                          files={"file": ("big.pdf", data, "application/pdf")})
     assert r.status_code == 200, r.text
 
 

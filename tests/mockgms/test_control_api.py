@@ -238,11 +238,11 @@ async def test_config_endpoint_hides_apikey(client) -> None:
 
 
 async def test_agent_side_file_download(customer: Customer, client) -> None:
-    up = await client.post(f"{BASE}/{customer.chat_id}/file", files={"file": ("c.txt", b"from customer")},
+    up = await client.post(f"{BASE}/{customer.chat_id}/file", files={"file": ("c.pdf", b"from customer")},
                            data=customer.identity())
     file_id = up.json()["userData"]["file-id"]
     r = await client.get(f"/mock/chats/{customer.chat_id}/files/{file_id}")
-    assert r.content == b"from customer" and r.headers["content-disposition"].startswith('attachment; filename="c.txt"')
+    assert r.content == b"from customer" and r.headers["content-disposition"].startswith('attachment; filename="c.pdf"')
     assert (await client.get(f"/mock/chats/{customer.chat_id}/files/nope")).status_code == 404
 
 

@@ -17,7 +17,7 @@ async def fault(client, **body):
 
 @pytest.mark.parametrize(
     ("mode", "http", "status_code", "code"),
-    [("http500", 500, 1, 500), ("http404", 404, 2, 404), ("status1", 200, 1, 500), ("status2", 200, 2, 249)],
+    [("http500json", 500, 1, 500), ("http404json", 404, 2, 404), ("status1", 200, 1, 500), ("status2", 200, 2, 249)],
 )
 async def test_error_modes_skip_the_operation(customer: Customer, client, gms: MockGMS, mode, http, status_code, code) -> None:
     r = await fault(client, operation="send", mode=mode)
@@ -31,6 +31,19 @@ async def test_error_modes_skip_the_operation(customer: Customer, client, gms: M
     # used up: the next send goes through
     assert (await customer.op("send", message="kept")).json()["statusCode"] == 0
     assert gms.faults() == []
+
+
+@pytest.mark.parametrize(("mode", "http", "text"), [("http500", 500, "Internal Server Error"),
+                                                     ("http404", 404, "Not Found")])
+async def test_plain_http_faults_answer_as_a_failing_server_does(customer: Customer, gms: MockGMS,
+                                                                 mode, http, text) -> None:
+    gms.fault("send", mode)
+    failed = await customer.op("send", message="lost")
+    assert (failed.status_code, failed.text) == (http, text)
+    assert failed.headers["content-type"].startswith("text/plain")
+    assert [m["type"] for m in gms.get_chat(customer.chat_id)["messages"]] == ["ParticipantJoined"]
+    [logged] = gms.requests(operation="send")
+    assert logged["fault"] == mode and logged["httpStatus"] == http and logged["statusCode"] is None
 
 
 async def test_count_and_wildcard(customer: Customer, client) -> None:

@@ -84,6 +84,7 @@ async def test_other_chats_credentials_do_not_work(client, gms: MockGMS) -> None
 async def test_chat_is_bound_to_its_service(customer: Customer) -> None:
     r = await customer.client.post(f"/genesys/2/chat/other/{customer.chat_id}/refresh", data=customer.identity())
     assert r.json()["statusCode"] == 2 and r.json()["chatEnded"] is True and error_code(r) == 249
+    assert "alias" not in r.json() and "not found" in r.json()["errors"][0]["advice"]
 
 
 @pytest.mark.parametrize("path", ["/nosuchchat/refresh", "//refresh", "//customNotice", "//file/limits"])
@@ -92,6 +93,14 @@ async def test_unknown_or_empty_chat_id_is_gone(client, path) -> None:
     assert r.status_code == 200
     body = r.json()
     assert body["statusCode"] == 2 and body["chatEnded"] is True and body["errors"][0]["code"] == 249
+    assert "not found" in body["errors"][0]["advice"]
+    # the original client adopts the alias of any answer: an unknown session must not hand one out
+    assert "alias" not in body
+
+
+async def test_errors_on_a_known_chat_keep_the_alias(customer: Customer) -> None:
+    r = await customer.op("send", message="")
+    assert r.status_code == 400 and r.json()["alias"] == customer.start["alias"]
 
 
 async def test_unknown_operation_and_method(customer: Customer) -> None:

@@ -10,6 +10,7 @@ from webchat_harness import Page, mock_gms, settle
 from webchat_vclock import virtual_time
 
 from cxkit.gms import BytesFile
+from cxkit.mockgms import FileLimits
 from cxkit.webchat import MemoryStorage
 from cxkit.webchat import messages as msg
 
@@ -127,7 +128,7 @@ async def test_start_refused_by_the_server_publishes_error_and_starts_nothing():
 
 @virtual_time
 async def test_files_go_to_the_api_url():
-    gms = mock_gms()
+    gms = mock_gms(file_limits=FileLimits(file_types=("txt",)))  # the default types are GMS's: no txt
     page = cometd_page(gms).boot()
     await started(page)
     limits = await page.cmd("getFileLimits")

@@ -46,7 +46,8 @@ async def test_file_commands_rejected_with_cometd():
 
 @virtual_time
 async def test_send_file_uploads_and_the_transcript_shows_it():
-    page = Page(mock_gms()).boot()
+    # the mock's default types are GMS's (jpeg:jpg:pdf:png:zip): this test sends text files
+    page = Page(mock_gms(file_limits=MockFileLimits(file_types=("txt",)))).boot()
     assert await page.reject("sendFile", {"files": FileInputBox(BytesFile("a.txt", b"x"))}) == \
         msg.NO_ACTIVE_SESSION
     await page.start()

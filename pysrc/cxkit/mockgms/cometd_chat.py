@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from .bayeux import BayeuxServer, BayeuxSession
 from .chat import Chat
-from .errors import Code, GmsError
+from .errors import Code, GmsError, SessionNotFound
 from .faults import fault_error
 from .forms import ParsedForm
 from .routes_chat import error_body, ok_body
@@ -96,8 +96,7 @@ def find_chat(state: "ServerState", fields: dict[str, str]) -> Chat:
     elif key:
         chat = next((c for c in state.store.chats.values() if c.secure_key == key), None)
     if chat is None:
-        raise GmsError(Code.CHAT_ENDED, "Chat session not found: it ended or never existed",
-                       http_status=200, chat_ended=True)
+        raise SessionNotFound(chat_id)
     if not secrets.compare_digest(key.encode(), chat.secure_key.encode()):
         raise GmsError(Code.INVALID_CREDENTIALS, "secureKey does not match this chat", http_status=200)
     return chat

@@ -19,9 +19,10 @@ __all__ = ["FileLimits", "MockConfig"]
 
 @dataclass
 class FileLimits:
-    """File-transfer limits of one chat service, published as the `file-client-cfg-get` Notice."""
+    """File-transfer limits of one chat service, published as the `file-client-cfg-get` Notice.
+    The defaults are the real GMS answer (spec C.3); configure more file types if you need them."""
 
-    file_types: tuple[str, ...] = ("jpeg", "jpg", "pdf", "png", "zip", "txt", "gif")
+    file_types: tuple[str, ...] = ("jpeg", "jpg", "pdf", "png", "zip")
     max_file_size: int = 10 * 1024 * 1024
     max_files: int = 5
     max_total_size: int = 99_614_720

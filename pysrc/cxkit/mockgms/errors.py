@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-__all__ = ["Code", "GmsError"]
+__all__ = ["Code", "GmsError", "SessionNotFound"]
 
 
 class Code(IntEnum):
@@ -61,3 +61,14 @@ class GmsError(Exception):
         self.http_status = http_status
         self.status_code = status_code
         self.chat_ended = chat_ended
+
+
+class SessionNotFound(GmsError):
+    """The request names a chat this server does not hold (unknown, empty, evicted, or of another
+    service): statusCode 2, chatEnded true, and an answer without `alias`, because the original
+    client adopts the alias of any answer and sends it on later requests."""
+
+    def __init__(self, chat_id: str | None) -> None:
+        named = f" {chat_id!r}" if chat_id else ""
+        super().__init__(Code.CHAT_ENDED, f"Chat session{named} not found: it ended or never existed",
+                         http_status=200, chat_ended=True)

@@ -1,14 +1,20 @@
 """Fault injection for the Chat API: the next N requests of an operation fail in a chosen way.
 
 Modes (the operation is NOT performed unless the mode says so):
-- `http500`: HTTP 500, body `{statusCode: 1, errors: [{code: 500}]}` (retryable).
-- `http404`: HTTP 404, body `{statusCode: 2, errors: [{code: 404}]}`.
+- `http500`: HTTP 500 with the plain-text body `Internal Server Error`, as a failing server or
+  proxy answers (the original client sets `errorReason: "InvalidService"` for such answers).
+- `http404`: HTTP 404 with the plain-text body `Not Found`.
+- `http500json`: HTTP 500 with a GMS error body `{statusCode: 1, errors: [{code: 500}]}` (retryable).
+- `http404json`: HTTP 404 with a GMS error body `{statusCode: 2, errors: [{code: 404}]}`.
 - `status1`: HTTP 200, `{statusCode: 1, errors: [{code: 500}]}` ("chat server offline", retryable).
 - `status2`: HTTP 200, `{statusCode: 2, chatEnded: <actual>, errors: [{code: 249}]}`.
 - `delay`: waits `delayMs`, then performs the operation normally.
 - `drop`: no response at all. Under uvicorn the TCP connection is aborted (the client sees a reset /
   "server disconnected without sending a response"); under httpx's ASGITransport the app raises
   `ConnectionDropped`, which httpx re-raises to the caller.
+
+On the CometD chat channel a publish has no HTTP answer of its own: every error mode (the plain
+ones too) pushes the GMS error body to the publisher, and `drop` loses the operation silently.
 
 `count` is how many requests the fault applies to (default 1; -1 = until reset).
 
@@ -24,14 +30,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from starlette.responses import PlainTextResponse, Response
+
 from .errors import Code, GmsError
 
 if TYPE_CHECKING:
     from .chat import Chat
 
-__all__ = ["Fault", "FaultTable", "FAULT_MODES", "OPERATIONS", "ConnectionDropped", "fault_error"]
+__all__ = ["Fault", "FaultTable", "FAULT_MODES", "OPERATIONS", "ConnectionDropped", "fault_error",
+           "plain_fault"]
 
-FAULT_MODES = ("http500", "http404", "status1", "status2", "delay", "drop")
+FAULT_MODES = ("http500", "http404", "http500json", "http404json", "status1", "status2", "delay", "drop")
+_PLAIN = {"http500": (500, "Internal Server Error"), "http404": (404, "Not Found")}
 OPERATIONS = (
     "requestChat", "refresh", "send", "startTyping", "stopTyping", "disconnect", "customNotice",
     "updateData", "updateNickname", "pushUrl", "fileLimits", "fileUpload", "fileDownload", "fileDelete",
@@ -39,12 +49,21 @@ OPERATIONS = (
 MAX_FAULTS = 1000
 
 
+def plain_fault(mode: str) -> "Response | None":
+    """The plain-text HTTP answer of an `http500` / `http404` fault; None for the other modes."""
+    if mode not in _PLAIN:
+        return None
+    status, text = _PLAIN[mode]
+    return PlainTextResponse(text, status_code=status, headers={"Cache-Control": "no-store"})
+
+
 def fault_error(mode: str, chat: "Chat | None") -> GmsError:
-    """The error an `http500` / `http404` / `status1` / `status2` fault answers, on either face
-    (`chat` is the request's chat if known: status2 reports whether it really ended)."""
-    if mode == "http500":
+    """The GMS error a fault answers with a JSON body (`http500json`, `http404json`, `status1`,
+    `status2`; on the CometD chat channel also `http500` and `http404`). `chat` is the request's
+    chat if known: status2 reports whether it really ended."""
+    if mode in ("http500", "http500json"):
         return GmsError(Code.SERVER_ERROR, "Injected fault: internal error", http_status=500, status_code=1)
-    if mode == "http404":
+    if mode in ("http404", "http404json"):
         return GmsError(Code.NOT_FOUND, "Injected fault: not found", http_status=404)
     if mode == "status1":
         return GmsError(Code.SERVER_ERROR, "Injected fault: chat server offline", http_status=200, status_code=1)

@@ -78,7 +78,8 @@ def store_file(
         chat.files_uploaded += 1
         chat.bytes_uploaded += len(data)
     user_data = {"file-name": name, "file-size": str(len(data)), "file-id": file_id, "file-type": content_type}
-    msg = chat.append("FileUploaded", party, text=name, user_data=user_data)
+    # GMS's FileUploaded carries the file in userData only, no `text`
+    msg = chat.append("FileUploaded", party, user_data=user_data)
     return stored, msg
 
 

@@ -29,8 +29,8 @@ from starlette.routing import Route
 
 from . import files as file_ops
 from .chat import Chat
-from .errors import Code, GmsError
-from .faults import ConnectionDropped, Fault, fault_error
+from .errors import Code, GmsError, SessionNotFound
+from .faults import ConnectionDropped, Fault, fault_error, plain_fault
 from .forms import ParsedForm, read_form
 from .state import ServerState
 
@@ -108,7 +108,8 @@ class ChatApi:
                 entry["fault"] = fault.mode
                 early = await self._apply_fault(request, fault, chat_id)
                 if early is not None:
-                    entry["statusCode"] = json.loads(early.body)["statusCode"]
+                    if early.media_type == "application/json":
+                        entry["statusCode"] = json.loads(early.body)["statusCode"]
                     return early
             if op == "requestChat":
                 body = self._request_chat(service, form)
@@ -133,14 +134,16 @@ class ChatApi:
         if fault.mode == "drop":
             request.scope[DROP_SCOPE_KEY] = True
             raise ConnectionDropped(f"drop fault on {request.url.path}")
+        plain = plain_fault(fault.mode)
+        if plain is not None:
+            return plain
         err = fault_error(fault.mode, self.state.store.get(chat_id or ""))
         return self.error_response(err, chat_id)
 
     def _chat(self, service: str, chat_id: str, form: ParsedForm, op: str) -> Chat:
         chat = self.state.store.get(chat_id)
         if chat is None or chat.service != service:
-            raise GmsError(Code.CHAT_ENDED, f"Chat session {chat_id!r} not found: it ended or never existed",
-                           http_status=200, chat_ended=True)
+            raise SessionNotFound(chat_id)
         key, user = form.fields.get("secureKey", ""), form.fields.get("userId", "")
         if not (secrets.compare_digest(key.encode(), chat.secure_key.encode())
                 and secrets.compare_digest(user.encode(), chat.user_id.encode())):
@@ -286,7 +289,8 @@ def ok_body(chat: Chat, messages: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def error_body(err: GmsError, alias: str, chat_id: str | None) -> dict[str, Any]:
-    return {
+    """The Chat V2 error answer; no `alias` when the session was not found (see SessionNotFound)."""
+    body: dict[str, Any] = {
         "statusCode": err.status_code,
         "alias": alias,
         "chatEnded": err.chat_ended,
@@ -294,6 +298,9 @@ def error_body(err: GmsError, alias: str, chat_id: str | None) -> dict[str, Any]
         "messages": [],
         "errors": [{"code": err.code, "advice": err.advice}],
     }
+    if isinstance(err, SessionNotFound):
+        del body["alias"]
+    return body
 
 
 def _position(fields: dict[str, str]) -> int | None:
