@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import socket
 import subprocess
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import httpx
 
+import cxkit
 from cxkit.bundle import project_root
 from cxkit.cli import main
 
@@ -90,3 +92,15 @@ def test_build_without_test_pages(tmp_path: Path):
     assert main(["build", "--out", str(tmp_path / "b"), "--no-test-pages"]) == 0
     assert (tmp_path / "b" / "index.html").is_file()
     assert not list((tmp_path / "b").glob("e2e*"))
+
+
+def test_version(capsys):
+    import pytest
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out.strip()
+    pins = json.loads((project_root() / "package.json").read_text())["dependencies"]
+    assert out == (f"cxkit {cxkit.__version__} (Python {sys.version.split()[0]}, Pyodide {pins['pyodide']}, "
+                   f"PyScript {pins['@pyscript/core']})")

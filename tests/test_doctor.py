@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 from importlib import metadata
@@ -312,3 +313,126 @@ def test_add_parser_plugs_into_a_cli(monkeypatch, tmp_path):
     doctor.add_parser(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(["doctor", "--root", str(tmp_path), "--ports", "9000,9001"])
     assert args.func(args) == 0
+
+
+# -- installed (pip install cxkit) or a checkout ---------------------------------------------------
+
+def make_source_tree(root: Path, project: str = "cxkit") -> Path:
+    (root / "pysrc" / "cxkit").mkdir(parents=True)
+    (root / "web").mkdir()
+    (root / "web" / "widgets.js").write_text("")
+    (root / "pyproject.toml").write_text(f'[project]\nname = "{project}"\nversion = "0.1.0"\n')
+    return root / "pysrc" / "cxkit"
+
+
+def make_web_project_with_a_venv(root: Path) -> Path:
+    """A user's web project that ships its own web/widgets.js and package.json, its venv inside."""
+    (root / "web").mkdir(parents=True)
+    (root / "web" / "widgets.js").write_text("/* copied from a cxkit bundle */")
+    (root / "package.json").write_text(json.dumps({"dependencies": {"pyodide": "0.1"}}))
+    site = root / ".venv" / "lib" / "python3.12" / "site-packages"
+    (site / "cxkit").mkdir(parents=True)
+    return site
+
+
+def test_a_checkout_is_the_source_tree_cxkit_runs_from(tmp_path):
+    package = make_source_tree(tmp_path / "cxkit")
+    assert doctor.find_checkout(env={}, package_dir=package) == tmp_path / "cxkit"
+    other = make_source_tree(tmp_path / "fork", project="not-cxkit")
+    assert doctor.find_checkout(env={}, package_dir=other) is None
+
+
+def test_an_installed_cxkit_is_not_a_checkout_even_inside_a_web_project(tmp_path):
+    site = make_web_project_with_a_venv(tmp_path / "shop")
+    assert doctor.find_checkout(env={}, package_dir=site / "cxkit") is None
+    assert doctor.find_checkout(env={"CXKIT_ROOT": str(tmp_path)}, package_dir=site / "cxkit") == tmp_path
+    assert doctor.find_checkout(str(tmp_path / "x"), env={}, package_dir=site / "cxkit") == tmp_path / "x"
+    assert doctor.find_checkout(env={}) == Path(__file__).resolve().parents[1]   # this checkout
+
+
+def test_installed_checks_only_what_that_user_needs(monkeypatch):
+    monkeypatch.setattr(doctor, "check_node", _all(False))
+    monkeypatch.setattr(doctor, "check_runtime_assets", _all(False))
+    monkeypatch.setattr(doctor, "check_chromium", lambda **kw: doctor.Result("Chromium", kw == {"installed": True}, ""))
+    monkeypatch.setattr(doctor, "check_ports", lambda ports: doctor.Result("ports", True, str(ports)))
+    results = doctor.run_checks(None, ports=[9])
+    assert [r.name for r in results] == ["Python", "Python packages", "bundle", "Chromium", "ports"]
+    assert results[3].ok
+
+
+def test_installed_package_fixes_are_pip_commands_for_this_python():
+    def version_of(name):
+        if name == "uvicorn":
+            return "0.20"
+        raise metadata.PackageNotFoundError(name)
+
+    result = doctor.check_packages([("uvicorn", (0, 30)), ("jinja2", (3, 1)), ("pyyaml", ())], version_of,
+                                   installed=True)
+    assert not result.ok
+    assert result.fix == f"{doctor.sys.executable} -m pip install --upgrade 'uvicorn>=0.30' 'jinja2>=3.1' 'pyyaml'"
+    assert "./dev" not in doctor.check_python((3, 10, 1), installed=True).fix
+
+
+def test_installed_requirements_leave_out_the_test_extra(monkeypatch):
+    monkeypatch.setattr(doctor.metadata, "requires", lambda name: [
+        "starlette>=0.40", 'pytest-xdist>=3; extra == "test"'])
+    assert doctor._requirements(with_test=False) == [("starlette", (0, 40))]
+
+
+def test_installed_chromium_may_be_playwright_s_own(monkeypatch, tmp_path):
+    monkeypatch.setattr(doctor.shutil, "which", fake_which({}))
+    env = {"PLAYWRIGHT_BROWSERS_PATH": str(tmp_path), "HOME": str(tmp_path)}
+    missing = doctor.check_chromium(env=env, installed=True)
+    assert not missing.ok and f"{doctor.sys.executable} -m playwright install chromium" in missing.fix
+    assert "apt-get install chromium" in missing.fix
+    (tmp_path / "chromium_headless_shell-1200").mkdir()
+    found = doctor.check_chromium(env=env, installed=True)
+    assert found.ok and "chromium_headless_shell-1200" in found.detail
+    assert not doctor.check_chromium(env=env).ok       # a checkout's tests use a system Chromium
+
+
+def test_installed_bundle(monkeypatch, tmp_path):
+    import cxkit.bundle
+
+    def nowhere():
+        raise cxkit.bundle.BuildError("cannot find the cxkit checkout")
+
+    monkeypatch.setattr(cxkit.bundle, "project_root", nowhere)
+    missing = doctor.check_installed_bundle()
+    assert not missing.ok and "carries no web assets" in missing.detail
+    assert "-m pip install --upgrade 'cxkit'" in missing.fix and "--cxkit-bundle DIR" in missing.fix
+    monkeypatch.setattr(cxkit.bundle, "project_root", lambda: tmp_path)   # a look-alike folder
+    assert not doctor.check_installed_bundle().ok
+    make_source_tree(tmp_path / "src")
+    monkeypatch.setattr(cxkit.bundle, "project_root", lambda: tmp_path / "src")
+    assert doctor.check_installed_bundle().ok
+    assert not doctor.check_installed_bundle(tmp_path / "nothing-built").ok   # --build-dir is checked as it is
+
+
+def test_installed_doctor_and_version_from_a_copy_far_from_the_checkout(tmp_path):
+    """The package copied into a web project's venv, run from there: no developer checks, runnable fixes."""
+    site = make_web_project_with_a_venv(tmp_path / "shop")
+    import shutil as sh
+
+    sh.rmtree(site / "cxkit")
+    sh.copytree(Path(doctor.__file__).parent, site / "cxkit", ignore=sh.ignore_patterns("__pycache__"))
+    env = {k: v for k, v in os.environ.items() if k not in ("CXKIT_ROOT", "CHROMIUM_PATH")}
+    env["PYTHONPATH"] = str(site)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+
+    def cxkit(*args):
+        return subprocess.run([doctor.sys.executable, "-m", "cxkit.cli", *args], capture_output=True, text=True,
+                              cwd=tmp_path / "shop", env=env, timeout=120)
+
+    out = cxkit("doctor", "--ports", str(port)).stdout
+    assert f"(installed, {site / 'cxkit'})" in out.splitlines()[0], out
+    for word in ("Node", "npm", "node_modules", "./dev", "checkout"):
+        assert word not in out, (word, out)
+    assert "FAIL  bundle: this cxkit 0.1.0 carries no web assets" in out
+    fixes = [line.split("fix: ", 1)[1] for line in out.splitlines() if "fix: " in line]
+    runnable = (f"{doctor.sys.executable} -m pip install", "apt-get install chromium", "install Python 3.11+")
+    assert fixes and all(fix.startswith(runnable) for fix in fixes), fixes
+    version = cxkit("--version").stdout.strip()
+    assert version == f"cxkit 0.1.0 (Python {doctor.sys.version.split()[0]})"

@@ -3,11 +3,14 @@
     $ cxkit build
     $ cxkit serve --port 8000            # demo page, agent console, mock GMS on 127.0.0.1
     $ cxkit mock-gms --port 8001 --agent echo
+    $ cxkit --version
+    cxkit 0.1.0 (Python 3.11.7, Pyodide 314.0.7, PyScript 0.7.31)
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -58,8 +61,31 @@ def cmd_mock_gms(args: argparse.Namespace) -> int:
     return _run(_mock(args).app, args.host, args.port, "mock GMS")
 
 
+def version_text() -> str:
+    """``cxkit 0.1.0 (Python 3.11.7, Pyodide 314.0.7, PyScript 0.7.31)``: cxkit, the Python it
+    runs on, and (in a checkout) the browser runtime package.json pins.
+
+        >>> version_text().startswith("cxkit ")
+        True
+    """
+    from . import __version__
+    from .doctor import find_checkout
+
+    parts = [f"Python {sys.version.split()[0]}"]
+    root = find_checkout()
+    try:
+        deps = json.loads((root / "package.json").read_text()).get("dependencies", {}) if root else {}
+    except (OSError, ValueError):  # an unreadable package.json must not break --version
+        deps = {}
+    parts += [f"{label} {deps[name]}" for name, label in (("pyodide", "Pyodide"), ("@pyscript/core", "PyScript"))
+              if name in deps]
+    return f"cxkit {__version__} ({', '.join(parts)})"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="cxkit", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=version_text(),
+                        help="print cxkit's version (and its Python, Pyodide and PyScript) and exit")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("build", help="build the static bundle into build/")

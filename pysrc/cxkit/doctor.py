@@ -9,6 +9,12 @@
       ...
     1 problem. Fix it and run `cxkit doctor` again.
 
+Two kinds of user, told apart by `find_checkout`: in a checkout (cxkit imported from its own
+``pysrc/``, or ``--root``/``CXKIT_ROOT``) the developer checks run (Node/npm, node_modules, the
+build, fixes such as ``./dev setup``); for an installed cxkit (``pip install cxkit``) only what
+that user needs (Python, cxkit's own dependencies, the bundle, Chromium, ports), and every fix
+is a command that user can run (``python -m pip install ...``, ``apt-get install chromium``).
+
 Each check is a small function returning a `Result`; `run_checks` runs them all. They use
 ``shutil.which``, ``subprocess.run`` and ``socket`` through this module, so tests swap in fakes::
 
@@ -34,7 +40,7 @@ from typing import Callable, Iterable, Sequence
 
 __all__ = [
     "Result", "add_parser", "main", "run", "run_checks", "check_python", "check_packages", "check_chromium",
-    "check_node", "check_runtime_assets", "check_build", "check_ports",
+    "check_node", "check_runtime_assets", "check_build", "check_installed_bundle", "check_ports", "find_checkout",
 ]
 
 MIN_PYTHON = (3, 11)
@@ -87,18 +93,25 @@ def _pins(root: Path) -> dict[str, str]:
 
 # -- checks ----------------------------------------------------------------------------------
 
-def check_python(version: Sequence[int] | None = None) -> Result:
+def _pip(*requirements: str) -> str:
+    """A pip command for this very interpreter (so it lands in the environment cxkit runs in)."""
+    return f"{sys.executable} -m pip install --upgrade " + " ".join(f"'{r}'" for r in requirements)
+
+
+def check_python(version: Sequence[int] | None = None, *, installed: bool = False) -> Result:
     """The running Python is 3.11 or newer."""
     version = tuple(version or sys.version_info[:3])
     text = ".".join(str(p) for p in version)
     if version[:2] < MIN_PYTHON:
-        return Result("Python", False, f"Python {text} is older than 3.11",
-                      "install Python 3.11+ (Debian: apt-get install python3 python3-venv) "
-                      "and recreate the venv: rm -rf .venv && ./dev setup")
+        fix = ("install Python 3.11+ (Debian: apt-get install python3 python3-venv), then cxkit with it: "
+               "python3 -m venv venv && venv/bin/pip install cxkit" if installed else
+               "install Python 3.11+ (Debian: apt-get install python3 python3-venv) "
+               "and recreate the venv: rm -rf .venv && ./dev setup")
+        return Result("Python", False, f"Python {text} is older than 3.11", fix)
     return Result("Python", True, f"Python {text}")
 
 
-def _requirements() -> list[tuple[str, tuple[int, ...]]]:
+def _requirements(*, with_test: bool = True) -> list[tuple[str, tuple[int, ...]]]:
     try:
         raw = metadata.requires("cxkit") or []
     except metadata.PackageNotFoundError:
@@ -106,8 +119,8 @@ def _requirements() -> list[tuple[str, tuple[int, ...]]]:
     out = []
     for line in raw:
         spec, _, marker = line.partition(";")
-        if "extra" in marker and "test" not in marker:
-            continue  # an optional extra other than the test one
+        if "extra" in marker and ("test" not in marker or not with_test):
+            continue  # an optional extra (the test one only counts in a checkout)
         found = re.match(r"\s*([A-Za-z0-9_.\-]+)\s*(?:\[[^\]]*\])?\s*(?:>=\s*([\d.]+))?", spec)
         if found:
             out.append((found.group(1), _version_tuple(found.group(2) or "")))
@@ -115,29 +128,49 @@ def _requirements() -> list[tuple[str, tuple[int, ...]]]:
 
 
 def check_packages(requirements: Iterable[tuple[str, tuple[int, ...]]] | None = None,
-                   version_of: Callable[[str], str] = metadata.version) -> Result:
-    """cxkit's Python dependencies (from its own metadata, test extra included) are installed
-    at their minimum versions."""
-    found, problems = [], []
-    for name, minimum in (_requirements() if requirements is None else requirements):
+                   version_of: Callable[[str], str] = metadata.version, *, installed: bool = False) -> Result:
+    """cxkit's Python dependencies (from its own metadata; in a checkout the test extra too) are
+    installed at their minimum versions."""
+    found, problems, wanted = [], [], []
+    for name, minimum in (_requirements(with_test=not installed) if requirements is None else requirements):
+        spec = name + (f">={'.'.join(map(str, minimum))}" if minimum else "")
         try:
             have = version_of(name)
         except metadata.PackageNotFoundError:
             problems.append(f"{name} is not installed")
+            wanted.append(spec)
             continue
         if minimum and _version_tuple(have) < minimum:
             problems.append(f"{name} {have} is older than {'.'.join(map(str, minimum))}")
+            wanted.append(spec)
         else:
             found.append(f"{name} {have}")
     if problems:
-        return Result("Python packages", False, "; ".join(problems), SETUP_HINT)
+        return Result("Python packages", False, "; ".join(problems), _pip(*wanted) if installed else SETUP_HINT)
     return Result("Python packages", True, ", ".join(found))
 
 
-def check_chromium(env: dict[str, str] | None = None) -> Result:
-    """A Chromium for the browser tests: ``CHROMIUM_PATH`` if set, else on PATH; it must run."""
+def _playwright_chromium(env: dict[str, str]) -> Path | None:
+    """Playwright's own downloaded Chromium (``playwright install chromium``), if any."""
+    home = Path(env.get("HOME") or Path.home())
+    default = (home / "Library" / "Caches" if sys.platform == "darwin" else
+               Path(env.get("LOCALAPPDATA") or home) if os.name == "nt" else home / ".cache")
+    browsers = Path(env.get("PLAYWRIGHT_BROWSERS_PATH") or default / "ms-playwright")
+    found = sorted(browsers.glob("chromium*-*")) if browsers.is_dir() else []
+    return found[-1] if found else None
+
+
+def check_chromium(env: dict[str, str] | None = None, *, installed: bool = False) -> Result:
+    """A Chromium for the browser tests: ``CHROMIUM_PATH`` if set, else on PATH (for an installed
+    cxkit, Playwright's own download counts too); it must run."""
     env = os.environ if env is None else env
     fix_install = "apt-get install chromium (as root), or set CHROMIUM_PATH to a Chromium binary"
+    if installed:
+        fix_install = (f"apt-get install chromium (as root, Debian/Ubuntu), or `{sys.executable} -m playwright "
+                       "install chromium`, or set CHROMIUM_PATH to a Chromium binary")
+        downloaded = None if env.get("CHROMIUM_PATH") else _playwright_chromium(env)
+        if downloaded is not None:
+            return Result("Chromium", True, f"Playwright's {downloaded.name} ({downloaded.parent})")
     path = env.get("CHROMIUM_PATH")
     if path:
         if not Path(path).is_file():
@@ -251,6 +284,29 @@ def _stale_wheel(root: Path, out: Path, manifest: dict) -> str:
     return ""
 
 
+def check_installed_bundle(build_dir: Path | None = None) -> Result:
+    """An installed cxkit can make the bundle (``cxkit build``/``serve``, the pytest plugin), or
+    ``--build-dir`` names one that is complete."""
+    if build_dir is not None:
+        return check_build(None, build_dir)
+    from . import __version__
+    from .bundle import BuildError, project_root
+
+    package_dir = Path(__file__).resolve().parent
+    try:
+        source: Path | None = project_root()
+    except BuildError:
+        source = None
+    if source is not None and not (source.is_relative_to(package_dir) or _is_cxkit_project(source)):
+        source = None  # someone's web project above the virtualenv, not cxkit's assets
+    if source is None:
+        return Result("bundle", False, f"this cxkit {__version__} carries no web assets or runtime, so "
+                      "`cxkit build`, `cxkit serve` and the pytest plugin cannot make a bundle",
+                      _pip("cxkit") + " (a release with the bundle inside), or use a bundle built elsewhere: "
+                      "`cxkit serve --build-dir DIR`, `pytest --cxkit-bundle DIR`")
+    return Result("bundle", True, f"assets for `cxkit build` in {source}")
+
+
 def _port_free(host: str, port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         try:
@@ -273,24 +329,55 @@ def check_ports(ports: Sequence[int] = DEFAULT_PORTS, host: str = "127.0.0.1") -
 
 # -- running ---------------------------------------------------------------------------------
 
-def _find_root(explicit: str | None) -> Path | None:
-    if explicit:
-        return Path(explicit).resolve()
-    from .bundle import BuildError, project_root
+def find_checkout(explicit: str | None = None, env: dict[str, str] | None = None,
+                  package_dir: Path | None = None) -> Path | None:
+    """The cxkit checkout this cxkit runs from, or None for an installed cxkit.
 
-    try:
-        return project_root()
-    except BuildError:
+    ``--root`` or ``CXKIT_ROOT`` name one; otherwise it is the source tree cxkit is imported
+    from: the package is ``<root>/pysrc/cxkit`` and ``<root>/pyproject.toml`` names the project
+    ``cxkit``. A folder that merely holds a ``web/widgets.js`` and a ``package.json`` above an
+    installed cxkit (a user's own web project with a virtualenv inside) is not a checkout.
+
+        >>> find_checkout(env={}, package_dir=Path("/venv/lib/python3.12/site-packages/cxkit")) is None
+        True
+    """
+    env = os.environ if env is None else env
+    if explicit or env.get("CXKIT_ROOT"):
+        return Path(explicit or env["CXKIT_ROOT"]).resolve()
+    if package_dir is None:
+        import cxkit
+
+        package_dir = Path(cxkit.__file__).resolve().parent
+    root = package_dir.parent.parent
+    if package_dir.parent.name != "pysrc" or not (root / "web" / "widgets.js").is_file():
         return None
+    return root if _is_cxkit_project(root) else None
+
+
+def _is_cxkit_project(root: Path) -> bool:
+    try:
+        text = (root / "pyproject.toml").read_text()
+    except OSError:
+        return False
+    return bool(re.search(r'(?m)^name\s*=\s*"cxkit"\s*$', text))
 
 
 def run_checks(root: Path | None, build_dir: Path | None = None,
                ports: Sequence[int] = DEFAULT_PORTS) -> list[Result]:
-    """Every check, in the order a set-up goes: Python, packages, Node, assets, build, browser, ports."""
-    checks: list[Callable[[], Result]] = [
-        check_python, check_packages, check_node, lambda: check_runtime_assets(root),
-        lambda: check_build(root, build_dir), check_chromium, lambda: check_ports(ports),
-    ]
+    """Every check, in the order a set-up goes. In a checkout (``root``): Python, packages, Node,
+    assets, build, browser, ports. For an installed cxkit (``root`` None): Python, packages,
+    bundle, browser, ports, with fixes that user can run."""
+    if root is None:
+        checks: list[Callable[[], Result]] = [
+            lambda: check_python(installed=True), lambda: check_packages(installed=True),
+            lambda: check_installed_bundle(build_dir), lambda: check_chromium(installed=True),
+            lambda: check_ports(ports),
+        ]
+    else:
+        checks = [
+            check_python, check_packages, check_node, lambda: check_runtime_assets(root),
+            lambda: check_build(root, build_dir), check_chromium, lambda: check_ports(ports),
+        ]
     results = []
     for check in checks:
         try:
@@ -315,12 +402,13 @@ def format_results(results: Sequence[Result]) -> str:
     return "\n".join(lines)
 
 
-HELP = "check this machine: Python, deps, Node/npm, runtime assets, build, Chromium, ports"
+HELP = "check this machine: Python, deps, the bundle, Chromium, ports (in a checkout also Node/npm, node_modules)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """The doctor's options, on its own parser or on ``cxkit``'s sub-command parser."""
-    parser.add_argument("--root", help="the cxkit checkout (default: CXKIT_ROOT or the one this cxkit runs from)")
+    parser.add_argument("--root", help="the cxkit checkout (default: CXKIT_ROOT or the one this cxkit runs from; "
+                                       "none for an installed cxkit)")
     parser.add_argument("--build-dir", help="check this bundle instead of <checkout>/build")
     parser.add_argument("--ports", default=",".join(map(str, DEFAULT_PORTS)),
                         help="ports that should be free (default 8000,8001)")
@@ -340,10 +428,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Print every check; 0 when all pass, 1 otherwise."""
-    root = _find_root(args.root)
+    from . import __version__
+
+    root = find_checkout(args.root)
     ports = [int(p) for p in args.ports.split(",") if p.strip()]
     results = run_checks(root, Path(args.build_dir) if args.build_dir else None, ports)
-    print(f"cxkit doctor (checkout {root or 'not found'})")
+    where = f"checkout {root}" if root else f"installed, {Path(__file__).resolve().parent}"
+    print(f"cxkit doctor, cxkit {__version__} ({where})")
     print(format_results(results))
     return 0 if all(r.ok for r in results) else 1
 
