@@ -6,6 +6,9 @@
 - ``gms.wait_request(operation, chat_id=..., **form)``: the first answered request of an
   operation whose form has those fields (for requests that add nothing to the transcript,
   such as ``updateData``).
+- ``gms.wait_typing_preview(chat_id, text)``: the chat once the visitor's typing preview reads
+  ``text``. The first ``startTyping`` carries only the first characters typed; the whole text
+  comes with ``stopTyping``, 2 s after the last keystroke.
 """
 
 from cxkit.testing import command
@@ -34,3 +37,19 @@ def test_wait_for_the_message_typing_and_data_the_page_sent(chat_page, gms):
     assert command(chat_page, "WebChatService.updateUserData", {"tier": "gold"})["ok"]
     update = gms.wait_request("updateData", chat_id=chat_id, **{"userData[tier]": "gold"})
     assert update["statusCode"] == 0
+
+
+def test_wait_for_the_typing_preview(chat_page, gms):
+    assert command(chat_page, "WebChatService.startChat", {"nickname": "Jo"})["ok"]
+    chat_id = gms.wait_chat()["chatId"]
+    chat_page.evaluate(
+        "cxkitTest.plugin.command('WebChatService.registerTypingPreviewInput', {input: document.getElementById('typing')})"
+    )
+    chat_page.click("#typing")
+    chat_page.keyboard.type("where is my order")
+
+    first = gms.wait_request("startTyping", chat_id=chat_id)["form"]["message"]
+    assert first and first != "where is my order" and "where is my order".startswith(first)
+    chat = gms.wait_typing_preview(chat_id, "where is my order")   # with stopTyping
+    assert chat["messages"][-1]["type"] == "TypingStopped"
+    assert gms.wait_request("stopTyping", chat_id=chat_id)["form"]["message"] == "where is my order"

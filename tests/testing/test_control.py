@@ -108,3 +108,26 @@ def test_errors_carry_the_mock_s_explanation(control: MockGmsControl) -> None:
 
 def test_config_names_the_agent_preset(control: MockGmsControl) -> None:
     assert control.config()["agent"] == "silent"
+
+
+def test_wait_typing_preview_follows_start_and_stop_typing(control: MockGmsControl,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(control_module, "time", SimpleNamespace(monotonic=time.monotonic))  # no time.sleep
+    chat = httpx.post(control.base_url + "/genesys/2/chat/customer-support", data={"nickname": "Jo"}).json()
+    ident = {k: chat[k] for k in ("alias", "secureKey", "userId")}
+
+    def typing(op: str, text: str) -> None:
+        httpx.post(f"{control.base_url}/genesys/2/chat/customer-support/{chat['chatId']}/{op}",
+                   data={**ident, "message": text})
+
+    typing("startTyping", "Hel")                      # the first characters only
+    assert control.wait_typing_preview(chat["chatId"], "Hel")["typingPreview"] == "Hel"
+    timer = threading.Timer(0.2, lambda: typing("stopTyping", "Hello there"))
+    timer.start()
+    try:
+        found = control.wait_typing_preview(chat["chatId"], "Hello there")
+    finally:
+        timer.cancel()
+    assert [m["type"] for m in found["messages"]][-2:] == ["TypingStarted", "TypingStopped"]
+    with pytest.raises(TimeoutError, match="typing preview of chat .* is 'Hello there', not 'Hello', after 0.2s"):
+        control.wait_typing_preview(chat["chatId"], "Hello", timeout=0.2)

@@ -146,6 +146,26 @@ class MockGmsControl:
                 raise TimeoutError(f"no message matching {match} in chat {chat_id}")
             self._json(self.http.get(f"/mock/chats/{chat_id}/wait", params={"after": after, "timeout": min(left, 10)}))
 
+    def wait_typing_preview(self, chat_id: str, text: str, *, timeout: float | None = None) -> dict[str, Any]:
+        """The chat (``chat(chat_id)``) once the visitor's typing preview, the mock's
+        ``typingPreview``, reads ``text``. The client's first ``startTyping`` carries only the
+        first characters; the whole text comes with ``stopTyping`` (2 s after the last
+        keystroke), so wait for the full text rather than reading it at once. A sent message
+        clears the preview (``""``)."""
+        wait = timeout or self.timeout
+        deadline = time.monotonic() + wait
+        while True:
+            chat = self.chat(chat_id)
+            if chat.get("typingPreview") == text:
+                return chat
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"the typing preview of chat {chat_id} is {chat.get('typingPreview')!r}, "
+                                   f"not {text!r}, after {wait}s")
+            # startTyping and stopTyping each add a message: wake on the next one
+            after = max((int(m.get("index") or 0) for m in chat["messages"]), default=0)
+            self._json(self.http.get(f"/mock/chats/{chat_id}/wait", params={"after": after, "timeout": min(left, 10)}))
+
     def wait_request(
         self, operation: str, *, chat_id: str | None = None, timeout: float | None = None, **form: Any
     ) -> dict[str, Any]:
