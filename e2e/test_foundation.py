@@ -85,13 +85,17 @@ def test_a_broken_bundle_is_reported_and_queued_calls_rejected(page, bundle_dir,
 
 
 def test_a_failure_after_attach_is_still_reported(page, server_url):
-    # boot() reads document.hidden after attaching the JS face (App.data('pageHidden')); a page
-    # that breaks that getter makes boot raise after attach, on the real code path.
+    # Main-thread mode: boot() reads document.hidden after attaching the JS face
+    # (App.data('pageHidden')); a page that breaks that getter makes boot raise after attach,
+    # on the real code path.
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.add_init_script("""
-        window.cxkitTestConfig = () => Object.defineProperty(document, 'hidden', {
-          configurable: true, get() { throw new Error('hidden is broken'); }});
+        window.cxkitTestConfig = (widgets) => {
+          widgets.cxkit = {thread: 'main'};
+          Object.defineProperty(document, 'hidden', {
+            configurable: true, get() { throw new Error('hidden is broken'); }});
+        };
         window.cxkitTestEarly = () => {
           window.failed = [];
           addEventListener('cxkit:failed', e => window.failed.push(e.detail));
@@ -128,18 +132,20 @@ def test_an_unrelated_rejection_during_boot_does_not_fail_cxkit(page, server_url
     assert page.evaluate("window.answers") == ["Command does not exist"]
 
 
-def test_a_service_that_cannot_start_rejects_the_queued_calls_with_the_reason(page, server_url):
-    # the WebChatService reads the page's title for its userData; a page where that throws
-    # makes its install fail after App and QuickBus exist, before the queued calls are replayed
+@pytest.mark.parametrize("thread, why", [("main", "could not start its services"), ("worker", "could not start")])
+def test_a_service_that_cannot_start_rejects_the_queued_calls_with_the_reason(page, server_url, thread, why):
+    # the WebChatService reads the page's title for its userData (the worker gets it with the
+    # page's facts); a page where that throws makes the start fail before the queued calls run
     page.add_init_script("""
         Object.defineProperty(Document.prototype, 'title', {configurable: true, get() { throw new Error('no title here'); }});
+        window.cxkitTestConfig = (widgets) => { widgets.cxkit = {thread: '%s'}; };
         window.cxkitTestEarly = () => {
           window.rejections = [];
           CXBus.command('WebChatService.getSessionData').fail(r => window.rejections.push(r));
         };
-    """)
+    """ % thread)
     page.goto(f"{server_url}/cxkit/e2e.html")
     page.wait_for_function("window.rejections.length === 1", timeout=60_000)
     reason = page.evaluate("window.rejections[0]")
-    assert "could not start its services" in reason and "no title here" in reason
+    assert why in reason and "no title here" in reason
     assert page.evaluate("window.__cxkit.failure") == reason

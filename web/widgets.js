@@ -1,6 +1,7 @@
-/* cxkit loader: defines window.CXBus and window._genesys.widgets.bus at once, queues calls
- * made before Python is up, boots PyScript on our own Pyodide, then hands every call to the
- * Python bus (cxkit.browser). Bus logic lives in Python; this file only queues and converts. */
+/* cxkit loader, the face: defines window.CXBus and window._genesys.widgets.bus at once, answers
+ * what the bus API answers synchronously from a mirror, queues the rest until Python is up, then
+ * boots it: in a Web Worker by default (cxkit-link.mjs), or on the page's main thread under
+ * PyScript for pages that run Python themselves. Bus logic lives in Python. */
 (function () {
   "use strict";
   var M = /*@MANIFEST@*/{};
@@ -10,7 +11,10 @@
   var cfg = (g.widgets = g.widgets || g.cxwidget || {});
   var me = doc.currentScript || [].slice.call(doc.scripts).filter(function (s) { return /widgets\.js(\?|$)/.test(s.src); })[0];
   var base = new URL(".", me ? me.src : location.href).href;
-  var queue = [], callPy = null, settlePy = null, failure = null, names = {}, tokens = 0, pending = {};
+  var queue = [], link = null, failure = null, tokens = 0, pending = {}, booting = false;
+  // What the face answers at once (the worker's answers come later): plugin names, subscribers,
+  // data stores, registry. The worker sends snapshots; local changes apply here immediately.
+  var mirror = { seq: 0, names: { CXBus: 1, QuickBus: 1, App: 1, WebChatService: 1 }, subs: {}, data: {}, registry: {} };
 
   // The original product's Deferred (not a Promise): then() attaches and returns undefined.
   function Deferred() {
@@ -66,21 +70,45 @@
     });
   }
 
-  function track(d) { var t = ++tokens; pending[t] = d; return t; }
-  function send(plugin, method, args, d) {  // JS calls Python: bridge.call(plugin, method, token, ...args)
-    return callPy.apply(null, [plugin, method, d ? track(d) : 0].concat(args));
+  function entry(p) { return (mirror.registry[p] = mirror.registry[p] || { events: [], commands: [] }); }
+  function add(list, names) { [].concat(names).forEach(function (n) { if (list.indexOf(n) < 0) list.push(n); }); return true; }
+  function data(p, key, value) {
+    var store = (mirror.data[p] = mirror.data[p] || {}), dot = typeof key === "string" ? key.indexOf(".") : -1;
+    if (key == null) return Object.assign({}, store);
+    if (value != null) { mirror.seq++; store[key] = value; return value; }
+    if (dot > 0) store = mirror.data[key.slice(0, dot)] || {}, key = key.slice(dot + 1);
+    return store[key];
   }
+  function local(p, m, a) {  // the answer the Python bus gives, from the mirror
+    var subs = mirror.subs, ev = a[0], list, kept, out = {};
+    switch (m) {
+      case "subscribe":
+        if (typeof ev !== "string" || typeof a[1] !== "function") return false;
+        mirror.seq++; (subs[ev] = subs[ev] || []).push(p); return ev;
+      case "unsubscribe":
+        list = subs[ev] || []; kept = list.filter(function (n) { return n !== p; });
+        if (kept.length === list.length) return false;
+        mirror.seq++; subs[ev] = kept; return true;
+      case "subscribers":
+        Object.keys(subs).forEach(function (e) { if (e.indexOf(p + ".") === 0 && subs[e].length) out[e] = subs[e].slice(); });
+        return out;
+      case "registry": return JSON.parse(JSON.stringify(mirror.registry));
+      case "data": return data(p, a[0], a[1]);
+      case "registerCommand": mirror.seq++; return add(entry(p).commands, ev);
+      case "registerEvents": mirror.seq++; return add(entry(p).events, ev);
+      case "configure": return undefined;
+    }
+    return true;
+  }
+  function track(d) { var t = ++tokens; pending[t] = d; return t; }
   function call(plugin, method, args, d) {
     args = [].slice.call(args);
     if (failure) { if (d) d.reject(failure); return d || false; }
-    if (!callPy) { queue.push([plugin, method, args, d]); return d || fallback(method, args); }
-    var r = send(plugin, method, args, d);
-    return d || r;
-  }
-  function fallback(method, args) {  // answers given before Python is up
-    if (method === "subscribe") return typeof args[1] === "function" ? args[0] : false;
-    if (method === "registry" || method === "subscribers") return {};
-    return method === "data" ? undefined : true;
+    if (!booting && opts.boot === "command" && method === "command" && /^WebChatService\./.test(args[0])) boot();
+    var answer = d || local(plugin, method, args);
+    if (!link) { queue.push([plugin, method, args, d]); return answer; }
+    var r = link.call(plugin, method, d ? track(d) : 0, args);
+    return link.sync && !d ? r : answer;
   }
   function loadFile(url) {  // the one bus member that stays in JS: it is a script tag
     var d = new Deferred(), s = doc.createElement("script");
@@ -100,9 +128,9 @@
     return f;
   }
   function registerPlugin(name) {
-    if (typeof name !== "string" || names[name] || call("", "registerPlugin", [name]) === false) return false;
-    names[name] = true;
-    return face(name);
+    if (typeof name !== "string" || mirror.names[name]) return false;
+    mirror.seq++; mirror.names[name] = 1;
+    return call("", "registerPlugin", [name]) === false ? false : face(name);
   }
   var cx = face("CXBus");
   var CXBus = {
@@ -115,17 +143,20 @@
     loadFile: loadFile,
     registerModule: function () { return call("", "registerModule", arguments); },
   };
-  names.CXBus = names.QuickBus = names.App = names.WebChatService = true;
   var quick = face("QuickBus");
   quick.registerPlugin = registerPlugin;
   w.CXBus = CXBus;
   cfg.bus = quick;
 
-  function fail(reason) {  // after attach the bus stays up: only report (calls in flight settle on their own)
+  function fail(reason) {  // every call still waiting is rejected; a bus already up stays up
     if (w.__cxkit.failure) return;
     var text = w.__cxkit.failure = String(reason);
     console.error("cxkit: boot failed: " + text);
-    if (!callPy) { failure = text; queue.splice(0).forEach(function (q) { if (q[3]) q[3].reject(failure); }); }
+    if (!link || !link.sync) {  // no bus (or its worker died): nothing will answer
+      failure = text; link = null;
+      queue.splice(0).forEach(function (q) { if (q[3]) q[3].reject(text); });
+      Object.keys(pending).forEach(function (t) { w.__cxkit.settle(+t, false, text); });
+    }
     w.dispatchEvent(new CustomEvent("cxkit:failed", { detail: text }));
   }
   function onError(e) {  // only a rejection that names our bundle (PyScript, Pyodide, a wheel) is our boot's
@@ -133,8 +164,9 @@
     if (ours.some(function (u) { return text.indexOf(u) >= 0; })) fail(String(r));
   }
 
+  var opts = cfg.cxkit || {};
   w.__cxkit = {
-    manifest: M, base: base, Deferred: Deferred, config: cfg, attached: false,
+    manifest: M, base: base, Deferred: Deferred, config: cfg, attached: false, mirror: mirror, thread: null,
     common: {  // the small Common helper extensions receive
       resolve: function (e, v) { e.deferred.resolve(v); },
       reject: function (e, v) { e.deferred.reject(v); },
@@ -146,8 +178,8 @@
     // Run a JS command handler with a Deferred that reports back to Python.
     invoke: function (fn, token, time, commander, command, data) {
       var d = new Deferred();
-      d.done(function () { settlePy.apply(null, [token, true].concat([].slice.call(arguments))); })
-        .fail(function () { settlePy.apply(null, [token, false].concat([].slice.call(arguments))); });
+      d.done(function () { link.settle(token, true, [].slice.call(arguments)); })
+        .fail(function () { link.settle(token, false, [].slice.call(arguments)); });
       // Empty data comes as undefined: a {} made here is cheaper than one made from Python.
       try { fn({ time: time, commander: commander, command: command, deferred: d, data: data || {} }); }
       catch (e) { console.error(e); d.reject(e && e.message || String(e)); }
@@ -155,44 +187,76 @@
     deliver: function (fn, time, publisher, event, data) {  // a JS subscriber gets a plain object
       try { fn({ time: time, publisher: publisher, event: event, data: data }); } catch (e) { console.error(e); }
     },
+    // b: {call(plugin, method, token, args), settle(token, ok, args), sync, services()}. The queue is
+    // replayed with the page's commands last, after services() starts the services, so early
+    // subscribers see everything the services publish as they start.
     attach: function (b) {
       if (failure) return false;
-      callPy = b.call; settlePy = b.settle;
+      link = b;
       w.__cxkit.attached = true; w.__cxkit.attachedAt = performance.now();
       removeEventListener("unhandledrejection", onError);
-      queue.splice(0).forEach(function (q) {
-        var r = send(q[0], q[1], q[2], q[3]);
+      var q = queue.splice(0), replay = function (q) {
+        var r = link.call(q[0], q[1], q[3] ? track(q[3]) : 0, q[2]);
         if (r === false && q[1] === "registerPlugin") console.warn("cxkit: registerPlugin('" + q[2][0] + "') was refused");
-      });
+      };
+      q.filter(function (c) { return c[1] !== "command"; }).forEach(replay);
+      if (b.services) b.services();
+      q.filter(function (c) { return c[1] === "command"; }).forEach(replay);
       return true;
     },
+    // Python (main-thread mode) attaches with its bridge: call(plugin, method, token, ...args).
+    attachPython: function (bridge) {
+      return w.__cxkit.attach({ sync: true, settle: function (t, ok, a) { bridge.settle.apply(null, [t, ok].concat(a)); },
+        call: function (p, m, t, a) { return bridge.call.apply(null, [p, m, t].concat(a)); } });
+    },
     fail: fail,
+    boot: boot,
   };
 
-  var abs = function (p) { return new URL(p, base).href; }, files = {};
-  var ours = [M.pyscript, M.pyodide].filter(Boolean).map(function (p) { return abs(p).replace(/[^/]*$/, ""); }).concat((M.wheels || []).map(abs));
+  var abs = function (p) { return new URL(p, base).href; };
+  var ours = [M.pyscript, M.pyodide, M.link].filter(Boolean).map(function (p) { return abs(p).replace(/[^/]*$/, ""); }).concat((M.wheels || []).map(abs));
   addEventListener("unhandledrejection", onError);
-  (M.wheels || []).forEach(function (p) { files[abs(p)] = "/lib/python3.14/site-packages/*"; });
-  // Fetch the runtime while PyScript itself loads, instead of after it (saves its import chain).
-  // Not the .wasm: a preloaded response bypasses V8's wasm code cache (warm boot +430 ms here).
-  var dir = M.pyodide ? M.pyodide.replace(/[^/]*$/, "") : "";
-  [["modulepreload", M.pyodide], ["modulepreload", dir + "pyodide.asm.mjs"], ["preload", dir + "python_stdlib.zip"], ["preload", dir + "pyodide-lock.json"]].concat((M.wheels || []).map(function (p) { return ["preload", p]; }))
-    .forEach(function (h) {
-      if (!M.pyodide) return;
-      var l = doc.createElement("link");
-      l.rel = h[0]; l.href = abs(h[1]);
-      if (h[0] === "preload") { l.as = "fetch"; l.crossOrigin = "anonymous"; }
-      (doc.head || doc.documentElement).appendChild(l);
-    });
-  var py = doc.createElement("script");
-  py.type = "py";
-  // PyScript's editor/terminal/game plugins are not needed by a widget, and its error plugin
-  // would put banners on the host page: we report to the console and on cxkit:failed instead.
-  var plugins = ["!codemirror", "!deprecations-manager", "!donkey", "!error", "!py-editor", "!py-game", "!py-terminal"];
-  py.setAttribute("config", JSON.stringify({ interpreter: abs(M.pyodide), files: files, plugins: plugins }));
-  py.textContent = "import js\ntry:\n    from cxkit.browser import boot\n    boot()\n" +
-    "except BaseException as e:\n    getattr(js.window, '__cxkit').fail(f'{type(e).__name__}: {e}')\n";
-  py.addEventListener("py:done", function () { if (!callPy) fail("Python boot code finished without starting the bus"); });
-  (doc.head || doc.documentElement).appendChild(py);
-  import(abs(M.pyscript)).catch(function (e) { fail("cannot load PyScript from " + abs(M.pyscript) + ": " + e); });
+
+  function bootMain() {  // PyScript on the page's own thread: for pages that import cxkit in Python
+    var files = {}, dir = M.pyodide.replace(/[^/]*$/, "");
+    (M.wheels || []).forEach(function (p) { files[abs(p)] = "/lib/python3.14/site-packages/*"; });
+    // Fetch the runtime while PyScript itself loads, instead of after it (saves its import chain).
+    // Not the .wasm: a preloaded response bypasses V8's wasm code cache (warm boot +430 ms here).
+    [["modulepreload", M.pyodide], ["modulepreload", dir + "pyodide.asm.mjs"], ["preload", dir + "python_stdlib.zip"], ["preload", dir + "pyodide-lock.json"]].concat((M.wheels || []).map(function (p) { return ["preload", p]; }))
+      .forEach(function (h) {
+        var l = doc.createElement("link");
+        l.rel = h[0]; l.href = abs(h[1]);
+        if (h[0] === "preload") { l.as = "fetch"; l.crossOrigin = "anonymous"; }
+        (doc.head || doc.documentElement).appendChild(l);
+      });
+    var py = doc.createElement("script");
+    py.type = "py";
+    // PyScript's editor/terminal/game plugins are not needed by a widget, and its error plugin
+    // would put banners on the host page: we report to the console and on cxkit:failed instead.
+    var plugins = ["!codemirror", "!deprecations-manager", "!donkey", "!error", "!py-editor", "!py-game", "!py-terminal"];
+    py.setAttribute("config", JSON.stringify({ interpreter: abs(M.pyodide), files: files, plugins: plugins }));
+    py.textContent = "import js\ntry:\n    from cxkit.browser import boot\n    boot()\n" +
+      "except BaseException as e:\n    getattr(js.window, '__cxkit').fail(f'{type(e).__name__}: {e}')\n";
+    py.addEventListener("py:done", function () { if (!link) fail("Python boot code finished without starting the bus"); });
+    (doc.head || doc.documentElement).appendChild(py);
+    import(abs(M.pyscript)).catch(function (e) { fail("cannot load PyScript from " + abs(M.pyscript) + ": " + e); });
+  }
+  function boot() {  // once; the thread is chosen now, when the page's own scripts are all there
+    if (booting || !M.pyodide) return;
+    booting = true;
+    var main = opts.thread ? opts.thread === "main" : !!doc.querySelector('script[type="py"], script[type="mpy"], py-script');
+    w.__cxkit.thread = main ? "main" : "worker";
+    if (main) return bootMain();
+    import(abs(M.link)).catch(function (e) { fail("cannot load " + abs(M.link) + ": " + e); })
+      .then(function (m) { try { if (m) m.start(w.__cxkit); } catch (e) { fail("cxkit could not start: " + e); } });
+  }
+  // Boot policy (_genesys.widgets.cxkit.boot): "idle" (default) once the page has loaded and the
+  // browser is idle, so the runtime's downloads never compete with the page's own; "now"; or
+  // "command": at the first WebChatService command, or as "idle" when a chat is to be restored.
+  var chatCookie = /(^|;\s*)_genesys\.widgets\.webchat\.state\.keys=/.test(doc.cookie);
+  if (opts.boot === "now") boot();
+  else if (opts.boot !== "command" || chatCookie) {
+    var idle = function () { (w.requestIdleCallback || setTimeout)(boot, { timeout: 1000 }); };
+    if (doc.readyState === "complete") idle(); else addEventListener("load", idle, { once: true });
+  }
 })();

@@ -270,6 +270,24 @@ def _copy_web_static(root: Path, out: Path, test_pages: bool) -> None:
                 _copy_if_changed(path, out / "static" / path.relative_to(static))
 
 
+#: The loader's modules (``web/*.mjs``): the worker link, the DOM adapters and the worker script.
+MODULES = {"link": "link.mjs", "worker": "worker.mjs"}
+
+
+def _copy_modules(web: Path, out: Path) -> dict[str, str]:
+    """Copy ``web/*.mjs`` under a digest of their bytes (so their URLs can be cached forever);
+    returns the manifest entries (``link``, ``worker``)."""
+    sources = sorted(web.glob("*.mjs"))
+    digest = hashlib.sha256(b"".join(p.name.encode() + b"\0" + p.read_bytes() for p in sources)).hexdigest()[:16]
+    for path in sources:
+        _copy_if_changed(path, out / digest / path.name)
+    if out.is_dir():
+        for stale in out.iterdir():
+            if stale.name != digest:
+                shutil.rmtree(stale)
+    return {key: f"modules/{digest}/{name}" for key, name in MODULES.items()}
+
+
 def _npm_version(pkg_dir: Path) -> str:
     return json.loads((pkg_dir / "package.json").read_text())["version"]
 
@@ -321,6 +339,8 @@ def build_bundle(root: Path | None = None, out: Path | None = None, *, test_page
         "pyscript": f"{pyscript_rel}/core.js",
         "wheels": [p.relative_to(out).as_posix() for p in (cxkit_whl, http_whl)],
         "sources": browser_sources_digest(root / "pysrc"),
+        **_copy_modules(root / "web", out / "modules"),
+        "testPages": test_pages,
     }
     loader = (root / "web" / "widgets.js").read_text()
     loader = loader.replace("/*@MANIFEST@*/{}", json.dumps(manifest, separators=(",", ":")))

@@ -72,7 +72,7 @@ def boot() -> Bus:
             loader.fail(f"cxkit could not start its services: {error_text(exc)}")
             raise
         face = create_proxy(bridge)  # lives as long as the page, unless the loader refuses it
-        if not loader.attach(face):
+        if not loader.attachPython(face):
             face.destroy()
             raise RuntimeError("the loader gave up before Python was up")
         _run_extensions(config, loader)

@@ -17,7 +17,7 @@ JS is plain data.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Callable
 
 import js
 
@@ -31,26 +31,32 @@ log = logging.getLogger("cxkit.browser")
 _DEFERRED_METHODS = frozenset(("command", "loadPlugin", "loadModule"))
 
 
+def _to_console(level: str, text: str) -> None:
+    getattr(js.console, level)(text)
+
+
 class ConsoleHandler(logging.Handler):
-    """Python log records to the browser console (debug/info -> log, warning -> warn, error -> error)."""
+    """Python log records to the browser console (debug/info -> log, warning -> warn, error -> error);
+    ``write(level, text)`` is where they go (a worker forwards them to the page's console)."""
+
+    def __init__(self, write: Callable[[str, str], Any] = _to_console) -> None:
+        super().__init__()
+        self.write = write
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
             text = self.format(record)
         except Exception:  # a bad format string must not break the bus
             text = str(record.msg)
-        if record.levelno >= logging.ERROR:
-            js.console.error(text)
-        elif record.levelno >= logging.WARNING:
-            js.console.warn(text)
-        else:
-            js.console.log(text)
+        level = "error" if record.levelno >= logging.ERROR else "warn" if record.levelno >= logging.WARNING else "log"
+        self.write(level, text)
 
 
-def _install_console_logging() -> None:
+def install_console_logging(write: Callable[[str, str], Any] = _to_console) -> None:
+    """Send cxkit's log records to the console through ``write(level, text)`` (once)."""
     root = logging.getLogger("cxkit")
     if not any(isinstance(h, ConsoleHandler) for h in root.handlers):
-        handler = ConsoleHandler()
+        handler = ConsoleHandler(write)
         handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
         root.addHandler(handler)
         root.setLevel(logging.INFO)
@@ -72,7 +78,7 @@ class JsBridge:
         self._handler_deferreds: dict[int, Deferred] = {}
         self._next_token = 0
         self._plugins: dict[str, Any] = {}
-        _install_console_logging()
+        install_console_logging()
 
     # -- called from JS -------------------------------------------------------------------
     def call(self, plugin: str | None, method: str, token: int, *args: Any) -> Any:

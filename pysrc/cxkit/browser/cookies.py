@@ -15,7 +15,7 @@ import re
 
 import js
 
-__all__ = ["CookieStorage", "cookie_domain"]
+__all__ = ["CookieStorage", "cookie_domain", "parse_cookies"]
 
 _PROBE = "_cxkit.cookie.probe"
 
@@ -46,26 +46,34 @@ def cookie_domain(host: str) -> str:
     return ""
 
 
+def parse_cookies(text: str) -> dict[str, str]:
+    """``document.cookie`` as ``{name: value}`` (decoded; the first of two same names wins)."""
+    jar: dict[str, str] = {}
+    for part in text.split(";"):
+        name, sep, value = part.strip().partition("=")
+        if sep:
+            jar.setdefault(_decode(name), _decode(value))
+    return jar
+
+
 class CookieStorage:
-    """Cookie-backed `cxkit.webchat.Storage`."""
+    """Cookie-backed `cxkit.webchat.Storage`; ``_read``/``_write`` are where the document is."""
 
     def __init__(self, domain: str | None = None) -> None:
         self.domain = cookie_domain(str(js.location.hostname)) if domain is None else domain
         self._suffix = "; path=/" + (f"; domain={self.domain}" if self.domain else "") + "; SameSite=Lax"
 
-    def _all(self) -> dict[str, str]:
-        jar: dict[str, str] = {}
-        for part in str(js.document.cookie).split(";"):
-            name, sep, value = part.strip().partition("=")
-            if sep:
-                jar.setdefault(_decode(name), _decode(value))
-        return jar
+    def _read(self) -> str:
+        return str(js.document.cookie)
+
+    def _write(self, line: str) -> None:
+        js.document.cookie = line
 
     def get(self, name: str) -> str | None:
-        return self._all().get(name)
+        return parse_cookies(self._read()).get(name)
 
     def set(self, name: str, value: str) -> None:
-        js.document.cookie = f"{js.encodeURIComponent(name)}={js.encodeURIComponent(value)}{self._suffix}"
+        self._write(f"{js.encodeURIComponent(name)}={js.encodeURIComponent(value)}{self._suffix}")
 
     def delete(self, name: str) -> None:
-        js.document.cookie = f"{js.encodeURIComponent(name)}={self._suffix}; max-age=0"
+        self._write(f"{js.encodeURIComponent(name)}={self._suffix}; max-age=0")

@@ -75,16 +75,23 @@ class JsPreprocessor:
         message.update(changed)
 
 
-async def download(request: DownloadRequest, transport: Any) -> None:
-    """Fetch the file with the identity fields and hand it to the user under its name."""
+async def download(request: DownloadRequest, transport: Any,
+                   save: Callable[[Any, str], None] | None = None) -> None:
+    """Fetch the file with the identity fields and hand it to the user under its name
+    (``save(blob, name)`` does that; by default a link in this document)."""
     status, blob, served_name = await transport.fetch_blob(request.url, request.fields, headers=dict(request.headers or {}))
     if status != 200 or blob is None:
         raise RuntimeError(f"download failed (HTTP {status})")
+    (save or save_in_document)(blob, served_name or request.file_name or "download")
+
+
+def save_in_document(blob: Any, name: str) -> None:
+    """Offer ``blob`` as a download through a hidden link in this document."""
     url = js.URL.createObjectURL(blob)
     try:
         link = js.document.createElement("a")
         link.href = url
-        link.download = served_name or request.file_name or "download"
+        link.download = name
         link.style.display = "none"
         js.document.body.appendChild(link)
         link.click()

@@ -30,11 +30,15 @@ _OS = (("Windows", "Windows"), ("Android", "Android"), ("iPhone", "iOS"), ("iPad
 _BROWSERS = (("Edg/", "Edge"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"), ("Safari/", "Safari"))
 
 
-def page_info() -> PageInfo:
+def page_info(url: str | None = None, referrer: str | None = None, title: str | None = None) -> PageInfo:
+    """Facts about the page; a worker passes the page's url, referrer and title (its own
+    ``location`` is the worker script's)."""
     agent = str(js.navigator.userAgent)
     mobile = bool(re.search(r"Mobi|Android|iPhone|iPad", agent))
     return PageInfo(
-        url=str(js.location.href), referrer=str(js.document.referrer), title=str(js.document.title),
+        url=str(js.location.href) if url is None else url,
+        referrer=str(js.document.referrer) if referrer is None else referrer,
+        title=str(js.document.title) if title is None else title,
         browser=next((name for key, name in _BROWSERS if key in agent), "Unknown"),
         os=next((name for key, name in _OS if key in agent), "Unknown"),
         source="mobile" if mobile else "web",
@@ -69,18 +73,22 @@ ADAPTERS = {
 }
 
 
-def install_services(bus: Bus, config: dict[str, Any]) -> dict[str, Any]:
-    """Install the services the page's config asks for; returns their plugins by name."""
+def install_services(bus: Bus, config: dict[str, Any], *, storage: Any = None, info: PageInfo | None = None,
+                     save: Any = None, adapters: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Install the services the page's config asks for; returns their plugins by name.
+
+    On the main thread the ports are this document's; the worker passes its own ``storage``
+    (cookies), page ``info``, ``save(blob, name)`` for downloads and ``adapters``."""
     webchat = config.get("webchat")
     if not isinstance(webchat, dict) or not webchat:
         return {}
     xhr_fields = webchat.get("xhrFields")
     with_credentials = isinstance(xhr_fields, dict) and bool(xhr_fields.get("withCredentials"))
     transport = FetchTransport(credentials="include" if with_credentials else "same-origin")
-    for command, adapt in ADAPTERS.items():
+    for command, adapt in (ADAPTERS if adapters is None else adapters).items():
         bus.plugin.before(f"WebChatService.{command}", adapt)
     service = install_webchat_service(
-        bus, webchat, transport=transport, storage=CookieStorage(), page_info=page_info(),
-        downloader=lambda request: download(request, transport),
+        bus, webchat, transport=transport, storage=storage or CookieStorage(), page_info=info or page_info(),
+        downloader=lambda request: download(request, transport, save),
     )
     return {"WebChatService": service.plugin}

@@ -94,6 +94,8 @@ class Bus:
         self._tasks: set[asyncio.Task] = set()
         self._loader = PluginLoader(self)
         self._modules: dict[str, Any] = {}
+        self.version = 0
+        self._watcher: Callable[[], None] | None = None
         self.plugin: Plugin = self._register("CXBus", Plugin)  # type: ignore[assignment]
 
     # -- global members (A.1) --------------------------------------------------------------------
@@ -183,6 +185,27 @@ class Bus:
             for name, p in self._plugins.items()
         }
 
+    def watch(self, fn: Callable[[], None] | None) -> None:
+        """Call ``fn()`` after each change a synchronous reader sees: a plugin registered, a
+        subscription, a command or event name declared, a data value (``version`` counts them).
+        The worker glue uses it to keep the page's mirror of `state()` current."""
+        self._watcher = fn
+
+    def state(self) -> dict[str, Any]:
+        """What the bus answers synchronously, as plain data: ``names`` (registered plugins),
+        ``subs`` (``{event: [subscriber names]}``), ``data`` (``{plugin: {key: value}}``), ``registry``."""
+        return {
+            "names": {name: 1 for name in self._plugins},
+            "subs": {event: [name for name, _ in handlers] for event, handlers in self._subscribers.items() if handlers},
+            "data": {name: p.data() for name, p in self._plugins.items() if p._data},
+            "registry": self.registry(),
+        }
+
+    def _changed(self) -> None:
+        self.version += 1
+        if self._watcher is not None:
+            self._watcher()
+
     def get_plugin(self, name: str) -> Plugin | None:
         """The registered plugin interface called `name` (the original's unlocked getPluginInterface)."""
         return self._plugins.get(name)
@@ -211,6 +234,7 @@ class Bus:
             LOAD=_resolve_command,
         )
         self._plugins[name] = plugin
+        self._changed()
         self._log("registered plugin %s", name)
         return plugin
 
@@ -234,22 +258,47 @@ class Bus:
                 deferred.fail(lambda *args: logger.error("Error (%s): %s", name, args[0] if args else None))
             interceptors = self._before.get(name) if intercept else None
             if interceptors:
-                for interceptor in interceptors:
-                    if not isinstance(options, Mapping):
-                        break
-                    try:
-                        options = interceptor(options)
-                    except Exception:
-                        logger.exception("'before' function for %s raised", name)
-                        options = None
-            # A dict needs no Mapping check (an ABC isinstance): the usual case, no interceptor.
-            if type(options) is not dict and not isinstance(options, Mapping):
-                self._schedule(deferred.reject, CANCELLED_BY_BEFORE)
-            else:
+                self._intercept(commander, name, options, deferred, list(interceptors), 0)
+            elif type(options) is dict or isinstance(options, Mapping):  # a dict needs no ABC check
                 self._dispatch(commander, name, options, deferred)
+            else:
+                self._schedule(deferred.reject, CANCELLED_BY_BEFORE)
         finally:
             self._leave()
         return deferred
+
+    def _intercept(self, commander: Plugin, name: str, options: Any, deferred: Deferred,
+                   interceptors: list[Callable[[Any], Any]], start: int) -> None:
+        """Run the `before` functions from ``start`` on. One that answers later (a JS function
+        on the page's main thread, seen from the worker) returns a Deferred: the chain goes on
+        when it settles, with its value as the options (a rejection cancels the command)."""
+        for index in range(start, len(interceptors)):
+            if not isinstance(options, Mapping):
+                break
+            try:
+                options = interceptors[index](options)
+            except Exception:
+                logger.exception("'before' function for %s raised", name)
+                options = None
+                break
+            if isinstance(options, Deferred):
+                def resume(*args: Any, _next: int = index + 1) -> None:
+                    self._resume(commander, name, args[0] if args else None, deferred, interceptors, _next)
+
+                options.done(resume).fail(lambda *_: self._resume(commander, name, None, deferred, [], 0))
+                return
+        if isinstance(options, Mapping):
+            self._dispatch(commander, name, options, deferred)
+        else:
+            self._schedule(deferred.reject, CANCELLED_BY_BEFORE)
+
+    def _resume(self, commander: Plugin, name: str, options: Any, deferred: Deferred,
+                interceptors: list[Callable[[Any], Any]], start: int) -> None:
+        self._depth += 1
+        try:
+            self._intercept(commander, name, options, deferred, interceptors, start)
+        finally:
+            self._leave()
 
     def _dispatch(self, commander: Plugin, name: str, options: Any, deferred: Deferred) -> None:
         target = self._plugins.get(name.partition(".")[0])
@@ -349,6 +398,7 @@ class Bus:
         self._depth += 1
         try:
             self._subscribers.setdefault(event, []).append((subscriber._name, fn))
+            self._changed()
             self._log("%s subscribed to %s", subscriber._name, event)
             sticky = self._sticky.get(event)
             if sticky is not None:
@@ -368,6 +418,7 @@ class Bus:
             self._subscribers[event] = kept
         else:
             del self._subscribers[event]
+        self._changed()
         self._log("%s unsubscribed from %s", subscriber._name, event)
         return True
 
@@ -383,6 +434,7 @@ class Bus:
 
     def _set_data(self, plugin: Plugin, key: str, value: Any) -> Any:
         record, changed = plugin._store(key, value)
+        self._changed()
         if changed:
             self._depth += 1
             try:

@@ -93,10 +93,12 @@ class Plugin:
         if fn is None:
             def decorate(handler: F) -> F:
                 self._commands[name] = handler
+                self._bus._changed()
                 return handler
 
             return decorate
         self._commands[name] = fn
+        self._bus._changed()
         self._bus._log("%s registered command %s.%s", self._name, self._name, name)
         return True
 
@@ -153,6 +155,7 @@ class Plugin:
         for event in [names] if isinstance(names, str) else names:
             if event not in self._events:
                 self._events.append(event)
+        self._bus._changed()
         return True
 
     registerEvents = register_events

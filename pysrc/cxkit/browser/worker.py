@@ -1,0 +1,282 @@
+"""cxkit in a Web Worker: the bus and the WebChatService, with the page's main thread as a peer.
+
+    // web/worker.mjs, once Pyodide is up (the page's web/link.mjs is the other end):
+    receive = py.pyimport("cxkit.browser.worker").start(init, post)
+
+The main thread sends batches ``{seq, cookie, ops}`` and receives lists of ops, one message per
+microtask each way. Start-up, as the original App orders it: App and QuickBus exist -> ``up``
+(the page replays its queued calls: everything but commands, then ``services`` starts the
+WebChatService, then the commands) -> the page runs its extensions -> ``go``: ``App.ready``
+(sticky), ``App.data('ready')``, then ``onReady(QuickBus)`` on the page.
+
+JS functions and DOM elements stay on the page: here they are `RemoteFunction` and
+`RemoteElement` handles. After each change a synchronous reader could see (`Bus.watch`), the
+page gets the bus's `Bus.state` to answer ``registerPlugin``, ``data()``, ``subscribers()``
+and ``registry()`` at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import weakref
+from typing import Any, Callable
+
+import js
+from pyodide.ffi import create_proxy
+
+from ..bus import Bus, Deferred, install_app, install_quickbus, mark_app_ready, publish_app_ready, set_bus
+from .boot import MicrotaskWake
+from .bridge import JsBridge, install_console_logging
+from .convert import error_text, to_js_plain
+from .cookies import CookieStorage, parse_cookies
+from .handles import RemoteElement, RemoteFunction, handle_of
+from .services import install_services, page_info
+
+__all__ = ["WorkerCookies", "WorkerLink", "start"]
+
+log = logging.getLogger("cxkit.browser")
+
+
+class WorkerLink:
+    """Ops to the page, one ``post`` per microtask, with the bus's state when it changed."""
+
+    def __init__(self, post: Callable[[Any], Any], bus: Bus) -> None:
+        self._post = post
+        self._bus = bus
+        self._out: list[list[Any]] = []
+        self._drops: list[int] = []
+        self._due = False
+        self._flush = create_proxy(self.flush)  # one proxy for the worker's lifetime
+        self._asks: dict[int, Deferred] = {}
+        self._asked = 0
+        self._mirrored = (-1, -1)
+        self.seq = 0  # the page's count of its own mirror changes, as last received
+        self.elements: weakref.WeakValueDictionary[int, RemoteElement] = weakref.WeakValueDictionary()
+
+    def send(self, *op: Any) -> None:
+        self._out.append(list(op))
+        self.schedule()
+
+    def drop(self, handle: int) -> None:
+        self._drops.append(handle)
+        self.schedule()
+
+    def ask(self, handle: int, args: list[Any]) -> Deferred:
+        """Call the page's function ``handle``; resolves with ``(value, args)``."""
+        self._asked += 1
+        deferred = self._asks[self._asked] = Deferred()
+        self.send("call", self._asked, handle, args)
+        return deferred
+
+    def answer(self, reply: int, ok: bool, value: Any, args: Any) -> None:
+        deferred = self._asks.pop(reply, None)
+        if deferred is not None:
+            deferred.resolve(value, args) if ok else deferred.reject(value)
+
+    def schedule(self) -> None:
+        if not self._due:
+            self._due = True
+            js.queueMicrotask(self._flush)
+
+    def flush(self) -> None:
+        self._due = False
+        if self._drops:
+            self._out.append(["drop", self._drops])
+            self._drops = []
+        if (self.seq, self._bus.version) != self._mirrored:
+            # First: page code run by the ops after it (onReady, a handler) reads the bus as it is now.
+            self._mirrored = (self.seq, self._bus.version)
+            self._out.insert(0, ["mirror", self.seq, self._bus.state()])
+        ops, self._out = self._out, []
+        if ops:
+            try:
+                self._post(to_js_plain(ops))
+            except Exception:  # one value that cannot cross must not take the others with it
+                log.exception("cxkit: a message to the page could not be sent")
+
+    def decode(self, value: Any) -> Any:
+        """Plain data from the page with its handles made stand-ins."""
+        kind = type(value)
+        if kind is dict:
+            if "__cxkit" in value:
+                return handle_of(self, value, self.elements)
+            return {k: self.decode(v) for k, v in value.items()}
+        if kind is list:
+            return [self.decode(v) for v in value]
+        return value
+
+
+class WorkerCookies(CookieStorage):
+    """The page's cookies, as of the page's last message, with this worker's own writes on top
+    until the page confirms them (its next ``cookies`` op)."""
+
+    def __init__(self, text: str, domain: str, link: WorkerLink) -> None:
+        super().__init__(domain)
+        self._jar = parse_cookies(text)
+        self._pending: list[tuple[int, str, str | None]] = []
+        self._count = 0
+        self._link = link
+
+    def refresh(self, text: str, confirmed: int | None = None) -> None:
+        self._jar = parse_cookies(text)
+        if confirmed is not None:
+            self._pending = [p for p in self._pending if p[0] > confirmed]
+
+    def get(self, name: str) -> str | None:
+        value = self._jar.get(name)
+        for _, key, written in self._pending:
+            if key == name:
+                value = written
+        return value
+
+    def set(self, name: str, value: str) -> None:
+        self._note(name, value)
+        super().set(name, value)
+
+    def delete(self, name: str) -> None:
+        self._note(name, None)
+        super().delete(name)
+
+    def _note(self, name: str, value: str | None) -> None:
+        self._count += 1
+        self._pending.append((self._count, name, value))
+
+    def _write(self, line: str) -> None:
+        self._link.send("cookie", self._count, line)
+
+
+class _Page:
+    """Stands in for the loader the main-thread bridge calls (``settle``, ``invoke``, ``deliver``)."""
+
+    def __init__(self, link: WorkerLink) -> None:
+        self.send = link.send
+
+    def settle(self, token: int, ok: bool, *args: Any) -> None:
+        self.send("settle", token, ok, list(args))
+
+    def invoke(self, fn: RemoteFunction, token: int, time: float, commander: str, command: str, data: Any) -> None:
+        self.send("invoke", fn.id, token, time, commander, command, data)
+
+    def deliver(self, fn: RemoteFunction, time: float, publisher: str, event: str, data: Any) -> None:
+        self.send("deliver", fn.id, time, publisher, event, data)
+
+
+class _JsPreprocessor:
+    """A pre-processor the page gave as a JS function: it runs on the page, on a copy of the
+    message; ``edit`` resolves with ``(value, [message as the function left it])``. Back in JS
+    it is the page's own function again."""
+
+    def __init__(self, fn: RemoteFunction) -> None:
+        self.fn = fn
+
+    def __call__(self, message: dict[str, Any]) -> Deferred:
+        return self.edit(message)
+
+    def edit(self, message: dict[str, Any]) -> Deferred:
+        return self.fn.edit(message)
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.fn.to_dict()
+
+
+class Worker:
+    """One page's cxkit: the ops the page sends, and the start-up steps."""
+
+    def __init__(self, init: dict[str, Any], post: Callable[[Any], Any]) -> None:
+        bus = self.bus = Bus(wake=MicrotaskWake())
+        set_bus(bus)
+        link = self.link = WorkerLink(post, bus)
+        install_console_logging(lambda level, text: link.send("log", level, text))
+        bus.watch(link.schedule)
+        self.config = link.decode(init.get("config")) or {}
+        self.page = init.get("page") or {}
+        self.test_hook = bool(init.get("testHook"))
+        self.storage = WorkerCookies(str(self.page.get("cookie") or ""), str(self.page.get("cookieDomain") or ""), link)
+        self.bridge = JsBridge(bus, _Page(link))
+        self.bridge.expose("CXBus", bus)
+        self.app = install_app(bus, self.config)
+        self.bridge.expose("App", self.app)
+        self.bridge.expose("QuickBus", install_quickbus(bus))
+        self.app.data("pageHidden", bool(self.page.get("hidden")))
+        self.ops: dict[str, Callable[..., Any]] = {
+            "call": self.call, "settle": self.settle, "reply": self.reply, "services": self.services,
+            "go": self.go, "input": self.input, "hidden": self.hidden, "cookies": self.storage.refresh,
+            "exec": self.exec,
+        }
+        link.send("up")
+
+    def receive(self, batch: Any) -> None:
+        message = batch.to_py()
+        self.link.seq = message.get("seq", self.link.seq)
+        if "cookie" in message:
+            self.storage.refresh(str(message["cookie"]))
+        for op in message.get("ops") or ():
+            try:
+                self.ops[op[0]](*op[1:])
+            except Exception:
+                log.exception("cxkit: the page's %r could not be handled", op[0])
+        self.link.schedule()
+
+    def call(self, plugin: str, method: str, token: int, args: list[Any]) -> None:
+        self.bridge.call(plugin, method, token, *self.link.decode(args))
+
+    def settle(self, token: int, ok: bool, args: list[Any]) -> None:
+        self.bridge.settle(token, ok, *self.link.decode(args))
+
+    def reply(self, reply: int, ok: bool, value: Any, args: Any) -> None:
+        self.link.answer(reply, ok, self.link.decode(value), self.link.decode(args))
+
+    def services(self) -> None:
+        page = self.page
+        try:
+            plugins = install_services(
+                self.bus, self.config, storage=self.storage,
+                info=page_info(str(page.get("url") or ""), str(page.get("referrer") or ""), str(page.get("title") or "")),
+                save=lambda blob, name: self.link.send("download", blob, name),
+                adapters={"registerPreProcessor": _preprocessor},
+            )
+        except Exception as exc:
+            log.exception("cxkit: the services could not start")
+            self.link.send("failed", f"cxkit could not start its services: {error_text(exc)}")
+            return
+        for name, plugin in plugins.items():
+            self.bridge.expose(name, plugin)
+
+    def go(self) -> None:
+        publish_app_ready(self.app, self.config)
+        mark_app_ready(self.app)
+        self.link.send("onReady")
+
+    def input(self, handle: int, value: str) -> None:
+        element = self.link.elements.get(handle)
+        if element is not None:
+            element.typed(value)
+
+    def hidden(self, hidden: bool) -> None:
+        self.app.data("pageHidden", bool(hidden))
+
+    def exec(self, reply: int, source: str) -> None:
+        """Test pages only (``testHook``): run ``source`` with ``bus`` in scope; ``result`` comes back."""
+        if not self.test_hook:
+            self.link.send("reply", reply, False, "the test hook is off", None)
+            return
+        scope: dict[str, Any] = {"bus": self.bus, "js": js, "worker": self}
+        try:
+            exec(source, scope)
+        except Exception as exc:
+            self.link.send("reply", reply, False, error_text(exc), None)
+        else:
+            self.link.send("reply", reply, True, scope.get("result"), None)
+
+
+def _preprocessor(options: Any) -> Any:
+    fn = options.get("preprocessor") if isinstance(options, dict) else None
+    if isinstance(fn, RemoteFunction):
+        options = {**options, "preprocessor": _JsPreprocessor(fn)}
+    return options
+
+
+def start(init: Any, post: Any) -> Any:
+    """Start cxkit in this worker; returns the function the worker script hands the page's messages to."""
+    worker = Worker(init.to_py(), post)
+    return create_proxy(worker.receive)

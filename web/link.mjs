@@ -1,0 +1,108 @@
+/* cxkit worker link: starts the Python worker and carries the face's calls to it and its
+ * answers back, one postMessage per microtask in each direction. Functions and DOM elements
+ * never cross: they stay here and the worker holds a handle ({__cxkit: "fn"|"el", id}); the
+ * worker says when it dropped one. Everything else crosses as structured-clone data. */
+import * as dom from "./dom.mjs";
+
+export function start(face) {
+  var M = face.manifest, abs = function (p) { return new URL(p, face.base).href; };
+  var held = new Map(), ids = 0, out = [], calls = 0, replies = {}, worker;
+  try { worker = spawn(abs(M.worker)); } catch (e) { face.fail("cannot start the cxkit worker: " + e); return; }
+
+  function hold(v) { held.set(++ids, v); return ids; }
+  function enc(v, seen) {  // a copy the worker can receive: functions and elements become handles
+    if (typeof v === "function") return { __cxkit: "fn", id: hold(v) };
+    if (v === null || typeof v !== "object" || v instanceof Blob || v instanceof RegExp || v instanceof Date
+        || ArrayBuffer.isView(v) || v instanceof ArrayBuffer) return v;
+    if (typeof v.jquery === "string" || ("jquery" in v && "0" in v)) return enc(v.length === 0 ? null : v[0], seen);
+    if (v instanceof Element) {
+      return { __cxkit: "el", id: hold(v), tag: v.tagName, type: String(v.type || ""),
+        value: v.value == null ? "" : String(v.value), files: v.files ? [].slice.call(v.files) : null };
+    }
+    if (v instanceof FileList) return [].slice.call(v);
+    seen = seen || new Map();
+    if (seen.has(v)) return seen.get(v);
+    var copy = Array.isArray(v) ? [] : {};
+    seen.set(v, copy);
+    Object.keys(v).forEach(function (k) { copy[k] = enc(v[k], seen); });
+    return copy;
+  }
+  function dec(v) {  // handles back to what they stand for; plain data is used as it came
+    if (v === null || typeof v !== "object" || v instanceof Blob || v instanceof RegExp) return v;
+    if (v.__cxkit && held.has(v.id)) return held.get(v.id);
+    if (Array.isArray(v)) { for (var i = 0; i < v.length; i++) v[i] = dec(v[i]); return v; }
+    for (var k in v) v[k] = dec(v[k]);
+    return v;
+  }
+  function send(op) {
+    if (out.push(op) === 1) queueMicrotask(flush);
+  }
+  function flush() {
+    try { worker.postMessage({ seq: face.mirror.seq, ops: out }); }
+    catch (e) { console.error("cxkit: a call could not be sent to the worker: " + e); }
+    out = [];
+  }
+  function apply(fn, args) {  // page code runs here; the worker only sees data
+    try { return [true, enc(fn.apply(null, args))]; } catch (e) { console.error(e); return [false, e && e.message || String(e)]; }
+  }
+
+  var handlers = {
+    up: function () {
+      face.attach({ sync: false, services: function () { send(["services"]); },
+        call: function (p, m, token, args) { calls++; send(["call", p, m, token, enc(args)]); },
+        settle: function (token, ok, args) { send(["settle", token, ok, enc(args)]); } });
+      var jq = window.jQuery || null;
+      Object.keys(face.config.extensions || {}).forEach(function (name) {
+        var ext = face.config.extensions[name];
+        if (typeof ext === "function") {
+          try { ext(jq, window.CXBus, face.common); } catch (e) { console.error("cxkit: extension " + name + " failed: " + e); }
+        }
+      });
+      send(["go"]);
+    },
+    onReady: function () { if (typeof face.config.onReady === "function") face.config.onReady(face.config.bus); },
+    settle: function (token, ok, args) { face.settle.apply(null, [token, ok].concat(dec(args))); },
+    invoke: function (fn, token, time, commander, command, data) { face.invoke(held.get(fn), token, time, commander, command, dec(data)); },
+    deliver: function (fn, time, publisher, event, data) { face.deliver(held.get(fn), time, publisher, event, dec(data)); },
+    call: function (reply, fn, args) {  // a `before` or a pre-processor: the answer and the edited arguments
+      args = dec(args);
+      var r = apply(held.get(fn), args);
+      send(["reply", reply, r[0], r[1], enc(args)]);
+    },
+    reply: function (id, ok, value) { var r = replies[id]; delete replies[id]; if (r) r[ok ? 0 : 1](value); },
+    mirror: function (seq, snap) {  // only a snapshot that saw all our own changes replaces ours
+      if (seq !== face.mirror.seq) return;
+      ["names", "subs", "data", "registry"].forEach(function (k) { face.mirror[k] = snap[k]; });
+    },
+    drop: function (list) { list.forEach(function (id) { held.delete(id); dom.unlisten(id); }); },
+    cookie: function (n, line) { document.cookie = line; send(["cookies", document.cookie, n]); },
+    listen: function (id) { dom.listen(id, held.get(id), send); },
+    unlisten: function (id) { dom.unlisten(id); },
+    download: function (blob, name) { dom.save(blob, name); },
+    log: function (level, text) { console[level](text); },
+    failed: function (text) { face.fail(text); worker.terminate(); },
+  };
+  worker.onmessage = function (e) {
+    e.data.forEach(function (op) {
+      var h = handlers[op[0]];
+      try { if (h) h.apply(null, op.slice(1)); } catch (err) { console.error("cxkit: " + op[0] + ": " + (err && err.stack || err)); }
+    });
+  };
+  worker.onerror = function (e) { face.fail("cxkit worker: " + (e.message || "failed to start")); };
+  dom.watchVisibility(send);
+  var init = { pyodide: abs(M.pyodide), wheel: abs(M.wheels[0]), config: enc(face.config), page: dom.pageFacts(),
+    testHook: !!(M.pages && (face.config.cxkit || {}).testHook) };
+  worker.postMessage({ init: init });
+  if (init.testHook) {  // test pages only: run Python in the worker, the value of `result` comes back
+    window.cxkitPy = function (source) {
+      return new Promise(function (ok, no) { replies[++ids] = [ok, no]; send(["exec", ids, source]); });
+    };
+  }
+  face.link = { calls: function () { return calls; }, held: function () { return held.size; } };
+}
+
+function spawn(url) {  // a worker script must be same-origin: a bundle on another origin goes through a blob
+  if (new URL(url).origin === location.origin) return new Worker(url, { type: "module" });
+  var blob = new Blob(["import " + JSON.stringify(url) + ";"], { type: "text/javascript" });
+  return new Worker(URL.createObjectURL(blob), { type: "module" });
+}
