@@ -32,7 +32,7 @@ __all__ = ["BUNDLE_PREFIX", "MOCK_PREFIXES", "StaticBundle", "create_app", "run_
 #: Where the bundle lives on every cxkit server: pages embed ``<script src="/cxkit/widgets.js">``.
 BUNDLE_PREFIX = "/cxkit"
 MOCK_PREFIXES = ("/genesys", "/mock", "/agent")
-IMMUTABLE_DIRS = ("pyodide/", "pyscript/", "wheels/")
+IMMUTABLE_DIRS = ("pyodide/", "pyscript/", "wheels/", "modules/")
 MIME_TYPES = {
     ".mjs": "text/javascript", ".js": "text/javascript", ".wasm": "application/wasm",
     ".whl": "application/zip", ".zip": "application/zip", ".json": "application/json",
