@@ -3,11 +3,11 @@
 import asyncio
 
 import pytest
-from webchat_harness import Page, mock_gms, settle
+from webchat_harness import BASE, Page, mock_gms, settle
 from webchat_vclock import virtual_time
 
 from cxkit.bus import CommandRejected
-from cxkit.ui import Chat, ChatMessage
+from cxkit.ui import Chat, ChatMessage, ChatNotConfigured
 from cxkit.webchat import messages as msg
 
 
@@ -112,3 +112,64 @@ def test_a_named_facade_refuses_a_taken_name():
     page.bus.register_plugin("Mine")
     with pytest.raises(RuntimeError):
         Chat(page.bus, name="Mine").plugin
+
+
+# -- a page that configured no chat service, a bus that is not up, text vs other messages -----------
+
+def app_page(webchat: dict | None) -> tuple[Page, Chat]:
+    """The browser's boot order: the service installs (and is ready) in App's extensions step,
+    then App.ready carries the widgets config."""
+    from cxkit.bus.app import boot_app
+
+    page = Page(mock_gms(), config=webchat or {})
+    config = {"webchat": webchat} if webchat is not None else {}
+    boot_app(page.bus, config, extensions=(lambda: page.boot()) if webchat is not None else None)
+    return page, Chat(page.bus)
+
+
+@virtual_time
+async def test_ready_fails_at_once_when_the_page_configured_no_chat_service():
+    _page, chat = app_page(None)                          # no window._genesys.widgets.webchat
+    with pytest.raises(ChatNotConfigured, match=r"set window._genesys.widgets.webchat.dataURL"):
+        await asyncio.wait_for(chat.ready(), 1)           # a guard: without the check it waits forever
+
+
+@virtual_time
+async def test_ready_fails_at_once_without_a_data_url():
+    page, chat = app_page({"userData": {"a": "1"}, "dataURL": None})
+    assert page.bus.get_plugin("WebChatService") is not None   # the service is there, with nowhere to go
+    with pytest.raises(ChatNotConfigured, match="dataURL"):
+        await asyncio.wait_for(chat.ready(), 1)
+
+
+@virtual_time
+async def test_ready_with_a_data_url_and_app_ready():
+    page, chat = app_page({"dataURL": BASE})
+    await asyncio.wait_for(chat.ready(), 1)
+    await chat.start(nickname="Ada")
+
+
+def test_ready_on_a_bus_that_is_not_up_says_to_wait_for_the_boot():
+    from cxkit.bus import Bus
+
+    with pytest.raises(ChatNotConfigured, match=r"await cxkit.ui.page.booted\(\)"):
+        asyncio.run(Chat(Bus()).ready())
+
+
+@virtual_time
+async def test_on_text_gets_chat_lines_only_on_message_everything():
+    page, chat = booted()
+    texts: list[ChatMessage] = []
+    everything: list[ChatMessage] = []
+    chat.on_text(texts.append)
+    chat.on_message(everything.append)
+    await chat.ready()
+    await chat.start(nickname="Ada")
+    page.agent("join", nickname="Anna")
+    page.agent("typing", nickname="Anna")
+    page.agent("say", nickname="Anna", text="Hello Ada")
+    await page.wait_for(lambda: texts)
+    assert [(m.sender.name, m.text) for m in texts] == [("Anna", "Hello Ada")]
+    others = [m for m in everything if not m.is_text]
+    assert {"ParticipantJoined", "TypingStarted"} <= {m.type for m in others}
+    assert all(m.text is None for m in others if m.type in ("ParticipantJoined", "TypingStarted"))

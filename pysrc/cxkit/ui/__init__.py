@@ -7,8 +7,8 @@
     await booted()
     chat = Chat()
 
-    @chat.on_message
-    def show(message):                    # a ChatMessage
+    @chat.on_text
+    def show(message):                    # a ChatMessage: a chat line (on_message: every message)
         print(f"{message.sender.name}: {message.text}")
 
     await chat.ready()
@@ -21,8 +21,8 @@ parts import ``js`` and live in their own modules: `cxkit.ui.page` (``booted()``
 `cxkit.ui.chatwindow` (``ChatWindow``, an example chat window written in Python).
 """
 
-from .chat import SERVICE, Chat, reason_text
+from .chat import SERVICE, Chat, ChatNotConfigured, reason_text
 from .messages import AGENT_TYPES, ChatMessage, FileDetails, Sender, messages_from_event
 
-__all__ = ["AGENT_TYPES", "Chat", "ChatMessage", "FileDetails", "SERVICE", "Sender", "reason_text",
+__all__ = ["AGENT_TYPES", "Chat", "ChatMessage", "ChatNotConfigured", "FileDetails", "SERVICE", "Sender", "reason_text",
            "messages_from_event"]

@@ -4,8 +4,8 @@
 
     chat = Chat()
 
-    @chat.on_message
-    def show(message):                     # a ChatMessage; `async def` works too
+    @chat.on_text
+    def show(message):                     # a ChatMessage with text; `async def` works too
         print(message.sender.name, message.text)
 
     await chat.ready()                     # WebChatService configured (and restore started)
@@ -16,6 +16,11 @@
 Every call is one bus command (``WebChatService.<command>``) and every callback one bus
 subscription, made as this object's own plugin: there is no second implementation. A
 rejected command raises `cxkit.bus.CommandRejected` carrying the service's reason.
+
+``on_text`` is for chat lines (``Message``: text always set); ``on_message`` gets every message
+of the transcript, also joins, leaves, typing notices and files, whose ``text`` is None.
+``ready()`` raises `ChatNotConfigured` at once when the page configured no chat service
+(no ``window._genesys.widgets.webchat.dataURL``), instead of waiting forever.
 """
 
 from __future__ import annotations
@@ -32,13 +37,26 @@ from .messages import ChatMessage, messages_from_event
 if TYPE_CHECKING:
     from ..bus import Bus, Plugin
 
-__all__ = ["Chat", "SERVICE", "reason_text"]
+__all__ = ["Chat", "ChatNotConfigured", "SERVICE", "reason_text"]
 
 logger = logging.getLogger("cxkit.ui")
 
 SERVICE = "WebChatService"
 F = TypeVar("F", bound=Callable[..., Any])
 _names = itertools.count(1)
+
+
+class ChatNotConfigured(RuntimeError):
+    """The page has no chat service to talk to: the message says what to configure."""
+
+
+#: Keys of ``_genesys.widgets.webchat`` that tell the service where GMS is.
+ENDPOINT_KEYS = ("dataURL", "serverURL")
+
+
+def _missing_endpoint(config: Any) -> bool:
+    webchat = config.get("webchat") if isinstance(config, dict) else None
+    return not isinstance(webchat, dict) or not any(webchat.get(key) for key in ENDPOINT_KEYS)
 
 
 class Chat:
@@ -116,16 +134,49 @@ class Chat:
     # -- lifecycle -------------------------------------------------------------------------------
 
     async def ready(self) -> None:
-        """Until ``WebChatService.ready`` (sticky: returns at once when it already happened)."""
+        """Until ``WebChatService.ready`` (sticky: returns at once when it already happened).
+
+        Raises `ChatNotConfigured` as soon as the page's ``App.ready`` shows that no chat service
+        can run (the widgets config has no ``webchat.dataURL``), or at once when this bus has
+        neither cxkit's App nor the service (cxkit has not booted: ``await booted()`` first).
+        """
+        target = self._plugin.bus if self._plugin is not None else self._target_bus()
+        if target.get_plugin("App") is None and target.get_plugin(self.service) is None:
+            raise ChatNotConfigured(f"no {self.service} on this bus and cxkit's App is not up: "
+                                    "await cxkit.ui.page.booted() before using Chat")
         future = asyncio.get_running_loop().create_future()
+        state: dict[str, Any] = {"service_ready": False, "app": None}
 
-        def done(_event: Any) -> None:
-            if not future.done():
-                future.set_result(None)
+        def settle() -> None:
+            if future.done():
+                return
+            if state["app"] is not None:
+                if target.get_plugin(self.service) is None or _missing_endpoint(state["app"][0]):
+                    future.set_exception(ChatNotConfigured(
+                        f"the page configured no chat service: set window._genesys.widgets.webchat.dataURL "
+                        f"(the GMS chat service URL, …/genesys/2/chat/<service>) before including widgets.js"))
+                elif state["service_ready"]:
+                    future.set_result(None)
+            elif state["service_ready"] and target.get_plugin("App") is None:
+                future.set_result(None)  # a bus without cxkit's App (a test harness): nothing to check
 
-        self.plugin.subscribe(f"{self.service}.ready", done)
-        self._events.add(f"{self.service}.ready")
+        def app_ready(event: Any) -> None:
+            state["app"] = (event.data,)
+            settle()
+
+        def service_ready(_event: Any) -> None:
+            state["service_ready"] = True
+            settle()
+
+        self.plugin.subscribe("App.ready", app_ready)
+        self.plugin.subscribe(f"{self.service}.ready", service_ready)
+        self._events.update(("App.ready", f"{self.service}.ready"))
         await future
+
+    def _target_bus(self) -> "Bus":
+        from .. import bus as default_bus
+
+        return self._bus or default_bus.get_bus()
 
     async def session_active(self) -> bool:
         """True while a chat runs here or a session cookie waits to be restored."""
@@ -171,10 +222,24 @@ class Chat:
     # -- typed callbacks -------------------------------------------------------------------------
 
     def on_message(self, fn: F) -> F:
-        """Decorator: ``fn(message: ChatMessage)`` for every message, in transcript order."""
+        """Decorator: ``fn(message: ChatMessage)`` for every message, in transcript order: chat
+        lines, and also joins, leaves, typing notices, files and notices, whose ``text`` is
+        None (tell them apart with ``message.type`` / ``is_text``). For chat lines only, use
+        `on_text`."""
         def each(data: Any) -> None:
             for message in messages_from_event(data):
                 self._call(fn, message)
+
+        self.on("messageReceived", each)
+        return fn
+
+    def on_text(self, fn: F) -> F:
+        """Decorator: ``fn(message: ChatMessage)`` for each chat line (``is_text``: a ``Message``
+        someone wrote, ``text`` set), from either side, in transcript order."""
+        def each(data: Any) -> None:
+            for message in messages_from_event(data):
+                if message.is_text:
+                    self._call(fn, message)
 
         self.on("messageReceived", each)
         return fn

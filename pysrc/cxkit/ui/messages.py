@@ -138,8 +138,9 @@ class ChatMessage:
 
     @property
     def is_text(self) -> bool:
-        """A chat line a person wrote (``Message``)."""
-        return self.type == "Message"
+        """A chat line someone wrote (``Message``, ``text`` set); joins, leaves, typing notices,
+        files and notices are not."""
+        return self.type == "Message" and self.text is not None
 
     @property
     def is_file(self) -> bool:
