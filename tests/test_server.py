@@ -1,16 +1,23 @@
 """The static server: the bundle under /cxkit/, MIME types, cache headers, precompression, isolation,
-path safety, redirects from the old root layout."""
+path safety, redirects from the old root layout; the headers docs/serving.md promises, from cxkit
+serve and from its nginx and Caddy snippets (when those servers are installed)."""
 
 from __future__ import annotations
 
 import gzip
+import os
+import re
+import shutil
+import socket
+import subprocess
+import time
 from pathlib import Path
 
 import httpx
 import pytest
 from starlette.responses import JSONResponse
 
-from cxkit.server import create_app
+from cxkit.server import IMMUTABLE_DIRS, create_app
 
 
 @pytest.fixture
@@ -97,3 +104,137 @@ async def test_the_root_and_old_root_paths_redirect_under_cxkit(site):
             assert (r.status_code, r.headers["location"]) == (307, target), path
         r = await c.get("/widgets.js", follow_redirects=True)
         assert r.text == "/* loader */" and str(r.url).endswith("/cxkit/widgets.js")
+
+
+# -- docs/serving.md: the headers it promises, from cxkit serve, nginx and Caddy ------------------
+
+
+
+SERVING_DOC = Path(__file__).resolve().parents[1] / "docs" / "serving.md"
+#: suffix -> the Content-Type docs/serving.md promises (before any "; charset=...")
+PROMISED_TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm",
+                  ".json": "application/json", ".whl": "application/zip", ".zip": "application/zip",
+                  ".html": "text/html", ".css": "text/css"}
+
+
+def doc_block(language: str) -> str:
+    return re.search(rf"```{language}\n(.*?)```", SERVING_DOC.read_text(), re.S).group(1)
+
+
+@pytest.fixture
+def www(tmp_path: Path) -> Path:
+    """A web root with a bundle at cxkit/: one file per content type, versioned dirs, twins."""
+    bundle = tmp_path / "www" / "cxkit"
+    files = {"widgets.js": b"/* loader */", "index.html": b"<!doctype html>", "manifest.json": b"{}",
+             "static/chat.css": b"body{}"}
+    for folder in IMMUTABLE_DIRS:
+        files[f"{folder}1.0/a.mjs"] = b"export {}"
+    files["pyodide/1.0/pyodide.asm.wasm"] = b"\0asm" + b"x" * 20000
+    files["pyodide/1.0/python_stdlib.zip"] = b"PK" + b"z" * 100
+    files["wheels/1.0/cxkit-0.1.0-py3-none-any.whl"] = b"PK"
+    for rel, data in files.items():
+        (bundle / rel).parent.mkdir(parents=True, exist_ok=True)
+        (bundle / rel).write_bytes(data)
+    wasm = bundle / "pyodide/1.0/pyodide.asm.wasm"
+    (wasm.parent / (wasm.name + ".gz")).write_bytes(gzip.compress(wasm.read_bytes()))
+    import brotli
+
+    (wasm.parent / (wasm.name + ".br")).write_bytes(brotli.compress(wasm.read_bytes()))
+    return tmp_path / "www"
+
+
+def check_promised_headers(get, www: Path, *, brotli: bool) -> None:
+    """``get(path, accept_encoding) -> (status, headers)`` answers as docs/serving.md says."""
+    bundle = www / "cxkit"
+    for path in sorted(p for p in bundle.rglob("*") if p.is_file() and p.suffix in PROMISED_TYPES):
+        rel = path.relative_to(bundle).as_posix()
+        status, headers = get(f"/cxkit/{rel}", "identity")
+        assert status == 200, rel
+        assert headers["content-type"].split(";")[0] == PROMISED_TYPES[path.suffix], (rel, headers)
+        immutable = rel.startswith(IMMUTABLE_DIRS)
+        want = "public, max-age=31536000, immutable" if immutable else "no-cache"
+        assert headers.get("cache-control") == want, (rel, headers)
+        assert "content-encoding" not in headers, rel
+    wasm = "/cxkit/pyodide/1.0/pyodide.asm.wasm"
+    for accept, encoding in (("gzip", "gzip"), *((("br, gzip", "br"),) if brotli else ())):
+        status, headers = get(wasm, accept)
+        assert (status, headers.get("content-encoding")) == (200, encoding), headers
+        assert headers["content-type"] == "application/wasm"
+        assert "accept-encoding" in headers.get("vary", "").lower()
+        assert headers["cache-control"] == "public, max-age=31536000, immutable"
+
+
+def http_get(base: str):
+    def get(path: str, accept: str):
+        r = httpx.get(base + path, headers={"accept-encoding": accept})
+        return r.status_code, {k.lower(): v for k, v in r.headers.items()}
+    return get
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_listening(proc: subprocess.Popen, port: int, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"server exited: {proc.stdout.read() if proc.stdout else ''}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.05)  # polling for the listening socket, not waiting out a race
+    raise AssertionError(f"nothing listens on {port}")
+
+
+def test_cxkit_serve_sends_what_serving_md_promises(www: Path) -> None:
+    from cxkit.server import run_in_thread
+
+    with run_in_thread(create_app(www / "cxkit")) as url:
+        check_promised_headers(http_get(url), www, brotli=True)
+
+
+@pytest.mark.skipif(not shutil.which("nginx"), reason="nginx is not installed (apt-get install nginx)")
+def test_the_nginx_snippet_of_serving_md(www: Path, tmp_path: Path) -> None:
+    port = free_port()
+    snippet = doc_block("nginx").replace("/srv/www", str(www))
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(f"""pid {tmp_path}/nginx.pid;
+error_log stderr;
+events {{}}
+http {{
+    access_log off;
+    server {{
+        listen 127.0.0.1:{port};
+{snippet}
+    }}
+}}
+""")
+    proc = subprocess.Popen(["nginx", "-p", str(tmp_path), "-c", str(conf), "-g", "daemon off; master_process off;"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_listening(proc, port)
+        check_promised_headers(http_get(f"http://127.0.0.1:{port}"), www, brotli=False)  # brotli: a module
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+@pytest.mark.skipif(not shutil.which("caddy"), reason="Caddy is not installed (apt-get install caddy)")
+def test_the_caddy_snippet_of_serving_md(www: Path, tmp_path: Path) -> None:
+    port = free_port()
+    site = doc_block("caddyfile").replace("/srv/www", str(www)).replace(":8080 {", f"http://127.0.0.1:{port} {{")
+    config = tmp_path / "Caddyfile"
+    config.write_text("{\n\tadmin off\n\tauto_https off\n}\n" + site)
+    env = {**os.environ, "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path)}
+    proc = subprocess.Popen(["caddy", "run", "--config", str(config), "--adapter", "caddyfile"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    try:
+        wait_listening(proc, port)
+        check_promised_headers(http_get(f"http://127.0.0.1:{port}"), www, brotli=True)
+    finally:
+        proc.terminate()
+        proc.wait(10)
