@@ -1,8 +1,10 @@
 """The JS face of the bus (window.CXBus, the QuickBus, plugin interfaces), driven as page code
 written for the original product drives it, in real Chromium.
 
-Most tests share one booted page (``e2e_python.html``, whose test-only ``cxkitPy(source)``
-runs Python in the page) and use their own plugin names; the boot-order tests load their own.
+Most tests share one booted page per mode and use their own plugin names; the boot-order tests
+load their own. Both modes: the worker (``e2e.html`` with the test hook on: ``cxkitPy(source)``
+runs Python in the worker and answers a Promise) and the main thread (``e2e_python.html``, whose
+``cxkitPy(source)`` runs Python in the page under PyScript). The bus rules are the same in both.
 """
 
 from __future__ import annotations
@@ -38,15 +40,30 @@ def py(page, source: str) -> Any:
     return page.evaluate("src => cxkitPy(src)", source)
 
 
-@pytest.fixture(scope="module")
-def bus_page(browser, server_url: str) -> Iterator[Any]:
+def until_py(page, source: str, timeout_ms: int = 10_000) -> None:
+    """Until the Python ``source`` sets ``result`` true (cxkitPy answers a Promise in the worker)."""
+    page.evaluate("""async ([src, ms]) => {
+        const end = performance.now() + ms;
+        while (!(await cxkitPy(src))) {
+            if (performance.now() > end) throw new Error('timed out: ' + src);
+            await new Promise(r => setTimeout(r, 10));
+        }
+    }""", [source, timeout_ms])
+
+
+PAGES = {"worker": "e2e.html", "main": "e2e_python.html"}
+
+
+@pytest.fixture(scope="module", params=list(PAGES))
+def bus_page(request, browser, server_url: str) -> Iterator[Any]:
     context = browser.new_context()
     page = context.new_page()
     outside: list[str] = []
     page.on("request", lambda r: None if _local(r.url) else outside.append(r.url))
     page.console_lines = []
     page.on("console", lambda m: page.console_lines.append(m.text))
-    page.goto(f"{server_url}/cxkit/e2e_python.html")
+    page.add_init_script("window.cxkitTestConfig = (w) => { w.cxkit = {testHook: true}; };")
+    page.goto(f"{server_url}/cxkit/{PAGES[request.param]}")
     wait_booted(page)
     page.wait_for_function("() => !!window.cxkitPy")
     py(page, PY_SERVICES)
@@ -139,18 +156,26 @@ def test_sticky_app_ready_reaches_a_late_subscriber_as_a_plain_object(bus_page):
 
 def test_subscribe_publish_unsubscribe(bus_page):
     got = bus_page.evaluate("""async () => {
-        const tick = () => new Promise(r => setTimeout(r, 0));
+        // delivery is asynchronous (a microtask here, a round trip to the worker there): wait for
+        // a later event to prove an earlier one came or did not
         const pub = CXBus.registerPlugin('Ticker'), sub = CXBus.registerPlugin('Listener');
         const seen = [];
+        let marks = 0;
+        CXBus.registerPlugin('Marker').subscribe('Ticker.mark', () => { marks += 1; });
+        const mark = async () => {
+            const want = marks + 1;
+            pub.publish('mark');
+            while (marks < want) await new Promise(r => setTimeout(r, 1));
+        };
         const name = sub.subscribe('Ticker.tick', e => seen.push(e.data));
         sub.subscribe('Ticker.tick', e => seen.push('second'));
         pub.publish('tick', {n: 1});
         pub.publish('tick');
-        await tick();
+        await mark();
         const first = seen.splice(0);
         const removed = sub.unsubscribe('Ticker.tick');
         pub.publish('tick', {n: 2});
-        await tick();
+        await mark();
         return {name, first, removed, after: seen, again: sub.unsubscribe('Ticker.tick'),
                 noFn: sub.subscribe('Ticker.tick'), published: pub.publish('x')};
     }""")
@@ -167,7 +192,10 @@ def test_data_store_events_and_cross_plugin_reads(bus_page):
             p.subscribe(ev, e => seen.push([e.event, e.data]));
         const written = p.data('mode', 'chat');
         p.data('mode', 'chat');  // unchanged: no events
-        await new Promise(r => setTimeout(r, 0));
+        p.subscribe('Store.done', () => seen.push(['done']));
+        p.publish('done');  // after the data events, if there were any
+        while (!seen.length || seen[seen.length - 1][0] !== 'done') await new Promise(r => setTimeout(r, 1));
+        seen.pop();
         return {written, read: p.data('mode'), all: p.data(), other: CXBus.data('Store.mode'),
                 appReady: CXBus.data('App.ready'), seen};
     }""")
@@ -207,7 +235,7 @@ caller.command("JsSvc.add", {"a": 2, "b": 3}).done(lambda v: box.update(add=v))
 caller.command("JsSvc.boom").fail(lambda why: box.update(boom=why))
 result = True
 """)
-    bus_page.wait_for_function("() => cxkitPy('result = len(box)') === 2")
+    until_py(bus_page, "result = len(box) == 2")
     assert py(bus_page, "result = box") == {"add": {"sum": 5, "commander": "PyCaller"}, "boom": "handler blew up"}
     from_js = bus_page.evaluate("() => CXBus.registerPlugin('JsCaller').command('PySvc.echo', {x: [1, {y: 'z'}]})")
     assert from_js == {"commander": "JsCaller", "data": {"x": [1, {"y": "z"}]}}
@@ -325,6 +353,8 @@ def _counts(page, cdp) -> dict:
         cdp.send("HeapProfiler.collectGarbage")
     counts = py(page, COUNTS_PY)
     counts["heap"] = cdp.send("Runtime.getHeapUsage")["usedSize"]
+    # worker mode: the functions and elements the page holds for the worker's handles
+    counts["held"] = page.evaluate("window.__cxkit.link ? window.__cxkit.link.held() : 0")
     return counts
 
 
@@ -339,10 +369,11 @@ def test_many_subscriptions_and_commands_leave_no_proxies_behind(bus_page):
         js.ready();
         let got = 0;
         for (let i = 0; i < n; i++) {
-            sub.subscribe('HygienePub.tick', e => { got += e.data.i === i; });
+            let delivered;
+            const arrived = new Promise(r => { delivered = r; });
+            sub.subscribe('HygienePub.tick', e => { got += e.data.i === i; delivered(); });
             pub.publish('tick', {i});
-            await new Promise(r => queueMicrotask(r));
-            await new Promise(r => queueMicrotask(r));
+            await arrived;
             sub.unsubscribe('HygienePub.tick');
         }
         for (let i = 0; i < n; i++) {
@@ -362,3 +393,4 @@ def test_many_subscriptions_and_commands_leave_no_proxies_behind(bus_page):
     assert after["jsrefs"] - before["jsrefs"] < 50, (before, after)
     assert after["pyproxies"] - before["pyproxies"] < 50, (before, after)
     assert after["heap"] - before["heap"] < 2_000_000, (before, after)
+    assert after["held"] - before["held"] < 50, (before, after)

@@ -14,7 +14,7 @@
   var queue = [], link = null, failure = null, tokens = 0, pending = {}, booting = false;
   // What the face answers at once (the worker's answers come later): plugin names, subscribers,
   // data stores, registry. The worker sends snapshots; local changes apply here immediately.
-  var mirror = { seq: 0, names: { CXBus: 1, QuickBus: 1, App: 1, WebChatService: 1 }, subs: {}, data: {}, registry: {} };
+  var mirror = { seq: 0, names: { CXBus: 1, QuickBus: 1, App: 1, WebChatService: 1 }, subs: {}, data: {}, registry: {}, modules: {} };
 
   // The original product's Deferred (not a Promise): then() attaches and returns undefined.
   function Deferred() {
@@ -97,6 +97,7 @@
       case "registerCommand": mirror.seq++; return add(entry(p).commands, ev);
       case "registerEvents": mirror.seq++; return add(entry(p).events, ev);
       case "configure": return undefined;
+      case "registerModule": if (typeof ev !== "string" || mirror.modules[ev]) return false; mirror.modules[ev] = 1; return true;
     }
     return true;
   }
@@ -129,7 +130,7 @@
   }
   function registerPlugin(name) {
     if (typeof name !== "string" || mirror.names[name]) return false;
-    mirror.seq++; mirror.names[name] = 1;
+    mirror.seq++; mirror.names[name] = 1; entry(name).commands.push("COMMANDS", "EVENTS", "LOAD");
     return call("", "registerPlugin", [name]) === false ? false : face(name);
   }
   var cx = face("CXBus");

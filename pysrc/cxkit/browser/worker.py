@@ -260,7 +260,8 @@ class Worker:
         if not self.test_hook:
             self.link.send("reply", reply, False, "the test hook is off", None)
             return
-        scope: dict[str, Any] = {"bus": self.bus, "js": js, "worker": self}
+        scope = self._scope = getattr(self, "_scope", None) or {"bus": self.bus, "js": js, "worker": self}
+        scope.pop("result", None)
         try:
             exec(source, scope)
         except Exception as exc:
