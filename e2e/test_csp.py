@@ -36,10 +36,14 @@ window.until = (predicate, timeoutMs = 20000) => new Promise((resolve, reject) =
 BOOT_TIMEOUT_MS = 60_000
 
 
-def documented_policy() -> str:
-    """The policy as docs/csp.md states it (its first code block that starts with default-src)."""
+#: The test page of each mode, in the order docs/csp.md states their policies.
+PAGES = {"worker": "e2e_csp.html", "main": "e2e_csp_main.html"}
+
+
+def documented_policy(mode: str) -> str:
+    """The policy of ``mode`` as docs/csp.md states it (its code blocks that start with default-src)."""
     text = (project_root() / "docs" / "csp.md").read_text()
-    return re.search(r"^```\w*\n(default-src [^\n]+)\n```", text, re.M).group(1)
+    return re.findall(r"^```\w*\n(default-src [^\n]+)\n```", text, re.M)[list(PAGES).index(mode)]
 
 
 def received(page, text: str) -> None:
@@ -52,11 +56,12 @@ def seen(page, name: str) -> None:
     page.evaluate("n => until(() => ev.some(e => e.name === n))", name)
 
 
-@pytest.fixture
-def csp_page(page, server_url, gms, offline_guard):
-    """e2e_csp.html booted, WebChatService events in window.ev, violations in window.cspViolations."""
+@pytest.fixture(params=list(PAGES))
+def csp_page(request, page, server_url, gms, offline_guard):
+    """The mode's CSP page booted, WebChatService events in window.ev, violations in window.cspViolations."""
     page.add_init_script(VIOLATIONS + RECORDER)
-    page.goto(f"{server_url}/cxkit/e2e_csp.html")
+    page.goto(f"{server_url}/cxkit/{PAGES[request.param]}")
+    page.mode = request.param
     page.evaluate("ms => until(() => window.__cxkit && (__cxkit.attached || __cxkit.failure), ms)", BOOT_TIMEOUT_MS)
     assert page.evaluate("window.__cxkit.failure") is None
     seen(page, "ready")
@@ -65,7 +70,8 @@ def csp_page(page, server_url, gms, offline_guard):
 
 def test_page_carries_the_documented_policy(csp_page):
     meta = csp_page.get_attribute("meta[http-equiv='Content-Security-Policy']", "content")
-    assert meta == documented_policy()
+    assert meta == documented_policy(csp_page.mode)
+    assert csp_page.evaluate("window.__cxkit.thread") == csp_page.mode
     assert csp_page.locator("script:not([src]):not([type='py'])").count() == 0, "no inline script"
 
 
