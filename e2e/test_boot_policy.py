@@ -1,0 +1,82 @@
+"""When the loader boots Python (``_genesys.widgets.cxkit.boot``), and where (``thread``).
+
+- ``idle`` (default): after the page's ``load`` event, so the runtime never competes with the page;
+- ``now``: at once;
+- ``command``: at the first WebChatService command, or as ``idle`` when a chat is to be restored.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from e2e_support import RECORDER, command, wait_booted
+
+POLICY = "window.cxkitTestConfig = (w) => { w.cxkit = %s; };"
+
+#: Two idle callbacks after the load event: by then an ``idle`` boot has started.
+AFTER_LOAD_AND_IDLE = """() => new Promise(r => {
+    const idle = () => requestIdleCallback(() => requestIdleCallback(() => r(true)));
+    if (document.readyState === 'complete') idle(); else addEventListener('load', idle);
+})"""
+
+RUNTIME_REQUESTS = """() => performance.getEntriesByType('resource')
+    .filter(e => /\\/(modules|pyodide|pyscript|wheels)\\//.test(e.name)).map(e => e.name)"""
+
+
+def test_idle_boot_starts_after_the_load_event(page, server_url):
+    page.goto(f"{server_url}/cxkit/e2e.html")
+    wait_booted(page)
+    assert page.evaluate("window.__cxkit.thread") == "worker"
+    timing = page.evaluate("""() => ({
+        load: performance.getEntriesByType('navigation')[0].loadEventEnd,
+        first: Math.min(...performance.getEntriesByType('resource')
+            .filter(e => /\\/modules\\//.test(e.name)).map(e => e.startTime)),
+    })""")
+    assert timing["first"] >= timing["load"] > 0, timing
+
+
+def test_now_boots_before_the_load_event(page, server_url):
+    page.add_init_script(POLICY % "{boot: 'now'}" + """
+        document.addEventListener('DOMContentLoaded', () => { window.threadAtDomReady = window.__cxkit.thread; });
+    """)
+    page.goto(f"{server_url}/cxkit/e2e.html")
+    wait_booted(page)
+    assert page.evaluate("window.threadAtDomReady") == "worker"
+
+
+def test_command_boot_waits_for_a_webchat_command_and_runs_it(page, server_url):
+    page.add_init_script(POLICY % "{boot: 'command'}" + RECORDER)
+    page.goto(f"{server_url}/cxkit/e2e.html")
+    assert page.evaluate(AFTER_LOAD_AND_IDLE) is True
+    assert page.evaluate(RUNTIME_REQUESTS) == []
+    assert page.evaluate("[window.__cxkit.thread, window.__cxkit.attached]") == [None, False]
+    # other calls are answered and queued; the first WebChatService command boots, then runs
+    assert page.evaluate("CXBus.registerPlugin('Early').subscribe('WebChatService.ready', e => window.sawReady = true)") \
+        == "WebChatService.ready"
+    assert page.evaluate(RUNTIME_REQUESTS) == []
+    result = command(page, "WebChatService.getSessionData")
+    assert result["ok"], result
+    assert page.evaluate("[window.__cxkit.thread, window.__cxkit.attached, window.sawReady]") == ["worker", True, True]
+
+
+def test_command_boot_restores_a_chat_without_waiting_for_a_command(context, page, server_url):
+    context.add_cookies([{"name": "_genesys.widgets.webchat.state.keys", "value": "{}", "url": server_url}])
+    page.add_init_script(POLICY % "{boot: 'command'}")
+    page.goto(f"{server_url}/cxkit/e2e.html")
+    wait_booted(page)
+    assert page.evaluate("window.__cxkit.thread") == "worker"
+
+
+@pytest.mark.parametrize("config, thread", [("{thread: 'main'}", "main"), ("{}", "worker")])
+def test_the_thread_is_chosen_by_the_config(page, server_url, config, thread):
+    page.add_init_script(POLICY % config + RECORDER)
+    page.goto(f"{server_url}/cxkit/e2e.html")
+    wait_booted(page)
+    assert page.evaluate("[window.__cxkit.thread, window.__cxkit.failure]") == [thread, None]
+    assert command(page, "App.registerAutoLoad", {"plugin": "X"})["ok"]
+
+
+def test_a_page_with_its_own_python_runs_cxkit_on_the_main_thread(page, server_url):
+    page.goto(f"{server_url}/cxkit/e2e_python.html")
+    wait_booted(page)
+    assert page.evaluate("window.__cxkit.thread") == "main"
