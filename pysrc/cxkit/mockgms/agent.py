@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import json
 from collections import deque
 from pathlib import Path
 from typing import Any, Callable
@@ -28,11 +27,14 @@ from . import files as file_ops
 from .chat import SYSTEM, Chat
 from .errors import GmsError
 from .idle import idle_alert, idle_close
+from .jsonin import JsonRefused, check_finite, load_json
+from .mediatype import media_type
 from .store import ChatStore
 from .transcript import Party
 
 __all__ = ["ACTIONS", "ActionError", "apply_action", "ChatAgent", "AgentPreset", "parse_preset"]
 
+MAX_SECONDS = 86_400  # as MockConfig's idle timers
 ACTIONS = (
     "join", "leave", "typing", "stopTyping", "say", "notice", "customNotice", "pushUrl", "file",
     "idleAlert", "idleClose", "end",
@@ -63,7 +65,33 @@ def _attrs(params: dict[str, Any]) -> dict[str, Any] | None:
     value = params.get("eventAttributes")
     if value is not None and not isinstance(value, dict):
         raise ActionError(400, "'eventAttributes' must be an object")
+    try:
+        check_finite(value)  # Python callers and YAML scripts bypass the JSON parser's checks
+    except JsonRefused as exc:
+        raise ActionError(400, f"'eventAttributes': {exc}") from None
     return value
+
+
+def _boolean(name: str, value: Any) -> bool:
+    """A JSON boolean; "no", 0 or "false" are refused rather than read as truthy."""
+    if not isinstance(value, bool):
+        raise ActionError(400, f"'{name}' must be true or false")
+    return value
+
+
+def _seconds(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= MAX_SECONDS:
+        raise ActionError(400, f"'{name}' must be a number of seconds between 0 and {MAX_SECONDS}")
+    return float(value)
+
+
+def _content_type(value: str | None) -> str:
+    if value is None:
+        return "application/octet-stream"
+    checked = media_type(value)
+    if checked is None:
+        raise ActionError(400, f"'contentType' is not a media type: {value!r}")
+    return checked
 
 
 def _speaker(chat: Chat, params: dict[str, Any]) -> Party:
@@ -93,7 +121,7 @@ def apply_action(store: ChatStore, chat: Chat, action: str, params: dict[str, An
         nickname = _text(params, "nickname", required=False) or chat.config.agent_nickname
         if chat.find_agent(nickname) is not None:
             raise ActionError(409, f"{nickname!r} is already in chat {chat.chat_id}")
-        party = chat.add_agent(nickname, supervisor=bool(params.get("supervisor", False)))
+        party = chat.add_agent(nickname, supervisor=_boolean("supervisor", params.get("supervisor", False)))
         return [chat.append("ParticipantJoined", party)]
     if action == "leave":
         party = _speaker(chat, params)
@@ -122,14 +150,14 @@ def apply_action(store: ChatStore, chat: Chat, action: str, params: dict[str, An
             data = base64.b64decode(_text(params, "content") or "", validate=True)
         except (binascii.Error, ValueError):
             raise ActionError(400, "'content' must be base64") from None
-        ctype = _text(params, "contentType", required=False) or "application/octet-stream"
+        ctype = _content_type(_text(params, "contentType", required=False))
         try:
             _, msg = file_ops.store_file(store, chat, party, name, ctype, data)
         except GmsError as exc:
             raise ActionError(413, f"file store is full ({exc.advice} bytes)") from None
         return [msg]
     if action == "idleAlert":
-        return [idle_alert(chat, float(params.get("closeSeconds", chat.config.idle_close_seconds)))]
+        return [idle_alert(chat, _seconds("closeSeconds", params.get("closeSeconds", chat.config.idle_close_seconds)))]
     if action == "idleClose":
         return [idle_close(chat)]
     # end: every connected agent leaves, then the session is closed.
@@ -255,7 +283,11 @@ class AgentPreset:
 
 def load_script(path: str | Path) -> list[dict[str, Any]]:
     text = Path(path).read_text(encoding="utf-8")
-    steps = json.loads(text) if str(path).endswith(".json") else yaml.safe_load(text)
+    try:
+        steps = load_json(text) if str(path).endswith(".json") else yaml.safe_load(text)
+        check_finite(steps)
+    except JsonRefused as exc:
+        raise ValueError(f"agent script {path}: {exc}") from None
     if not isinstance(steps, list) or not all(isinstance(s, dict) for s in steps):
         raise ValueError(f"agent script {path}: expected a list of step objects")
     for i, step in enumerate(steps):
@@ -263,8 +295,10 @@ def load_script(path: str | Path) -> list[dict[str, Any]]:
             raise ValueError(f"agent script {path}: step {i}: unknown action {step['action']!r}")
         if "waitFor" in step and step["waitFor"] != "message":
             raise ValueError(f"agent script {path}: step {i}: waitFor must be 'message'")
-        if not isinstance(step.get("delay", 0), (int, float)) or step.get("delay", 0) < 0:
-            raise ValueError(f"agent script {path}: step {i}: delay must be a non-negative number")
+        for key in ("delay", "timeout"):
+            value = step.get(key, 0)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                raise ValueError(f"agent script {path}: step {i}: {key} must be a non-negative number")
     return steps
 
 

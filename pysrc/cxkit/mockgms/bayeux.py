@@ -228,7 +228,8 @@ class BayeuxServer:
         timeout = self.config.timeout_s
         client_advice = message.get("advice")
         if isinstance(client_advice, dict) and isinstance(client_advice.get("timeout"), (int, float)):
-            timeout = max(0.0, min(timeout, client_advice["timeout"] / 1000))
+            # clamped before dividing: a 400-digit integer does not fit a float
+            timeout = max(0.0, min(timeout, min(client_advice["timeout"], 3_600_000) / 1000))
         await self._hold(session, timeout)
         session.last_seen = time.monotonic()
         if session.closed:

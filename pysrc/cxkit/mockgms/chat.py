@@ -81,6 +81,7 @@ class Chat:
         self.files: dict[str, StoredFile] = {}
         self.files_uploaded = 0  # client uploads, for upload-max-files (deleting does not refund)
         self.bytes_uploaded = 0
+        self.downloads = 0  # customer downloads, for download-attempts (a deleted file keeps its count)
         self.changed = ChangeSignal()
         self.agent: ChatAgent | None = None
         self.idle: IdleTimer | None = None

@@ -24,7 +24,6 @@
 
 from __future__ import annotations
 
-import json
 import socket
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +33,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .bayeux import BayeuxServer, CometdConfig
+from .jsonin import JsonRefused, load_json
 from .cometd_chat import ChatChannel, find_chat
 from .errors import Code, GmsError
 from .forms import read_form
@@ -86,9 +86,9 @@ class CometdFace:
             return JSONResponse([{"successful": False, "error": "401::Missing or invalid apikey header"}],
                                 status_code=401, headers=_NO_STORE)
         try:
-            payload = json.loads(await request.body() or b"null")
-        except (ValueError, UnicodeDecodeError):
-            return JSONResponse([{"successful": False, "error": "400::Body must be JSON"}], status_code=400,
+            payload = load_json(await request.body() or b"null")
+        except JsonRefused as exc:
+            return JSONResponse([{"successful": False, "error": f"400::Body must be JSON ({exc})"}], status_code=400,
                                 headers=_NO_STORE)
         messages = payload if isinstance(payload, list) else [payload]
         return JSONResponse(await self.bayeux.handle(messages), headers=_NO_STORE)

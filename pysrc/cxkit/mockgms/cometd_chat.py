@@ -39,6 +39,7 @@ from .chat import Chat
 from .errors import Code, GmsError, SessionNotFound
 from .faults import fault_error
 from .forms import ParsedForm
+from .jsonin import JsonRefused, load_json
 from .routes_chat import error_body, ok_body
 
 if TYPE_CHECKING:
@@ -77,9 +78,9 @@ def to_form(data: dict[str, Any]) -> ParsedForm:
     raw_user_data = data.get("userData")
     if isinstance(raw_user_data, str) and raw_user_data.strip():
         try:
-            raw_user_data = json.loads(raw_user_data)
-        except ValueError:
-            raise GmsError(Code.BAD_REQUEST, "userData must be a JSON object") from None
+            raw_user_data = load_json(raw_user_data)
+        except JsonRefused as exc:
+            raise GmsError(Code.BAD_REQUEST, f"userData must be a JSON object: {exc}") from None
     if raw_user_data not in (None, "") and not isinstance(raw_user_data, dict):
         raise GmsError(Code.BAD_REQUEST, "userData must be an object")
     user_data = {str(k): _field(v) for k, v in (raw_user_data or {}).items()}

@@ -3,7 +3,7 @@
 Codes 102, 103, 161, 201, 202, 203, 204, 240 and 364 are the ones the widget knows (spec C.3);
 249 is what GMS was seen answering for a request on an ended chat. The others are this mock's
 own choice (the full GMS table was never published): transport-level failures use the HTTP status
-as the code (401, 404, 405, 413, 500), and 100 / 105 / 110 / 200 are documented below.
+as the code (401, 404, 405, 413, 500), and 100 / 105 / 110 / 200 / 205 are documented below.
 
     >>> from cxkit.mockgms.errors import GmsError, Code
     >>> err = GmsError(Code.NAME_REQUIRED, "nickname or firstName+lastName is required")
@@ -30,6 +30,7 @@ class Code(IntEnum):
     MAX_SIZE = 202
     FILE_TYPE = 203
     MESSAGE_TOO_LONG = 204
+    DOWNLOAD_ATTEMPTS = 205  # mock: download-attempts used up (advice = the limit)
     CANNOT_START_CHAT = 240
     CHAT_ENDED = 249
     INVALID_EMAIL = 364

@@ -17,7 +17,7 @@ from .errors import Code, GmsError
 from .store import ChatStore
 from .transcript import Party, now_ms
 
-__all__ = ["limits_user_data", "limits_notice", "store_file", "delete_file"]
+__all__ = ["limits_user_data", "limits_notice", "check_client_upload", "count_download", "store_file", "delete_file"]
 
 
 def limits_user_data(limits: FileLimits, used_files: int, used_bytes: int, used_downloads: int = 0) -> dict[str, str]:
@@ -39,7 +39,7 @@ def limits_user_data(limits: FileLimits, used_files: int, used_bytes: int, used_
 def limits_notice(chat: Chat) -> dict[str, Any]:
     """The `file-client-cfg-get` Notice: returned to the caller, not added to the transcript."""
     limits = chat.config.limits_for(chat.service)
-    downloads = sum(f.downloads for f in chat.files.values())
+    downloads = chat.downloads
     return {
         "from": chat.client.as_from(),
         "text": "file-client-cfg-get",
@@ -62,6 +62,15 @@ def check_client_upload(chat: Chat, name: str, size: int) -> None:
         raise GmsError(Code.MAX_SIZE, str(min(limits.max_file_size, chat.config.max_file_bytes)))
     if chat.bytes_uploaded + size > limits.max_total_size:
         raise GmsError(Code.MAX_SIZE, str(limits.max_total_size))
+
+
+def count_download(chat: Chat) -> None:
+    """Count one customer download against `download-attempts`, which counts per chat as
+    `used-download-attempts` does; refused (400, code 205) once they are used up."""
+    limit = chat.config.limits_for(chat.service).download_attempts
+    if chat.downloads >= limit:
+        raise GmsError(Code.DOWNLOAD_ATTEMPTS, str(limit))
+    chat.downloads += 1
 
 
 def store_file(

@@ -20,6 +20,7 @@ from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 
 from .errors import Code, GmsError
+from .mediatype import upload_media_type
 
 __all__ = ["Upload", "ParsedForm", "parse_urlencoded", "split_user_data", "read_form"]
 
@@ -95,7 +96,7 @@ async def read_form(request: Request, max_file_bytes: int) -> ParsedForm:
             for key, value in form.multi_items():
                 if isinstance(value, UploadFile):
                     data = await value.read(max_file_bytes + 1)
-                    files[key] = Upload(value.filename or "file", value.content_type or "application/octet-stream", data)
+                    files[key] = Upload(value.filename or "file", upload_media_type(value.content_type), data)
                 else:
                     fields[key] = value
         finally:

@@ -28,13 +28,14 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from . import files as file_ops
-from .chat import Chat
+from .chat import Chat, StoredFile
 from .errors import Code, GmsError, SessionNotFound
 from .faults import ConnectionDropped, Fault, fault_error, plain_fault
 from .forms import ParsedForm, read_form
+from .jsonin import JsonRefused, load_json
 from .state import ServerState
 
-__all__ = ["chat_routes", "operation_for_path", "DROP_SCOPE_KEY"]
+__all__ = ["chat_routes", "operation_for_path", "DROP_SCOPE_KEY", "attachment", "file_response"]
 
 CHAT_PREFIX = "/genesys/2/chat/"
 DROP_SCOPE_KEY = "cxkit.mockgms.drop"
@@ -252,12 +253,9 @@ class ChatApi:
         stored = chat.files.get(file_id)
         if stored is None:
             raise GmsError(Code.NOT_FOUND, f"File {file_id!r} not found in this chat", http_status=404)
+        file_ops.count_download(chat)
         stored.downloads += 1
-        return Response(
-            stored.data,
-            media_type=stored.content_type,
-            headers={"Content-Disposition": attachment(stored.name), "Cache-Control": "no-store"},
-        )
+        return file_response(stored)
 
     # -- validation -----------------------------------------------------------------------------
     def _check_message_length(self, text: str) -> None:
@@ -321,12 +319,19 @@ def _event_attributes(fields: dict[str, str]) -> dict[str, Any] | None:
     if not raw:
         return None
     try:
-        value = json.loads(raw)
-    except ValueError:
-        raise GmsError(Code.BAD_REQUEST, "eventAttributes must be a JSON object") from None
+        value = load_json(raw)
+    except JsonRefused as exc:
+        raise GmsError(Code.BAD_REQUEST, f"eventAttributes must be a JSON object: {exc}") from None
     if not isinstance(value, dict):
         raise GmsError(Code.BAD_REQUEST, "eventAttributes must be a JSON object")
     return value
+
+
+def file_response(stored: StoredFile) -> Response:
+    """A stored file as a download: never rendered in place, never sniffed into HTML."""
+    return Response(stored.data, media_type=stored.content_type, headers={
+        "Content-Disposition": attachment(stored.name), "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff"})
 
 
 def attachment(name: str) -> str:

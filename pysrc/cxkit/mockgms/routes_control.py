@@ -19,7 +19,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 from importlib import resources
 from typing import Any
@@ -30,7 +29,8 @@ from starlette.routing import Route
 
 from . import control
 from .agent import ActionError
-from .routes_chat import attachment
+from .jsonin import JsonRefused, load_json
+from .routes_chat import file_response
 from .state import ServerState
 
 __all__ = ["control_routes", "console_routes"]
@@ -42,9 +42,9 @@ def _error(status: int, message: str) -> JSONResponse:
 
 async def _json_body(request: Request) -> dict[str, Any]:
     try:
-        body = json.loads(await request.body() or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        raise ActionError(400, "body must be a JSON object") from None
+        body = load_json(await request.body() or b"{}")
+    except JsonRefused as exc:
+        raise ActionError(400, f"body must be a JSON object: {exc}") from None
     if not isinstance(body, dict):
         raise ActionError(400, "body must be a JSON object")
     return body
@@ -111,8 +111,7 @@ def control_routes(state: ServerState) -> list[Route]:
         stored = chat.files.get(request.path_params["file_id"]) if chat is not None else None
         if stored is None:
             raise ActionError(404, "no such file")
-        return Response(stored.data, media_type=stored.content_type,
-                        headers={"Content-Disposition": attachment(stored.name)})
+        return file_response(stored)
 
     async def reset(request: Request) -> Response:
         state.reset()

@@ -52,10 +52,17 @@ class ChangeSignal:
                 return None
             fut: asyncio.Future[None] = loop.create_future()
             self._waiters.append(fut)
+            # Not asyncio.wait_for: on Python 3.11 it swallows a cancellation that arrives just
+            # after notify() (the inner future is done), and the cancelled waiter waits again.
+            timer = loop.call_later(remaining, _wake, fut)
             try:
-                await asyncio.wait_for(fut, remaining)
-            except asyncio.TimeoutError:
-                pass
+                await fut
             finally:
+                timer.cancel()
                 if fut in self._waiters:
                     self._waiters.remove(fut)
+
+
+def _wake(fut: "asyncio.Future[None]") -> None:
+    if not fut.done():
+        fut.set_result(None)
