@@ -112,7 +112,8 @@ class CometdFace:
             form = await read_form(request, cfg.max_file_bytes)
             operation = form.fields.get("operation", "")
             op = _NTF_OPS.get(operation)
-            entry.update(cometdOperation=operation, form={k: v for k, v in form.fields.items()})
+            entry["cometdOperation"] = operation
+            self.state.log.set_form(entry, form.fields)
             if op is None:
                 raise GmsError(Code.NOT_FOUND, f"Unknown chat-ntf operation {operation!r}", http_status=404)
             entry["operation"] = op

@@ -180,7 +180,7 @@ class ChatChannel:
             if rest_op == "unknown":
                 raise GmsError(Code.BAD_REQUEST, f"Unknown operation {operation!r}")
             form = to_form(data)
-            entry["form"] = {**form.fields, **{f"userData[{k}]": v for k, v in form.user_data.items()}}
+            self.state.log.set_form(entry, {**form.fields, **{f"userData[{k}]": v for k, v in form.user_data.items()}})
             fault = self.state.faults.take(rest_op)
             if fault is not None:
                 entry["fault"] = fault.mode

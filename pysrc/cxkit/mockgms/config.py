@@ -70,7 +70,9 @@ class MockConfig:
     max_user_data_bytes: int = 64 * 1024  # keys + values of one chat, UTF-8
     max_file_bytes: int = 10 * 1024 * 1024  # hard cap on one upload, whatever the service limits say
     max_total_file_bytes: int = 256 * 1024 * 1024  # all files of all chats together
-    request_log_size: int = 2_000
+    request_log_size: int = 2_000  # entries; the oldest go first
+    request_log_bytes: int = 16 << 20  # about this much form text in all, 64 KiB..1 GiB; the oldest go first
+    request_log_value_chars: int = 10_000  # a logged form value is cut there (entry lists it in "truncated")
     max_wait_seconds: float = 60.0  # cap on the control API long polls
     file_limits: FileLimits = field(default_factory=FileLimits)
     service_file_limits: dict[str, FileLimits] = field(default_factory=dict)
@@ -92,6 +94,8 @@ class MockConfig:
         _check("max_file_bytes", self.max_file_bytes, 1, 1 << 30)
         _check("max_total_file_bytes", self.max_total_file_bytes, 0, 1 << 34)
         _check("request_log_size", self.request_log_size, 0, 1_000_000)
+        _check("request_log_bytes", self.request_log_bytes, 64 << 10, 1 << 30)
+        _check("request_log_value_chars", self.request_log_value_chars, 16, 1 << 20)
         _check("max_wait_seconds", self.max_wait_seconds, 0, 3600)
 
     def limits_for(self, service: str) -> FileLimits:

@@ -10,6 +10,10 @@ failed, or dropped by a fault); `changed` is notified then, so a wait can long-p
     ['refresh', 'send']
     >>> [e["seq"] for e in log.entries(after=2, done=True, form={"x": "1"})]
     [3]
+    >>> small = RequestLog(size=10, max_value_chars=4)
+    >>> entry = small.record("send", "c1", "svc", {"m": "a long message"})
+    >>> entry["form"], entry["truncated"]
+    ({'m': 'a lo'}, ['m'])
 """
 
 from __future__ import annotations
@@ -24,10 +28,22 @@ __all__ = ["RequestLog"]
 
 
 class RequestLog:
-    def __init__(self, size: int) -> None:
-        self._entries: deque[dict[str, Any]] = deque(maxlen=size)
+    """At most `size` entries and about `max_bytes` of form text; each form value is cut to
+    `max_value_chars` (the entry then lists the cut fields under `truncated`)."""
+
+    def __init__(self, size: int, max_bytes: int = 16 << 20, max_value_chars: int = 10_000) -> None:
+        self._entries: deque[dict[str, Any]] = deque()
+        self._size = size
+        self._max_bytes = max_bytes
+        self._max_value_chars = max_value_chars
+        self._bytes = 0  # of the entries kept, as _cost counts them
         self._seq = 0
         self.changed = ChangeSignal()  # notified when an entry is done
+
+    @property
+    def bytes(self) -> int:
+        """What the kept entries' form text weighs, as counted against `max_bytes`."""
+        return self._bytes
 
     def record(self, operation: str, chat_id: str | None, service: str | None, form: dict[str, Any]) -> dict[str, Any]:
         self._seq += 1
@@ -36,15 +52,45 @@ class RequestLog:
             "operation": operation,
             "chatId": chat_id,
             "serviceName": service,
-            "form": form,
+            "form": {},
             "time": now_ms(),
             "httpStatus": None,
             "statusCode": None,
             "fault": None,
             "done": False,
         }
-        self._entries.append(entry)
+        # chatId and service come from the URL path, which may be long
+        entry["_cost"] = base = ENTRY_OVERHEAD + _weight(chat_id or "") + _weight(service or "")
+        entry["_kept"] = self._size > 0
+        if entry["_kept"]:
+            self._entries.append(entry)
+            self._bytes += base
+        self.set_form(entry, form)
         return entry
+
+    def set_form(self, entry: dict[str, Any], form: dict[str, Any]) -> None:
+        """Store the request's fields in its entry, cut to the value bound, and keep the log in
+        its byte bound (oldest entries go first)."""
+        kept: dict[str, Any] = {}
+        cut: list[str] = []
+        cost = ENTRY_OVERHEAD + _weight(entry["chatId"] or "") + _weight(entry["serviceName"] or "")
+        for key, value in form.items():
+            key = key[:self._max_value_chars]
+            if isinstance(value, str) and len(value) > self._max_value_chars:
+                value = value[:self._max_value_chars]
+                cut.append(key)
+            kept[key] = value
+            cost += _weight(key) + (_weight(value) if isinstance(value, str) else VALUE_OVERHEAD)
+        entry["form"] = kept
+        if cut:
+            entry["truncated"] = cut
+        if entry["_kept"]:
+            self._bytes += cost - entry["_cost"]
+        entry["_cost"] = cost
+        while self._entries and (len(self._entries) > self._size or self._bytes > self._max_bytes):
+            gone = self._entries.popleft()
+            gone["_kept"] = False
+            self._bytes -= gone["_cost"]
 
     def done(self, entry: dict[str, Any]) -> None:
         """The request has been answered (or failed or dropped): its entry is complete."""
@@ -58,7 +104,7 @@ class RequestLog:
         """Copies of the entries numbered above `after`, oldest first, that match every filter given:
         operation, chatId, `done` (complete entries only) and form fields (equal values)."""
         return [
-            dict(e)
+            {k: v for k, v in e.items() if k[0] != "_"}
             for e in self._entries
             if e["seq"] > after
             and (operation is None or e["operation"] == operation)
@@ -68,4 +114,16 @@ class RequestLog:
         ]
 
     def clear(self) -> None:
+        for entry in self._entries:
+            entry["_kept"] = False
         self._entries.clear()
+        self._bytes = 0
+
+
+ENTRY_OVERHEAD = 600  # the entry dict and its fixed fields, roughly, in bytes
+VALUE_OVERHEAD = 200  # a non-text form value (a file's summary)
+
+
+def _weight(text: str) -> int:
+    # what CPython keeps for the text: 1 byte a character for ASCII/Latin-1, up to 4 otherwise
+    return 50 + len(text) * (1 if text.isascii() else 4)

@@ -103,7 +103,7 @@ class ChatApi:
                 raise GmsError(Code.NOT_FOUND, f"Unknown operation: {request.url.path}", http_status=404)
             max_file = cfg.max_file_bytes if op == "fileUpload" else 0
             form = await read_form(request, max_file)
-            entry["form"] = _loggable(form)
+            self.state.log.set_form(entry, _loggable(form))
             fault = self.state.faults.take(op)
             if fault is not None:
                 entry["fault"] = fault.mode

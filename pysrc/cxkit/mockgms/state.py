@@ -13,6 +13,7 @@ from .chat import Chat
 from .config import MockConfig
 from .faults import FaultTable
 from .idle import IdleTimer
+from .memory import give_back_memory
 from .requestlog import RequestLog
 from .store import ChatStore
 
@@ -25,7 +26,7 @@ class ServerState:
         self.preset: AgentPreset = parse_preset(agent)
         self.store = ChatStore(config)
         self.faults = FaultTable()
-        self.log = RequestLog(config.request_log_size)
+        self.log = RequestLog(config.request_log_size, config.request_log_bytes, config.request_log_value_chars)
 
     def start_chat_timers(self, chat: Chat) -> None:
         """Give a new chat its idle timer and its simulated agent (needs the running loop)."""
@@ -38,3 +39,4 @@ class ServerState:
         self.store.clear()
         self.faults.clear()
         self.log.clear()
+        give_back_memory()
