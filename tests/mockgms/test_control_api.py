@@ -260,6 +260,23 @@ async def test_agent_console_page(client) -> None:
     assert "/mock/chats" in html
 
 
+async def test_agent_console_has_a_strict_csp_that_allows_its_own_code(client) -> None:
+    import base64
+    import hashlib
+    import re
+
+    r = await client.get("/agent")
+    csp = dict(part.strip().split(" ", 1) for part in r.headers["content-security-policy"].split(";"))
+    assert csp["default-src"] == "'none'" and csp["connect-src"] == "'self'" and csp["frame-ancestors"] == "'none'"
+    for tag, directive in (("script", "script-src"), ("style", "style-src")):
+        [body] = re.findall(rf"<{tag}>(.*?)</{tag}>", r.text, re.S)
+        digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
+        assert csp[directive] == f"'sha256-{digest}'"  # no 'unsafe-inline', no other source
+    # the policy forbids inline handlers and style attributes: the page must not use them
+    assert not re.search(r"<[^>]+\s(on\w+|style)=", r.text)
+    assert r.headers["x-content-type-options"] == "nosniff"
+
+
 async def test_wrap_serves_mock_beside_another_app(gms: MockGMS) -> None:
     import httpx
     from starlette.responses import PlainTextResponse

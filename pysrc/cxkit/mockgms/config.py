@@ -52,6 +52,9 @@ class MockConfig:
     # are always allowed; these are added. "*" is refused (credentials are allowed).
     cors_allow_origins: tuple[str, ...] = ()
     cors_allow_localhost: bool = True
+    # Host header allowlist (DNS rebinding): IP literals, localhost, *.localhost and the ASGI
+    # server's own name are always allowed; these names are added; "*" turns the check off.
+    allowed_hosts: tuple[str, ...] = ()
     # simulated agent
     agent_nickname: str = "Anna"
     echo_join_delay: float = 0.2  # 0..3600
@@ -81,6 +84,7 @@ class MockConfig:
         if "*" in self.cors_allow_origins:
             raise ValueError("cors_allow_origins may not contain '*' (responses allow credentials)")
         self.cors_allow_origins = tuple(o.rstrip("/") for o in self.cors_allow_origins)
+        self.allowed_hosts = tuple(self.allowed_hosts)
         _check("echo_join_delay", self.echo_join_delay, 0, 3600)
         _check("echo_typing_delay", self.echo_typing_delay, 0, 3600)
         _check("idle_alert_seconds", self.idle_alert_seconds, 0, 86_400)

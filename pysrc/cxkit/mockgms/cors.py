@@ -8,6 +8,8 @@ anything (a browser would only hide the answer; a cross-site form post would sti
     True
     >>> origin_allowed("https://evil.test", "example.org", "http", (), True)
     False
+    >>> origin_allowed("http://localhost:99999", "example.org", "http", (), True)
+    False
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from .config import MockConfig
 
 __all__ = ["CorsMiddleware", "origin_allowed"]
 
-_LOCAL = re.compile(r"^https?://(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?$")
+_LOCAL = re.compile(r"^https?://(localhost|127\.0\.0\.1|\[::1\])(?::([1-9]\d{0,4}))?$")
 ALLOW_METHODS = "GET, POST, OPTIONS"
 EXPOSE_HEADERS = "Content-Disposition"
 
@@ -31,7 +33,8 @@ EXPOSE_HEADERS = "Content-Disposition"
 def origin_allowed(origin: str, host: str, scheme: str, extra: tuple[str, ...], allow_local: bool) -> bool:
     if origin in extra:
         return True
-    if allow_local and _LOCAL.match(origin):
+    local = _LOCAL.match(origin) if allow_local else None
+    if local and int(local.group(2) or 80) <= 65535:
         return True
     if host:
         default_port = {"http": ":80", "https": ":443"}.get(scheme, "")

@@ -18,7 +18,10 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import hashlib
+import re
 import math
 from importlib import resources
 from typing import Any
@@ -150,13 +153,27 @@ def control_routes(state: ServerState) -> list[Route]:
     ]
 
 
+def console_csp(html: str) -> str:
+    """The console's policy: its own inline script and style (by hash) and same-origin fetches;
+    nothing else loads or runs, so a chat message cannot bring script into the agent's page."""
+    def hashes(tag: str) -> str:
+        bodies = re.findall(rf"<{tag}>(.*?)</{tag}>", html, re.S)
+        return " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(b.encode()).digest()).decode()}'"
+                        for b in bodies)
+    return (f"default-src 'none'; script-src {hashes('script')}; style-src {hashes('style')}; "
+            "connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+
+
 def console_routes() -> list[Route]:
     """The agent console page. Element ids for browser tests: #chats (li[data-chat-id]), #transcript
     (li[data-index][data-type]), #preview (customer typing preview), #nickname, #join, #leave, #text,
     #say, #file, #end, #error."""
 
+    html = resources.files("cxkit.mockgms.console").joinpath("index.html").read_text(encoding="utf-8")
+    headers = {"Cache-Control": "no-store", "Content-Security-Policy": console_csp(html),
+               "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+
     async def console(request: Request) -> Response:
-        html = resources.files("cxkit.mockgms.console").joinpath("index.html").read_text(encoding="utf-8")
-        return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+        return HTMLResponse(html, headers=headers)
 
     return [Route("/agent", console, methods=["GET"]), Route("/agent/", console, methods=["GET"])]

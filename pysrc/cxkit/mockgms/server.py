@@ -41,6 +41,7 @@ from .bodycap import BodyCapMiddleware
 from .cometd import CometdFace, NoDelay
 from .config import MockConfig
 from .cors import CorsMiddleware
+from .hosts import HostGuardMiddleware, host_allowed
 from .faults import ConnectionDropped
 from .routes_chat import DROP_SCOPE_KEY, ChatApi, chat_routes
 from .routes_control import console_routes, control_routes
@@ -66,6 +67,7 @@ class MockGMS:
         self.starlette = Starlette(
             routes=self.routes,
             middleware=[
+                Middleware(HostGuardMiddleware, config=self.config),
                 Middleware(CorsMiddleware, config=self.config),
                 Middleware(BodyCapMiddleware, config=self.config),
             ],
@@ -212,6 +214,8 @@ class MockGMS:
         import uvicorn
 
         gms = cls(config, agent=agent)
+        if not host_allowed(host, gms.config.allowed_hosts):
+            gms.config.allowed_hosts = (*gms.config.allowed_hosts, host)  # the name it was started on
         sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
