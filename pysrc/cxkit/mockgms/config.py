@@ -77,6 +77,8 @@ class MockConfig:
     request_log_bytes: int = 16 << 20  # about this much form text in all, 64 KiB..1 GiB; the oldest go first
     request_log_value_chars: int = 10_000  # a logged form value is cut there (entry lists it in "truncated")
     max_wait_seconds: float = 60.0  # cap on the control API long polls
+    body_timeout_seconds: float = 30.0  # a request body must be complete this long after its headers (408)
+    header_timeout_seconds: float = 10.0  # MockGMS.running(): request headers must be complete this long after connect or the previous response
     file_limits: FileLimits = field(default_factory=FileLimits)
     service_file_limits: dict[str, FileLimits] = field(default_factory=dict)
 
@@ -101,6 +103,8 @@ class MockConfig:
         _check("request_log_bytes", self.request_log_bytes, 64 << 10, 1 << 30)
         _check("request_log_value_chars", self.request_log_value_chars, 16, 1 << 20)
         _check("max_wait_seconds", self.max_wait_seconds, 0, 3600)
+        _check("body_timeout_seconds", self.body_timeout_seconds, 0.01, 3600)
+        _check("header_timeout_seconds", self.header_timeout_seconds, 0.01, 3600)
 
     def limits_for(self, service: str) -> FileLimits:
         return self.service_file_limits.get(service, self.file_limits)

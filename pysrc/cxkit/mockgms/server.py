@@ -45,6 +45,7 @@ from .hosts import HostGuardMiddleware, host_allowed
 from .faults import ConnectionDropped
 from .routes_chat import DROP_SCOPE_KEY, ChatApi, chat_routes
 from .routes_control import console_routes, control_routes
+from .serving import BodyTimeoutMiddleware, QuietDisconnect, uvicorn_config
 from .state import ServerState
 
 __all__ = ["MockGMS", "PREFIXES"]
@@ -67,13 +68,16 @@ class MockGMS:
         self.starlette = Starlette(
             routes=self.routes,
             middleware=[
+                # first: inside Starlette's error middleware, which would answer it with a 500
+                Middleware(QuietDisconnect),
                 Middleware(HostGuardMiddleware, config=self.config),
                 Middleware(CorsMiddleware, config=self.config),
                 Middleware(BodyCapMiddleware, config=self.config),
             ],
             lifespan=self._lifespan,
         )
-        self.app: ASGIApp = NoDelay(_DropConnection(self.starlette))
+        self.app: ASGIApp = NoDelay(_DropConnection(
+            BodyTimeoutMiddleware(self.starlette, self.config.body_timeout_seconds)))
         self.url: str | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -210,7 +214,8 @@ class MockGMS:
         agent: str = "echo",
         **uvicorn_kw: Any,
     ) -> Iterator["MockGMS"]:
-        """Serve with uvicorn in a daemon thread; yields the MockGMS with `.url` set."""
+        """Serve with uvicorn in a daemon thread; yields the MockGMS with `.url` set. The keep-alive
+        and header timeouts of serving.py apply (`keep_alive=`, `header_timeout=` override them)."""
         import uvicorn
 
         gms = cls(config, agent=agent)
@@ -219,8 +224,8 @@ class MockGMS:
         sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
-        uvicorn_kw.setdefault("log_level", "warning")
-        server = uvicorn.Server(uvicorn.Config(gms.app, lifespan="on", **uvicorn_kw))
+        uvicorn_kw.setdefault("header_timeout", gms.config.header_timeout_seconds)
+        server = uvicorn.Server(uvicorn_config(gms.app, lifespan="on", **uvicorn_kw))
         thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="mockgms", daemon=True)
         thread.start()
         try:
