@@ -95,7 +95,9 @@ def test_each_worker_has_its_own_server_and_one_worker_builds(xdist_suite: pytes
     assert len(read_lines(build_log)) == 2
 
 
-def test_without_xdist_every_run_builds(xdist_suite: pytest.Pytester, tmp_path: Path) -> None:
+def test_without_xdist_every_run_builds(xdist_suite: pytest.Pytester, tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)  # when this suite itself runs under xdist
     xdist_suite.makepyfile(SUITE.replace('os.environ["PYTEST_XDIST_WORKER"]', '"main"'))
     for _ in range(2):
         xdist_suite.runpytest().assert_outcomes(passed=4)
