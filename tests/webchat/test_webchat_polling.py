@@ -175,10 +175,14 @@ async def test_http_500_publishes_error_with_invalid_service_and_keeps_polling()
     gms = mock_gms()
     page = Page(gms).boot()
     await page.start()
-    gms.fault("refresh", "http404", count=1)
+    gms.fault("refresh", "http404json", count=1)
     error = await page.wait_event("error")
     assert error["status"] == 404 and error["responseJSON"]["statusCode"] == 2
     assert "errorReason" not in error  # a GMS errors list came with it
+    gms.fault("refresh", "http500", count=1)  # a failing server's plain-text answer
+    error = await page.wait_event("error")
+    assert error["status"] == 500 and error["errorReason"] == "InvalidService"
+    assert "responseJSON" not in error
     page.agent("join")
     await page.wait_event("agentConnected")
 

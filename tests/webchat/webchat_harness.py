@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from cxkit.bus import Bus, CommandRejected
-from cxkit.gms import HttpxTransport
+from cxkit.gms import HttpResponse, HttpxTransport
 from cxkit.mockgms import MockConfig, MockGMS
 from cxkit.webchat import (EVENTS, MemoryDownloader, MemoryStorage, PageInfo,
                            install_webchat_service)
@@ -68,6 +68,33 @@ class RecordingTransport:
         return [r for r in self.sent if r["op"] == op]
 
 
+class ScriptedTransport:
+    """Wraps a Transport; answers the next requests of an operation with a given `HttpResponse`
+    (an exact HTTP error or a network failure) instead of asking the mock GMS."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.scripted: dict[str, list[HttpResponse]] = {}
+
+    def answer(self, op: str, response: HttpResponse, count: int = 1) -> None:
+        self.scripted.setdefault(op, []).extend([response] * count)
+
+    def _take(self, url: str) -> HttpResponse | None:
+        op = url.rsplit("/", 1)[-1] if not url.endswith("/") else "requestChat"
+        queue = self.scripted.get(op)
+        return queue.pop(0) if queue else None
+
+    async def post_form(self, url, fields, *, headers, timeout):
+        return self._take(url) or await self.inner.post_form(url, fields, headers=headers, timeout=timeout)
+
+    async def post_multipart(self, url, parts, *, headers, timeout):
+        return self._take(url) or await self.inner.post_multipart(url, parts, headers=headers,
+                                                                  timeout=timeout)
+
+    async def post_json(self, url, payload, *, headers, timeout):
+        return await self.inner.post_json(url, payload, headers=headers, timeout=timeout)
+
+
 class Page:
     """One page load: bus + service + recorders. Several pages may share a mock and storage."""
 
@@ -77,7 +104,8 @@ class Page:
         self.storage = storage if storage is not None else MemoryStorage()
         self.config = {"dataURL": BASE, "userData": {"a": "1"}, **(config or {})}
         inner = transport or HttpxTransport(transport=httpx.ASGITransport(app=gms.app))
-        self.transport = RecordingTransport(inner)
+        self.scripted = ScriptedTransport(inner)
+        self.transport = RecordingTransport(self.scripted)
         self.downloader = MemoryDownloader()
         self.bus = Bus()
         self.events: list[tuple[str, Any]] = []
@@ -94,12 +122,12 @@ class Page:
             self.events.append((name, event.data))
         return record
 
-    def boot(self) -> "Page":
+    def boot(self, *, start: bool = True) -> "Page":
         loop = asyncio.get_running_loop()
         self.service = install_webchat_service(
             self.bus, self.config, transport=self.transport, storage=self.storage,
             page_info=PageInfo(url="http://shop.test/p", title="Shop", browser="Chrome", os="Linux"),
-            now=lambda: EPOCH_MS + loop.time() * 1000, downloader=self.downloader)
+            now=lambda: EPOCH_MS + loop.time() * 1000, downloader=self.downloader, start=start)
         return self
 
     # -- driving ---------------------------------------------------------------------------------

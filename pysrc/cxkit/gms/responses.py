@@ -101,6 +101,17 @@ class GmsReply:
         return xhr
 
 
+    def plain_failure(self) -> dict[str, Any]:
+        """The failure of a file request (limits, upload): the original overrides their
+        response MIME type, so jQuery parses nothing and adds nothing: a GMS body for an
+        HTTP-level success that GMS refused, else ``{readyState, status, statusText,
+        responseText}`` only (no ``responseJSON``, no ``errorReason``)."""
+        failure = self.failure()
+        if self.kind in ("retry", "failed") and self.body is not None:
+            return failure
+        return {key: failure[key] for key in ("readyState", "status", "statusText", "responseText")}
+
+
 def parse_reply(response: HttpResponse) -> GmsReply:
     body = _json_object(response.text)
     if response.status == 0:

@@ -14,9 +14,9 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Callable
 
-from ..gms import Identity, form_value
+from ..gms import STATUS_FAILED, GmsReply, HttpResponse, Identity, form_value, parse_reply
 from . import messages as msg
-from .files import FileLimits, upload_error_code
+from .files import FileLimits
 from .filters import InvalidFilter
 from .restore import restore_session
 
@@ -196,19 +196,23 @@ class Commands:
         s.stop_polling()
         s.typing.reset()
         reply = await s.request(lambda: s.client.disconnect(identity))
+        ended = reply.ok or (reply.kind in ("retry", "failed") and reply.chat_ended)
+        # The original publishes error before the end sequence: pollingStopped, error, ...
+        failure = None if ended else s.report_failure(reply)
         if s.active:
             s.end_locally()
-        if reply.ok or (reply.kind in ("retry", "failed") and reply.chat_ended):
+        if failure is None:
             s.plugin.publish_direct("ajaxResponse", reply.body)
             e.deferred.resolve(reply.body)
         else:
-            e.deferred.reject(s.report_failure(reply))
+            e.deferred.reject(failure)
 
     async def restore(self, e: "CommandEvent") -> None:
         s = self.s
         if s.restoring:
             e.deferred.reject(msg.ALREADY_RESTORING)
         elif s.active:
+            s.publish("restored")  # as the original does before it refuses
             e.deferred.reject(msg.RESTORE_SESSION_ACTIVE)
         elif e.commander != s.name and not s.config.async_enabled:
             e.deferred.reject(msg.ACCESS_DENIED_RESTORE)
@@ -458,7 +462,7 @@ class Commands:
         identity = s.identity
         reply = await s.request(lambda: s.client.file_limits(identity))
         if not reply.ok:
-            e.deferred.reject(s.report_failure(reply))
+            e.deferred.reject(s.report_failure(reply, plain=True))
             return
         s.plugin.publish_direct("ajaxResponse", reply.body)
         limits = FileLimits.from_messages(reply.messages)
@@ -479,14 +483,11 @@ class Commands:
         if file is None:
             e.deferred.reject(msg.NO_FILE)
             return
-        name = str(getattr(file, "name", ""))
         if s.file_limits is not None:
-            violation = s.file_limits.violation(file)
+            violation = s.file_limits.violation(file)  # name and size only: no byte is read
             if violation is not None:
-                failure = {"statusCode": 2, "chatEnded": False, "errors": [violation],
-                           "errorReason": "FileUploadError", "filename": name, "file": file}
-                s.publish("error", failure)
-                e.deferred.reject(failure)
+                e.deferred.reject(s.report_failure(_local_refusal(s.identity, violation, file),
+                                                   plain=True))
                 return
         identity = s.identity
         reply = await s.request(lambda: s.client.upload_file(identity, file))
@@ -497,10 +498,7 @@ class Commands:
             s._after_side_request(reply)
             e.deferred.resolve(reply.body)
             return
-        extra: dict[str, Any] = {"filename": name, "file": file}
-        if reply.kind != "network" and (upload_error_code(reply.error_codes) or not reply.invalid_service):
-            extra["errorReason"] = "FileUploadError"
-        e.deferred.reject(s.report_failure(reply, **extra))
+        e.deferred.reject(s.report_failure(reply, plain=True))
 
     async def downloadFile(self, e: "CommandEvent") -> None:
         s = self.s
@@ -521,6 +519,15 @@ class Commands:
             e.deferred.reject(str(exc) or type(exc).__name__)
             return
         e.deferred.resolve()
+
+
+def _local_refusal(identity: Identity, violation: dict[str, Any], file: Any) -> GmsReply:
+    """The answer GMS gives an upload over the limits (HTTP 400, ``errors[{code, advice,
+    filename}]``), made locally so page code cannot tell the two refusals apart."""
+    body = {"statusCode": STATUS_FAILED, "alias": identity.alias, "chatEnded": False,
+            "chatId": identity.chat_id, "messages": [],
+            "errors": [{**violation, "filename": str(getattr(file, "name", ""))}]}
+    return parse_reply(HttpResponse(400, json.dumps(body, separators=(",", ":")), "Bad Request"))
 
 
 class _LockRefresher:

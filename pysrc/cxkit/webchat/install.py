@@ -38,16 +38,25 @@ __all__ = ["install_webchat_service", "webchat_plugin_factory"]
 def install_webchat_service(bus: "Bus", config: Mapping[str, Any] | None, *, transport: Transport,
                             storage: Storage, page_info: PageInfo | None = None,
                             now: Callable[[], float] | None = None,
-                            downloader: Downloader | None = None) -> WebChatService:
+                            downloader: Downloader | None = None,
+                            start: bool = True) -> WebChatService:
     """Register the "WebChatService" plugin, configure it (restoring a session found in the
     cookies), call ready() and republish the sticky ``WebChatService.ready``.
 
-    ``config`` is ``_genesys.widgets.webchat``; ``now()`` returns epoch milliseconds."""
+    ``config`` is ``_genesys.widgets.webchat``; ``now()`` returns epoch milliseconds.
+
+    With ``start=False`` the plugin and its commands are registered but the service does not
+    start until ``service.start()``: commands sent meanwhile wait (the bus buffers them, as
+    for any plugin that is not ready). The start-up events (``data.sleeping``,
+    ``data.sessionActive``, ``ready``, ``data.userData``) are not sticky, except ``ready``: a
+    host that attaches the page's queued subscriptions in between lets them see all four."""
     service = WebChatService(bus, transport=transport, storage=storage, page_info=page_info,
                              now=now, downloader=downloader)
     service.plugin.register_events(EVENTS)
     register_commands(service)
-    service.configure(config)
+    service.pending_config = config
+    if start:
+        service.start()
     return service
 
 

@@ -40,9 +40,14 @@ _EPSILON_MS = 1e-6
 
 
 class PollingLoop:
-    def __init__(self, config: WebChatConfig, poll: Callable[[], Awaitable[None]]) -> None:
+    """``poll`` is awaited once per due tick; ``on_error`` hears about any exception of the
+    loop or of a poll (the service publishes ``error``); the loop goes on regardless."""
+
+    def __init__(self, config: WebChatConfig, poll: Callable[[], Awaitable[None]],
+                 on_error: Callable[[Exception], None] | None = None) -> None:
         self.config = config
         self._poll = poll
+        self.on_error = on_error
         self.running = False
         self.in_flight = False
         self.sleeping = False
@@ -66,6 +71,7 @@ class PollingLoop:
             return False
         self.running = True
         self.rate = self._base_rate()
+        self._next_tick = asyncio.get_running_loop().time()
         self._schedule()
         return True
 
@@ -87,18 +93,34 @@ class PollingLoop:
         self.last_poll = None
 
     def _schedule(self) -> None:
-        # Ticks are anchored to a fixed grid (call_at, not call_later): timer lateness would
-        # otherwise add up, stretching a 3 s period by ~20 ms per poll (19 polls a minute, not 20).
+        # Ticks are anchored to a fixed grid: timer lateness would otherwise add up, stretching
+        # a 3 s period by ~20 ms per poll (19 polls a minute, not 20). The delay is never
+        # negative: Pyodide's loop refuses a timer in the past ("Can't schedule in the past"),
+        # and its clock moves on between two reads.
         loop = asyncio.get_running_loop()
-        self._next_tick = max(self._next_tick + self.tick_s, loop.time()) if self._timer else loop.time() + self.tick_s
-        self._timer = loop.call_at(self._next_tick, self._tick)
+        self._next_tick += self.tick_s
+        self._timer = loop.call_later(max(0.0, self._next_tick - loop.time()), self._tick)
 
     def _tick(self) -> None:
+        self._timer = None
         if not self.running:
             return
-        # Time is measured on the grid, so a late timer cannot push a due poll to the next tick.
-        now = self._next_tick
-        self._schedule()
+        late = asyncio.get_running_loop().time() - self._next_tick
+        if late >= self.tick_s:
+            # Ticks were missed (a busy page): a poll that fell due meanwhile goes now, and the
+            # grid starts again from here.
+            self._next_tick += late
+        try:
+            # Time is measured on the grid, so a timer a few ms late cannot push a due poll
+            # to the next tick.
+            self._check(self._next_tick)
+        except Exception as exc:
+            self._failed(exc)
+        finally:
+            if self.running and self._timer is None:
+                self._schedule()
+
+    def _check(self, now: float) -> None:
         if self.in_flight:
             return
         due = self.config.poll_rate_sleep if self.sleeping else self.rate
@@ -123,7 +145,15 @@ class PollingLoop:
     async def _run(self) -> None:
         try:
             await self._poll()
-        except Exception:
-            logger.exception("WebChatService: poll failed")
+        except Exception as exc:
+            self._failed(exc)
         finally:
             self.in_flight = False
+
+    def _failed(self, exc: Exception) -> None:
+        logger.error("WebChatService: polling failed; it goes on", exc_info=exc)
+        if self.on_error is not None:
+            try:
+                self.on_error(exc)
+            except Exception:
+                logger.exception("WebChatService: reporting a polling failure failed")

@@ -62,6 +62,8 @@ _CONNECT_EVENTS = {"Agent": "agent", "Supervisor": "supervisor", "Client": "clie
 _IMPLIED_TYPING_STOP = ("Message", "PushUrl", "Notice")
 # GMS error 204 (message too long) concerns the visitor's send, not the poll.
 _IGNORED_POLL_ERRORS = {204}
+# Stands for the agents map in participant events until the whole answer is processed.
+ROSTER_AFTER_ANSWER: Any = object()
 
 
 def _wall_clock_ms() -> int:
@@ -90,6 +92,7 @@ class WebChatService:
         self.identity = Identity()
         self.active = False
         self.configured = False
+        self.pending_config: Mapping[str, Any] | None = None  # for start()
         self.restoring = False
         self.restore_done: asyncio.Event | None = None
         self.epoch = 0  # bumped when a session ends, so late replies of the old one are dropped
@@ -97,16 +100,18 @@ class WebChatService:
         self.filters = Prefilters()
         self.preprocessors: list[Callable[[dict[str, Any]], Any]] = []
         self.user_data: dict[str, Any] = {}
-        self.polling = PollingLoop(self.config, self.poll_once)
+        self.polling = PollingLoop(self.config, self.poll_once, self._polling_failed)
         self.push: PushMode | None = None  # CometD mode (push.py)
         self.typing = ClientTyping(self._send_start_typing, self._send_stop_typing,
                                    self._typing_changed)
         self.typing_input: TypingInput | None = None
+        self._typing_position: int | None = None  # of the last startTyping
         self._detach_input: Callable[[], None] | None = None
         self.file_limits: FileLimits | None = None
         self.poll_exceptions = 0
         self.offline = False
         self.disconnected = False
+        self._reconnect_due = False
 
     @property
     def sleeping(self) -> bool:
@@ -156,13 +161,23 @@ class WebChatService:
                 self.disconnected = True
                 self.publish("disconnected")
         elif self.disconnected:
+            # ``reconnected`` follows the messages this answer brings (the original:
+            # disconnected, messageReceived, reconnected): `process` publishes it after them,
+            # and for an answer without messages it goes out on the next loop turn.
             self.disconnected = False
+            self._reconnect_due = True
+            asyncio.get_running_loop().call_soon(self.flush_reconnected)
+
+    def flush_reconnected(self) -> None:
+        if self._reconnect_due:
+            self._reconnect_due = False
             self.publish("reconnected")
 
-    def report_failure(self, reply: GmsReply, **extra: Any) -> dict[str, Any]:
+    def report_failure(self, reply: GmsReply, *, plain: bool = False) -> dict[str, Any]:
         """Publish ``error`` for a failed request (a network failure during a session is
-        ``disconnected`` instead) and return what the command rejects with."""
-        failure = reply.failure(**extra)
+        ``disconnected`` instead) and return what the command rejects with. ``plain``: a
+        file request's failure (`GmsReply.plain_failure`)."""
+        failure = reply.plain_failure() if plain else reply.failure()
         if not (reply.kind == "network" and self.active):
             self.publish("error", failure)
         return failure
@@ -207,36 +222,41 @@ class WebChatService:
         messages = body.get("messages")
         history: tuple[list, list] = ([], [])
         live: tuple[list, list] = ([], [])
+        events = _AnswerEvents()
         for raw in messages if isinstance(messages, list) else []:
             if not isinstance(raw, dict) or not self.transcript.is_new(raw):
                 continue
             index = raw.get("index")
             is_history = restoring and (history_below is None or not isinstance(index, int)
                                         or index < history_below)
+            # The pre-processors get the raw message itself, as in the original: what they
+            # change in place shows in originalMessages too (a redaction leaves no clear text).
             original = copy.deepcopy(raw)
-            working = copy.deepcopy(raw)
             for preprocessor in list(self.preprocessors):
                 try:
-                    preprocessor(working)  # only in-place changes count, as in the original
+                    preprocessor(original)  # return values are ignored, as in the original
                 except Exception:
                     logger.exception("WebChatService: a pre-processor raised")
             try:
-                normalized = normalize(working, restoring=is_history)
-                self._side_effects(working, normalized)
+                normalized = normalize(original, restoring=is_history)
+                answer_events = _AnswerEvents()
+                self._side_effects(original, normalized, answer_events)
+                events.held += answer_events.held
             except Exception:
                 # The index is already marked seen: dropping the message now would lose it for
                 # good. Deliver it as GMS sent it instead, without its side effects.
                 logger.exception("WebChatService: a pre-processed message could not be handled; "
                                  "delivering it unmodified")
-                working = copy.deepcopy(original)
-                normalized = normalize(working, restoring=is_history)
-            if not self.filters.hides(working):
+                original = copy.deepcopy(raw)
+                normalized = normalize(original, restoring=is_history)
+            if not self.filters.hides(original):
                 self.transcript.add(original, normalized)
                 group = history if is_history else live
                 group[0].append(original)
                 group[1].append(normalized)
         if self.active or self.restoring:
             self.cookies.index = self.transcript.next_index
+        events.flush(self)
         for (originals, normalized), is_history in ((history, True), (live, False)):
             if normalized:
                 if old_messages:
@@ -249,10 +269,13 @@ class WebChatService:
                     "oldMessages": old_messages,
                     "idleTimeCountDown": body.get("idleTimerExpire"),
                 })
+        self.flush_reconnected()
         if body.get("chatEnded") and self.active:
             self.end_by_server()
 
-    def _side_effects(self, raw: dict[str, Any], message: dict[str, Any]) -> None:
+    def _side_effects(self, raw: dict[str, Any], message: dict[str, Any],
+                      events: "_AnswerEvents") -> None:
+        """The roster changes now; the events wait in ``events`` for the end of the answer."""
         kind = raw.get("type")
         sender = raw.get("from") if isinstance(raw.get("from"), dict) else {}
         # A pre-processor may have put anything there; only the known strings mean a party.
@@ -269,23 +292,24 @@ class WebChatService:
                     roster.leave(participant_id(raw), raw.get("utcTime"))
             prefix = _CONNECT_EVENTS.get(party or "")
             if prefix:
-                self.publish(f"{prefix}{'Connected' if joined else 'Disconnected'}", {
-                    "message": copy.deepcopy(message), "agents": roster.snapshot(),
+                events.publish(f"{prefix}{'Connected' if joined else 'Disconnected'}", {
+                    "message": copy.deepcopy(message), "agents": ROSTER_AFTER_ANSWER,
                     "numAgentsConnected": roster.connected_count})
             if not joined and raw_party in _AGENT_TYPES:
-                self._agent_typing(False, None)
+                self._agent_typing(events, False, None)
         elif raw_party in _AGENT_TYPES:
             if kind == "TypingStarted":
-                self._agent_typing(True, message)
+                self._agent_typing(events, True, message)
             elif kind == "TypingStopped":
-                self._agent_typing(False, message)
+                self._agent_typing(events, False, message)
             elif kind in _IMPLIED_TYPING_STOP:
-                self._agent_typing(False, None)
+                self._agent_typing(events, False, None)
 
-    def _agent_typing(self, typing: bool, message: dict[str, Any] | None) -> None:
-        self.set_data("agentTyping", typing)
-        self.publish("agentTypingStarted" if typing else "agentTypingStopped",
-                     copy.deepcopy(message) if message is not None else None)
+    @staticmethod
+    def _agent_typing(events: "_AnswerEvents", typing: bool, message: dict[str, Any] | None) -> None:
+        events.set_data("agentTyping", typing)
+        events.publish("agentTypingStarted" if typing else "agentTypingStopped",
+                       copy.deepcopy(message) if message is not None else None)
 
     # -- session lifecycle -----------------------------------------------------------------------
 
@@ -342,14 +366,14 @@ class WebChatService:
         self.epoch += 1
         self.typing.reset()
         self.detach_typing_input()
-        self.transcript.roster.leave_all(self.now())
+        self.transcript.close()
         self.cookies.clear_session()
         self.cookies.set_auto_load(self.name, False)
         self.filters.clear()
         self.identity = Identity()
         self.file_limits = None
         self.polling.last_poll = None
-        self.offline = self.disconnected = False
+        self.offline = self.disconnected = self._reconnect_due = False
         self.poll_exceptions = 0
         if self.push is not None:
             # The Bayeux connection is closed until the next chat (no idle long poll); a fresh
@@ -375,12 +399,19 @@ class WebChatService:
             return
         self.handle_poll_reply(reply)
 
+    def _polling_failed(self, exc: Exception) -> None:
+        """Polling goes on after any exception; page code hears of it as an ``error``."""
+        self.publish("error", {"errorReason": "InternalError",
+                               "message": f"{type(exc).__name__}: {exc}"})
+
     def handle_poll_reply(self, reply: GmsReply) -> None:
         if reply.kind == "ok":
             self.poll_exceptions = 0
             if self.offline:
                 self.offline = False
                 self.publish("chatServerBackOnline")
+                self._reconnect_due = True  # spec B.5: back online is also reconnected
+                self.flush_reconnected()
             self.update_identity(reply.body)
             self.process(reply.body)
             self.plugin.publish_direct("ajaxResponse", reply.body)
@@ -408,16 +439,17 @@ class WebChatService:
         self.publish("clientTypingStarted" if typing else "clientTypingStopped")
 
     async def _send_start_typing(self, text: str) -> GmsReply:
-        reply = await self.request(lambda: self.client.start_typing(
-            self.identity, text, self.transcript.next_index))
+        # stopTyping repeats this position, as the original does (not the one of its own time)
+        position = self._typing_position = self.transcript.next_index
+        reply = await self.request(lambda: self.client.start_typing(self.identity, text, position))
         self._after_side_request(reply)
         return reply
 
     async def _send_stop_typing(self, text: str) -> GmsReply | None:
         if not self.active:
             return None
-        reply = await self.request(lambda: self.client.stop_typing(
-            self.identity, text, self.transcript.next_index))
+        position = self._typing_position or self.transcript.next_index
+        reply = await self.request(lambda: self.client.stop_typing(self.identity, text, position))
         self._after_side_request(reply)
         return reply
 
@@ -450,6 +482,14 @@ class WebChatService:
 
     # -- configure (B, startup) ------------------------------------------------------------------
 
+    def start(self) -> bool:
+        """Configure with the config given at install (``install_webchat_service(start=False)``);
+        False if the service had started already."""
+        if self.configured:
+            return False
+        self.configure(self.pending_config)
+        return True
+
     def configure(self, raw: Mapping[str, Any] | None) -> None:
         """First configuration: data keys, ready, sticky ``ready``, then restore if a session
         cookie is there (needs a running event loop, as in the browser)."""
@@ -479,3 +519,30 @@ class WebChatService:
             self.plugin.command("sleep")
         elif hidden is False and self.sleeping:
             self.plugin.command("wake")
+
+
+class _AnswerEvents:
+    """The events one GMS answer causes, held in order and published once the whole answer is
+    processed. Participant events then carry the roster as it stands after that answer, as
+    the original's live agents map showed it to subscribers (its deliveries ran after the
+    answer); each gets its own copy, and ``numAgentsConnected`` stays the count of its time."""
+
+    def __init__(self) -> None:
+        self.held: list[tuple[str, str, Any]] = []
+
+    def publish(self, event: str, data: Any = None) -> None:
+        self.held.append(("event", event, data))
+
+    def set_data(self, key: str, value: Any) -> None:
+        self.held.append(("data", key, value))
+
+    def flush(self, service: WebChatService) -> None:
+        held, self.held = self.held, []
+        agents = service.transcript.roster.snapshot() if held else {}
+        for kind, name, data in held:
+            if kind == "data":
+                service.set_data(name, data)
+                continue
+            if isinstance(data, dict) and data.get("agents") is ROSTER_AFTER_ANSWER:
+                data["agents"] = copy.deepcopy(agents)
+            service.publish(name, data)

@@ -34,12 +34,6 @@ class AgentRoster:
             agent["connected"] = False
             agent["disconnectedTime"] = time
 
-    def leave_all(self, time: Any) -> None:
-        for agent in self.agents.values():
-            if agent["connected"]:
-                agent["connected"] = False
-                agent["disconnectedTime"] = time
-
     @property
     def connected_count(self) -> int:
         return sum(1 for agent in self.agents.values() if agent["connected"])
@@ -57,6 +51,7 @@ class Transcript:
         self.messages: list[dict[str, Any]] = []
         self.original_messages: list[dict[str, Any]] = []
         self.roster = AgentRoster()
+        self.closed = False
 
     def is_new(self, raw: dict[str, Any]) -> bool:
         """Record the message's index; False if it was seen before. Messages without an index
@@ -78,7 +73,15 @@ class Transcript:
         return {"messages": copy.deepcopy(self.messages),
                 "originalMessages": copy.deepcopy(self.original_messages)}
 
+    def close(self) -> None:
+        """The chat ended: the messages stay (getTranscript), the roster and the stats go,
+        as in the original (getAgents ``{agents: {}}``, getStats all ``false``)."""
+        self.roster = AgentRoster()
+        self.closed = True
+
     def stats(self) -> dict[str, Any]:
+        if self.closed:
+            return {"agents": {}, "startTime": False, "endTime": False, "duration": False}
         times = [m["timestamp"] for m in self.messages if isinstance(m.get("timestamp"), (int, float))]
         start = min(times) if times else False
         end = max(times) if times else False
