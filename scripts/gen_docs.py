@@ -94,10 +94,13 @@ PHRASES = {
     "reply.body if reply is not None else None": "the startTyping/stopTyping GMS answer (none inside the 2 s window)",
     "reply.http.text": "the GMS answer as JSON **text**, as the original",
     "s.report_failure(reply)": "the failure object",
-    "s.report_failure(reply, **extra)": "the failure object + `filename`, `file`, `errorReason`",
+    "failure": "the failure object",
+    "s.report_failure(reply, plain=True)": "the plain failure object",
+    "s.report_failure(_local_refusal(s.identity, violation, file), plain=True)":
+        "the same plain failure object for a file over the known limits (checked before upload, "
+        "nothing sent): `status` 400, `responseText` GMS's refusal `{statusCode: 2, errors: [{code: "
+        "201/202/203, advice, filename}], ...}`",
     "{'statusCode': 1}": "`{statusCode: 1}` (another tab holds the start lock)",
-    "failure": "`{statusCode: 2, errors: [{code: 201/202/203, advice}], errorReason: \"FileUploadError\", "
-               "filename, file}` (checked against the limits before upload)",
     "str(exc) or type(exc).__name__": "the download port's error message",
 }
 
@@ -192,7 +195,9 @@ def section_commands() -> list[str]:
         "which publishes `disconnected`) and is what the command rejects with: the GMS body when GMS",
         f"answered but refused (`statusCode` 1 or 2, `errors: [{{code, advice}}]`), else a jqXHR-like object",
         f"`{{{', '.join(net_keys)}}}` (plus {', '.join(f'`{k}`' for k in extra)} when there is a body / the",
-        "service URL is wrong). File commands add `errorReason: \"FileUploadError\"`, `filename`, `file`.",
+        "service URL is wrong). File requests (`getFileLimits`, `sendFile`) reject with the plain",
+        "failure object: the jqXHR-like one without `responseJSON` and `errorReason` (the original does",
+        "not let jQuery parse file answers).",
         "",
         "| command | resolves with | rejects with |",
         "|---|---|---|",
