@@ -222,8 +222,8 @@ def test_js_values_page_code_passes_regexps_functions_and_jquery_wrapped_element
     page.keyboard.type("wrapped")
     gms.wait_message(chat_id, type="TypingStarted", from_type="Client")
 
-    page.set_input_files("#upload", files=[{"name": "w.txt", "mimeType": "text/plain", "buffer": b"jq"}])
+    page.set_input_files("#upload", files=[{"name": "w.png", "mimeType": "image/png", "buffer": b"jq"}])
     upload = page.evaluate("""new Promise(r => T.command('WebChatService.sendFile', {files: $plain(document.getElementById('upload'))})
         .done(v => r({ok: true, v})).fail(v => r({ok: false, v})))""")
     assert upload["ok"], upload
-    assert gms.wait_message(chat_id, type="FileUploaded")["userData"]["file-name"] == "w.txt"
+    assert gms.wait_message(chat_id, type="FileUploaded")["userData"]["file-name"] == "w.png"

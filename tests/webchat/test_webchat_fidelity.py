@@ -373,3 +373,37 @@ def test_13_an_exception_in_the_ticker_publishes_error_and_polling_goes_on():
 
     page = run_on(loop, scenario)
     assert "ticker broke" in json.dumps(page.of("error")[0])
+
+
+# -- a pre-processor that answers later (a JS function seen from the Web Worker) -----------------
+
+class LaterPreprocessor:
+    """Edits the message after a turn of the loop, as the worker's stand-in for a page function does."""
+
+    answers_later = True
+
+    def __init__(self):
+        self.seen = []
+
+    async def __call__(self, message):
+        await asyncio.sleep(0)
+        self.seen.append(message.get("index"))
+        if message.get("type") == "Message":
+            message["text"] = message["text"].upper()
+
+
+async def test_a_pre_processor_that_answers_later_delays_delivery_and_keeps_order_and_edits():
+    page = Page(mock_gms()).boot()
+    later = LaterPreprocessor()
+    await page.cmd("registerPreProcessor", {"preprocessor": later})
+    await page.start()
+    page.agent("join")
+    for word in ("one", "two", "three"):
+        page.agent("say", text=word)
+    await page.wait_for(lambda: 4 in page.delivered_indexes())
+    texts = [m["text"] for e in page.of("messageReceived") for m in e["messages"] if m.get("type") == "Message"]
+    originals = [m["text"] for e in page.of("messageReceived") for m in e["originalMessages"] if m.get("type") == "Message"]
+    assert texts == ["ONE", "TWO", "THREE"] and originals == texts
+    indexes = [m["index"] for e in page.of("messageReceived") for m in e["messages"]]
+    assert indexes == sorted(indexes) and len(indexes) == len(set(indexes))  # in order, once each
+    assert sorted(later.seen) == sorted(set(later.seen))  # each message pre-processed once

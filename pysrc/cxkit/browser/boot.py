@@ -1,6 +1,6 @@
 """Page start-up: build the page's bus, connect the JS face, publish App.ready.
 
-    <script src="/widgets.js"></script>   <!-- runs cxkit.browser.boot() under PyScript -->
+    <script src="/cxkit/widgets.js"></script>   <!-- runs cxkit.browser.boot() under PyScript -->
 
 Order, as the original App does it: the JS face is attached (calls queued before boot are
 replayed in order), function-valued ``_genesys.widgets.extensions`` run with
@@ -59,6 +59,8 @@ def boot() -> Bus:
     bridge = JsBridge(bus, loader)
     bridge.expose("CXBus", bus)
 
+    services: list[Any] = []
+
     def join_page() -> None:
         # The page's queued calls and its extensions come in once App and QuickBus exist and
         # before App.ready: boot_app runs this as its extensions step, which keeps A.1's order.
@@ -67,7 +69,7 @@ def boot() -> Bus:
         try:
             for name in ("App", "QuickBus"):
                 bridge.expose(name, bus.get_plugin(name))
-            _install_services(bus, config, bridge)
+            services.extend(_install_services(bus, config, bridge))
         except Exception as exc:
             loader.fail(f"cxkit could not start its services: {error_text(exc)}")
             raise
@@ -78,8 +80,16 @@ def boot() -> Bus:
         _run_extensions(config, loader)
 
     on_ready = config.get("onReady")
-    booted = boot_app(bus, config, extensions=join_page,
-                      on_ready=(lambda _quickbus: on_ready(loader.config.bus)) if callable(on_ready) else None)
+
+    def start_services(_quickbus: Any) -> None:
+        # After App.ready, as the original loads its services on it; the page's queued
+        # subscriptions are attached by now, so they see everything a service publishes.
+        for service in services:
+            service.start()
+        if callable(on_ready):
+            on_ready(loader.config.bus)
+
+    booted = boot_app(bus, config, extensions=join_page, on_ready=start_services)
     _track_visibility(booted.app)
     return bus
 
@@ -93,6 +103,8 @@ def _track_visibility(app: Any) -> None:
     )
 
 
-def _install_services(bus: Bus, config: dict[str, Any], bridge: JsBridge) -> None:
-    for name, plugin in install_services(bus, config).items():
-        bridge.expose(name, plugin)
+def _install_services(bus: Bus, config: dict[str, Any], bridge: JsBridge) -> list[Any]:
+    installed = install_services(bus, config)
+    for name, service in installed.items():
+        bridge.expose(name, service.plugin)
+    return list(installed.values())

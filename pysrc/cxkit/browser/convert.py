@@ -49,6 +49,9 @@ def _plain(value: Any) -> Any:
     if isinstance(value, re.Pattern):
         flags = "".join(letter for flag, letter in _FLAG_LETTERS if value.flags & flag)
         return js.RegExp.new(value.pattern, flags)
+    stand_in_for = getattr(value, "js_function", None)  # a Python wrapper of a page's function
+    if stand_in_for is not None:
+        return _plain(stand_in_for)
     if hasattr(value, "to_dict"):
         return _plain(value.to_dict())
     if isinstance(value, Mapping):

@@ -63,7 +63,7 @@ class JsPreprocessor:
     message, and what it changes in place is copied back (the original's in-place rule)."""
 
     def __init__(self, fn: Any) -> None:
-        self.fn = fn
+        self.fn = self.js_function = fn  # registerPreProcessor resolves with the page's own function
 
     def __call__(self, message: dict[str, Any]) -> None:
         from .convert import to_js_plain, to_py_plain

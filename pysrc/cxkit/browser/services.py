@@ -1,7 +1,7 @@
 """Put the WebChatService on the page's bus with browser ports.
 
     >>> install_services(bus, {"webchat": {"dataURL": "/genesys/2/chat/customer-support"}})  # doctest: +SKIP
-    {'WebChatService': <Plugin WebChatService>}
+    {'WebChatService': <cxkit.webchat.service.WebChatService object at ...>}
 
 JS callers pass DOM elements (plain or jQuery-wrapped) and functions where Python callers pass
 handles and callables; a ``before`` interceptor per such command turns the JS values into
@@ -75,7 +75,8 @@ ADAPTERS = {
 
 def install_services(bus: Bus, config: dict[str, Any], *, storage: Any = None, info: PageInfo | None = None,
                      save: Any = None, adapters: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Install the services the page's config asks for; returns their plugins by name.
+    """Install the services the page's config asks for, not started yet (``service.start()``,
+    once the page's queued subscriptions are attached and App.ready is out); returns them by name.
 
     On the main thread the ports are this document's; the worker passes its own ``storage``
     (cookies), page ``info``, ``save(blob, name)`` for downloads and ``adapters``."""
@@ -89,6 +90,6 @@ def install_services(bus: Bus, config: dict[str, Any], *, storage: Any = None, i
         bus.plugin.before(f"WebChatService.{command}", adapt)
     service = install_webchat_service(
         bus, webchat, transport=transport, storage=storage or CookieStorage(), page_info=info or page_info(),
-        downloader=lambda request: download(request, transport, save),
+        downloader=lambda request: download(request, transport, save), start=False,
     )
-    return {"WebChatService": service.plugin}
+    return {"WebChatService": service}

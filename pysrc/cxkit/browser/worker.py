@@ -163,17 +163,19 @@ class _Page:
 
 class _JsPreprocessor:
     """A pre-processor the page gave as a JS function: it runs on the page, on a copy of the
-    message; ``edit`` resolves with ``(value, [message as the function left it])``. Back in JS
-    it is the page's own function again."""
+    message, and what it changed there is copied into ``message`` (the original's in-place
+    rule). It answers later, so the service waits for it. Back in JS it is the page's function."""
+
+    answers_later = True
 
     def __init__(self, fn: RemoteFunction) -> None:
-        self.fn = fn
+        self.fn = self.js_function = fn
 
-    def __call__(self, message: dict[str, Any]) -> Deferred:
-        return self.edit(message)
-
-    def edit(self, message: dict[str, Any]) -> Deferred:
-        return self.fn.edit(message)
+    async def __call__(self, message: dict[str, Any]) -> None:
+        _value, args = await self.fn.edit(message)
+        if args and isinstance(args[0], dict):
+            message.clear()
+            message.update(args[0])
 
     def to_dict(self) -> dict[str, Any]:
         return self.fn.to_dict()
@@ -198,6 +200,7 @@ class Worker:
         self.bridge.expose("App", self.app)
         self.bridge.expose("QuickBus", install_quickbus(bus))
         self.app.data("pageHidden", bool(self.page.get("hidden")))
+        self.started: list[Any] = []
         self.ops: dict[str, Callable[..., Any]] = {
             "call": self.call, "settle": self.settle, "reply": self.reply, "services": self.services,
             "go": self.go, "input": self.input, "hidden": self.hidden, "cookies": self.storage.refresh,
@@ -239,12 +242,22 @@ class Worker:
             log.exception("cxkit: the services could not start")
             self.link.send("failed", f"cxkit could not start its services: {error_text(exc)}")
             return
-        for name, plugin in plugins.items():
-            self.bridge.expose(name, plugin)
+        for name, service in plugins.items():
+            self.bridge.expose(name, service.plugin)
+        self.started = list(plugins.values())
 
     def go(self) -> None:
+        """After the page's extensions: App.ready, the services start (as the original's load
+        on App.ready), then the page's onReady."""
         publish_app_ready(self.app, self.config)
         mark_app_ready(self.app)
+        try:
+            for service in self.started:
+                service.start()
+        except Exception as exc:
+            log.exception("cxkit: a service could not start")
+            self.link.send("failed", f"cxkit could not start its services: {error_text(exc)}")
+            return
         self.link.send("onReady")
 
     def input(self, handle: int, value: str) -> None:

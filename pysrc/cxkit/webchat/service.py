@@ -26,6 +26,7 @@ import asyncio
 import copy
 import logging
 import time
+from collections import deque
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping
 
 from ..gms import GmsClient, GmsReply, Identity, Transport
@@ -99,6 +100,8 @@ class WebChatService:
         self.transcript = Transcript()
         self.filters = Prefilters()
         self.preprocessors: list[Callable[[dict[str, Any]], Any]] = []
+        # GMS answers waiting for a pre-processor that answers later (see `process`), in order.
+        self._backlog: deque[tuple[Mapping[str, Any], dict[str, Any]]] = deque()
         self.user_data: dict[str, Any] = {}
         self.polling = PollingLoop(self.config, self.poll_once, self._polling_failed)
         self.push: PushMode | None = None  # CometD mode (push.py)
@@ -216,14 +219,53 @@ class WebChatService:
         During a restore, messages below ``history_below`` (the index cookie of the page that
         was unloaded) are history (``restoring: true``); later ones arrived while the page was
         away and are delivered as live, in a second ``messageReceived``. ``old_messages``
-        (fetchHistory) flags the event ``oldMessages: true`` with messages by index descending."""
+        (fetchHistory) flags the event ``oldMessages: true`` with messages by index descending.
+
+        A pre-processor marked ``answers_later`` (a JS function on the page, seen from a Web
+        Worker) returns an awaitable: then the answer waits for it, and so does every later
+        answer, so messages are still delivered once each and in order."""
         if not body:
             return
+        options = {"restoring": restoring, "history_below": history_below, "old_messages": old_messages}
+        if self._backlog or any(getattr(p, "answers_later", False) for p in self.preprocessors):
+            self._backlog.append((body, options))
+            if len(self._backlog) == 1:
+                spawn(self._process_backlog())
+            return
+        self._process_now(body, None, **options)
+
+    async def _process_backlog(self) -> None:
+        while self._backlog:
+            body, options = self._backlog[0]
+            try:
+                edited = await self._preprocess_later(body)
+            finally:
+                self._backlog.popleft()
+            self._process_now(body, edited, **options)
+
+    async def _preprocess_later(self, body: Mapping[str, Any]) -> dict[int, dict[str, Any]]:
+        """The new messages of ``body`` (by position) as the pre-processors left them."""
+        edited: dict[int, dict[str, Any]] = {}
+        messages = body.get("messages")
+        for position, raw in enumerate(messages if isinstance(messages, list) else []):
+            if isinstance(raw, dict) and not self.transcript.seen_before(raw):
+                edited[position] = message = copy.deepcopy(raw)
+                for preprocessor in list(self.preprocessors):
+                    try:
+                        result = preprocessor(message)
+                        if result is not None and hasattr(result, "__await__"):
+                            await result
+                    except Exception:
+                        logger.exception("WebChatService: a pre-processor raised")
+        return edited
+
+    def _process_now(self, body: Mapping[str, Any], edited: dict[int, dict[str, Any]] | None, *,
+                     restoring: bool, history_below: int | None, old_messages: bool) -> None:
         messages = body.get("messages")
         history: tuple[list, list] = ([], [])
         live: tuple[list, list] = ([], [])
         events = _AnswerEvents()
-        for raw in messages if isinstance(messages, list) else []:
+        for position, raw in enumerate(messages if isinstance(messages, list) else []):
             if not isinstance(raw, dict) or not self.transcript.is_new(raw):
                 continue
             index = raw.get("index")
@@ -231,12 +273,14 @@ class WebChatService:
                                         or index < history_below)
             # The pre-processors get the raw message itself, as in the original: what they
             # change in place shows in originalMessages too (a redaction leaves no clear text).
-            original = copy.deepcopy(raw)
-            for preprocessor in list(self.preprocessors):
-                try:
-                    preprocessor(original)  # return values are ignored, as in the original
-                except Exception:
-                    logger.exception("WebChatService: a pre-processor raised")
+            original = edited.get(position) if edited is not None else None
+            if original is None:
+                original = copy.deepcopy(raw)
+                for preprocessor in list(self.preprocessors):
+                    try:
+                        preprocessor(original)  # return values are ignored, as in the original
+                    except Exception:
+                        logger.exception("WebChatService: a pre-processor raised")
             try:
                 normalized = normalize(original, restoring=is_history)
                 answer_events = _AnswerEvents()

@@ -53,6 +53,11 @@ class Transcript:
         self.roster = AgentRoster()
         self.closed = False
 
+    def seen_before(self, raw: dict[str, Any]) -> bool:
+        """Whether ``is_new`` would say False, without recording anything."""
+        index = raw.get("index")
+        return not isinstance(index, bool) and isinstance(index, int) and index in self.seen
+
     def is_new(self, raw: dict[str, Any]) -> bool:
         """Record the message's index; False if it was seen before. Messages without an index
         (notices outside the transcript) are always new."""
