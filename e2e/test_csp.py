@@ -1,6 +1,6 @@
 """The bundle boots and a whole chat works under the strict Content-Security-Policy of docs/csp.md.
 
-The page (web/templates/e2e_csp.html) carries the policy in a <meta http-equiv> tag and has no
+The page (pysrc/cxkit/web/templates/e2e_csp.html) carries the policy in a <meta http-equiv> tag and has no
 inline script. Every ``securitypolicyviolation`` event is recorded from the first moment.
 
 Waits here never use ``page.wait_for_function``: Playwright polls its predicate with ``eval``

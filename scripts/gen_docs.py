@@ -6,7 +6,7 @@
 Everything comes from the running code or its syntax tree: the WebChatService `COMMANDS` and
 `EVENTS` registries and the handlers' `resolve`/`reject` calls (rejection texts from
 webchat/messages.py), the `publish` calls that build each event's payload, `WebChatConfig.from_dict`
-(keys, ranges) and the dataclass defaults, the JS face in web/widgets.js, the bus and plugin
+(keys, ranges) and the dataclass defaults, the JS face in pysrc/cxkit/web/widgets.js, the bus and plugin
 classes, the mock GMS routes, actions, fault modes and `MockConfig` bounds, and the argparse parsers.
 tests/test_docs.py fails when docs/reference.md is stale.
 """
@@ -397,8 +397,8 @@ def section_config() -> list[str]:
 # -- bus ------------------------------------------------------------------------------------------
 
 def js_face() -> tuple[list[str], list[str]]:
-    """(CXBus global members, plugin interface members) as web/widgets.js defines them."""
-    source = (ROOT / "web" / "widgets.js").read_text()
+    """(CXBus global members, plugin interface members) as pysrc/cxkit/web/widgets.js defines them."""
+    source = (ROOT / "pysrc" / "cxkit" / "web" / "widgets.js").read_text()
     methods = re.findall(r'"(\w+)"', re.search(r"var METHODS = \[(.*?)\];", source, re.S).group(1))
     plugin = sorted({"command", "namespace", *methods})
     body = re.search(r"var CXBus = \{(.*?)\n  \};", source, re.S).group(1)
@@ -428,7 +428,7 @@ def section_bus() -> list[str]:
         "",
         "### JavaScript face",
         "",
-        "From web/widgets.js. `window.CXBus` members: " + ", ".join(f"`{m}`" for m in members) + ".",
+        "From pysrc/cxkit/web/widgets.js. `window.CXBus` members: " + ", ".join(f"`{m}`" for m in members) + ".",
         "",
         "Plugin interface (what `CXBus.registerPlugin(name)` returns; `window._genesys.widgets.bus`, the",
         "QuickBus, is one too, plus `registerPlugin`): " + ", ".join(f"`{m}`" for m in plugin) + ".",

@@ -71,8 +71,8 @@ def test_second_build_changes_nothing(bundle):
 
 
 def test_missing_runtime_assets_say_what_to_run(tmp_path):
-    (tmp_path / "web").mkdir()
-    (tmp_path / "web" / "widgets.js").write_text("")
+    (tmp_path / "pysrc" / "cxkit" / "web").mkdir(parents=True)
+    (tmp_path / "pysrc" / "cxkit" / "web" / "widgets.js").write_text("")
     with pytest.raises(BuildError, match="npm ci"):
         build_bundle(tmp_path, tmp_path / "out")
 

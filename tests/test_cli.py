@@ -80,8 +80,8 @@ def test_mock_gms_alone_allows_an_extra_origin(tmp_path: Path):
 
 
 def test_a_missing_runtime_is_a_one_line_error(tmp_path: Path, capsys, monkeypatch):
-    (tmp_path / "web").mkdir()
-    (tmp_path / "web" / "widgets.js").write_text("")
+    (tmp_path / "pysrc" / "cxkit" / "web").mkdir(parents=True)
+    (tmp_path / "pysrc" / "cxkit" / "web" / "widgets.js").write_text("")
     (tmp_path / "package.json").write_text("{}")
     monkeypatch.setenv("CXKIT_ROOT", str(tmp_path))
     assert main(["build"]) == 2

@@ -318,9 +318,8 @@ def test_add_parser_plugs_into_a_cli(monkeypatch, tmp_path):
 # -- installed (pip install cxkit) or a checkout ---------------------------------------------------
 
 def make_source_tree(root: Path, project: str = "cxkit") -> Path:
-    (root / "pysrc" / "cxkit").mkdir(parents=True)
-    (root / "web").mkdir()
-    (root / "web" / "widgets.js").write_text("")
+    (root / "pysrc" / "cxkit" / "web").mkdir(parents=True)
+    (root / "pysrc" / "cxkit" / "web" / "widgets.js").write_text("")
     (root / "pyproject.toml").write_text(f'[project]\nname = "{project}"\nversion = "0.1.0"\n')
     return root / "pysrc" / "cxkit"
 

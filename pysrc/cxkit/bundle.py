@@ -73,7 +73,7 @@ def project_root() -> Path:
         return Path(env).resolve()
     here = Path(cxkit.__file__).resolve()
     for parent in here.parents:
-        if (parent / "web" / "widgets.js").is_file() and (parent / "package.json").is_file():
+        if (parent / WEB / "widgets.js").is_file() and (parent / "package.json").is_file():
             return parent
     raise BuildError(
         "cannot find the cxkit checkout (web/widgets.js, package.json); set CXKIT_ROOT to it"
@@ -130,7 +130,7 @@ def _precompiled(entries: list[tuple[str, bytes]], pyodide_dir: Path, cache: Pat
     done = cache / digest
     if not done.is_dir():
         node = shutil.which("node")
-        script = Path(__file__).resolve().parents[2] / "web" / "tools" / "precompile.mjs"
+        script = Path(__file__).resolve().parent / "web" / "tools" / "precompile.mjs"
         if node is None or not (pyodide_dir / "pyodide.mjs").is_file() or not script.is_file():
             print("cxkit build: no Node.js or Pyodide; the wheel ships without bytecode", file=sys.stderr)
             return []
@@ -227,6 +227,9 @@ def _brotli_encoder():
 _brotli = _brotli_encoder()
 
 
+#: The loader, its modules and the page templates, inside the package (relative to a checkout).
+WEB = Path("pysrc", "cxkit", "web")
+
 #: Pages and static files only the test suites use (``e2e*``): left out with ``test_pages=False``.
 TEST_PREFIX = "e2e"
 
@@ -239,7 +242,7 @@ def _drop(path: Path) -> None:
 def _render_pages(root: Path, out: Path, manifest: dict[str, Any], test_pages: bool) -> list[str]:
     import jinja2
 
-    tpl_dir = root / "web" / "templates"
+    tpl_dir = root / WEB / "templates"
     if not tpl_dir.is_dir():
         return []
     env = jinja2.Environment(
@@ -259,7 +262,7 @@ def _render_pages(root: Path, out: Path, manifest: dict[str, Any], test_pages: b
 
 
 def _copy_web_static(root: Path, out: Path, test_pages: bool) -> None:
-    static = root / "web" / "static"
+    static = root / WEB / "static"
     if static.is_dir():
         for path in static.rglob("*"):
             if not path.is_file():
@@ -339,10 +342,10 @@ def build_bundle(root: Path | None = None, out: Path | None = None, *, test_page
         "pyscript": f"{pyscript_rel}/core.js",
         "wheels": [p.relative_to(out).as_posix() for p in (cxkit_whl, http_whl)],
         "sources": browser_sources_digest(root / "pysrc"),
-        **_copy_modules(root / "web", out / "modules"),
+        **_copy_modules(root / WEB, out / "modules"),
         "testPages": test_pages,
     }
-    loader = (root / "web" / "widgets.js").read_text()
+    loader = (root / WEB / "widgets.js").read_text()
     loader = loader.replace("/*@MANIFEST@*/{}", json.dumps(manifest, separators=(",", ":")))
     _write_if_changed(out / "widgets.js", loader.encode())
     _copy_web_static(root, out, test_pages)

@@ -218,7 +218,7 @@ def check_runtime_assets(root: Path | None) -> Result:
     """node_modules holds pyodide and @pyscript/core at the versions package.json pins."""
     name = "runtime assets (node_modules)"
     if root is None:
-        return Result(name, False, "no cxkit checkout found (web/widgets.js + package.json)",
+        return Result(name, False, "no cxkit checkout found (pysrc/cxkit/web/widgets.js + package.json)",
                       "run cxkit from its checkout, or set CXKIT_ROOT to the checkout")
     fix = f"run `npm ci` in {root}"
     problems = []
@@ -349,7 +349,7 @@ def find_checkout(explicit: str | None = None, env: dict[str, str] | None = None
 
         package_dir = Path(cxkit.__file__).resolve().parent
     root = package_dir.parent.parent
-    if package_dir.parent.name != "pysrc" or not (root / "web" / "widgets.js").is_file():
+    if package_dir.parent.name != "pysrc" or not (package_dir / "web" / "widgets.js").is_file():
         return None
     return root if _is_cxkit_project(root) else None
 

@@ -1,6 +1,6 @@
 """cxkit in a Web Worker: the bus and the WebChatService, with the page's main thread as a peer.
 
-    // web/worker.mjs, once Pyodide is up (the page's web/link.mjs is the other end):
+    // cxkit/web/worker.mjs, once Pyodide is up (the page's cxkit/web/link.mjs is the other end):
     receive = py.pyimport("cxkit.browser.worker").start(init, post)
 
 The main thread sends batches ``{seq, cookie, ops}`` and receives lists of ops, one message per
