@@ -59,9 +59,16 @@ class OfflineGuard:
         # Only non-local URLs are routed, and the regex is matched inside the Playwright driver:
         # with the sync API a routed request waits until the test next talks to the browser, so
         # routing local requests would stall the page while a test blocks on the mock's long poll.
+        self._route = route
+        self._on_page = lambda page: page.on("websocket", lambda ws: self.check(ws.url))
         context.route(NOT_LOCAL, route)
-        context.on("page", lambda page: page.on("websocket", lambda ws: self.check(ws.url)))
+        context.on("page", self._on_page)
         return self
+
+    def uninstall(self, context: Any) -> None:
+        """Stop guarding ``context`` (a shared context outlives the test that guarded it)."""
+        context.unroute(NOT_LOCAL, self._route)
+        context.remove_listener("page", self._on_page)
 
     def assert_clean(self) -> None:
         """Fail unless nothing left the machine or the test said it expected it."""

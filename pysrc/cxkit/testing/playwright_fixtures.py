@@ -14,6 +14,7 @@ import pytest
 from .chromium import ChromiumNotFound, chromium_launch_args, playwright_has_chromium
 from .guard import OfflineGuard
 from .page import ChatPageOpener
+from .shared_context import SharedContext
 
 
 @pytest.fixture(scope="session")
@@ -29,21 +30,45 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any], browser_t
         pytest.fail(str(exc), pytrace=False)
 
 
+@pytest.fixture(scope="session")
+def cxkit_shared_context(browser: Any, browser_context_args: dict[str, Any]) -> Iterator[SharedContext]:
+    """The session's context for chat pages (``cxkit.testing.shared_context``)."""
+    context = browser.new_context(**browser_context_args)
+    yield SharedContext(context)
+    context.close()
+
+
+@pytest.fixture
+def cxkit_page(cxkit_shared_context: SharedContext) -> Iterator[Any]:
+    """A new page in the session's chat context, reset to new for this test."""
+    cxkit_shared_context.reset()
+    yield cxkit_shared_context.context.new_page()
+    cxkit_shared_context.reset()
+
+
 @pytest.fixture
 def open_chat_page(
-    request: pytest.FixtureRequest, page: Any, cxkit_url: str, cxkit_chat_page_args: dict[str, Any]
+    request: pytest.FixtureRequest, cxkit_page: Any, cxkit_url: str, cxkit_chat_page_args: dict[str, Any]
 ) -> ChatPageOpener:
     """Factory: ``open_chat_page(url=None, config=None, *, mock=True, init_script=None)`` -> a
-    Playwright page with the widget booted and ``WebChatService.ready`` received."""
-    if "offline_guard" in request.fixturenames:
-        request.getfixturevalue("offline_guard")  # routes must be in place before the first page loads
-    return ChatPageOpener(page, cxkit_url, **cxkit_chat_page_args)
+    Playwright page with the widget booted and ``WebChatService.ready`` received. Its pages live
+    in the session's shared context (reset for each test), and boot from the loader's snapshot."""
+    args = dict(cxkit_chat_page_args)
+    config = dict(args.get("config") or {})
+    config["cxkit"] = {"snapshot": True, **(config.get("cxkit") or {})}
+    args["config"] = config
+    request.getfixturevalue("offline_guard")  # routes must be in place before the first page loads
+    return ChatPageOpener(cxkit_page, cxkit_url, **args)
 
 
 @pytest.fixture
-def offline_guard(context: Any) -> Iterator[OfflineGuard]:
-    """Keep the test's browser context on this machine; fails the test at teardown if a request
+def offline_guard(request: pytest.FixtureRequest) -> Iterator[OfflineGuard]:
+    """Keep the test's browser context on this machine (the chat pages' shared context for a
+    test that opens chat pages, else ``context``); fails the test at teardown if a request
     tried to leave, unless the test called ``offline_guard.expect()``."""
+    chat = "open_chat_page" in request.fixturenames
+    context = request.getfixturevalue("cxkit_page").context if chat else request.getfixturevalue("context")
     guard = OfflineGuard().install(context)
     yield guard
+    guard.uninstall(context)
     guard.assert_clean()

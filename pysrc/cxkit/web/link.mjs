@@ -91,7 +91,7 @@ export function start(face) {
   worker.onerror = function (e) { face.fail("cxkit worker: " + (e.message || "failed to start")); };
   dom.watchVisibility(send);
   var init = { pyodide: abs(M.pyodide), wheel: abs(M.wheels[0]), config: enc(face.config), page: dom.pageFacts(),
-    testHook: !!(M.testPages && (face.config.cxkit || {}).testHook) };
+    testHook: !!(M.testPages && (face.config.cxkit || {}).testHook), snapshot: !!(face.config.cxkit || {}).snapshot };
   worker.postMessage({ init: init });
   if (init.testHook) {  // test pages only: run Python in the worker, the value of `result` comes back
     window.cxkitPy = function (source) {

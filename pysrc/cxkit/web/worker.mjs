@@ -10,15 +10,37 @@ onmessage = function (e) {
 
 function post(ops) { postMessage(ops); }
 
+// With cxkit.snapshot, the interpreter's memory after our modules are imported is kept in Cache
+// Storage (keyed by the wheel's and Pyodide's URLs, which carry their versions) and later boots
+// start from it instead of from scratch.
+var SNAPSHOT_MODULES = "import cxkit.bus, cxkit.gms, cxkit.webchat";
+async function cachedSnapshot(key) {
+  try { var r = await (await caches.open("cxkit")).match(key); return r ? new Uint8Array(await r.arrayBuffer()) : null; }
+  catch (e) { return null; }  // no Cache Storage here (an insecure origin): boot from scratch
+}
+
 async function boot(init) {
   try {
     var wheel = fetch(init.wheel).then(function (r) {
       if (!r.ok) throw new Error(init.wheel + ": HTTP " + r.status);
       return r.arrayBuffer();
     });
+    var key = init.wheel + "?snapshot=" + encodeURIComponent(init.pyodide);
+    var snapshot = init.snapshot ? await cachedSnapshot(key) : null;
     var pyodide = await import(init.pyodide);
-    var py = await pyodide.loadPyodide({ indexURL: init.pyodide.replace(/[^/]*$/, "") });
-    py.unpackArchive(await wheel, "wheel");
+    var options = { indexURL: init.pyodide.replace(/[^/]*$/, "") };
+    if (snapshot) options._loadSnapshot = snapshot; else if (init.snapshot) options._makeSnapshot = true;
+    var py = await pyodide.loadPyodide(options), bytes = await wheel;
+    py.unpackArchive(bytes, "wheel");
+    if (init.snapshot && !snapshot) {
+      // An interpreter started to make a snapshot cannot call into JS reliably ("Illegal
+      // invocation"): take the snapshot, then run on a fresh interpreter restored from it.
+      py.runPython(SNAPSHOT_MODULES);  // before Python holds any JS object
+      snapshot = py.makeMemorySnapshot();
+      caches.open("cxkit").then(function (c) { return c.put(key, new Response(snapshot)); }).catch(function () {});
+      py = await pyodide.loadPyodide({ indexURL: options.indexURL, _loadSnapshot: snapshot });
+      py.unpackArchive(bytes, "wheel");
+    }
     receive = py.pyimport("cxkit.browser.worker").start(init, post);
     inbox.splice(0).forEach(receive);
   } catch (e) {

@@ -1,0 +1,46 @@
+"""Chat pages share one browser context per session (for speed), yet nothing leaks between
+tests: the second test sees none of what the first left, and does not restore its chat.
+
+The two tests run in file order; the second fails if the shared context is not reset.
+"""
+
+from __future__ import annotations
+
+from e2e_support import command, events, wait_event
+
+LEAVE_TRACES = """async () => {
+    document.cookie = 'left=1; path=/';
+    localStorage.setItem('left', '1');
+    sessionStorage.setItem('left', '1');
+    await (await caches.open('page-cache')).put('/left', new Response('1'));
+    await new Promise((ok, no) => {
+        const open = indexedDB.open('left', 1);
+        open.onupgradeneeded = () => open.result.createObjectStore('s');
+        open.onsuccess = () => { open.result.close(); ok(); };
+        open.onerror = no;
+    });
+}"""
+
+FIND_TRACES = """async () => ({
+    cookie: document.cookie,
+    local: localStorage.getItem('left'),
+    session: sessionStorage.getItem('left'),
+    caches: (await caches.keys()).filter(k => k !== 'cxkit'),
+    idb: (await indexedDB.databases()).map(d => d.name),
+})"""
+
+
+def test_first_leaves_a_chat_and_traces_everywhere(chat_page, gms):
+    assert command(chat_page, "WebChatService.startChat", {"nickname": "Jo"})["ok"]
+    gms.wait_chat()
+    chat_page.evaluate(LEAVE_TRACES)
+    assert chat_page.evaluate(FIND_TRACES)["local"] == "1"  # the traces are really there
+
+
+def test_second_sees_none_of_them_and_restores_nothing(chat_page):
+    found = chat_page.evaluate(FIND_TRACES)
+    assert "left=" not in found["cookie"] and "_genesys.widgets.webchat.state" not in found["cookie"]
+    assert (found["local"], found["session"], found["caches"], found["idb"]) == (None, None, [], [])
+    assert "restored" not in events(chat_page)
+    assert command(chat_page, "WebChatService.getSessionData")["value"]["sessionActive"] is False
+    wait_event(chat_page, "ready")

@@ -1,0 +1,70 @@
+"""One browser context per test session (per xdist worker) for chat pages, reset between tests.
+
+    def test_one(chat_page): ...     # the page of this session's shared context
+    def test_two(chat_page): ...     # the same context, as new: no cookie or storage is left
+
+Booting Pyodide is most of a chat page's cost. In one context the browser keeps what it has
+downloaded and compiled, and the loader's memory snapshot (``_genesys.widgets.cxkit.snapshot``,
+kept in Cache Storage) lets every boot after the first start from Python's memory with our
+modules imported. Isolation is kept: before each test every page is closed, and cookies and
+every kind of site storage (local, IndexedDB, service workers, file systems, Cache Storage except
+the loader's own ``cxkit`` cache) are cleared for every origin the context has seen; session
+storage goes with the pages.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+__all__ = ["SharedContext", "SNAPSHOT_CACHE"]
+
+#: The Cache Storage cache the loader keeps its memory snapshot in (web/worker.mjs).
+SNAPSHOT_CACHE = "cxkit"
+STORAGE_TYPES = "cookies,local_storage,indexeddb,websql,file_systems,service_workers,shader_cache,storage_buckets"
+
+
+class SharedContext:
+    """A Playwright context reused by the tests of one session, reset to new before each."""
+
+    def __init__(self, context: Any) -> None:
+        self.context = context
+        self.origins: set[str] = set()
+        context.on("request", self._note)
+
+    def _note(self, request: Any) -> None:
+        parts = urlsplit(request.url)
+        if parts.scheme in ("http", "https"):
+            self.origins.add(f"{parts.scheme}://{parts.netloc}")
+
+    def reset(self) -> None:
+        """Close every page; clear cookies and storage of every origin seen (not the HTTP cache
+        nor the loader's snapshot)."""
+        for page in list(self.context.pages):
+            self._clear_caches(page)  # Cache Storage is reached through a page of its origin
+            page.close()
+        self.context.clear_cookies()
+        self.context.clear_permissions()
+        if not self.origins:
+            return
+        scratch = self.context.new_page()
+        try:
+            cdp = self.context.new_cdp_session(scratch)
+            for origin in sorted(self.origins):
+                cdp.send("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": STORAGE_TYPES})
+            cdp.detach()
+        finally:
+            scratch.close()
+
+    def _clear_caches(self, page: Any) -> None:
+        parts = urlsplit(page.url)
+        if parts.scheme not in ("http", "https"):
+            return
+        cdp = self.context.new_cdp_session(page)
+        try:
+            origin = f"{parts.scheme}://{parts.netloc}"
+            for cache in cdp.send("CacheStorage.requestCacheNames", {"securityOrigin": origin}).get("caches", []):
+                if cache["cacheName"] != SNAPSHOT_CACHE:
+                    cdp.send("CacheStorage.deleteCache", {"cacheId": cache["cacheId"]})
+        finally:
+            cdp.detach()
