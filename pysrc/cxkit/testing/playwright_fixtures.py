@@ -40,8 +40,8 @@ def cxkit_shared_context(browser: Any, browser_context_args: dict[str, Any]) -> 
 
 @pytest.fixture
 def cxkit_page(cxkit_shared_context: SharedContext) -> Iterator[Any]:
-    """A new page in the session's chat context, reset to new for this test."""
-    cxkit_shared_context.reset()
+    """A new page in the session's chat context; the context is reset to new after the test
+    (while its pages are still open: Cache Storage is reached through them)."""
     yield cxkit_shared_context.context.new_page()
     cxkit_shared_context.reset()
 
@@ -52,10 +52,11 @@ def open_chat_page(
 ) -> ChatPageOpener:
     """Factory: ``open_chat_page(url=None, config=None, *, mock=True, init_script=None)`` -> a
     Playwright page with the widget booted and ``WebChatService.ready`` received. Its pages live
-    in the session's shared context (reset for each test), and boot from the loader's snapshot."""
+    in the session's shared context (reset for each test), boot at once (``cxkit.boot`` "now":
+    no wait for the browser to be idle) and from the loader's snapshot."""
     args = dict(cxkit_chat_page_args)
     config = dict(args.get("config") or {})
-    config["cxkit"] = {"snapshot": True, **(config.get("cxkit") or {})}
+    config["cxkit"] = {"snapshot": True, "boot": "now", **(config.get("cxkit") or {})}
     args["config"] = config
     request.getfixturevalue("offline_guard")  # routes must be in place before the first page loads
     return ChatPageOpener(cxkit_page, cxkit_url, **args)
