@@ -107,7 +107,7 @@ CONNECT_TIMES_JS = """performance.getEntriesByType('resource')
 
 def run(mode: str = "polling", build: bool = True) -> dict:
     if build:
-        build_bundle(project_root(), BUNDLE)
+        build_bundle(project_root(), BUNDLE, test_pages=True)  # it opens /cxkit/e2e.html
     rng = random.Random(SEED)
     outside: list[str] = []
 

@@ -31,7 +31,7 @@ def site(tmp_path: Path, bundle_dir: Path) -> Iterator[str]:
     (pages / "html" / "widgets.js").write_text("<!doctype html><p>a dev server's fallback page</p>")
     bare = tmp_path / "bare"
     bare.mkdir()
-    (bare / "widgets.js").write_text("/* a bundle built with --no-test-pages */")
+    (bare / "widgets.js").write_text("/* a bundle built without --test-pages */")
     app = create_app(bundle_dir, extra_static={"/t": pages, "/bare/cxkit": bare})
     with run_in_thread(app) as url:
         yield url
@@ -66,5 +66,5 @@ def test_a_page_that_does_not_exist(page: Any, site: str) -> None:
 def test_the_test_page_of_a_bundle_built_without_test_pages(page: Any, site: str) -> None:
     message, took = fails_fast(page, site + "/bare")   # the default page, /cxkit/e2e.html
     assert message.startswith(f"{site}/bare/cxkit/e2e.html: HTTP 404 Not Found (e2e.html is one of the bundle's "
-                              "test pages: a bundle built with `cxkit build --no-test-pages` has none)")
+                              "test pages: a bundle built with `cxkit build` without `--test-pages` has none)")
     assert took < FAST_S, took

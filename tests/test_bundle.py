@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 
+import cxkit
 from cxkit.bundle import BROWSER_PACKAGES, BuildError, build_browser_wheel, build_bundle, project_root
 
 
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory) -> tuple[Path, dict]:
     out = tmp_path_factory.mktemp("bundle")
-    return out, build_bundle(project_root(), out)
+    return out, build_bundle(project_root(), out, test_pages=True)
 
 
 def test_bundle_holds_runtime_loader_wheels_and_pages(bundle):
@@ -24,7 +25,7 @@ def test_bundle_holds_runtime_loader_wheels_and_pages(bundle):
     assert (out / manifest["pyscript"]).is_file()
     assert not list((out / "pyscript").rglob("*.map")), "source maps must stay out"
     names = [Path(w).name for w in manifest["wheels"]]
-    assert names[0].startswith("cxkit-") and names[1].startswith("pyodide_http-0.2.2")
+    assert names == [f"cxkit-{cxkit.__version__}-py3-none-any.whl"]   # the worker loads only cxkit's
     assert "e2e.html" in manifest["pages"]
     assert json.loads((out / "manifest.json").read_text())["wheels"] == manifest["wheels"]
 
@@ -65,7 +66,7 @@ def test_big_assets_get_compressed_twins(bundle):
 def test_second_build_changes_nothing(bundle):
     out, _ = bundle
     before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
-    build_bundle(project_root(), out)
+    build_bundle(project_root(), out, test_pages=True)
     after = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
     assert after == before
 
@@ -75,6 +76,15 @@ def test_missing_runtime_assets_say_what_to_run(tmp_path):
     (tmp_path / "pysrc" / "cxkit" / "web" / "widgets.js").write_text("")
     with pytest.raises(BuildError, match="npm ci"):
         build_bundle(tmp_path, tmp_path / "out")
+
+
+def test_project_root_is_the_checkout_and_never_a_web_project(monkeypatch, tmp_path):
+    import cxkit.bundle as bundle
+
+    assert project_root() == Path(__file__).resolve().parents[1]
+    monkeypatch.setattr(bundle, "find_checkout", lambda: None)   # e.g. installed in a web project's venv
+    with pytest.raises(BuildError, match="installed"):
+        project_root()
 
 
 def test_browser_wheel_carries_pyodide_bytecode_for_every_module(bundle):
@@ -93,11 +103,21 @@ def test_browser_wheel_carries_pyodide_bytecode_for_every_module(bundle):
 
 def test_a_site_bundle_leaves_the_test_pages_out(tmp_path):
     out = tmp_path / "site"
-    build_bundle(project_root(), out)
+    build_bundle(project_root(), out, test_pages=True)
     assert (out / "e2e_python.html").is_file()
-    manifest = build_bundle(project_root(), out, test_pages=False)
+    manifest = build_bundle(project_root(), out)              # the default: no test pages
     assert "index.html" in manifest["pages"]
     assert not [p for p in manifest["pages"] if p.startswith("e2e")]
     leftovers = [p.name for p in out.rglob("e2e*")]
     assert leftovers == [], leftovers
     assert (out / "widgets.js").is_file() and (out / "index.html").is_file()
+
+
+def test_concurrent_builds_share_the_checkout_s_wheel_cache(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    src = project_root() / "pysrc"
+    with ThreadPoolExecutor(4) as pool:
+        wheels = list(pool.map(lambda _: build_browser_wheel(src, tmp_path / "cache"), range(8)))
+    assert len({w.read_bytes() for w in wheels}) == 1
+    assert [p.name for p in wheels[0].parent.iterdir()] == [wheels[0].name]   # no temporary files left

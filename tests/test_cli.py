@@ -44,10 +44,14 @@ def interrupt(proc: subprocess.Popen[str]) -> int:
         proc.kill()
 
 
-def test_build_writes_the_bundle(tmp_path: Path, capsys):
+def test_build_writes_the_bundle_without_test_pages_unless_asked(tmp_path: Path, capsys):
     assert main(["build", "--out", str(tmp_path / "b")]) == 0
-    assert (tmp_path / "b" / "widgets.js").is_file()
-    assert "bundle ready" in capsys.readouterr().out
+    assert (tmp_path / "b" / "widgets.js").is_file() and (tmp_path / "b" / "index.html").is_file()
+    assert not list((tmp_path / "b").glob("e2e*"))
+    assert capsys.readouterr().out.strip() == f"cxkit: bundle ready in {tmp_path / 'b'}"
+    assert main(["build", "--out", str(tmp_path / "b"), "--test-pages"]) == 0
+    assert (tmp_path / "b" / "e2e.html").is_file()
+    assert "with the test pages" in capsys.readouterr().out
 
 
 def test_serve_serves_bundle_and_mock_and_stops_on_ctrl_c(tmp_path: Path):

@@ -390,21 +390,31 @@ def test_installed_chromium_may_be_playwright_s_own(monkeypatch, tmp_path):
     assert not doctor.check_chromium(env=env).ok       # a checkout's tests use a system Chromium
 
 
-def test_installed_bundle(monkeypatch, tmp_path):
-    import cxkit.bundle
+def make_packaged_runtime(package: Path, pyodide: str = "314.0.7", pyscript: str = "0.7.31") -> None:
+    """What the release build packs into cxkit/runtime/ (empty files will do for the checks)."""
+    runtime = package / "runtime"
+    for rel in [*(f"pyodide/{f}" for f in PYODIDE_FILES), "pyscript/core.js", "wheel/cxkit-0.1.0-py3-none-any.whl"]:
+        (runtime / rel).parent.mkdir(parents=True, exist_ok=True)
+        (runtime / rel).write_bytes(b"")
+    (runtime / "runtime.json").write_text(json.dumps({
+        "pyodide": pyodide, "pyscript": pyscript, "wheel": "wheel/cxkit-0.1.0-py3-none-any.whl", "sources": "x"}))
 
-    def nowhere():
-        raise cxkit.bundle.BuildError("cannot find the cxkit checkout")
 
-    monkeypatch.setattr(cxkit.bundle, "project_root", nowhere)
-    missing = doctor.check_installed_bundle()
-    assert not missing.ok and "carries no web assets" in missing.detail
-    assert "-m pip install --upgrade 'cxkit'" in missing.fix and "--cxkit-bundle DIR" in missing.fix
-    monkeypatch.setattr(cxkit.bundle, "project_root", lambda: tmp_path)   # a look-alike folder
-    assert not doctor.check_installed_bundle().ok
-    make_source_tree(tmp_path / "src")
-    monkeypatch.setattr(cxkit.bundle, "project_root", lambda: tmp_path / "src")
-    assert doctor.check_installed_bundle().ok
+def test_installed_bundle(tmp_path):
+    package = tmp_path / "site-packages" / "cxkit"
+    (package / "web").mkdir(parents=True)
+    (package / "web" / "widgets.js").write_text("")
+    missing = doctor.check_installed_bundle(package_dir=package)
+    assert not missing.ok and "carries no web assets or runtime" in missing.detail
+    assert "runtime.json" in missing.detail
+    assert "-m pip install --upgrade 'cxkit' --force-reinstall" in missing.fix and "--cxkit-bundle DIR" in missing.fix
+    make_packaged_runtime(package)
+    (package / "runtime" / "pyodide" / "pyodide.asm.wasm").unlink()
+    incomplete = doctor.check_installed_bundle(package_dir=package)
+    assert not incomplete.ok and "pyodide.asm.wasm" in incomplete.detail
+    make_packaged_runtime(package)
+    found = doctor.check_installed_bundle(package_dir=package)
+    assert found.ok and "Pyodide 314.0.7, PyScript 0.7.31" in found.detail and "needs no Node" in found.detail
     assert not doctor.check_installed_bundle(tmp_path / "nothing-built").ok   # --build-dir is checked as it is
 
 
@@ -414,7 +424,7 @@ def test_installed_doctor_and_version_from_a_copy_far_from_the_checkout(tmp_path
     import shutil as sh
 
     sh.rmtree(site / "cxkit")
-    sh.copytree(Path(doctor.__file__).parent, site / "cxkit", ignore=sh.ignore_patterns("__pycache__"))
+    sh.copytree(Path(doctor.__file__).parent, site / "cxkit", ignore=sh.ignore_patterns("__pycache__", "runtime"))
     env = {k: v for k, v in os.environ.items() if k not in ("CXKIT_ROOT", "CHROMIUM_PATH")}
     env["PYTHONPATH"] = str(site)
     with socket.socket() as sock:
@@ -435,3 +445,8 @@ def test_installed_doctor_and_version_from_a_copy_far_from_the_checkout(tmp_path
     assert fixes and all(fix.startswith(runnable) for fix in fixes), fixes
     version = cxkit("--version").stdout.strip()
     assert version == f"cxkit 0.1.0 (Python {doctor.sys.version.split()[0]})"
+
+    make_packaged_runtime(site / "cxkit", pyodide="314.0.9", pyscript="0.7.40")   # as a release wheel has it
+    version = cxkit("--version").stdout.strip()
+    assert version == f"cxkit 0.1.0 (Python {doctor.sys.version.split()[0]}, Pyodide 314.0.9, PyScript 0.7.40)"
+    assert "ok    bundle: Pyodide 314.0.9, PyScript 0.7.40" in cxkit("doctor", "--ports", str(port)).stdout

@@ -11,7 +11,7 @@ name), waits for ``WebChatService.ready`` and hands you the Playwright page.
        def cxkit_server_args(cxkit_server_args):
            return {**cxkit_server_args, "extra_static": {"/site": Path("site")}}
 
-   (this suite does the latter for ``e2e/examples/site``).
+   (this folder's ``conftest.py`` does the latter for ``site/``).
 2. Your own origin (your dev server): open its URL. The mock answers pages from local
    origins (localhost, 127.0.0.1, any port); allow others with ``--cxkit-cors-origin``.
 """

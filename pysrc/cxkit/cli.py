@@ -1,6 +1,6 @@
 """The ``cxkit`` command: build the bundle, serve it with the mock GMS, check a machine.
 
-    $ cxkit build
+    $ cxkit build                        # build/: no test pages (--test-pages adds them)
     $ cxkit serve --port 8000            # demo page, agent console, mock GMS on 127.0.0.1
     $ cxkit mock-gms --port 8001 --agent echo
     $ cxkit --version
@@ -17,12 +17,21 @@ from pathlib import Path
 __all__ = ["main"]
 
 
-def _build(args: argparse.Namespace) -> Path:
-    from .bundle import build_bundle, project_root
+def _build(args: argparse.Namespace, *, serving: bool = False) -> Path:
+    """Build into ``--out``, else ``<checkout>/build`` (a checkout), ``./build`` (``cxkit build``
+    of an installed cxkit) or a user cache folder (``cxkit serve`` of an installed cxkit)."""
+    from . import __version__
+    from .bundle import build_bundle, default_out, user_cache_dir
+    from .checkout import find_checkout
 
-    root = project_root()
-    out = Path(args.out) if getattr(args, "out", None) else root / "build"
-    build_bundle(root, out, test_pages=not getattr(args, "no_test_pages", False))
+    checkout = find_checkout()
+    if args.out:
+        out = Path(args.out)
+    elif serving and checkout is None:
+        out = user_cache_dir(f"bundle-{__version__}")
+    else:
+        out = default_out(checkout)
+    build_bundle(checkout, out, test_pages=args.test_pages)
     return out
 
 
@@ -43,14 +52,14 @@ def _run(app, host: str, port: int, what: str) -> int:
 
 def cmd_build(args: argparse.Namespace) -> int:
     out = _build(args)
-    print(f"cxkit: bundle ready in {out}")
+    print(f"cxkit: bundle ready in {out}" + (" (with the test pages)" if args.test_pages else ""))
     return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from .server import create_app
 
-    out = Path(args.build_dir) if args.build_dir else _build(args)
+    out = Path(args.build_dir) if args.build_dir else _build(args, serving=True)
     app = create_app(out, mock=_mock(args), isolate=args.isolate,
                      extra_static={args.static_prefix: args.static} if args.static else None)
     print(f"cxkit: demo page http://{args.host}:{args.port}/cxkit/  agent console http://{args.host}:{args.port}/agent")
@@ -63,19 +72,25 @@ def cmd_mock_gms(args: argparse.Namespace) -> int:
 
 def version_text() -> str:
     """``cxkit 0.1.0 (Python 3.11.7, Pyodide 314.0.7, PyScript 0.7.31)``: cxkit, the Python it
-    runs on, and (in a checkout) the browser runtime package.json pins.
+    runs on, and the browser runtime (the one packaged in an installed cxkit; in a checkout the
+    one package.json pins).
 
         >>> version_text().startswith("cxkit ")
         True
     """
     from . import __version__
-    from .doctor import find_checkout
+    from .assets import BuildError, packaged_runtime
+    from .checkout import find_checkout
 
     parts = [f"Python {sys.version.split()[0]}"]
     root = find_checkout()
     try:
-        deps = json.loads((root / "package.json").read_text()).get("dependencies", {}) if root else {}
-    except (OSError, ValueError):  # an unreadable package.json must not break --version
+        if root:
+            deps = json.loads((root / "package.json").read_text()).get("dependencies", {})
+        else:
+            runtime = packaged_runtime()
+            deps = {"pyodide": runtime.pyodide_version, "@pyscript/core": runtime.pyscript_version}
+    except (OSError, ValueError, BuildError):  # a broken install must not break --version
         deps = {}
     parts += [f"{label} {deps[name]}" for name, label in (("pyodide", "Pyodide"), ("@pyscript/core", "PyScript"))
               if name in deps]
@@ -88,10 +103,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="print cxkit's version (and its Python, Pyodide and PyScript) and exit")
     sub = parser.add_subparsers(dest="command", required=True)
 
+    test_pages = dict(action=argparse.BooleanOptionalAction, default=False,
+                      help="also build the pages test suites use (e2e*.html; one runs Python the page "
+                           "sends: never on a real site). Default: left out")
     p = sub.add_parser("build", help="build the static bundle into build/")
-    p.add_argument("--out", help="output folder (default: build/ in the checkout)")
-    p.add_argument("--no-test-pages", action="store_true",
-                   help="leave out the e2e test pages (for a bundle that goes on a real site)")
+    p.add_argument("--out", help="output folder (default: build/ in the checkout, else in the current folder)")
+    p.add_argument("--test-pages", **test_pages)
     p.set_defaults(func=cmd_build)
 
     for name, func, port in (("serve", cmd_serve, 8000), ("mock-gms", cmd_mock_gms, 8001)):
@@ -104,7 +121,9 @@ def main(argv: list[str] | None = None) -> int:
         p.set_defaults(func=func)
         if name == "serve":
             p.add_argument("--isolate", action="store_true", help="send COOP/COEP headers (PyScript worker mode)")
-            p.add_argument("--out", help="bundle folder to build into")
+            p.add_argument("--out", help="bundle folder to build into (default: build/ in the checkout, "
+                                         "else a cache folder)")
+            p.add_argument("--test-pages", **test_pages)
             p.add_argument("--build-dir", help="serve this prebuilt bundle instead of building")
             p.add_argument("--static", help="also serve this folder of your own pages")
             p.add_argument("--static-prefix", default="/site", help="URL prefix for --static (default /site)")

@@ -38,6 +38,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
+from .checkout import find_checkout, is_cxkit_project
+
 __all__ = [
     "Result", "add_parser", "main", "run", "run_checks", "check_python", "check_packages", "check_chromium",
     "check_node", "check_runtime_assets", "check_build", "check_installed_bundle", "check_ports", "find_checkout",
@@ -284,27 +286,27 @@ def _stale_wheel(root: Path, out: Path, manifest: dict) -> str:
     return ""
 
 
-def check_installed_bundle(build_dir: Path | None = None) -> Result:
-    """An installed cxkit can make the bundle (``cxkit build``/``serve``, the pytest plugin), or
-    ``--build-dir`` names one that is complete."""
+def check_installed_bundle(build_dir: Path | None = None, package_dir: Path | None = None) -> Result:
+    """An installed cxkit carries what ``cxkit build``/``serve`` and the pytest plugin make a
+    bundle from (the web files and the runtime the release build packed into the wheel), or
+    ``--build-dir`` names a bundle that is complete."""
     if build_dir is not None:
         return check_build(None, build_dir)
     from . import __version__
-    from .bundle import BuildError, project_root
+    from .assets import PACKAGE_DIR, BuildError, packaged_runtime
 
-    package_dir = Path(__file__).resolve().parent
+    package_dir = package_dir or PACKAGE_DIR
     try:
-        source: Path | None = project_root()
-    except BuildError:
-        source = None
-    if source is not None and not (source.is_relative_to(package_dir) or _is_cxkit_project(source)):
-        source = None  # someone's web project above the virtualenv, not cxkit's assets
-    if source is None:
+        if not (package_dir / "web" / "widgets.js").is_file():
+            raise BuildError(f"{package_dir / 'web' / 'widgets.js'} is missing")
+        runtime = packaged_runtime(package_dir / "runtime")
+    except BuildError as exc:
         return Result("bundle", False, f"this cxkit {__version__} carries no web assets or runtime, so "
-                      "`cxkit build`, `cxkit serve` and the pytest plugin cannot make a bundle",
-                      _pip("cxkit") + " (a release with the bundle inside), or use a bundle built elsewhere: "
-                      "`cxkit serve --build-dir DIR`, `pytest --cxkit-bundle DIR`")
-    return Result("bundle", True, f"assets for `cxkit build` in {source}")
+                      f"`cxkit build`, `cxkit serve` and the pytest plugin cannot make a bundle ({exc})",
+                      _pip("cxkit") + " --force-reinstall (a release wheel has them inside), or use a bundle "
+                      "built elsewhere: `cxkit serve --build-dir DIR`, `pytest --cxkit-bundle DIR`")
+    return Result("bundle", True, f"Pyodide {runtime.pyodide_version}, PyScript {runtime.pyscript_version} and "
+                  f"the web assets, in {package_dir} (`cxkit build` needs no Node)")
 
 
 def _port_free(host: str, port: int) -> bool:
@@ -328,39 +330,6 @@ def check_ports(ports: Sequence[int] = DEFAULT_PORTS, host: str = "127.0.0.1") -
 
 
 # -- running ---------------------------------------------------------------------------------
-
-def find_checkout(explicit: str | None = None, env: dict[str, str] | None = None,
-                  package_dir: Path | None = None) -> Path | None:
-    """The cxkit checkout this cxkit runs from, or None for an installed cxkit.
-
-    ``--root`` or ``CXKIT_ROOT`` name one; otherwise it is the source tree cxkit is imported
-    from: the package is ``<root>/pysrc/cxkit`` and ``<root>/pyproject.toml`` names the project
-    ``cxkit``. A folder that merely holds a ``web/widgets.js`` and a ``package.json`` above an
-    installed cxkit (a user's own web project with a virtualenv inside) is not a checkout.
-
-        >>> find_checkout(env={}, package_dir=Path("/venv/lib/python3.12/site-packages/cxkit")) is None
-        True
-    """
-    env = os.environ if env is None else env
-    if explicit or env.get("CXKIT_ROOT"):
-        return Path(explicit or env["CXKIT_ROOT"]).resolve()
-    if package_dir is None:
-        import cxkit
-
-        package_dir = Path(cxkit.__file__).resolve().parent
-    root = package_dir.parent.parent
-    if package_dir.parent.name != "pysrc" or not (package_dir / "web" / "widgets.js").is_file():
-        return None
-    return root if _is_cxkit_project(root) else None
-
-
-def _is_cxkit_project(root: Path) -> bool:
-    try:
-        text = (root / "pyproject.toml").read_text()
-    except OSError:
-        return False
-    return bool(re.search(r'(?m)^name\s*=\s*"cxkit"\s*$', text))
-
 
 def run_checks(root: Path | None, build_dir: Path | None = None,
                ports: Sequence[int] = DEFAULT_PORTS) -> list[Result]:

@@ -103,28 +103,33 @@ def test_given_bundle_needs_widgets_js(tmp_path: Path) -> None:
     assert resolve_bundle(str(tmp_path)) == tmp_path.resolve()
 
 
-def test_without_a_checkout_a_bundle_must_be_given(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_installed_cxkit_builds_from_its_own_assets_into_a_cache_folder(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import cxkit
     import cxkit.testing.server as server
 
-    def no_checkout() -> Path:
-        raise BuildError("cannot find the cxkit checkout")
-
-    monkeypatch.setattr(server, "project_root", no_checkout)
-    with pytest.raises(BuildError, match="pass --cxkit-bundle DIR"):
-        resolve_bundle(None)
+    built: list[tuple] = []
+    monkeypatch.setattr(server, "find_checkout", lambda: None)
+    monkeypatch.setattr(server, "build_bundle", lambda root, out, *, test_pages: built.append((root, out, test_pages)))
+    monkeypatch.delenv("CXKIT_BUNDLE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    out = tmp_path / "cache" / "cxkit" / f"test-bundle-{cxkit.__version__}"
+    assert resolve_bundle(None) == out
+    assert built == [(None, out, True)]   # from the package's assets (root None), with the test pages
 
 
 def test_the_checkout_is_built_into_cxkit_bundle(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     import cxkit.testing.server as server
 
-    built: list[tuple[Path, Path]] = []
-    monkeypatch.setattr(server, "project_root", lambda: tmp_path / "checkout")
-    monkeypatch.setattr(server, "build_bundle", lambda root, out: built.append((root, out)))
+    built: list[tuple] = []
+    monkeypatch.setattr(server, "find_checkout", lambda: tmp_path / "checkout")
+    monkeypatch.setattr(server, "build_bundle", lambda root, out, *, test_pages: built.append((root, out, test_pages)))
     monkeypatch.setenv("CXKIT_BUNDLE", str(tmp_path / "out"))
     assert resolve_bundle(None) == tmp_path / "out"
     monkeypatch.delenv("CXKIT_BUNDLE")
     assert resolve_bundle(None) == tmp_path / "checkout" / "build"
-    assert built == [(tmp_path / "checkout", tmp_path / "out"), (tmp_path / "checkout", tmp_path / "checkout" / "build")]
+    assert built == [(tmp_path / "checkout", tmp_path / "out", True),
+                     (tmp_path / "checkout", tmp_path / "checkout" / "build", True)]
 
 
 # -- pages (a stand-in for Playwright's Page) ----------------------------------------------------
@@ -224,7 +229,7 @@ def test_a_page_that_answers_an_http_error_fails_at_once_naming_it() -> None:
     page = FakeContext().new_page()
     page.status, page.ready = 404, False
     with pytest.raises(CxkitBootError, match=r"^http://127.0.0.1:9/cxkit/e2e.html: HTTP 404 Not Found "
-                       r"\(e2e.html is one of the bundle's test pages: .*--no-test-pages"):
+                       r"\(e2e.html is one of the bundle's test pages: .*without `--test-pages`"):
         ChatPageOpener(page, "http://127.0.0.1:9")()
     shop = page.context.new_page()
     shop.status = 404

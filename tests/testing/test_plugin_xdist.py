@@ -22,7 +22,8 @@ from pathlib import Path
 import cxkit.testing.server as server
 
 
-def fake_build(root, out):
+def fake_build(root, out, *, test_pages):
+    assert test_pages
     started = time.time()
     (out / "widgets.js").write_text("/* loader */")
     (out / "e2e.html").write_text("<p>bundled test page</p>")
@@ -33,7 +34,7 @@ def fake_build(root, out):
 
 
 server.build_bundle = fake_build
-server.project_root = lambda: Path(os.environ["CXKIT_ROOT"])
+server.find_checkout = lambda: Path(os.environ["CXKIT_ROOT"])
 '''
 
 #: Four tests that each need the server and note which worker saw which server URL.

@@ -142,7 +142,7 @@ def _not_found_hint(url: str) -> str:
     name = re.search(r"/cxkit/(e2e[\w-]*\.html)", url)
     if name:
         return (f" ({name.group(1)} is one of the bundle's test pages: a bundle built with "
-                "`cxkit build --no-test-pages` has none)")
+                "`cxkit build` without `--test-pages` has none)")
     return ""
 
 

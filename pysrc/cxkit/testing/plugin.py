@@ -19,11 +19,13 @@ Options (group ``cxkit``)
     ``--cxkit-port N``          port of the session server (default 0: a free one). With
                                 pytest-xdist (``-n 2``) every worker has its own server:
                                 worker ``gwK`` listens on N+K.
-    ``--cxkit-bundle DIR``      a built bundle (``cxkit build``) served as it is. Without it the
-                                bundle is built from the cxkit checkout into ``$CXKIT_BUNDLE``
-                                or ``<checkout>/build`` (incremental: cheap when up to date;
-                                with pytest-xdist the first worker builds, under a file
-                                lock, and the others wait for it).
+    ``--cxkit-bundle DIR``      a built bundle (``cxkit build --test-pages``) served as it is.
+                                Without it the bundle, test pages included, is built from the
+                                assets installed with cxkit (no Node) into ``$CXKIT_BUNDLE`` or a
+                                user cache folder (``~/.cache/cxkit/test-bundle-<version>``); in
+                                a cxkit checkout from the checkout into ``<checkout>/build``.
+                                Incremental: cheap when up to date; with pytest-xdist the first
+                                worker builds, under a file lock, and the others wait for it.
     ``--cxkit-agent PRESET``    agent of the session mock: ``silent`` (default; your test
                                 drives the agent), ``echo``, or ``script:PATH``.
     ``--cxkit-static DIR``      serve your own pages from DIR at ``/site``.
@@ -92,8 +94,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--cxkit-port", type=int, default=0, metavar="N",
                     help="port of the session server (default 0: a free port)")
     group.addoption("--cxkit-bundle", default=None, metavar="DIR",
-                    help="serve this built bundle as it is (default: build from the cxkit checkout "
-                         "into $CXKIT_BUNDLE or <checkout>/build)")
+                    help="serve this built bundle as it is (default: build one, with the test pages, "
+                         "into $CXKIT_BUNDLE or ~/.cache/cxkit/test-bundle-<version>)")
     group.addoption("--cxkit-agent", default="silent", metavar="PRESET",
                     help="agent preset of the session mock GMS: silent (default), echo, script:PATH")
     group.addoption("--cxkit-static", default=None, metavar="DIR",
@@ -157,7 +159,7 @@ def cxkit_mock_args(pytestconfig: pytest.Config) -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def cxkit_bundle_dir(pytestconfig: pytest.Config) -> Path:
-    """The bundle the server serves: ``--cxkit-bundle`` as it is, or built from the checkout."""
+    """The bundle the server serves: ``--cxkit-bundle`` as it is, or built (`resolve_bundle`)."""
     from cxkit.bundle import BuildError
 
     from .server import resolve_bundle

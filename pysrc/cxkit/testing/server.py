@@ -17,13 +17,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
-from cxkit.bundle import BuildError, build_bundle, project_root
+import cxkit
+from cxkit.bundle import BuildError, build_bundle, user_cache_dir
+from cxkit.checkout import find_checkout
 from cxkit.mockgms import MockConfig, MockGMS
 from cxkit.server import create_app, run_in_thread
 
 from .lock import FileLock
 
-__all__ = ["CxkitServer", "LOCK_NAME", "make_mock", "resolve_bundle", "serve"]
+__all__ = ["CxkitServer", "LOCK_NAME", "default_bundle_dir", "make_mock", "resolve_bundle", "serve"]
 
 #: In the bundle folder: held while a test run builds into it; names the run that built last.
 LOCK_NAME = ".cxkit-build.lock"
@@ -81,30 +83,37 @@ def serve(
         yield CxkitServer(url=url, mock=mock, bundle_dir=Path(bundle_dir), static=static)
 
 
+def default_bundle_dir(checkout: Path | None) -> Path:
+    """Where the plugin builds the bundle without ``--cxkit-bundle``: ``$CXKIT_BUNDLE``, else
+    ``<checkout>/build`` in a checkout, else a user cache folder (``~/.cache/cxkit/test-bundle-<version>``).
+
+        >>> default_bundle_dir(Path("/src/cxkit")) == Path(os.environ.get("CXKIT_BUNDLE") or "/src/cxkit/build")
+        True
+    """
+    if os.environ.get("CXKIT_BUNDLE"):
+        return Path(os.environ["CXKIT_BUNDLE"])
+    return checkout / "build" if checkout else user_cache_dir(f"test-bundle-{cxkit.__version__}")
+
+
 def resolve_bundle(option: str | None, *, run_id: str | None = None) -> Path:
     """The bundle folder to serve.
 
     ``option`` (``--cxkit-bundle``) names a bundle that is served as it is. Without it the
-    bundle is (re)built from the cxkit checkout into ``$CXKIT_BUNDLE`` or ``<checkout>/build``;
-    a build with nothing changed only re-checks file stamps. Builds into one folder take turns
-    (a file lock, ``<bundle>/.cxkit-build.lock``), and of the processes that share a ``run_id``
-    (the pytest-xdist workers of one run) only the first builds.
+    bundle, test pages included, is (re)built into `default_bundle_dir`: from the checkout cxkit
+    runs from, else from the assets installed with cxkit (no Node needed). A build with nothing
+    changed only re-checks file stamps. Builds into one folder take turns (a file lock,
+    ``<bundle>/.cxkit-build.lock``), and of the processes that share a ``run_id`` (the
+    pytest-xdist workers of one run) only the first builds.
     """
     if option:
         folder = Path(option).expanduser().resolve()
         if not (folder / "widgets.js").is_file():
-            raise BuildError(f"--cxkit-bundle {option}: no widgets.js there; build one with `cxkit build`")
+            raise BuildError(f"--cxkit-bundle {option}: no widgets.js there; build one with `cxkit build --test-pages`")
         return folder
-    try:
-        root = project_root()
-    except BuildError:
-        raise BuildError(
-            "no cxkit checkout to build the bundle from: pass --cxkit-bundle DIR "
-            "(a folder made by `cxkit build`), or set CXKIT_ROOT to a checkout"
-        ) from None
-    out = Path(os.environ.get("CXKIT_BUNDLE") or root / "build")
+    checkout = find_checkout()
+    out = default_bundle_dir(checkout)
     with FileLock(out / LOCK_NAME) as lock:
         if run_id is None or lock.note() != run_id:
-            build_bundle(root, out)
+            build_bundle(checkout, out, test_pages=True)
             lock.write_note(run_id or "")
     return out
