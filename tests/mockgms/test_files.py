@@ -106,7 +106,9 @@ async def test_upload_limits(limits, uploads, code, advice) -> None:
             assert (await upload(cust, n, b"x" * s)).status_code == 200
         r = await upload(cust, name, b"x" * size)
         assert r.status_code == 400
-        assert r.json()["statusCode"] == 2 and r.json()["errors"] == [{"code": code, "advice": advice}]
+        assert r.json()["statusCode"] == 2
+        # GMS's refusal names the file: the widget's own local check gives page code the same
+        assert r.json()["errors"] == [{"code": code, "advice": advice, "filename": name}]
 
 
 async def test_need_agent_and_per_service_limits() -> None:
@@ -118,7 +120,8 @@ async def test_need_agent_and_per_service_limits() -> None:
         assert lim["upload-need-agent"] == "true"
         r = await strict.client.post(f"/genesys/2/chat/strict/{strict.chat_id}/file",
                                      files={"file": ("a.pdf", b"x")}, data=strict.identity())
-        assert r.status_code == 400 and r.json()["errors"][0]["code"] == 200
+        assert r.status_code == 400 and r.json()["errors"] == [
+            {"code": 200, "advice": "File upload is allowed only while an agent is connected", "filename": "a.pdf"}]
         gms.agent(strict.chat_id, "join")
         r = await strict.client.post(f"/genesys/2/chat/strict/{strict.chat_id}/file",
                                      files={"file": ("a.pdf", b"x")}, data=strict.identity())
@@ -140,14 +143,26 @@ async def test_server_wide_file_byte_bound(client) -> None:
         await cust.request_chat()
         assert (await upload(cust, "a.pdf", b"x" * 100)).status_code == 200
         r = await upload(cust, "b.pdf", b"x" * 100)
-        assert r.status_code == 400 and r.json()["errors"][0] == {"code": 202, "advice": "150"}
+        assert r.status_code == 400 and r.json()["errors"] == [{"code": 202, "advice": "150", "filename": "b.pdf"}]
 
 
 async def test_default_file_types_refuse_txt_and_gif(customer: Customer) -> None:
     for name in ("notes.txt", "cat.gif"):
         r = await upload(customer, name, b"x", "text/plain")
-        assert r.status_code == 400 and r.json()["errors"] == [{"code": 203, "advice": "jpeg:jpg:pdf:png:zip"}]
+        assert r.status_code == 400
+        assert r.json()["errors"] == [{"code": 203, "advice": "jpeg:jpg:pdf:png:zip", "filename": name}]
     assert (await upload(customer, "scan.JPG", b"x", "image/jpeg")).status_code == 200
+
+
+async def test_upload_refusal_is_the_whole_gms_answer_naming_the_file(customer: Customer) -> None:
+    r = await upload(customer, "naïve plan.exe", b"x", "application/octet-stream")
+    assert (r.status_code, r.reason_phrase) == (400, "Bad Request")
+    assert r.json() == {"statusCode": 2, "alias": customer.start["alias"], "chatEnded": False,
+                        "chatId": customer.chat_id, "messages": [],
+                        "errors": [{"code": 203, "advice": "jpeg:jpg:pdf:png:zip", "filename": "naïve plan.exe"}]}
+    # other refusals name no file
+    r = await customer.op("send")
+    assert r.json()["errors"] == [{"code": 105, "advice": "message is required"}]
 
 
 async def test_agent_file_message_has_no_text(customer: Customer, gms: MockGMS) -> None:

@@ -87,7 +87,7 @@ async def test_upload_body_cap_follows_max_file_bytes() -> None:
         r = await c.post(f"{BASE}/{cust.chat_id}/file", files={"file": ("a.pdf", b"x" * 200_000)}, data=cust.identity())
         assert r.status_code == 413
         r = await c.post(f"{BASE}/{cust.chat_id}/file", files={"file": ("a.pdf", b"x" * 1001)}, data=cust.identity())
-        assert r.status_code == 400 and r.json()["errors"][0] == {"code": 202, "advice": "1000"}
+        assert r.status_code == 400 and r.json()["errors"] == [{"code": 202, "advice": "1000", "filename": "a.pdf"}]
 
 
 @pytest.mark.parametrize(

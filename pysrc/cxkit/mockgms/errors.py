@@ -14,6 +14,7 @@ as the code (401, 404, 405, 413, 500), and 100 / 105 / 110 / 200 / 205 are docum
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import Any
 
 __all__ = ["Code", "GmsError", "SessionNotFound"]
 
@@ -44,7 +45,8 @@ class Code(IntEnum):
 class GmsError(Exception):
     """A failed Chat V2 request: rendered as `{statusCode, chatEnded, errors: [{code, advice}], ...}`.
 
-    statusCode 2 = retrying will not help (the default), 1 = the client may retry.
+    statusCode 2 = retrying will not help (the default), 1 = the client may retry. `fields` go
+    into the error entry after `code` and `advice` (an upload refusal names the file: `filename`).
     """
 
     def __init__(
@@ -55,6 +57,7 @@ class GmsError(Exception):
         http_status: int = 400,
         status_code: int = 2,
         chat_ended: bool = False,
+        fields: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(f"{code}: {advice}")
         self.code = int(code)
@@ -62,6 +65,7 @@ class GmsError(Exception):
         self.http_status = http_status
         self.status_code = status_code
         self.chat_ended = chat_ended
+        self.fields = dict(fields or {})
 
 
 class SessionNotFound(GmsError):

@@ -1,5 +1,7 @@
 """Chat file transfer: the limits Notice, upload checks (codes 201/202/203/200), storage, delete.
 
+An upload refusal names the file, as GMS's does: `errors: [{code, advice, filename}]`.
+
     >>> from cxkit.mockgms.files import limits_user_data
     >>> from cxkit.mockgms.config import FileLimits
     >>> limits_user_data(FileLimits(file_types=("png", "pdf")), used_files=1, used_bytes=10)["upload-file-types"]
@@ -17,7 +19,8 @@ from .errors import Code, GmsError
 from .store import ChatStore
 from .transcript import Party, now_ms
 
-__all__ = ["limits_user_data", "limits_notice", "check_client_upload", "count_download", "store_file", "delete_file"]
+__all__ = ["limits_user_data", "limits_notice", "check_client_upload", "upload_refused", "count_download", "store_file",
+           "delete_file"]
 
 
 def limits_user_data(limits: FileLimits, used_files: int, used_bytes: int, used_downloads: int = 0) -> dict[str, str]:
@@ -49,19 +52,28 @@ def limits_notice(chat: Chat) -> dict[str, Any]:
     }
 
 
+def upload_refused(code: int, advice: str, name: str) -> GmsError:
+    """GMS's refusal of an upload: HTTP 400, `errors: [{code, advice, filename}]`.
+
+        >>> upload_refused(Code.FILE_TYPE, "png:pdf", "a.exe").fields
+        {'filename': 'a.exe'}
+    """
+    return GmsError(code, advice, fields={"filename": name})
+
+
 def check_client_upload(chat: Chat, name: str, size: int) -> None:
     limits = chat.config.limits_for(chat.service)
     if limits.need_agent and not chat.has_agent():
-        raise GmsError(Code.NEED_AGENT, "File upload is allowed only while an agent is connected")
+        raise upload_refused(Code.NEED_AGENT, "File upload is allowed only while an agent is connected", name)
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if ext not in limits.file_types:
-        raise GmsError(Code.FILE_TYPE, ":".join(limits.file_types))
+        raise upload_refused(Code.FILE_TYPE, ":".join(limits.file_types), name)
     if chat.files_uploaded + 1 > limits.max_files:
-        raise GmsError(Code.MAX_FILES, str(limits.max_files))
+        raise upload_refused(Code.MAX_FILES, str(limits.max_files), name)
     if size > limits.max_file_size or size > chat.config.max_file_bytes:
-        raise GmsError(Code.MAX_SIZE, str(min(limits.max_file_size, chat.config.max_file_bytes)))
+        raise upload_refused(Code.MAX_SIZE, str(min(limits.max_file_size, chat.config.max_file_bytes)), name)
     if chat.bytes_uploaded + size > limits.max_total_size:
-        raise GmsError(Code.MAX_SIZE, str(limits.max_total_size))
+        raise upload_refused(Code.MAX_SIZE, str(limits.max_total_size), name)
 
 
 def count_download(chat: Chat) -> None:
@@ -78,7 +90,7 @@ def store_file(
 ) -> tuple[StoredFile, dict[str, Any]]:
     """Keep the bytes and record FileUploaded; raises 202 when the server-wide byte bound is hit."""
     if store.file_bytes + len(data) > store.config.max_total_file_bytes:
-        raise GmsError(Code.MAX_SIZE, str(store.config.max_total_file_bytes))
+        raise upload_refused(Code.MAX_SIZE, str(store.config.max_total_file_bytes), name)
     file_id = secrets.token_hex(12)
     stored = StoredFile(file_id, name, content_type, data, party)
     chat.files[file_id] = stored

@@ -294,7 +294,7 @@ def error_body(err: GmsError, alias: str, chat_id: str | None) -> dict[str, Any]
         "chatEnded": err.chat_ended,
         "chatId": chat_id or "",
         "messages": [],
-        "errors": [{"code": err.code, "advice": err.advice}],
+        "errors": [{"code": err.code, "advice": err.advice, **err.fields}],
     }
     if isinstance(err, SessionNotFound):
         del body["alias"]
