@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 import cxkit
 from cxkit.bundle import project_root
@@ -108,3 +109,78 @@ def test_version(capsys):
     pins = json.loads((project_root() / "package.json").read_text())["dependencies"]
     assert out == (f"cxkit {cxkit.__version__} (Python {sys.version.split()[0]}, Pyodide {pins['pyodide']}, "
                    f"PyScript {pins['@pyscript/core']})")
+
+
+# -- how serve / mock-gms start uvicorn, and the host names the mock answers to -------------------
+
+def captured_server_config(monkeypatch, *argv: str):
+    """Run ``cxkit <argv>`` up to the point where it serves; returns the uvicorn config it built."""
+    import uvicorn
+
+    configs = []
+    monkeypatch.setattr(uvicorn.Server, "run", lambda self, sockets=None: configs.append(self.config))
+    assert main(list(argv)) == 0
+    [config] = configs
+    return config
+
+
+def serve_args(command: str, tmp_path: Path) -> list[str]:
+    if command == "serve":
+        (tmp_path / "widgets.js").write_text("/* loader */")
+        return ["--build-dir", str(tmp_path)]
+    return []
+
+
+@pytest.mark.parametrize("command", ["mock-gms", "serve"])
+def test_uvicorn_gets_the_mock_keep_alive_and_header_timeouts(command, tmp_path, monkeypatch, capsys):
+    from cxkit.mockgms.serving import HEADER_TIMEOUT_S, KEEP_ALIVE_S
+
+    config = captured_server_config(monkeypatch, command, "--port", "8123", *serve_args(command, tmp_path))
+    assert (config.host, config.port) == ("127.0.0.1", 8123)
+    assert config.timeout_keep_alive == KEEP_ALIVE_S
+    assert getattr(config.http, "header_timeout", None) == HEADER_TIMEOUT_S  # uvicorn's own waits forever
+    assert f"http://127.0.0.1:8123/" in capsys.readouterr().out
+
+
+async def host_status(app, host: str) -> int:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:8123") as c:
+        return (await c.get("/mock/chats", headers={"host": host})).status_code
+
+
+@pytest.mark.parametrize("command", ["mock-gms", "serve"])
+async def test_the_host_name_and_allowed_hosts_reach_the_mock(command, tmp_path, monkeypatch):
+    config = captured_server_config(monkeypatch, command, "--host", "chat.test", "--port", "8123",
+                                    "--allowed-host", "shop.test", "--allowed-host", "Admin.Test",
+                                    *serve_args(command, tmp_path))
+    assert config.host == "chat.test"
+    for host in ("chat.test:8123", "shop.test:8123", "admin.test", "127.0.0.1:8123", "localhost:8123"):
+        assert await host_status(config.app, host) == 200, host
+    assert await host_status(config.app, "rebind.test:8123") == 403
+
+
+async def test_an_ip_host_is_not_added_to_the_allowed_hosts(monkeypatch):
+    config = captured_server_config(monkeypatch, "mock-gms", "--host", "0.0.0.0")
+    assert await host_status(config.app, "0.0.0.0:8001") == 200
+    assert await host_status(config.app, "chat.test:8001") == 403
+
+
+def test_mock_gms_on_a_host_name_answers_requests_naming_it():
+    """For real: bound to this machine's name (when it resolves to loopback), the mock answers
+    pages that use that name; ``--allowed-host`` adds another."""
+    name = socket.gethostname()
+    try:
+        loopback = socket.gethostbyname(name).startswith("127.") and not name.endswith("localhost")
+    except OSError:
+        loopback = False
+    if not loopback:
+        pytest.skip(f"the host name {name!r} does not resolve to loopback here")
+    port = free_port()
+    proc = start("mock-gms", "--host", name, "--port", str(port), "--allowed-host", "shop.test")
+    lines = wait_serving(proc)
+    assert any(f"http://{name}:{port}/" in line for line in lines)
+    base = f"http://127.0.0.1:{port}"
+    for host in (name, "shop.test"):
+        answer = httpx.get(base + "/mock/chats", headers={"host": f"{host}:{port}"})
+        assert (answer.status_code, answer.json()) == (200, {"chats": []}), host
+    assert httpx.get(base + "/mock/chats", headers={"host": f"rebind.test:{port}"}).status_code == 403
+    assert interrupt(proc) == 0

@@ -238,3 +238,66 @@ def test_the_caddy_snippet_of_serving_md(www: Path, tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+# -- how the server is started: the mock's timeouts, and the host name it is started on -----------
+
+def loopback_name() -> str:
+    """A host name of this machine that resolves to loopback and that the mock's Host check would
+    refuse (not localhost); skips the test where there is none."""
+    name = socket.gethostname()
+    try:
+        address = socket.gethostbyname(name)
+    except OSError:
+        address = ""
+    if not address.startswith("127.") or name == "localhost" or name.endswith(".localhost"):
+        pytest.skip(f"the host name {name!r} does not resolve to loopback here")
+    return name
+
+
+async def test_allow_host_adds_a_name_the_host_check_would_refuse(site):
+    from cxkit.mockgms import MockConfig, MockGMS
+    from cxkit.server import allow_host
+
+    mock = MockGMS(MockConfig(allowed_hosts=("a.test",)), agent="silent")
+    app = create_app(site, mock=mock)
+    assert app.mock is mock
+    async with client(app) as c:
+        assert (await c.get("/mock/chats", headers={"host": "chat.test:8000"})).status_code == 403
+        allow_host(mock, "chat.test")
+        for ip_or_known in ("127.0.0.1", "::1", "localhost", "a.test", "CHAT.test"):
+            allow_host(mock, ip_or_known)
+        assert mock.config.allowed_hosts == ("a.test", "chat.test")
+        assert (await c.get("/mock/chats", headers={"host": "chat.test:8000"})).status_code == 200
+        assert (await c.get("/mock/chats", headers={"host": "evil.test:8000"})).status_code == 403
+    allow_host(None, "chat.test")  # a server without a mock: nothing to allow
+
+
+def test_run_in_thread_closes_a_connection_that_sends_no_headers(site):
+    """uvicorn waits for request headers forever; the mock's uvicorn_config closes the connection
+    after its header timeout (here 0.3 s, the mock's ``header_timeout_seconds``)."""
+    from cxkit.mockgms import MockConfig, MockGMS
+    from cxkit.server import run_in_thread
+
+    mock = MockGMS(MockConfig(header_timeout_seconds=0.3), agent="silent")
+    with run_in_thread(create_app(site, mock=mock)) as url:
+        host, port = url.rsplit("/", 1)[1].split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as idle:
+            opened = time.monotonic()
+            assert idle.recv(1) == b""  # closed by the server, not by our 10 s timeout
+            assert time.monotonic() - opened < 5
+        assert httpx.get(url + "/mock/chats").json() == {"chats": []}  # the server goes on
+
+
+def test_run_in_thread_on_a_host_name_lets_requests_naming_it_reach_the_mock(site):
+    from cxkit.mockgms import MockGMS
+    from cxkit.server import run_in_thread
+
+    name = loopback_name()
+    mock = MockGMS(agent="silent")
+    with run_in_thread(create_app(site, mock=mock), host=name) as url:
+        port = url.rsplit(":", 1)[1]
+        named = httpx.get(f"http://127.0.0.1:{port}/mock/chats", headers={"host": f"{name}:{port}"})
+        assert (named.status_code, named.json()) == (200, {"chats": []})
+        other = httpx.get(f"http://127.0.0.1:{port}/mock/chats", headers={"host": f"rebind.test:{port}"})
+        assert other.status_code == 403

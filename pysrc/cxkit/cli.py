@@ -3,6 +3,7 @@
     $ cxkit build                        # build/: no test pages (--test-pages adds them)
     $ cxkit serve --port 8000            # demo page, agent console, mock GMS on 127.0.0.1
     $ cxkit mock-gms --port 8001 --agent echo
+    $ cxkit serve --host 0.0.0.0 --allowed-host chat.lan   # pages on other machines use http://chat.lan:8000
     $ cxkit --version
     cxkit 0.1.0 (Python 3.11.7, Pyodide 314.0.7, PyScript 0.7.31)
 """
@@ -35,18 +36,35 @@ def _build(args: argparse.Namespace, *, serving: bool = False) -> Path:
     return out
 
 
+def _allowed_hosts(args: argparse.Namespace) -> tuple[str, ...]:
+    """The mock's Host allowlist: ``--allowed-host`` names, and the ``--host`` it listens on
+    when that is a name the check would refuse (``--host chat.lan``: pages use that name)."""
+    from .mockgms.hosts import host_allowed
+
+    hosts = tuple(getattr(args, "allowed_host", None) or ())
+    host = getattr(args, "host", None)
+    if host and not host_allowed(host, hosts):
+        hosts = (*hosts, host)
+    return hosts
+
+
 def _mock(args: argparse.Namespace):
     from .mockgms import MockGMS, MockConfig
 
-    config = MockConfig(cors_allow_origins=tuple(getattr(args, "cors_allow_origin", None) or ()))
+    config = MockConfig(cors_allow_origins=tuple(getattr(args, "cors_allow_origin", None) or ()),
+                        allowed_hosts=_allowed_hosts(args))
     return MockGMS(config, agent=args.agent)
 
 
-def _run(app, host: str, port: int, what: str) -> int:
+def _run(app, host: str, port: int, what: str, header_timeout: float) -> int:
     import uvicorn
 
+    from .mockgms.serving import uvicorn_config
+
+    # keep-alive and header timeouts: idle or slow connections cannot pile up (mockgms/serving.py)
+    server = uvicorn.Server(uvicorn_config(app, host=host, port=port, header_timeout=header_timeout))
     print(f"cxkit: {what} on http://{host}:{port}/  (Ctrl-C stops)", flush=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    server.run()
     return 0
 
 
@@ -60,14 +78,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .server import create_app
 
     out = Path(args.build_dir) if args.build_dir else _build(args, serving=True)
-    app = create_app(out, mock=_mock(args), isolate=args.isolate,
+    mock = _mock(args)
+    app = create_app(out, mock=mock, isolate=args.isolate,
                      extra_static={args.static_prefix: args.static} if args.static else None)
     print(f"cxkit: demo page http://{args.host}:{args.port}/cxkit/  agent console http://{args.host}:{args.port}/agent")
-    return _run(app, args.host, args.port, "serving the bundle and the mock GMS")
+    return _run(app, args.host, args.port, "serving the bundle and the mock GMS", mock.config.header_timeout_seconds)
 
 
 def cmd_mock_gms(args: argparse.Namespace) -> int:
-    return _run(_mock(args).app, args.host, args.port, "mock GMS")
+    mock = _mock(args)
+    return _run(mock.app, args.host, args.port, "mock GMS", mock.config.header_timeout_seconds)
 
 
 def version_text() -> str:
@@ -113,11 +133,15 @@ def main(argv: list[str] | None = None) -> int:
 
     for name, func, port in (("serve", cmd_serve, 8000), ("mock-gms", cmd_mock_gms, 8001)):
         p = sub.add_parser(name, help="serve the bundle + mock GMS" if name == "serve" else "run the mock GMS alone")
-        p.add_argument("--host", default="127.0.0.1")
+        p.add_argument("--host", default="127.0.0.1",
+                       help="address or name to listen on (a name is also allowed as the Host of requests)")
         p.add_argument("--port", type=int, default=port)
         p.add_argument("--agent", default="echo", help="agent preset: silent, echo, script:PATH")
         p.add_argument("--cors-allow-origin", action="append", metavar="ORIGIN",
                        help="another origin allowed to call the mock GMS (repeatable)")
+        p.add_argument("--allowed-host", action="append", metavar="NAME",
+                       help="another host name pages may reach the mock GMS by (repeatable; IP addresses, "
+                            "localhost and *.localhost always can)")
         p.set_defaults(func=func)
         if name == "serve":
             p.add_argument("--isolate", action="store_true", help="send COOP/COEP headers (PyScript worker mode)")

@@ -1,8 +1,10 @@
 """One local server for the bundle, the mock GMS and the agent console.
 
     >>> from cxkit.server import create_app
-    >>> app = create_app("build")                 # doctest: +SKIP
-    >>> import uvicorn; uvicorn.run(app, port=8000)   # doctest: +SKIP
+    >>> app = create_app("build", mock=MockGMS())    # doctest: +SKIP
+    >>> with run_in_thread(app, port=8000) as url:   # doctest: +SKIP
+    ...     print(url)
+    http://127.0.0.1:8000
 
 The bundle is served under ``/cxkit/`` (``/cxkit/widgets.js``, ``/cxkit/index.html`` the demo,
 ``/cxkit/e2e.html``), the one path pages embed; ``/`` redirects to the demo. Links to the old
@@ -14,6 +16,10 @@ for the versioned runtime (``pyodide/<v>/``, ``pyscript/<v>/``, ``wheels/<hash>/
 ``no-cache`` for everything else; precompressed ``.br``/``.gz`` twins are sent to browsers
 that accept them. ``isolate=True`` adds COOP/COEP (needed for PyScript worker mode).
 Paths under ``/genesys``, ``/mock`` and ``/agent`` go to the mock GMS when one is given.
+
+``run_in_thread`` (and ``cxkit serve``) start uvicorn through ``cxkit.mockgms.serving.uvicorn_config``
+(keep-alive and request-header timeouts); the host name a server is started on is added to its
+mock's Host allowlist (``MockConfig.allowed_hosts``), as ``MockGMS.running`` does.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-__all__ = ["BUNDLE_PREFIX", "MOCK_PREFIXES", "StaticBundle", "create_app", "run_in_thread"]
+__all__ = ["BUNDLE_PREFIX", "MOCK_PREFIXES", "StaticBundle", "allow_host", "create_app", "run_in_thread"]
 
 #: Where the bundle lives on every cxkit server: pages embed ``<script src="/cxkit/widgets.js">``.
 BUNDLE_PREFIX = "/cxkit"
@@ -147,7 +153,18 @@ def create_app(
             return
         await PlainTextResponse("Not Found", status_code=404)(scope, receive, send)
 
+    app.mock = mock  # type: ignore[attr-defined]  # run_in_thread allows its host name on it
     return app
+
+
+def allow_host(mock: Any, host: str) -> None:
+    """Add ``host`` to the mock's Host allowlist unless the check already lets it through
+    (IP literals, localhost): a server started on a name is reached by that name."""
+    from cxkit.mockgms.hosts import host_allowed
+
+    config = getattr(mock, "config", None)
+    if config is not None and not host_allowed(host, config.allowed_hosts):
+        config.allowed_hosts = (*config.allowed_hosts, host)
 
 
 @contextlib.contextmanager
@@ -163,10 +180,15 @@ def run_in_thread(app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> Itera
 
     import uvicorn
 
+    from cxkit.mockgms.serving import HEADER_TIMEOUT_S, uvicorn_config
+
+    mock = getattr(app, "mock", None)
+    allow_host(mock, host)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
-    config = uvicorn.Config(app, log_level="warning", lifespan="auto")
+    header_timeout = getattr(getattr(mock, "config", None), "header_timeout_seconds", HEADER_TIMEOUT_S)
+    config = uvicorn_config(app, lifespan="auto", header_timeout=header_timeout)
     server = uvicorn.Server(config)
     started = threading.Event()
     failure: list[BaseException] = []

@@ -107,7 +107,10 @@ class MockGmsControl:
     # -- faults -------------------------------------------------------------------------------
     def fault(self, operation: str, mode: str, count: int = 1, delay_ms: int = 0) -> None:
         """The next ``count`` requests of ``operation`` (``*`` for all; -1 = until reset) fail
-        with ``mode``: http500, http404, status1, status2, delay (``delay_ms``) or drop."""
+        with ``mode``: http500 / http404 (a plain-text body, "Internal Server Error" / "Not
+        Found", as a failing server or proxy answers), http500json / http404json (the same
+        statuses with a GMS JSON error body), status1 (HTTP 200, chat server offline), status2,
+        delay (``delay_ms``, then the request is served) or drop (the connection is cut)."""
         self._json(self.http.post("/mock/faults", json={
             "operation": operation, "mode": mode, "count": count, "delayMs": delay_ms}))
 
