@@ -21,6 +21,8 @@ class RawBayeux:
         self.ids = itertools.count(1)
         self.secure_key = ""
         self.chat_id = ""
+        self.user_id = ""
+        self.alias = ""
 
     async def post(self, *messages: dict[str, Any], path: str = "") -> list[dict[str, Any]]:
         for m in messages:
@@ -40,10 +42,13 @@ class RawBayeux:
                                 "connectionType": "long-polling", **extra}, path="/connect")
 
     async def publish(self, operation: str, **data: Any) -> dict[str, Any]:
-        if operation != "requestChat" and "secureKey" not in data:
-            data["secureKey"] = self.secure_key
+        """A publish as the original sends it: the identity first (empty on requestChat)."""
+        identity = {"chatId": self.chat_id, "alias": self.alias, "secureKey": self.secure_key,
+                    "userId": self.user_id}
+        if operation == "requestChat":
+            identity = dict.fromkeys(identity, "")
         [ack] = await self.post({"channel": self.channel, "clientId": self.client_id,
-                                 "data": {"operation": operation, **data}})
+                                 "data": {"operation": operation, **identity, **data}})
         return ack
 
     async def notifications(self) -> list[dict[str, Any]]:
@@ -54,6 +59,7 @@ class RawBayeux:
         for data in notes:
             if data.get("secureKey"):
                 self.secure_key, self.chat_id = data["secureKey"], data["chatId"]
+                self.user_id, self.alias = data.get("userId", ""), data.get("alias", "")
         return notes
 
     async def start(self, **fields: Any) -> dict[str, Any]:

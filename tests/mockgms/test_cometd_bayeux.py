@@ -26,14 +26,18 @@ async def test_handshake_gives_client_id_and_advice(client) -> None:
     reply = await bayeux.handshake()
     assert reply["successful"] is True and reply["channel"] == "/meta/handshake"
     assert len(reply["clientId"]) == 32 and reply["id"] == "1"
-    assert reply["supportedConnectionTypes"] == ["long-polling"] and reply["version"] == "1.0"
+    assert reply["supportedConnectionTypes"] == ["websocket", "long-polling"] and reply["version"] == "1.0"
     assert reply["advice"] == {"reconnect": "retry", "interval": 0, "timeout": 200}
 
 
-async def test_handshake_without_long_polling_is_refused(client) -> None:
+async def test_handshake_without_a_common_transport_is_refused(client, gms: MockGMS) -> None:
+    r = await client.post("/genesys/cometd", json=[{"channel": "/meta/handshake", "version": "1.0",
+                                                     "supportedConnectionTypes": ["callback-polling"]}])
+    assert r.json()[0]["successful"] is False and r.json()[0]["advice"] == {"reconnect": "none"}
+    gms.cometd.config.websocket = False
     r = await client.post("/genesys/cometd", json=[{"channel": "/meta/handshake", "version": "1.0",
                                                      "supportedConnectionTypes": ["websocket"]}])
-    assert r.json()[0]["successful"] is False and r.json()[0]["advice"] == {"reconnect": "none"}
+    assert r.json()[0]["successful"] is False and r.json()[0]["supportedConnectionTypes"] == ["long-polling"]
 
 
 async def test_first_connect_returns_at_once_then_connects_are_held_until_timeout(client) -> None:

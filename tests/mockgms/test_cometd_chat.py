@@ -104,7 +104,7 @@ async def test_request_notifications_from_a_position_on_another_client(client, b
     other = RawBayeux(client)
     await other.handshake()
     await other.connect()
-    other.secure_key = bayeux.secure_key
+    other.secure_key, other.chat_id, other.user_id = bayeux.secure_key, bayeux.chat_id, bayeux.user_id
     await other.publish("requestNotifications", transcriptPosition=3)
     [note] = await other.notifications()
     assert [m["index"] for m in note["messages"]] == [3] and note["chatId"] == bayeux.chat_id

@@ -1,11 +1,14 @@
-"""CometD mode of the WebChatService against the real mock GMS (Bayeux over httpx ASGI transport):
-publishes resolve {statusCode: 0}, results arrive as notifications through the same message
-processing as REST, no polling, files via apiURL, restore via requestNotifications, reconnects."""
+"""CometD mode of the WebChatService against the real mock GMS, long-polling (httpx ASGI
+transport; cometd_page(..., websocket=False)) and over the WebSocket (the in-process ASGI
+connector; test_webchat_cometd_ws.py): publishes resolve {statusCode: 0}, startChat settles on
+the first notification, results arrive as notifications through the same message processing as
+REST, no polling, files via apiURL, restore via requestNotifications, reconnects."""
 
 from __future__ import annotations
 
 import asyncio
 
+from cometd_page import CometdPage, started
 from webchat_harness import Page, mock_gms, settle
 from webchat_vclock import virtual_time
 
@@ -20,12 +23,8 @@ COMETD = {"enabled": True, "cometURL": GMS + "/genesys/cometd",
 
 
 def cometd_page(gms, **config) -> Page:
-    return Page(gms, config={"cometD": dict(COMETD), **config})
-
-
-async def started(page: Page) -> None:
-    assert await page.cmd("startChat", {"nickname": "Nick"}) == {"statusCode": 0}
-    await page.wait_for(lambda: page.service.active and page.of("messageReceived"))
+    """Long-polling (no WebSocket port), as these tests were written for."""
+    return CometdPage(gms, websocket=False, config={"cometD": dict(COMETD), **config})
 
 
 @virtual_time
@@ -41,7 +40,9 @@ async def test_start_chat_publishes_and_the_session_starts_with_the_first_notifi
     publish = next(r for r in page.transport.sent if r["op"] == "requestChat")
     data = publish["payload"][0]["data"]
     assert publish["url"] == GMS + "/genesys/cometd"
-    assert data["nickname"] == "Nick" and data["userData"]["a"] == "1" and "secureKey" not in data
+    assert list(data)[:5] == ["operation", "chatId", "alias", "secureKey", "userId"]
+    assert data["nickname"] == "Nick" and data["userData"]["a"] == "1"
+    assert [data[k] for k in ("chatId", "alias", "secureKey", "userId")] == ["", "", "", ""]
     assert gms.get_chat(page.chat_id)["userData"]["_genesys_widgets"] == "9.0.018.07"
     assert "pollingStarted" not in page.names() and page.transport.of("refresh") == []
     assert await page.reject("startPoll") == msg.COMETD_POLLING
@@ -71,13 +72,17 @@ async def test_send_resolves_status_0_and_own_messages_come_back_once():
     assert await page.cmd("sendMessage", {"message": "hi", "parentMessageID": "7"}) == {"statusCode": 0}
     await page.wait_for(lambda: len(page.delivered_indexes()) == 2)
     publish = next(r for r in page.transport.sent if r["op"] == "sendMessage")["payload"][0]["data"]
-    assert publish["secureKey"] == page.service.identity.secure_key
+    identity = page.service.identity
+    assert [publish[k] for k in ("operation", "chatId", "alias", "secureKey", "userId")] == [
+        "sendMessage", identity.chat_id, identity.alias, identity.secure_key, identity.user_id]
     assert publish["eventAttributes"] == {"general-properties": {"related-event-id": "7"}}
     assert page.of("messageReceived")[-1]["messages"][0]["text"] == "hi"
     assert await page.cmd("sendCustomNotice", {"message": "n"}) == {"statusCode": 0}
     assert await page.cmd("updateUserData", {"k": "v"}) == {"statusCode": 0}
     assert (await page.cmd("sendTyping", {"message": "typ"}))["statusCode"] == 0
     await page.wait_for(lambda: gms.get_chat(page.chat_id)["typingPreview"] == "typ")
+    typing = next(r for r in page.transport.sent if r["op"] == "startTyping")["payload"][0]["data"]
+    assert isinstance(typing["transcriptPosition"], int) and typing["transcriptPosition"] >= 2
     assert gms.get_chat(page.chat_id)["userData"]["k"] == "v"
     await page.wait_for(lambda: len(page.delivered_indexes()) >= 4)
     assert len(page.delivered_indexes()) == len(set(page.delivered_indexes()))
@@ -118,12 +123,11 @@ async def test_server_refusals_publish_error_with_the_notification_data():
 
 
 @virtual_time
-async def test_start_refused_by_the_server_publishes_error_and_starts_nothing():
+async def test_start_refused_by_the_server_rejects_with_the_refusal_and_starts_nothing():
     page = cometd_page(mock_gms()).boot()
-    assert await page.cmd("startChat", {}) == {"statusCode": 0}  # resolved on publish, as the original
-    await page.wait_for(lambda: page.of("error"))
-    error = page.of("error")[0]
-    assert error["errors"][0]["code"] == 161 and not page.service.active
+    refusal = await page.reject("startChat", {})  # settled on the first notification, as the original
+    assert refusal["errors"][0]["code"] == 161 and refusal["statusCode"] == 2
+    assert page.of("error") == [refusal] and not page.service.active
 
 
 @virtual_time

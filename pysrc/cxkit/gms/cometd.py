@@ -1,26 +1,41 @@
-"""`BayeuxClient`: a CometD (Bayeux 1.0) client, long-polling transport, over a `Transport`.
+"""`BayeuxClient`: a CometD (Bayeux 1.0) client over a WebSocket or long-polling.
 
 It handshakes, keeps one `/meta/connect` outstanding (the server holds it until it has a message
 for us or `advice.timeout` passes), and hands every non-meta message it receives to
 ``on_message(channel, data)``. It follows the server's advice: ``retry`` -> connect again after
 ``interval`` ms, ``handshake`` -> handshake again (a new clientId: ``on_rehandshake()`` is called
-so the owner can ask for what it missed), ``none`` -> stop. Without an HTTP answer it backs off
+so the owner can ask for what it missed), ``none`` -> stop. Without an answer it backs off
 (``backoff_s`` more per failure, up to ``max_backoff_s``) and calls ``on_state(False)``; the next
-success calls ``on_state(True)``. Publishes go on their own request, beside the held connect::
+answer calls ``on_state(True)``.
+
+Transports, as the CometD JS client negotiates them: given a `WebSocketConnector`
+(``websocket=``), `start` first opens ``ws(s)://<url>`` and handshakes over it, offering
+``["websocket", "long-polling"]``; when the socket cannot open (a refused upgrade, e.g. HTTP
+405) it renegotiates to long-polling at once and offers ``["long-polling"]``. A socket that
+closes later is opened again with the same clientId (after the back-off); after
+``max_socket_failures`` failures in a row the client goes on over long-polling
+(``on_transport(name)`` is called on every change). Without a connector it only long-polls.
+
+The Bayeux ``ack`` extension (as CometD's AckExtension): the handshake asks for it, and when the
+server agrees every `/meta/connect` carries ``ext.ack`` = the batch of the last connect answer
+received. The server keeps what it sent until that acknowledgement, and sends it again if a
+connect answer (or the socket) was lost: nothing is lost, nothing comes twice::
 
     import asyncio, httpx
     from cxkit.gms import HttpxTransport
     from cxkit.gms.cometd import BayeuxClient
+    from cxkit.gms.websocket import AsgiWebSocketConnector
     from cxkit.mockgms import MockGMS
 
     async def main():
         gms = MockGMS(agent="silent")
         got = asyncio.Queue()
         client = BayeuxClient(HttpxTransport(transport=httpx.ASGITransport(app=gms.app)),
-                              "http://gms/genesys/cometd", on_message=lambda ch, data: got.put_nowait(data))
+                              "http://gms/genesys/cometd", on_message=lambda ch, data: got.put_nowait(data),
+                              websocket=AsgiWebSocketConnector(gms.app))
         await client.start()
         await client.publish("/service/chatV2/customer-support", {"operation": "requestChat", "nickname": "Jo"})
-        print((await got.get())["messages"][0]["type"])  # ParticipantJoined
+        print(client.connection_type, (await got.get())["messages"][0]["type"])  # websocket ParticipantJoined
         await client.stop()
 
     asyncio.run(main())
@@ -35,12 +50,15 @@ import logging
 from typing import Any, Callable, Mapping
 
 from .transport import Transport
+from .websocket import WebSocketConnection, WebSocketConnector, websocket_url
 
-__all__ = ["BayeuxClient", "PublishFailed"]
+__all__ = ["BayeuxClient", "LONG_POLLING", "PublishFailed", "WEBSOCKET"]
 
 logger = logging.getLogger("cxkit.gms")
 
 NETWORK_DELAY_S = 10.0  # how much longer than advice.timeout a connect may take (CometD's maxNetworkDelay)
+LONG_POLLING = "long-polling"
+WEBSOCKET = "websocket"
 
 
 class PublishFailed(Exception):
@@ -52,27 +70,44 @@ class BayeuxClient:
                  on_message: Callable[[str, Any], None],
                  on_state: Callable[[bool], None] | None = None,
                  on_rehandshake: Callable[[], None] | None = None,
+                 on_transport: Callable[[str], None] | None = None,
                  headers: Mapping[str, str] | None = None,
                  request_timeout: float | None = NETWORK_DELAY_S,
-                 backoff_s: float = 1.0, max_backoff_s: float = 60.0) -> None:
+                 backoff_s: float = 1.0, max_backoff_s: float = 60.0,
+                 websocket: WebSocketConnector | None = None, ack: bool = True,
+                 max_socket_failures: int = 3) -> None:
         self.transport = transport
         self.url = url.rstrip("/")
         self.on_message = on_message
         self.on_state = on_state
         self.on_rehandshake = on_rehandshake
+        self.on_transport = on_transport
         self.headers = dict(headers or {})
         self.request_timeout = request_timeout
         self.backoff_s, self.max_backoff_s = backoff_s, max_backoff_s
+        self.websocket = websocket
+        self.max_socket_failures = max_socket_failures
+        self.connection_type = WEBSOCKET if websocket is not None else LONG_POLLING
+        self.transports_used: list[str] = []  # every transport the client went to, in order
         self.client_id: str | None = None
         self.advice: dict[str, Any] = {"reconnect": "retry", "interval": 0, "timeout": 25_000}
-        self.online = True  # the last request got an HTTP answer
+        self.online = True  # the last request got an answer
         self.running = False
+        self.ack_requested = ack
+        self.ack_enabled = False  # the server agreed to the ack extension
+        self.ack_id = -1  # batch of the last connect answer received
         self._ids = itertools.count(1)
         self._task: asyncio.Task | None = None
         self._handshaken: asyncio.Event | None = None
         self._handshakes = 0
         self._lock = asyncio.Lock()  # one handshake at a time, shared by the loop and publishes
+        self._socket_lock = asyncio.Lock()
         self._connected_id: str | None = None  # the clientId whose first connect was made
+        self._socket: WebSocketConnection | None = None
+        self._reader: asyncio.Task | None = None
+        self._pending: dict[str, asyncio.Future[dict[str, Any] | None]] = {}
+        self._socket_failures = 0
+        self._socket_answered = False  # the current socket answered a connect
 
     # -- lifecycle ------------------------------------------------------------------------------
     async def start(self) -> bool:
@@ -81,6 +116,10 @@ class BayeuxClient:
             return await self._wait_handshake()
         self.running = True
         self._handshaken = asyncio.Event()
+        if self.connection_type == WEBSOCKET and await self._open_socket() is None:
+            self._use(LONG_POLLING)  # the upgrade failed: renegotiate at once, as CometD does
+        elif not self.transports_used:
+            self.transports_used.append(self.connection_type)
         ok = await self._ensure_client()
         self._task = asyncio.get_running_loop().create_task(self._loop())
         return ok
@@ -93,13 +132,22 @@ class BayeuxClient:
             task.cancel()
         if self.client_id is not None:
             client_id, self.client_id = self.client_id, None
-            await self._post("/disconnect", [{"channel": "/meta/disconnect", "clientId": client_id}])
+            await self._exchange("/disconnect", [{"channel": "/meta/disconnect", "clientId": client_id}],
+                                 reopen=False)
+        await self._close_socket()
 
     async def _wait_handshake(self) -> bool:
         if self._handshaken is None:
             return False
         await self._handshaken.wait()
         return self.client_id is not None
+
+    def _use(self, connection_type: str) -> None:
+        if connection_type != self.connection_type or not self.transports_used:
+            self.connection_type = connection_type
+            self.transports_used.append(connection_type)
+            if self.on_transport is not None:
+                self.on_transport(connection_type)
 
     # -- publishing -----------------------------------------------------------------------------
     async def publish(self, channel: str, data: Any) -> dict[str, Any]:
@@ -111,10 +159,10 @@ class BayeuxClient:
                 raise PublishFailed("not connected")
             used = self.client_id
             message = {"channel": channel, "clientId": used, "data": data}
-            replies = await self._post("", [message])
+            replies = await self._exchange("", [message])
             if replies is None:
                 raise PublishFailed("no answer")
-            ack = next((r for r in replies if r.get("channel") == channel), None)
+            ack = next((r for r in replies if r.get("channel") == channel and "successful" in r), None)
             self._dispatch([r for r in replies if r is not ack])
             if ack is not None and ack.get("successful"):
                 return ack
@@ -144,46 +192,70 @@ class BayeuxClient:
             # The first connect of a clientId asks not to be held, to learn the advice at once.
             first = self.client_id != self._connected_id
             timeout_ms = 0 if first else int(self.advice.get("timeout", 25_000))
-            message = {"channel": "/meta/connect", "clientId": self.client_id,
-                       "connectionType": "long-polling", "advice": {"timeout": timeout_ms}}
-            replies = await self._post("/connect", [message], timeout=timeout_ms / 1000 + NETWORK_DELAY_S)
+            message: dict[str, Any] = {"channel": "/meta/connect", "clientId": self.client_id,
+                                       "connectionType": self.connection_type, "advice": {"timeout": timeout_ms}}
+            if self.ack_enabled:
+                message["ext"] = {"ack": self.ack_id}
+            replies = await self._exchange("/connect", [message], timeout=timeout_ms / 1000 + NETWORK_DELAY_S)
             if not self.running:
                 return
-            if replies is None:
-                failures += 1
-                await self._backoff(failures)
-                continue
-            connect = next((r for r in replies if r.get("channel") == "/meta/connect"), None)
-            self._dispatch([r for r in replies if r is not connect])
+            connect = next((r for r in replies or [] if r.get("channel") == "/meta/connect"), None)
+            if replies is not None:
+                self._dispatch([r for r in replies if r is not connect])
             if connect is None:
                 failures += 1
+                self._set_online(False)
+                await self._socket_failed()
                 await self._backoff(failures)
                 continue
+            ext = connect.get("ext")
+            if self.ack_enabled and isinstance(ext, dict) and isinstance(ext.get("ack"), int) \
+                    and not isinstance(ext.get("ack"), bool):
+                self.ack_id = ext["ack"]
             self._take_advice(connect)
             reconnect = _reconnect(connect) or ("retry" if connect.get("successful") else "handshake")
             if reconnect == "none":
                 self.running = False
                 self.client_id = None
                 return
-            if reconnect == "handshake" or not connect.get("successful"):
+            self._set_online(bool(connect.get("successful")) or reconnect != "retry")
+            if reconnect == "handshake":
                 if self.client_id == message["clientId"]:
                     self.client_id = None
                 continue
+            if not connect.get("successful"):
+                # refused but told to retry (a server error): back off, as for no answer
+                failures += 1
+                await self._backoff(failures)
+                continue
             failures = 0
+            self._socket_failures = 0
+            self._socket_answered = True
             self._connected_id = message["clientId"]
             interval = float(self.advice.get("interval") or 0) / 1000
             if interval > 0:
                 await asyncio.sleep(interval)
 
     async def _handshake(self) -> bool:
-        message = {"channel": "/meta/handshake", "version": "1.0", "minimumVersion": "1.0",
-                   "supportedConnectionTypes": ["long-polling"], "advice": {"timeout": 60000, "interval": 0}}
-        replies = await self._post("/handshake", [message])
+        types = [WEBSOCKET, LONG_POLLING] if self.connection_type == WEBSOCKET else [LONG_POLLING]
+        message: dict[str, Any] = {"channel": "/meta/handshake", "version": "1.0", "minimumVersion": "1.0",
+                                   "supportedConnectionTypes": types, "advice": {"timeout": 60000, "interval": 0}}
+        if self.ack_requested:
+            message["ext"] = {"ack": True}
+        replies = await self._exchange("/handshake", [message])
         reply = next((r for r in replies or [] if r.get("channel") == "/meta/handshake"), None)
         ok = bool(reply and reply.get("successful") and reply.get("clientId"))
         if ok:
-            self.client_id = str(reply["clientId"])  # type: ignore[index]
-            self._take_advice(reply)  # type: ignore[arg-type]
+            assert reply is not None
+            self.client_id = str(reply["clientId"])
+            self._take_advice(reply)
+            ext = reply.get("ext")
+            self.ack_enabled = self.ack_requested and isinstance(ext, dict) and ext.get("ack") is True
+            self.ack_id = -1
+            server_types = reply.get("supportedConnectionTypes")
+            if self.connection_type == WEBSOCKET and isinstance(server_types, list) and WEBSOCKET not in server_types:
+                await self._close_socket()
+                self._use(LONG_POLLING)
             self._handshakes += 1
             if self._handshakes > 1 and self.on_rehandshake is not None:
                 self.on_rehandshake()
@@ -208,11 +280,22 @@ class BayeuxClient:
                 except Exception:
                     logger.exception("CometD message handler raised")
 
-    async def _post(self, path: str, messages: list[dict[str, Any]],
-                    timeout: float | None = None) -> list[dict[str, Any]] | None:
-        """The server's replies, or None when there was no usable HTTP answer."""
+    # -- the wire -------------------------------------------------------------------------------
+    async def _exchange(self, path: str, messages: list[dict[str, Any]], timeout: float | None = None,
+                        reopen: bool = True) -> list[dict[str, Any]] | None:
+        """The server's replies, or None when there was no usable answer."""
         for message in messages:
             message["id"] = str(next(self._ids))
+        if self.connection_type == WEBSOCKET:
+            replies = await self._socket_exchange(messages, timeout, reopen)
+        else:
+            replies = await self._post(path, messages, timeout)
+        if all(m.get("channel") != "/meta/connect" for m in messages):
+            self._set_online(replies is not None)  # the loop decides for connects
+        return replies
+
+    async def _post(self, path: str, messages: list[dict[str, Any]],
+                    timeout: float | None) -> list[dict[str, Any]] | None:
         try:
             response = await self.transport.post_json(
                 self.url + path, messages, headers=dict(self.headers),
@@ -221,20 +304,124 @@ class BayeuxClient:
             raise
         except Exception:
             logger.exception("CometD transport raised; treating it as a network failure")
-            response = None
-        replies: Any = None
-        if response is not None and response.status != 0:
-            try:
-                replies = json.loads(response.text) if response.text else None
-            except ValueError:
-                replies = None
-            if isinstance(replies, dict):
-                replies = [replies]
-        answered = response is not None and response.status != 0
-        self._set_online(answered)
-        if not answered or not isinstance(replies, list):
+            return None
+        if not 200 <= response.status < 300:
+            return None  # no answer, or an HTTP error (a proxy's 500): no Bayeux replies
+        try:
+            replies = json.loads(response.text) if response.text else None
+        except ValueError:
+            return None
+        if isinstance(replies, dict):
+            replies = [replies]
+        if not isinstance(replies, list):
             return None
         return [r for r in replies if isinstance(r, dict)]
+
+    async def _open_socket(self) -> WebSocketConnection | None:
+        async with self._socket_lock:
+            if self._socket is not None:
+                return self._socket
+            assert self.websocket is not None
+            try:
+                socket = await self.websocket.open(websocket_url(self.url), timeout=self.request_timeout)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("WebSocket connector raised; treating it as a failed open")
+                socket = None
+            if socket is None:
+                return None
+            self._socket = socket
+            self._socket_answered = False
+            self._reader = asyncio.get_running_loop().create_task(self._read(socket))
+            return socket
+
+    async def _socket_failed(self) -> None:
+        """A connect got no answer over the socket: count it; go long-polling after too many."""
+        if self.connection_type != WEBSOCKET:
+            return
+        self._socket_failures += 1
+        if self._socket_failures >= self.max_socket_failures:
+            await self._close_socket()
+            self._use(LONG_POLLING)
+
+    async def _close_socket(self) -> None:
+        socket, self._socket = self._socket, None
+        reader, self._reader = self._reader, None
+        if socket is not None:
+            await socket.close()
+        if reader is not None:
+            reader.cancel()
+        self._fail_pending()
+
+    def _fail_pending(self) -> None:
+        pending, self._pending = self._pending, {}
+        for future in pending.values():
+            if not future.done():
+                future.set_result(None)
+
+    async def _socket_exchange(self, messages: list[dict[str, Any]], timeout: float | None,
+                               reopen: bool) -> list[dict[str, Any]] | None:
+        socket = self._socket
+        if socket is None:
+            if not reopen or not self.running:
+                return None
+            socket = await self._open_socket()
+            if socket is None:
+                return None
+        loop = asyncio.get_running_loop()
+        futures = []
+        for message in messages:
+            future: asyncio.Future[dict[str, Any] | None] = loop.create_future()
+            self._pending[message["id"]] = future
+            futures.append(future)
+        try:
+            if not await socket.send(json.dumps(messages, separators=(",", ":"))):
+                return None
+            limit = timeout if timeout is not None else self.request_timeout
+            done, _ = await asyncio.wait(futures, timeout=limit)
+            if len(done) < len(futures):
+                # no answer in time: a socket that swallows frames is as good as closed
+                if self._socket is socket:
+                    await self._close_socket()
+                return None
+            replies = [f.result() for f in futures]
+            if any(r is None for r in replies):
+                return None
+            return replies  # type: ignore[return-value]
+        finally:
+            for message in messages:
+                self._pending.pop(message["id"], None)
+
+    async def _read(self, socket: WebSocketConnection) -> None:
+        """Route replies to the exchanges that wait for them; dispatch the rest, in order."""
+        try:
+            while True:
+                frame = await socket.receive()
+                if frame is None:
+                    break
+                try:
+                    replies = json.loads(frame)
+                except ValueError:
+                    logger.warning("CometD: a WebSocket frame that is not JSON was ignored")
+                    continue
+                if isinstance(replies, dict):
+                    replies = [replies]
+                if not isinstance(replies, list):
+                    continue
+                for reply in replies:
+                    if not isinstance(reply, dict):
+                        continue
+                    future = self._pending.get(str(reply.get("id"))) if "successful" in reply else None
+                    if future is not None and not future.done():
+                        future.set_result(reply)
+                    else:
+                        self._dispatch([reply])
+        finally:
+            if self._socket is socket:
+                self._socket = None
+                self._reader = None
+                self._fail_pending()
 
     def _set_online(self, online: bool) -> None:
         if online != self.online:

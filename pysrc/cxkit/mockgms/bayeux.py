@@ -1,4 +1,4 @@
-"""A Bayeux 1.0 server (the protocol CometD speaks), long-polling transport only.
+"""A Bayeux 1.0 server (the protocol CometD speaks), for long-polling and WebSocket transports.
 
 Protocol level only: client sessions, the meta channels, the per-client message queue and the
 held `/meta/connect`. What a publish on a service channel *means* is the owner's business: it
@@ -12,6 +12,14 @@ hands `BayeuxServer` a `on_publish(session, channel, data)` callback (see cometd
 - `/meta/subscribe`, `/meta/unsubscribe`, `/meta/disconnect` as the spec says; a publish on a
   non-meta channel is acknowledged, then given to `on_publish` (for `/service/**` channels) or
   broadcast to the subscribers of that channel.
+- Transports: `handle(messages, connection_type)` answers one HTTP request's batch (long-polling)
+  or one WebSocket frame's (cometd_ws.py); the handshake offers ``["websocket", "long-polling"]``
+  (``["long-polling"]`` with `CometdConfig.websocket` off) and a connect must use one of them.
+- The `ack` extension (CometD's AckExtension): a handshake with ``ext: {ack: true}`` is answered
+  ``ext: {ack: true}``; then every connect answer is a numbered batch (``ext.ack`` of the reply)
+  and its messages are kept until a later connect acknowledges that batch (``ext.ack`` of the
+  request). A connect that acknowledges less gets the unacknowledged messages again, at once:
+  an answer lost with its connection (or its socket) is delivered by the next connect, once.
 - Sessions that have not been seen for `max_interval_s` (no connect held, no request) are
   forgotten, and so are the oldest ones beyond `max_sessions`; a queue over `max_queue` messages
   drops its session (the client then handshakes again and asks for what it missed).
@@ -45,6 +53,7 @@ from typing import Any, Awaitable, Callable
 __all__ = ["BayeuxServer", "BayeuxSession", "CometdConfig", "PublishHandler"]
 
 LONG_POLLING = "long-polling"
+WEBSOCKET = "websocket"
 UNKNOWN_CLIENT = "402::Unknown client"
 
 
@@ -56,7 +65,8 @@ class CometdConfig:
     interval_s: float = 0.0  # advice.interval: how long the client waits between connects
     max_interval_s: float = 30.0  # a client unseen for longer than this (after its last connect) is forgotten
     max_sessions: int = 10_000
-    max_queue: int = 1_000  # messages queued for one client before its session is dropped
+    max_queue: int = 1_000  # messages queued (or unacknowledged) for one client before its session is dropped
+    websocket: bool = True  # serve Bayeux over a WebSocket at /genesys/cometd too (else the upgrade gets 405)
 
     def __post_init__(self) -> None:
         for name, low, high in (("timeout_s", 0, 600), ("interval_s", 0, 600),
@@ -65,6 +75,9 @@ class CometdConfig:
             value = getattr(self, name)
             if not low <= value <= high:
                 raise ValueError(f"{name} must be between {low} and {high}, got {value}")
+
+    def connection_types(self) -> list[str]:
+        return [WEBSOCKET, LONG_POLLING] if self.websocket else [LONG_POLLING]
 
     def advice(self) -> dict[str, Any]:
         return {"reconnect": "retry", "interval": int(self.interval_s * 1000),
@@ -80,6 +93,9 @@ class BayeuxSession:
     holding: int = 0  # number of /meta/connect requests currently held
     last_seen: float = field(default_factory=time.monotonic)
     closed: bool = False
+    ack: bool = False  # the client uses the ack extension
+    batch: int = 0  # the last batch number sent (ack extension)
+    unacked: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # (batch, message) sent, not acknowledged
     # Owners hang their per-client state here (the chat bindings of cometd_chat.py).
     on_close: list[Callable[["BayeuxSession"], None]] = field(default_factory=list)
     _wakeup: asyncio.Event | None = None
@@ -107,7 +123,7 @@ class BayeuxServer:
         session = self.sessions.get(client_id)
         if session is None or session.closed:
             return False
-        if len(session.queue) >= self.config.max_queue:
+        if len(session.queue) + len(session.unacked) >= self.config.max_queue:
             self.close(session)  # a client this far behind must handshake and catch up
             return False
         session.queue.append(message)
@@ -120,6 +136,7 @@ class BayeuxServer:
         session.closed = True
         self.sessions.pop(session.client_id, None)
         session.queue.clear()
+        session.unacked.clear()
         session.wakeup.set()
         for callback in list(session.on_close):
             callback(session)
@@ -137,8 +154,9 @@ class BayeuxServer:
                 self.close(session)
 
     # -- requests -------------------------------------------------------------------------------
-    async def handle(self, messages: list[Any]) -> list[dict[str, Any]]:
-        """Answer one HTTP request's batch of Bayeux messages (publishes before the connect)."""
+    async def handle(self, messages: list[Any], connection_type: str = LONG_POLLING) -> list[dict[str, Any]]:
+        """Answer one request's batch of Bayeux messages (publishes before the connect);
+        ``connection_type`` is the transport it came on."""
         replies: list[dict[str, Any]] = []
         connect: dict[str, Any] | None = None
         for message in messages:
@@ -151,7 +169,7 @@ class BayeuxServer:
                 continue
             replies.append(await self._one(message, channel))
         if connect is not None:
-            replies.extend(await self._connect(connect))
+            replies.extend(await self.connect(connect, connection_type))
         return replies
 
     async def _one(self, message: dict[str, Any], channel: Any) -> dict[str, Any]:
@@ -194,23 +212,30 @@ class BayeuxServer:
 
     def _handshake(self, message: dict[str, Any]) -> dict[str, Any]:
         types = message.get("supportedConnectionTypes")
-        if isinstance(types, list) and LONG_POLLING not in types:
-            return {"successful": False, "error": "400::Only long-polling is supported",
-                    "supportedConnectionTypes": [LONG_POLLING], "version": "1.0",
+        ours = self.config.connection_types()
+        if isinstance(types, list) and not any(t in ours for t in types):
+            return {"successful": False, "error": f"400::Supported connection types: {', '.join(ours)}",
+                    "supportedConnectionTypes": ours, "version": "1.0",
                     "advice": {"reconnect": "none"}}
         self.sweep()
         while len(self.sessions) >= self.config.max_sessions:
             self.close(next(iter(self.sessions.values())))
         session = BayeuxSession(secrets.token_hex(16))
         self.sessions[session.client_id] = session
-        return {"successful": True, "clientId": session.client_id, "version": "1.0",
-                "supportedConnectionTypes": [LONG_POLLING], "advice": self.config.advice()}
+        reply = {"successful": True, "clientId": session.client_id, "version": "1.0",
+                 "supportedConnectionTypes": ours, "advice": self.config.advice()}
+        ext = message.get("ext")
+        if isinstance(ext, dict) and ext.get("ack") is True:
+            session.ack = True
+            reply["ext"] = {"ack": True}
+        return reply
 
     def _session(self, message: dict[str, Any]) -> BayeuxSession | None:
         client_id = message.get("clientId")
         return self.sessions.get(client_id) if isinstance(client_id, str) else None
 
-    async def _connect(self, message: dict[str, Any]) -> list[dict[str, Any]]:
+    async def connect(self, message: dict[str, Any], connection_type: str = LONG_POLLING) -> list[dict[str, Any]]:
+        """Answer a /meta/connect: held until a message is queued for the client (or the timeout)."""
         reply: dict[str, Any] = {"channel": "/meta/connect"}
         if "id" in message:
             reply["id"] = message["id"]
@@ -218,24 +243,42 @@ class BayeuxServer:
         if session is None:
             return [{**reply, **_unknown_client(message)}]
         reply["clientId"] = session.client_id
-        if message.get("connectionType", LONG_POLLING) != LONG_POLLING:
-            return [{**reply, "successful": False, "error": "400::Only long-polling is supported"}]
+        asked = message.get("connectionType", connection_type)
+        if asked != connection_type or asked not in self.config.connection_types():
+            return [{**reply, "successful": False,
+                     "error": f"400::connectionType {asked!r} on a {connection_type} request"}]
         session.last_seen = time.monotonic()
+        if session.ack:
+            ext = message.get("ext")
+            acked = ext.get("ack") if isinstance(ext, dict) else None
+            if isinstance(acked, int) and not isinstance(acked, bool):
+                session.unacked = [(b, m) for b, m in session.unacked if b > acked]
         if not session.connected:
             # The first connect returns at once so the client learns the advice.
             session.connected = True
-            return [*self._drain(session), {**reply, "successful": True, "advice": self.config.advice()}]
+            return self._answer(session, {**reply, "successful": True, "advice": self.config.advice()})
         timeout = self.config.timeout_s
         client_advice = message.get("advice")
         if isinstance(client_advice, dict) and isinstance(client_advice.get("timeout"), (int, float)):
             # clamped before dividing: a 400-digit integer does not fit a float
             timeout = max(0.0, min(timeout, min(client_advice["timeout"], 3_600_000) / 1000))
-        await self._hold(session, timeout)
+        if not session.unacked:  # something unacknowledged is sent again at once
+            await self._hold(session, timeout)
         session.last_seen = time.monotonic()
         if session.closed:
             return [{**reply, "successful": False, "error": UNKNOWN_CLIENT,
                      "advice": {"reconnect": "handshake", "interval": 0}}]
-        return [*self._drain(session), {**reply, "successful": True}]
+        return self._answer(session, {**reply, "successful": True})
+
+    def _answer(self, session: BayeuxSession, reply: dict[str, Any]) -> list[dict[str, Any]]:
+        """The queued messages, then the connect reply; with the ack extension the messages
+        stay kept (with what was not acknowledged yet) under a new batch number."""
+        fresh = self._drain(session)
+        if not session.ack:
+            return [*fresh, reply]
+        session.batch += 1
+        session.unacked.extend((session.batch, m) for m in fresh)
+        return [*(m for _, m in session.unacked), {**reply, "ext": {"ack": session.batch}}]
 
     async def _hold(self, session: BayeuxSession, timeout: float) -> None:
         session._connect_seq += 1

@@ -1,7 +1,8 @@
 """The chat channel `/service/chatV2/{serviceName}`: Chat API v2 operations over Bayeux (spec C.4).
 
-A publish carries `{operation, secureKey, ...}` (`chatId` optional: the secureKey finds the
-chat). The REST logic of routes_chat.py does the work, so the chat state has one implementation;
+A publish carries `{operation, chatId, alias, secureKey, userId, ...}` (the identity is checked
+as REST checks it: a wrong or missing secureKey or userId is refused; without `chatId` the
+secureKey finds the chat). The REST logic of routes_chat.py does the work, so the chat state has one implementation;
 this module only maps names and pushes. Operation names (CometD -> REST, as `/mock/faults` and
 the request log know them): requestChat, sendMessage -> send, startTyping, stopTyping,
 requestNotifications -> refresh, customNotice, updateData, updateNickname, pushUrl, disconnect.
@@ -211,8 +212,9 @@ class ChatChannel:
             return
         chat = find_chat(self.state, form.fields)
         entry["chatId"] = chat.chat_id
-        # The REST checks need the identity triple; the secureKey has been checked.
-        form.fields["userId"] = chat.user_id
+        # The identity is checked as for REST (secureKey and userId): the original client sends
+        # `chatId, alias, secureKey, userId` with every operation, so one that leaves them out
+        # is refused here as it would be by GMS.
         if rest_op == "refresh":
             self.api._chat(service, chat.chat_id, form, "refresh")  # same checks as a refresh
             raw = form.fields.get("transcriptPosition", "")

@@ -170,21 +170,21 @@ class Commands:
         e.deferred.resolve(body)
 
     async def _start_push(self, e: "CommandEvent", data: Any, user_data: dict[str, Any]) -> None:
-        """CometD: publish requestChat and resolve ``{statusCode: 0}``; the session starts with
-        the first notification (no cross-tab start lock: the original uses it in REST only)."""
+        """CometD: publish requestChat; settle on the first notification of the new chat, as the
+        original does (resolve with its whole body, or reject with the refusal). No cross-tab
+        start lock: the original uses it in REST mode only."""
         s = self.s
         push = s.push
         assert push is not None
-        push.starting = True
-        reply = await s.request(lambda: s.client.request_chat(
+        reply = await s.request(lambda: push.request_chat(lambda: s.client.request_chat(
             Identity(), nickname=_text(data.get("nickname")),
             first_name=_text(data.get("firstname")), last_name=_text(data.get("lastname")),
             email=_text(data.get("email")), subject=_text(data.get("subject")),
-            endpoint=s.config.endpoint, user_data=user_data))
-        if not reply.ok:
-            push.starting = False
+            endpoint=s.config.endpoint, user_data=user_data)))
+        if not reply.ok or not (reply.body or {}).get("chatId"):
             e.deferred.reject(s.report_failure(reply))
             return
+        s.plugin.publish_direct("ajaxResponse", reply.body)
         e.deferred.resolve(reply.body)
 
     async def endChat(self, e: "CommandEvent") -> None:
@@ -195,7 +195,16 @@ class Commands:
         identity = s.identity
         s.stop_polling()
         s.typing.reset()
-        reply = await s.request(lambda: s.client.disconnect(identity))
+        push = s.push
+        if push is not None:
+            # CometD: the server's chat-ended notification may come before the publish's
+            # acknowledgement; the whole local end sequence runs either way (as the original).
+            push.ending = True
+        try:
+            reply = await s.request(lambda: s.client.disconnect(identity))
+        finally:
+            if push is not None:
+                push.ending = False
         ended = reply.ok or (reply.kind in ("retry", "failed") and reply.chat_ended)
         # The original publishes error before the end sequence: pollingStopped, error, ...
         failure = None if ended else s.report_failure(reply)
@@ -216,7 +225,7 @@ class Commands:
             e.deferred.reject(msg.RESTORE_SESSION_ACTIVE)
         elif e.commander != s.name and not s.config.async_enabled:
             e.deferred.reject(msg.ACCESS_DENIED_RESTORE)
-        elif await restore_session(s) == "restored":
+        elif await restore_session(s, session_data=e.data.get("sessionData")) == "restored":
             e.deferred.resolve()
         else:
             e.deferred.reject()

@@ -102,9 +102,22 @@ class WebChatConfig:
     cometd_url: str = ""
     cometd_channel: str = "/service/chatV2/customer-support"
     cometd_api_url: str = ""
+    cometd_websocket_enabled: bool = True
     async_enabled: bool = False
     max_message_page_size: int = 20
+    # The page's session callbacks (async mode), as the original names them: setSessionData is
+    # the *reader* (called once at configure), getSessionData the *writer* (spec B.4).
+    async_set_session_data: Any = None
+    async_get_session_data: Any = None
     raw: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name, key in (("async_set_session_data", "setSessionData"), ("async_get_session_data", "getSessionData")):
+            value = getattr(self, name)
+            if value is not None and not callable(value):
+                logger.warning("WebChatService: invalid value %r for webchat.async.%s (expected a function); "
+                               "ignoring it", value, key)
+                setattr(self, name, None)
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any] | None) -> "WebChatConfig":
@@ -146,8 +159,11 @@ class WebChatConfig:
             cometd_url=_str(cometd, "cometURL"),
             cometd_channel=_str(cometd, "channel", "/service/chatV2/customer-support"),
             cometd_api_url=_str(cometd, "apiURL"),
+            cometd_websocket_enabled=_bool(cometd, "websocketEnabled", True),
             async_enabled=bool(async_.get("enabled", False)),
             max_message_page_size=_number(async_, "maxMessagePageSize", 20, 1),
+            async_set_session_data=async_.get("setSessionData"),
+            async_get_session_data=async_.get("getSessionData"),
             raw=raw,
         )
 

@@ -39,11 +39,13 @@ def install_webchat_service(bus: "Bus", config: Mapping[str, Any] | None, *, tra
                             storage: Storage, page_info: PageInfo | None = None,
                             now: Callable[[], float] | None = None,
                             downloader: Downloader | None = None,
-                            start: bool = True) -> WebChatService:
+                            start: bool = True, websocket: Any = None) -> WebChatService:
     """Register the "WebChatService" plugin, configure it (restoring a session found in the
     cookies), call ready() and republish the sticky ``WebChatService.ready``.
 
-    ``config`` is ``_genesys.widgets.webchat``; ``now()`` returns epoch milliseconds.
+    ``config`` is ``_genesys.widgets.webchat``; ``now()`` returns epoch milliseconds;
+    ``websocket`` is a `cxkit.gms.websocket.WebSocketConnector` for CometD (without one CometD
+    long-polls).
 
     With ``start=False`` the plugin and its commands are registered but the service does not
     start until ``service.start()``: commands sent meanwhile wait (the bus buffers them, as
@@ -51,7 +53,7 @@ def install_webchat_service(bus: "Bus", config: Mapping[str, Any] | None, *, tra
     ``data.sessionActive``, ``ready``, ``data.userData``) are not sticky, except ``ready``: a
     host that attaches the page's queued subscriptions in between lets them see all four."""
     service = WebChatService(bus, transport=transport, storage=storage, page_info=page_info,
-                             now=now, downloader=downloader)
+                             now=now, downloader=downloader, websocket=websocket)
     service.plugin.register_events(EVENTS)
     register_commands(service)
     service.pending_config = config

@@ -3,12 +3,16 @@
 `PushClient` has the methods of `cxkit.gms.GmsClient` that the commands use, so every command
 keeps one code path: a publish that the server acknowledged is the answer ``{statusCode: 0}``
 (the original resolves its commands with exactly that), a refused publish is a failed answer,
-and a publish without an HTTP answer is a network failure. File operations are real HTTP
+and a publish without an answer is a network failure. Every publish carries the identity as the
+original sends it: ``operation, chatId, alias, secureKey, userId`` (empty strings on
+``requestChat``), then the operation's own fields. File operations are real HTTP
 requests to ``cometD.apiURL`` (``/genesys/2/chat-ntf``) with ``operation`` and ``secureKey``.
 
-`PushMode` owns the Bayeux connection and turns notifications into what REST polling would have
-delivered: the service's ``process`` (same events, same de-duplication by index). It also lets a
-restore wait for the answer to its ``requestNotifications``::
+`PushMode` owns the Bayeux connection (over the page's WebSocket port when
+``cometD.websocketEnabled``, else or as a fallback long-polling) and turns notifications into
+what REST polling would have delivered: the service's ``process`` (same events, same
+de-duplication by index). It lets ``startChat`` settle on the first notification of the new
+chat and a restore wait for the answer to its ``requestNotifications``::
 
     service.push = PushMode(service)        # done by WebChatService.apply_config
     service.client = service.push.client    # commands now publish
@@ -29,8 +33,10 @@ if TYPE_CHECKING:
 
 __all__ = ["PushClient", "PushMode", "ok_reply"]
 
-# How long a restore waits for the answer to its requestNotifications.
+# How long a restore waits for the answer to its requestNotifications, and startChat for the
+# first notification of its chat.
 RESTORE_WAIT_S = 10.0
+START_WAIT_S = 10.0
 
 
 def ok_reply() -> GmsReply:
@@ -63,12 +69,10 @@ class PushClient:
         self.headers: dict[str, str] = {"apikey": apikey} if apikey else {}
 
     async def _publish(self, identity: Identity, operation: str, **data: Any) -> GmsReply:
-        payload: dict[str, Any] = {"operation": operation, **data}
-        if operation != "requestChat":
-            payload["secureKey"] = identity.secure_key
+        payload: dict[str, Any] = {"operation": operation, "chatId": identity.chat_id, "alias": identity.alias,
+                                   "secureKey": identity.secure_key, "userId": identity.user_id, **data}
         self.mode.bayeux.headers = dict(self.headers)
-        if not await self.mode.connect():
-            return _network_reply()
+        await self.mode.connect()  # a failed first handshake is tried again by the publish
         try:
             await self.mode.bayeux.publish(self.mode.channel, payload)
         except PublishFailed as exc:
@@ -87,7 +91,8 @@ class PushClient:
         return await self._publish(identity, "requestChat", **data)
 
     async def refresh(self, identity: Identity, transcript_position: int, message: str = "") -> GmsReply:
-        return await self._publish(identity, "requestNotifications", transcriptPosition=transcript_position)
+        return await self._publish(identity, "requestNotifications", transcriptPosition=transcript_position,
+                                   message="")
 
     async def send(self, identity: Identity, message: str, message_type: str = "text",
                    event_attributes: Mapping[str, Any] | None = None) -> GmsReply:
@@ -97,10 +102,10 @@ class PushClient:
         return await self._publish(identity, "sendMessage", **data)
 
     async def start_typing(self, identity: Identity, message: str, transcript_position: int) -> GmsReply:
-        return await self._publish(identity, "startTyping", message=message)
+        return await self._publish(identity, "startTyping", message=message, transcriptPosition=transcript_position)
 
     async def stop_typing(self, identity: Identity, message: str, transcript_position: int) -> GmsReply:
-        return await self._publish(identity, "stopTyping", message=message)
+        return await self._publish(identity, "stopTyping", message=message, transcriptPosition=transcript_position)
 
     async def disconnect(self, identity: Identity) -> GmsReply:
         return await self._publish(identity, "disconnect")
@@ -149,12 +154,17 @@ class PushMode:
         self.service = service
         cfg = service.config
         self.channel = cfg.cometd_channel
+        socket = service.websocket if cfg.cometd_websocket_enabled else None
         self.bayeux = BayeuxClient(service.transport, cfg.cometd_url, on_message=self._on_message,
-                                   on_state=self._on_state, on_rehandshake=self._on_rehandshake)
+                                   on_state=self._on_state, on_rehandshake=self._on_rehandshake,
+                                   websocket=socket)
         self.client = PushClient(self, api_url=cfg.cometd_api_url, apikey=cfg.apikey,
                                  timeout=cfg.ajax_timeout_s, file_upload_timeout=cfg.file_upload_timeout_s)
         self.starting = False  # requestChat published, its notification not seen yet
+        self.ending = False  # endChat is publishing disconnect: it runs the end sequence itself
         self.history = False  # a fetchHistory is waiting for its notification
+        # startChat settles on the first notification of its chat (the original does)
+        self.first_notification: asyncio.Future[dict[str, Any]] | None = None
         self._waiter: asyncio.Future[dict[str, Any]] | None = None
         self._backlog: list[dict[str, Any]] = []
         self._connecting: asyncio.Task | None = None
@@ -184,6 +194,26 @@ class PushMode:
         finally:
             self._waiter = None
 
+    async def request_chat(self, publish: Any) -> GmsReply:
+        """Publish requestChat (``publish()``) and return the first notification of the new chat
+        as its reply: the whole Chat V2 body, or the refusal; a network failure when the publish
+        got no answer or no notification came within START_WAIT_S."""
+        loop = asyncio.get_running_loop()
+        self.starting = True
+        self.first_notification = waiter = loop.create_future()
+        try:
+            published = await publish()
+            if not published.ok:
+                return published
+            try:
+                data = await asyncio.wait_for(asyncio.shield(waiter), START_WAIT_S)
+            except asyncio.TimeoutError:
+                return _network_reply()
+            return reply_of(data)
+        finally:
+            self.starting = False
+            self.first_notification = None
+
     def replay_backlog(self) -> None:
         """Notifications that came while a restore was finishing: deliver them now, in order."""
         backlog, self._backlog = self._backlog, []
@@ -207,12 +237,12 @@ class PushMode:
         reply = reply_of(data)
         chat_id = data.get("chatId")
         if not s.active:
-            if not (self.starting and reply.ok and chat_id):
-                if self.starting and not reply.ok:
-                    self.starting = False
-                    s.report_failure(reply)
+            waiter = self.first_notification
+            if not (self.starting and waiter is not None and not waiter.done()):
                 return  # a late notification of a chat that is over
-            self.starting = False
+            waiter.set_result(data)
+            if not (reply.ok and chat_id):
+                return  # a refusal: startChat rejects with it
             s.begin_push_session(data)
         elif chat_id and chat_id != s.identity.chat_id:
             return
@@ -232,6 +262,11 @@ class PushMode:
         elif online and s.disconnected:
             s.disconnected = False
             s.publish("reconnected")
+            if s.active:
+                # as the original: ask from the next index (the ack extension already redelivers
+                # what the server had sent; this covers a server without it)
+                identity, position = s.identity, s.transcript.next_index
+                spawn(self.client.refresh(identity, position))
 
     def _on_rehandshake(self) -> None:
         """A new clientId: the server forgot us, so ask for what came meanwhile."""

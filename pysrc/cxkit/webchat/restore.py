@@ -13,7 +13,15 @@ while the page was away and come as live messages (a second ``messageReceived`` 
 ``restoring: false``). Every index is delivered once: no duplicate, no loss.
 
 In CometD mode the ``refresh`` is a ``requestNotifications`` publish (position 1) on a new Bayeux
-connection, and the notification that answers it plays the part of the refresh answer::
+connection, and the notification that answers it plays the part of the refresh answer.
+
+Asynchronous chat (CometD and ``async.enabled``): the identity is the page's ``sessionData``
+(``{sessionID, alias, secureKey, userId}``, from its ``async.setSessionData`` callback or the
+``restore`` command's option) instead of the cookies, and there is no ``restoreTimeout`` by age.
+As the original: ``requestNotifications`` at ``-1`` learns the next index N, then
+``requestNotifications`` from ``max(1, N - maxMessagePageSize)`` brings the last page (older
+pages come with ``fetchHistory``); ``restored`` carries ``{async: true}`` and the data key
+``WebChatService.mode`` becomes ``{async: true}``::
 
     from cxkit.webchat.restore import restore_session
     outcome = await restore_session(service)   # "restored", "timeout", "failed" or "none"
@@ -22,7 +30,10 @@ connection, and the notification that answers it plays the part of the refresh a
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+import json
+from typing import TYPE_CHECKING, Any, Mapping
+
+from ..gms import Identity
 
 if TYPE_CHECKING:
     from .service import WebChatService
@@ -30,12 +41,37 @@ if TYPE_CHECKING:
 __all__ = ["restore_session"]
 
 
-async def restore_session(service: "WebChatService") -> str:
-    identity = service.cookies.load_identity()
+def session_identity(data: Any) -> Identity | None:
+    """The identity in a page's async ``sessionData`` (an object or its JSON text); None if
+    there is no session in it."""
+    if isinstance(data, (str, bytes)):
+        try:
+            data = json.loads(data) if data.strip() else None
+        except ValueError:
+            return None
+    if not isinstance(data, Mapping):
+        return None
+    chat_id = data.get("sessionID") or data.get("chatId")
+    if not chat_id:
+        return None
+    return Identity(str(chat_id), str(data.get("alias") or ""), str(data.get("secureKey") or ""),
+                    str(data.get("userId") or ""))
+
+
+def is_async(service: "WebChatService") -> bool:
+    return service.config.async_enabled and service.push is not None
+
+
+async def restore_session(service: "WebChatService", session_data: Any = None) -> str:
+    """Restore the session of the cookies (or, in async mode, of ``session_data``)."""
+    if is_async(service) and session_data is not None:
+        identity = session_identity(session_data)
+    else:
+        identity = service.cookies.load_identity()
     if identity is None:
         return "none"
     ping = service.cookies.ping
-    if ping is not None and service.now() - ping >= service.config.restore_timeout:
+    if not is_async(service) and ping is not None and service.now() - ping >= service.config.restore_timeout:
         service.cookies.clear_session()
         service.publish("restoreTimeout")
         return "timeout"
@@ -56,7 +92,15 @@ async def _restore(service: "WebChatService", identity) -> str:
     service.identity = identity
     service.set_data(f"{service.name}.sessionData", identity.as_session_data())
     service.cookies.ping = service.now()
-    if service.push is not None:
+    asynchronous = is_async(service)
+    if service.push is not None and asynchronous:
+        # Async: learn the next index, then ask for the last page from there.
+        reply = await service.push.ask(identity, -1)
+        next_position = (reply.body or {}).get("nextPosition") if reply.ok else None
+        if isinstance(next_position, int) and not isinstance(next_position, bool) and not (reply.body or {}).get("chatEnded"):
+            start = max(1, next_position - service.config.max_message_page_size)
+            reply = await service.push.ask(identity, start)
+    elif service.push is not None:
         # CometD: requestNotifications from position 1; its notification is the answer.
         reply = await service.push.ask(identity, 1)
     else:
@@ -77,7 +121,11 @@ async def _restore(service: "WebChatService", identity) -> str:
         service.publish("restoreTimeout")
         return "timeout"
     service.update_identity(body)
-    service.publish("restoredOffline" if reply.kind == "retry" else "restored")
+    if asynchronous:
+        service.set_data(f"{service.name}.mode", {"async": True})
+        service.publish("restoredOffline" if reply.kind == "retry" else "restored", {"async": True})
+    else:
+        service.publish("restoredOffline" if reply.kind == "retry" else "restored")
     service.process(body, restoring=True, history_below=history_below)
     service.begin_session(service.identity)
     service.cookies.index = service.transcript.next_index

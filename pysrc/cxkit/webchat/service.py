@@ -30,6 +30,7 @@ from collections import deque
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping
 
 from ..gms import GmsClient, GmsReply, Identity, Transport
+from ..gms.websocket import WebSocketConnector
 from .config import WebChatConfig
 from .cookies import SessionCookies
 from .files import FileLimits
@@ -40,7 +41,7 @@ from .ports import Downloader, PageInfo, Storage, TypingInput
 from .push import PushMode
 from .tasks import spawn
 from .transcript import Transcript
-from .typing_indicator import ClientTyping
+from .typing_indicator import ClientTyping, CometdTyping
 
 if TYPE_CHECKING:
     from ..bus import Bus, Plugin
@@ -67,6 +68,16 @@ _IGNORED_POLL_ERRORS = {204}
 ROSTER_AFTER_ANSWER: Any = object()
 
 
+KEYS_COOKIE = "_genesys.widgets.webchat.state.keys"  # the key name the reader is given
+
+
+async def _settle(awaitable: Any, name: str) -> None:
+    try:
+        await awaitable
+    except Exception:
+        logger.exception("WebChatService: %s failed", name)
+
+
 def _wall_clock_ms() -> int:
     return int(time.time() * 1000)
 
@@ -76,8 +87,10 @@ class WebChatService:
 
     def __init__(self, bus: "Bus", *, transport: Transport, storage: Storage,
                  page_info: PageInfo | None = None, now: Callable[[], float] | None = None,
-                 downloader: Downloader | None = None, name: str = NAME) -> None:
+                 downloader: Downloader | None = None, name: str = NAME,
+                 websocket: WebSocketConnector | None = None) -> None:
         self.bus = bus
+        self.websocket = websocket  # the page's WebSocket port (CometD); None: long-polling only
         self.name = name
         self.transport = transport
         self.cookies = SessionCookies(storage)
@@ -105,8 +118,7 @@ class WebChatService:
         self.user_data: dict[str, Any] = {}
         self.polling = PollingLoop(self.config, self.poll_once, self._polling_failed)
         self.push: PushMode | None = None  # CometD mode (push.py)
-        self.typing = ClientTyping(self._send_start_typing, self._send_stop_typing,
-                                   self._typing_changed)
+        self.typing: ClientTyping | CometdTyping = self._rest_typing()
         self.typing_input: TypingInput | None = None
         self._typing_position: int | None = None  # of the last startTyping
         self._detach_input: Callable[[], None] | None = None
@@ -115,6 +127,14 @@ class WebChatService:
         self.offline = False
         self.disconnected = False
         self._reconnect_due = False
+        self._written_key: str | None = None  # the secureKey last given to async.getSessionData
+
+    def _rest_typing(self) -> ClientTyping:
+        return ClientTyping(self._send_start_typing, self._send_stop_typing, self._typing_changed)
+
+    def _cometd_typing(self) -> CometdTyping:
+        return CometdTyping(self._send_start_typing, self._send_stop_typing,
+                            lambda: self.preview_text() if self.typing_input is not None else None)
 
     @property
     def sleeping(self) -> bool:
@@ -137,6 +157,10 @@ class WebChatService:
             apikey=self.config.apikey, timeout=self.config.ajax_timeout_s,
             file_upload_timeout=self.config.file_upload_timeout_s)
         self.polling.config = self.config
+        wanted = CometdTyping if self.config.cometd_enabled else ClientTyping
+        if not isinstance(self.typing, wanted):
+            self.typing.reset()
+            self.typing = self._cometd_typing() if self.config.cometd_enabled else self._rest_typing()
         if self.config.cometd_enabled:
             # A running Bayeux connection survives a re-configure; a new one takes the new options.
             if self.push is None or not self.push.bayeux.running:
@@ -200,6 +224,7 @@ class WebChatService:
             if self.active or self.restoring:
                 self.cookies.save_identity(fresh)
                 self.set_data(f"{self.name}.sessionData", fresh.as_session_data())
+                self.write_session_data()
 
     def preview_text(self) -> str:
         if self.typing_input is None:
@@ -314,8 +339,8 @@ class WebChatService:
                     "idleTimeCountDown": body.get("idleTimerExpire"),
                 })
         self.flush_reconnected()
-        if body.get("chatEnded") and self.active:
-            self.end_by_server()
+        if body.get("chatEnded") and self.active and not (self.push is not None and self.push.ending):
+            self.end_by_server()  # (while endChat publishes disconnect, endChat ends the session)
 
     def _side_effects(self, raw: dict[str, Any], message: dict[str, Any],
                       events: "_AnswerEvents") -> None:
@@ -366,6 +391,7 @@ class WebChatService:
         self.cookies.index = self.transcript.next_index
         self.cookies.set_auto_load(self.name, True)
         self.set_data(f"{self.name}.sessionData", identity.as_session_data())
+        self.write_session_data()
 
     def begin_push_session(self, body: Mapping[str, Any]) -> None:
         """CometD mode: the first notification after requestChat starts the session."""
@@ -415,6 +441,7 @@ class WebChatService:
         self.cookies.set_auto_load(self.name, False)
         self.filters.clear()
         self.identity = Identity()
+        self.write_session_data()
         self.file_limits = None
         self.polling.last_poll = None
         self.offline = self.disconnected = self._reconnect_due = False
@@ -549,12 +576,73 @@ class WebChatService:
         self.set_data("userData", copy.deepcopy(self.user_data))
         if self.config.sleep_enabled:
             self.plugin.subscribe("App.data.pageHidden", self._page_hidden)
-        if self.cookies.has_session():
+        if self.config.async_enabled and self.push is not None:
+            self._start_async_restore()
+        elif self.cookies.has_session():
             try:
                 spawn(restore_session(self))
             except RuntimeError:
                 logger.error("WebChatService: a chat session cookie exists but no event loop "
                              "is running, so it cannot be restored")
+
+    # -- asynchronous chat: the page keeps the session (spec B.4, names as the original has them)
+
+    def write_session_data(self) -> None:
+        """Async mode: give the page's ``async.getSessionData`` (the writer, despite its name)
+        the identity whenever the secureKey changes (empty when the chat is over)."""
+        writer = self.config.async_get_session_data
+        if not (self.config.async_enabled and self.push is not None and writer is not None):
+            return
+        key = self.identity.secure_key
+        if key == self._written_key or (self._written_key is None and not key):
+            return
+        self._written_key = key
+        try:
+            result = writer(self.identity.as_session_data(), None, {})
+            if result is not None and hasattr(result, "__await__"):
+                spawn(_settle(result, "async.getSessionData"))
+        except Exception:
+            logger.exception("WebChatService: async.getSessionData raised")
+
+    async def read_session_data(self) -> Any:
+        """Async mode: what the page's ``async.setSessionData`` (the reader) returns (awaited
+        when it answers later, as a JS function seen from a Web Worker does); None on failure."""
+        reader = self.config.async_set_session_data
+        if reader is None:
+            return None
+        try:
+            result = reader(KEYS_COOKIE, None, {})
+            if result is not None and hasattr(result, "__await__"):
+                result = await result
+        except Exception:
+            logger.exception("WebChatService: async.setSessionData raised")
+            return None
+        return result
+
+    def _start_async_restore(self) -> None:
+        from .restore import restore_session
+
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            logger.error("WebChatService: async mode needs a running event loop to restore")
+            return
+        self.restoring = True
+        self.restore_done = done = asyncio.Event()
+
+        async def run() -> None:
+            data = None
+            try:
+                data = await self.read_session_data()
+            finally:
+                self.restoring = False
+            try:
+                if data is not None:
+                    await restore_session(self, session_data=data)  # no await before it flags restoring
+            finally:
+                done.set()
+
+        loop.create_task(run())
 
     def _page_hidden(self, event: Any) -> None:
         record = event.data if hasattr(event, "data") else {}

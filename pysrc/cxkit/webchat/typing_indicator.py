@@ -1,6 +1,10 @@
 """The visitor's typing state (spec B.3): ``startTyping`` once, ``stopTyping`` 2 s after the
 last keystroke or ``sendTyping`` call; the preview text rides along as ``message``.
 
+`CometdTyping` is the original's CometD rule instead: ``startTyping`` at once, then a check every
+5 s re-sends ``startTyping`` when the text changed, and after two checks without a change
+``stopTyping`` goes out (~10 s); no ``clientTypingStarted``/``clientTypingStopped`` events.
+
     import asyncio
     from cxkit.webchat.typing_indicator import ClientTyping
 
@@ -23,9 +27,11 @@ from typing import Any, Awaitable, Callable
 
 from .tasks import spawn
 
-__all__ = ["ClientTyping", "STOP_AFTER_S"]
+__all__ = ["CHECK_EVERY_S", "ClientTyping", "CometdTyping", "IDLE_CHECKS", "STOP_AFTER_S"]
 
 STOP_AFTER_S = 2.0
+CHECK_EVERY_S = 5.0  # CometD: how often the text is checked
+IDLE_CHECKS = 2  # CometD: checks without a change before stopTyping
 
 
 class ClientTyping:
@@ -80,3 +86,65 @@ class ClientTyping:
     def _expire(self) -> None:
         self._timer = None
         spawn(self.stop_now())
+
+
+class CometdTyping:
+    """The CometD typing rule, with `ClientTyping`'s interface. ``current_text()`` is the
+    registered input's text (None without one: then the last ``touch`` text counts)."""
+
+    def __init__(self, start: Callable[[str], Awaitable[Any]], stop: Callable[[str], Awaitable[Any]],
+                 current_text: Callable[[], "str | None"]) -> None:
+        self._start = start
+        self._stop = stop
+        self._current_text = current_text
+        self.text = ""
+        self._sent = ""  # the text of the last startTyping
+        self._idle = 0
+        self._started: asyncio.Task | None = None
+        self._timer: asyncio.TimerHandle | None = None
+
+    @property
+    def typing(self) -> bool:
+        return self._started is not None
+
+    async def touch(self, text: str) -> Any:
+        """A keystroke or sendTyping call: startTyping if idle; otherwise the next check sees
+        the new text. Every call of a burst gets the burst's first startTyping answer."""
+        self.text = text
+        if self._started is None:
+            self._sent, self._idle = text, 0
+            self._started = spawn(self._start(text))
+            self._schedule()
+        return await asyncio.shield(self._started)
+
+    async def stop_now(self) -> Any:
+        if not self.typing:
+            return None
+        self.reset()
+        return await self._stop(self._text())
+
+    def reset(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._started = None
+
+    def _text(self) -> str:
+        current = self._current_text()
+        return current if current is not None else self.text
+
+    def _schedule(self) -> None:
+        self._timer = asyncio.get_running_loop().call_later(CHECK_EVERY_S, self._check)
+
+    def _check(self) -> None:
+        self._timer = None
+        text = self._text()
+        if text != self._sent:
+            self._sent, self._idle = text, 0
+            spawn(self._start(text))
+        else:
+            self._idle += 1
+            if self._idle >= IDLE_CHECKS:
+                spawn(self.stop_now())
+                return
+        self._schedule()
