@@ -1,12 +1,16 @@
-"""CometD (push) mode in Chromium: a whole chat over Bayeux long-polling against the mock GMS.
+"""CometD (push) mode in Chromium against the mock GMS: Bayeux over the WebSocket (the default,
+as deployed), the long-polling fallback, transport faults, asynchronous chat.
 
 The page is the e2e page with ``cometD`` enabled through the ``cxkitTestConfig`` hook; agent
 messages must arrive pushed (no refresh request at all), files go to ``/genesys/2/chat-ntf``,
-a reload restores through ``requestNotifications``.
+a reload restores through ``requestNotifications``. Python runs in a Web Worker; Playwright's
+``page.on("websocket")`` reports the worker's socket all the same (checked here), and the mock's
+own counts (``GET /mock/cometd``) say which transport carried each handshake and connect.
 """
 
 from __future__ import annotations
 
+import pytest
 from e2e_support import RECORDER, command, events, wait_booted, wait_event, wait_text
 
 COMETD_CONFIG = """
@@ -29,11 +33,24 @@ def delivered(page) -> list[dict]:
     return [m for e in events(page, "messageReceived") for m in e["messages"]]
 
 
+def transports(gms) -> dict:
+    return gms.http.get("/mock/cometd").json()["transports"]
+
+
+def cometd_fault(gms, operation: str, mode: str, **extra) -> None:
+    gms.http.post("/mock/cometd/faults", json={"operation": operation, "mode": mode, **extra}).raise_for_status()
+
+
 def test_whole_chat_with_push(page, server_url, gms):
+    page_sockets = []
+    page.on("websocket", lambda ws: page_sockets.append(ws.url))
     open_cometd_page(page, server_url)
     result = command(page, "WebChatService.startChat", {"nickname": "Jo", "userData": {"u": "3"}})
-    assert result == {"ok": True, "value": {"statusCode": 0}}, result
+    assert result["ok"] and result["value"]["statusCode"] == 0, result
     chat_id = gms.wait_chat()["chatId"]
+    # startChat settles on the first notification: the whole Chat V2 body of the new chat
+    assert result["value"]["chatId"] == chat_id and result["value"]["secureKey"]
+    assert [m["type"] for m in result["value"]["messages"]] == ["ParticipantJoined"]
     wait_event(page, "started")
     assert events(page, "started")[0]["sessionID"] == chat_id
     assert gms.chat(chat_id)["userData"]["u"] == "3"
@@ -69,8 +86,18 @@ def test_whole_chat_with_push(page, server_url, gms):
     assert gms.requests(operation="refresh", chat_id=chat_id) == [], "pushed, never polled"
     assert {r.get("face") for r in gms.requests(chat_id=chat_id)} == {"cometd"}
 
+    # one socket carried the whole chat: no long-poll handshake or connect at all
+    counts = transports(gms)
+    assert counts["socketsOpened"] == 1 and counts["upgradesRefused"] == 0, counts
+    assert counts["handshakes"] == {"long-polling": 0, "websocket": 1}, counts
+    assert counts["connects"]["long-polling"] == 0 and counts["connects"]["websocket"] >= 2, counts
+    # the browser shows it too: Playwright reports the socket the Web Worker opened
+    assert page_sockets == [f"{server_url.replace('http://', 'ws://')}/genesys/cometd"], page_sockets
+
     assert command(page, "WebChatService.endChat")["ok"]
     wait_event(page, "ended")
+    for name in ("supervisorDisconnected", "agentDisconnected", "clientDisconnected"):
+        assert events(page, name), name  # the whole local end sequence
     assert gms.chat(chat_id)["state"] == "ended"
     assert command(page, "WebChatService.verifySession")["value"] == {"sessionActive": False}
 
@@ -96,3 +123,108 @@ def test_reload_restores_over_cometd(page, server_url, gms):
     assert command(page, "WebChatService.verifySession")["value"] == {"sessionActive": True}
     assert command(page, "WebChatService.endChat")["ok"]
     wait_event(page, "ended")
+
+
+def start_with_agent(page, gms) -> str:
+    assert command(page, "WebChatService.startChat", {"nickname": "Jo"})["ok"]
+    chat_id = gms.wait_chat()["chatId"]
+    gms.agent(chat_id, "join", nickname="Anna")
+    wait_event(page, "agentConnected")
+    return chat_id
+
+
+def test_a_dropped_socket_mid_chat_loses_nothing(page, server_url, gms):
+    open_cometd_page(page, server_url)
+    chat_id = start_with_agent(page, gms)
+    # the frame carrying the next message is lost with the socket (no close frame)
+    cometd_fault(gms, "websocket", "drop")
+    gms.agent(chat_id, "say", text="into a dead socket")
+    wait_text(page, "into a dead socket")
+    wait_event(page, "reconnected")
+    gms.agent(chat_id, "say", text="after")
+    wait_text(page, "after")
+    texts = [m["text"] for m in delivered(page) if m["type"] == "Message"]
+    assert texts == ["into a dead socket", "after"]
+    indexes = [m["index"] for m in delivered(page)]
+    assert indexes == sorted(set(indexes))
+    assert len(events(page, "disconnected")) == 1
+    assert transports(gms)["socketsOpened"] == 2
+
+
+def test_a_refused_upgrade_falls_back_to_long_polling(page, server_url, gms):
+    cometd_fault(gms, "websocket", "http405")
+    open_cometd_page(page, server_url)
+    chat_id = start_with_agent(page, gms)
+    gms.agent(chat_id, "say", text="polled push")
+    wait_text(page, "polled push")
+    counts = transports(gms)
+    assert counts["upgradesRefused"] == 1 and counts["socketsOpened"] == 0, counts
+    assert counts["handshakes"]["long-polling"] == 1 and counts["connects"]["long-polling"] >= 2, counts
+    assert not events(page, "disconnected") and not events(page, "error")
+
+
+@pytest.mark.parametrize("operation,mode", [("connect", "http500"), ("connect", "drop"), ("connect", "delay"),
+                                            ("connect", "unknown"), ("handshake", "http500")])
+def test_cometd_faults_lose_no_pushed_message(page, server_url, gms, operation, mode):
+    """Issue 12 item 11: handshake and connect answers faulted; every pushed message arrives once."""
+    open_cometd_page(page, server_url)
+    if operation == "handshake":
+        cometd_fault(gms, operation, mode)
+        chat_id = start_with_agent(page, gms)
+    else:
+        chat_id = start_with_agent(page, gms)
+        cometd_fault(gms, operation, mode, delayMs=2000)
+        gms.agent(chat_id, "typing")  # releases the held connect: the next one meets the fault
+    gms.agent(chat_id, "say", text="during the fault")
+    gms.agent(chat_id, "say", text="right after")
+    wait_text(page, "right after")
+    wait_text(page, "during the fault")
+    texts = [m["text"] for m in delivered(page) if m["type"] == "Message"]
+    assert texts == ["during the fault", "right after"], texts
+    indexes = [m["index"] for m in delivered(page)]
+    assert indexes == sorted(set(indexes))
+    assert command(page, "WebChatService.endChat")["ok"]
+
+
+ASYNC_CONFIG = """
+window.cxkitTestConfig = w => {
+  w.webchat.cometD = {enabled: true, cometURL: location.origin + '/genesys/cometd',
+                      channel: '/service/chatV2/customer-support'};
+  w.webchat.async = {enabled: true, maxMessagePageSize: 2,
+    // the original's names: setSessionData reads the saved session, getSessionData saves it
+    setSessionData: () => { window.reads = (window.reads || 0) + 1; return localStorage.getItem('mySession'); },
+    getSessionData: data => { localStorage.setItem('mySession', JSON.stringify(data)); }};
+};
+"""
+
+
+def test_an_async_chat_survives_a_reload_through_the_page_callbacks(page, server_url, gms):
+    page.add_init_script(ASYNC_CONFIG + RECORDER)
+    page.goto(f"{server_url}/cxkit/e2e.html")
+    wait_booted(page)
+    wait_event(page, "ready")
+    chat_id = start_with_agent(page, gms)
+    for text in ("one", "two", "three"):
+        gms.agent(chat_id, "say", text=text)
+    wait_text(page, "three")
+    saved = page.evaluate("JSON.parse(localStorage.getItem('mySession'))")
+    assert saved["sessionID"] == chat_id and saved["secureKey"]
+    assert gms.chat(chat_id)["userData"]["GCTI_Chat_AsyncMode"] == "true"
+
+    page.context.clear_cookies()  # only the page's own store knows the chat now
+    page.reload()
+    wait_booted(page)
+    page.wait_for_function("window.ev && window.ev.some(e => e.name === 'restored')", timeout=60_000)
+    assert events(page, "restored") == [{"async": True}]
+    assert page.evaluate("window.reads") == 1
+    page.wait_for_function("window.ev.some(e => e.name === 'messageReceived')")
+    # the last page of 2 messages, then older ones with fetchHistory
+    assert [m["index"] for m in delivered(page)] == [4, 5]
+    assert command(page, "WebChatService.fetchHistory")["ok"]
+    page.wait_for_function("window.ev.filter(e => e.name === 'messageReceived').length >= 2")
+    assert events(page, "messageReceived")[-1]["oldMessages"] is True
+    gms.agent(chat_id, "say", text="live")
+    wait_text(page, "live")
+    assert command(page, "WebChatService.endChat")["ok"]
+    wait_event(page, "ended")
+    assert page.evaluate("JSON.parse(localStorage.getItem('mySession'))")["sessionID"] == ""

@@ -19,9 +19,11 @@ from pyodide.ffi import JsProxy
 
 from ..bus import Bus
 from ..webchat import PageInfo, install_webchat_service
+from .convert import to_js_plain, to_py_plain
 from .cookies import CookieStorage
 from .elements import DomTextInput, JsPreprocessor, download, unwrap_element
 from .fetch import FetchTransport
+from .websocket import JsWebSocketConnector
 
 __all__ = ["install_services", "page_info"]
 
@@ -66,6 +68,35 @@ def _preprocessor(options: Any) -> Any:
     return options
 
 
+class JsCallback:
+    """A function of the page's config (``async.getSessionData``/``setSessionData``) as a Python
+    callable: arguments go as plain JS values, the answer comes back as Python (awaitable when
+    the function returns a Promise). In a worker such functions are `RemoteFunction` stand-ins
+    already (their Deferred is awaitable), so only main-thread JsProxy functions get this."""
+
+    def __init__(self, fn: Any) -> None:
+        self.fn = fn
+
+    def __call__(self, *args: Any) -> Any:
+        result = self.fn(*(to_js_plain(a) for a in args))
+        if isinstance(result, JsProxy) and callable(getattr(result, "then", None)):
+            return _converted(result)
+        return to_py_plain(result)
+
+
+async def _converted(promise: Any) -> Any:
+    return to_py_plain(await promise)
+
+
+def _async_callbacks(webchat: dict[str, Any]) -> dict[str, Any]:
+    section = webchat.get("async")
+    if not isinstance(section, dict):
+        return webchat
+    wrapped = {k: JsCallback(v) if isinstance(v, JsProxy) and v.typeof == "function" else v
+               for k, v in section.items()}
+    return {**webchat, "async": wrapped}
+
+
 ADAPTERS = {
     "registerTypingPreviewInput": _typing_input,
     "sendFile": _file_input,
@@ -86,10 +117,12 @@ def install_services(bus: Bus, config: dict[str, Any], *, storage: Any = None, i
     xhr_fields = webchat.get("xhrFields")
     with_credentials = isinstance(xhr_fields, dict) and bool(xhr_fields.get("withCredentials"))
     transport = FetchTransport(credentials="include" if with_credentials else "same-origin")
+    webchat = _async_callbacks(webchat)
     for command, adapt in (ADAPTERS if adapters is None else adapters).items():
         bus.plugin.before(f"WebChatService.{command}", adapt)
     service = install_webchat_service(
         bus, webchat, transport=transport, storage=storage or CookieStorage(), page_info=info or page_info(),
         downloader=lambda request: download(request, transport, save), start=False,
+        websocket=JsWebSocketConnector(),
     )
     return {"WebChatService": service}
