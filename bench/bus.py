@@ -1,14 +1,27 @@
-"""Bus command round trip in the page: JS ``command()`` -> handler -> ``done``, per call.
+"""Bus command round trip in the page: JS ``command()`` -> handler -> ``done``, per call, both modes.
 
     .venv/bin/python bench/bus.py            # prints a table, writes bench/results/bus.json
 
-Two handlers, both resolving at once with ``1``: one registered from JS (``JsBench.noop``,
-JS -> Python bus -> JS handler -> Python -> JS) and one registered in Python (``PyBench.noop``,
-JS -> Python bus and handler -> JS). Each is called 1,000 times sequentially (``await`` each)
-and 1,000 times concurrently (all issued, then ``Promise.all``); a round is timed as a whole
-(``performance.now()`` is coarsened in the page) and divided by 1,000, and the figure is the
-median over the rounds. ``await Promise.resolve()`` chains give a same-run floor. The
-original's figures (spec/observed-client.md (d)) are copied in as the reference.
+Two pages in one browser, measured in alternating rounds: ``main``, ``/cxkit/e2e_python.html``
+(PyScript on the page's thread, its synchronous ``cxkitPy`` test hook) and ``worker``,
+``/cxkit/e2e.html`` with ``_genesys.widgets.cxkit = {boot: "now", testHook: true}`` (the bus in a
+Web Worker; ``await cxkitPy(...)`` runs Python there). In each page:
+
+- without payload, resolving with ``1`` (the figures this bench always had): ``JsBench.noop``
+  registered from JS (JS -> bus -> JS handler -> bus -> JS) and ``PyBench.noop`` registered in
+  Python (JS -> bus and handler -> JS);
+- with payload: ``JsBench.echo`` and ``PyBench.echo`` get a 3-field object
+  (``{id, text, flag}``) and resolve with an object (``{ok, id, echo}``);
+- a bare JS worker round trip as the same-run floor for crossing threads: a ``postMessage`` of the
+  same 3-field object to a worker that answers with the same reply object.
+
+Each is called 1,000 times sequentially (``await`` each, after 200 warm-up calls) and 1,000 times
+concurrently (all issued, then ``Promise.all``); a round is timed as a whole
+(``performance.now()`` is coarsened in the page) and divided by 1,000; the figure is the median
+over the rounds. ``await Promise.resolve()`` chains give the floor of a promise. Goals (issue 9,
+DESIGN.md), per mode, against the same page's bare worker: JS->Python with payload within 2x of
+one bare round trip, JS->JS within 3x, concurrent per call no more than the bare worker's
+per-message figure. The original's figures (spec/observed-client.md (d)) are the reference.
 No ``context.route`` (it disables the HTTP cache); a request listener records anything that
 leaves 127.0.0.1 and the run fails if something did.
 
@@ -17,6 +30,7 @@ leaves 127.0.0.1 and the run fails if something did.
 ``--against DIR`` builds a second checkout (e.g. ``git archive HEAD | tar -x -C DIR``, with
 ``node_modules`` linked in) and alternates its rounds with ours in the same browser, so a
 before/after comparison does not depend on how busy the machine was at two different times.
+Its main-thread page is measured (a checkout from before the worker has no worker mode).
 The bundle is built in a temporary directory, never in the checkout's ``build/``.
 """
 
@@ -31,8 +45,8 @@ import statistics
 import sys
 import tempfile
 import time
-from pathlib import Path
 from contextlib import ExitStack
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from playwright.sync_api import sync_playwright
@@ -49,32 +63,65 @@ ORIGINAL = {  # Genesys Widgets 9.0.018.07 on this machine class, spec/observed-
     "concurrent_us": 15.1,
     "note": "1000 sequential awaited Probe.noop; 1000 concurrent getSessionData (15.1 ms total)",
 }
+GOALS = {"py_vs_bare_sequential": 2.0, "js_vs_bare_sequential": 3.0, "concurrent_vs_bare_concurrent": 1.0}
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 
 SETUP_PY = """
 plugin = bus.register_plugin("PyBench")
 plugin.register_command("noop", lambda e: e.deferred.resolve(1))
+plugin.register_command("echo", lambda e: e.deferred.resolve({"ok": True, "id": e.data["id"], "echo": e.data["text"]}))
 plugin.ready()
 result = True
+"""
+
+#: The worker page: the bus in a worker, booted at once, with the test hook.
+WORKER_INIT = """
+window.cxkitTestConfig = (widgets) => { widgets.cxkit = {boot: "now", testHook: true}; };
 """
 
 ROUND_JS = """async ([calls, warmup]) => {
   const p = window.benchPlugin || (window.benchPlugin = (() => {
     const js = CXBus.registerPlugin('JsBench');
     js.registerCommand('noop', e => e.deferred.resolve(1));
+    js.registerCommand('echo', e => e.deferred.resolve({ok: true, id: e.data.id, echo: e.data.text}));
     js.ready();
     return CXBus.registerPlugin('BenchCaller');
   })());
-  async function sequential(name) {
-    for (let i = 0; i < warmup; i++) await p.command(name);
+  const bare = window.benchBare || (window.benchBare = (() => {
+    const source = "onmessage = e => { const d = e.data; postMessage({ok: true, id: d.id, echo: d.text}); };";
+    const w = new Worker(URL.createObjectURL(new Blob([source], {type: "text/javascript"})));
+    const waiting = new Map();
+    w.onmessage = e => { const ok = waiting.get(e.data.id); waiting.delete(e.data.id); ok(e.data); };
+    return (msg) => new Promise(ok => { waiting.set(msg.id, ok); w.postMessage(msg); });
+  })());
+  const payload = i => ({id: i, text: 'hello from the page', flag: true});
+  const check = r => { if (!r || r.ok !== true) throw new Error('unexpected reply: ' + JSON.stringify(r)); };
+  const call = (name, data) => new Promise((ok, no) => p.command(name, data).done(ok).fail(no));
+  async function sequential(name, data) {
+    for (let i = 0; i < warmup; i++) await call(name, data && data(i));
     const t = performance.now();
-    for (let i = 0; i < calls; i++) await p.command(name);
+    for (let i = 0; i < calls; i++) await call(name, data && data(i));
     return (performance.now() - t) * 1000 / calls;
   }
-  async function concurrent(name) {
+  async function concurrent(name, data) {
     const t = performance.now();
     const all = [];
-    for (let i = 0; i < calls; i++) all.push(new Promise((ok, no) => p.command(name).done(ok).fail(no)));
+    for (let i = 0; i < calls; i++) all.push(call(name, data && data(i)));
+    const replies = await Promise.all(all);
+    const us = (performance.now() - t) * 1000 / calls;
+    if (data) replies.forEach(check);
+    return us;
+  }
+  async function bareSequential() {
+    for (let i = 0; i < warmup; i++) check(await bare(payload(i)));
+    const t = performance.now();
+    for (let i = 0; i < calls; i++) await bare(payload(i));
+    return (performance.now() - t) * 1000 / calls;
+  }
+  async function bareConcurrent() {
+    const t = performance.now();
+    const all = [];
+    for (let i = 0; i < calls; i++) all.push(bare(payload(i)));
     await Promise.all(all);
     return (performance.now() - t) * 1000 / calls;
   }
@@ -83,11 +130,19 @@ ROUND_JS = """async ([calls, warmup]) => {
     for (let i = 0; i < calls; i++) await Promise.resolve();
     return (performance.now() - t) * 1000 / calls;
   }
+  check(await call('JsBench.echo', payload(0)));
+  check(await call('PyBench.echo', payload(0)));
   return {
     js_sequential_us: await sequential('JsBench.noop'),
     py_sequential_us: await sequential('PyBench.noop'),
     js_concurrent_us: await concurrent('JsBench.noop'),
     py_concurrent_us: await concurrent('PyBench.noop'),
+    js_payload_sequential_us: await sequential('JsBench.echo', payload),
+    py_payload_sequential_us: await sequential('PyBench.echo', payload),
+    bare_worker_sequential_us: await bareSequential(),
+    js_payload_concurrent_us: await concurrent('JsBench.echo', payload),
+    py_payload_concurrent_us: await concurrent('PyBench.echo', payload),
+    bare_worker_concurrent_us: await bareConcurrent(),
     promise_resolve_us: await floor(),
   };
 }"""
@@ -100,16 +155,31 @@ def find_chromium() -> str:
     return path
 
 
-def _open(stack: ExitStack, browser, root: Path, outside: list[str]):
-    """Build ``root``'s bundle in a temporary directory, serve it, open the bench page."""
+def _serve(stack: ExitStack, root: Path) -> str:
+    """Build ``root``'s bundle in a temporary directory and serve it."""
     build = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="cxkit-bench-")))
     build_bundle(root, build)
-    url = stack.enter_context(run_in_thread(create_app(build)))
+    return stack.enter_context(run_in_thread(create_app(build)))
+
+
+def _open(browser, url: str, mode: str, outside: list[str]):
+    """The bench page of ``mode`` ("main" or "worker"), booted, with the Python handlers registered."""
     page = browser.new_page()
-    page.on("request", lambda r: None if urlsplit(r.url).hostname in ("127.0.0.1", "localhost") else outside.append(r.url))
-    page.goto(f"{url}/cxkit/e2e_python.html")
-    page.wait_for_function("window.__cxkit.attached && !!window.cxkitPy", timeout=60_000)
-    page.evaluate("src => cxkitPy(src)", SETUP_PY)
+    page.on("request", lambda r: None if urlsplit(r.url).scheme in ("blob", "data")
+            or urlsplit(r.url).hostname in ("127.0.0.1", "localhost") else outside.append(r.url))
+    if mode == "worker":
+        page.add_init_script(WORKER_INIT)
+        page.goto(f"{url}/cxkit/e2e.html")
+    else:
+        page.goto(f"{url}/cxkit/e2e_python.html")
+    page.wait_for_function("window.__cxkit.failure || (window.__cxkit.attached && !!window.cxkitPy)", timeout=120_000)
+    failure = page.evaluate("window.__cxkit.failure")
+    if failure:
+        sys.exit(f"cxkit failed to boot ({mode}): {failure}")
+    thread = page.evaluate("window.__cxkit.thread")
+    if thread != mode:
+        sys.exit(f"the {mode} page runs cxkit on the {thread} thread")
+    page.evaluate("src => Promise.resolve(cxkitPy(src))", SETUP_PY)
     return page
 
 
@@ -117,34 +187,60 @@ def _medians(rounds: list[dict]) -> dict:
     return {key: round(statistics.median(r[key] for r in rounds), 2) for key in rounds[0]}
 
 
+def _ratios(m: dict) -> dict:
+    seq, conc = m["bare_worker_sequential_us"], m["bare_worker_concurrent_us"]
+    out = {
+        "py_payload_sequential_vs_bare": round(m["py_payload_sequential_us"] / seq, 2),
+        "js_payload_sequential_vs_bare": round(m["js_payload_sequential_us"] / seq, 2),
+        "py_payload_concurrent_vs_bare": round(m["py_payload_concurrent_us"] / conc, 2),
+        "js_payload_concurrent_vs_bare": round(m["js_payload_concurrent_us"] / conc, 2),
+    }
+    out["goals_met"] = {
+        "py_sequential_within_2x": out["py_payload_sequential_vs_bare"] <= GOALS["py_vs_bare_sequential"],
+        "js_sequential_within_3x": out["js_payload_sequential_vs_bare"] <= GOALS["js_vs_bare_sequential"],
+        "py_concurrent_within_bare": out["py_payload_concurrent_vs_bare"] <= GOALS["concurrent_vs_bare_concurrent"],
+        "js_concurrent_within_bare": out["js_payload_concurrent_vs_bare"] <= GOALS["concurrent_vs_bare_concurrent"],
+    }
+    return out
+
+
 def run(against: Path | None = None) -> dict:
     outside: list[str] = []
     with sync_playwright() as pw, ExitStack() as stack:
         browser = pw.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_FLAGS)
         stack.callback(browser.close)
-        page = _open(stack, browser, project_root(), outside)
-        other = _open(stack, browser, against, outside) if against else None
-        rounds, other_rounds = [], []
-        for _ in range(ROUNDS):  # alternate, so both see the same machine
-            rounds.append(page.evaluate(ROUND_JS, [CALLS, WARMUP]))
-            if other is not None:
-                other_rounds.append(other.evaluate(ROUND_JS, [CALLS, WARMUP]))
-        user_agent = page.evaluate("navigator.userAgent")
+        url = _serve(stack, project_root())
+        pages = {mode: _open(browser, url, mode, outside) for mode in ("main", "worker")}
+        if against:
+            pages["against"] = _open(browser, _serve(stack, against), "main", outside)
+        rounds: dict[str, list[dict]] = {name: [] for name in pages}
+        for i in range(ROUNDS):  # alternate, so all see the same machine
+            for name in (list(pages) if i % 2 == 0 else list(pages)[::-1]):
+                rounds[name].append(pages[name].evaluate(ROUND_JS, [CALLS, WARMUP]))
+        user_agent = pages["main"].evaluate("navigator.userAgent")
     if outside:
         sys.exit(f"requests left 127.0.0.1: {outside}")
+    modes = {}
+    for mode in ("main", "worker"):
+        m = _medians(rounds[mode])
+        modes[mode] = {"median_us": m, "vs_bare_worker": _ratios(m), "rounds_us": rounds[mode]}
     result = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "browser": user_agent,
                     "loadavg_1min": round(os.getloadavg()[0], 2)},
-        "method": f"{ROUNDS} rounds of {CALLS} calls (after {WARMUP} warm-up calls for sequential); "
-                  "per call = round time / calls; figures are medians over rounds, in microseconds",
-        "median_us": _medians(rounds),
-        "rounds_us": rounds,
-        "target_us": {"py_sequential": 100, "concurrent": ORIGINAL["concurrent_us"]},
+        "method": f"{ROUNDS} rounds of {CALLS} calls (after {WARMUP} warm-up calls for sequential) per page, pages "
+                  "alternating; per call = round time / calls; figures are medians over rounds, in microseconds; "
+                  "payload: {id, text, flag} in, {ok, id, echo} out; bare worker: postMessage of the payload to a "
+                  "worker that posts the reply object back",
+        # the main-thread figures at the top level, as before the worker mode existed
+        "median_us": modes["main"]["median_us"],
+        "main": modes["main"],
+        "worker": modes["worker"],
+        "goals": GOALS,
         "original_us": ORIGINAL,
     }
-    if other_rounds:
-        result["against"] = {"root": str(against), "median_us": _medians(other_rounds), "rounds_us": other_rounds}
+    if against:
+        result["against"] = {"root": str(against), "median_us": _medians(rounds["against"]), "rounds_us": rounds["against"]}
     return result
 
 
@@ -156,16 +252,31 @@ def main() -> None:
     result = run(args.against)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
-    m, o = result["median_us"], ORIGINAL
+    m, w, o = result["main"]["median_us"], result["worker"]["median_us"], ORIGINAL
     a = result.get("against", {}).get("median_us")
     rows = [("JS -> Python handler -> JS, sequential", "py_sequential_us", "sequential_us"),
             ("JS -> JS handler (via bus) -> JS, sequential", "js_sequential_us", "sequential_us"),
             ("JS -> Python handler -> JS, concurrent", "py_concurrent_us", "concurrent_us"),
             ("JS -> JS handler (via bus) -> JS, concurrent", "js_concurrent_us", "concurrent_us"),
+            ("payload: JS -> Python, sequential", "py_payload_sequential_us", "sequential_us"),
+            ("payload: JS -> JS (via bus), sequential", "js_payload_sequential_us", "sequential_us"),
+            ("payload: bare worker round trip, sequential", "bare_worker_sequential_us", None),
+            ("payload: JS -> Python, concurrent", "py_payload_concurrent_us", "concurrent_us"),
+            ("payload: JS -> JS (via bus), concurrent", "js_payload_concurrent_us", "concurrent_us"),
+            ("payload: bare worker round trip, concurrent", "bare_worker_concurrent_us", None),
             ("await Promise.resolve() (floor)", "promise_resolve_us", None)]
-    print(f"{'per call, median of ' + str(ROUNDS) + ' rounds':44} {'cxkit':>10}" + (f" {'against':>10}" if a else "") + f" {'original':>10}")
+    print(f"{'per call, median of ' + str(ROUNDS) + ' rounds':44} {'main':>10} {'worker':>10}"
+          + (f" {'against':>10}" if a else "") + f" {'original':>10}")
     for label, key, orig in rows:
-        print(f"{label:44} {m[key]:>8.1f}us" + (f" {a[key]:>8.1f}us" if a else "") + (f" {o[orig]:>8.0f}us" if orig else ""))
+        print(f"{label:44} {m[key]:>8.1f}us {w[key]:>8.1f}us" + (f" {a[key]:>8.1f}us" if a and key in a else "")
+              + (f" {o[orig]:>8.0f}us" if orig else ""))
+    print("payload vs the same page's bare worker round trip (goals: Python <= 2x, JS <= 3x sequential; "
+          "concurrent <= 1x)")
+    for mode in ("main", "worker"):
+        r = result[mode]["vs_bare_worker"]
+        print(f"  {mode:7} Python {r['py_payload_sequential_vs_bare']:.2f}x  JS {r['js_payload_sequential_vs_bare']:.2f}x"
+              f"  concurrent Python {r['py_payload_concurrent_vs_bare']:.2f}x  JS {r['js_payload_concurrent_vs_bare']:.2f}x"
+              f"  {'all met' if all(r['goals_met'].values()) else 'missed: ' + ', '.join(k for k, v in r['goals_met'].items() if not v)}")
     print(f"written to {args.out}")
 
 
