@@ -1,12 +1,15 @@
-"""Agent message latency and the idle request rate against the mock GMS, polling and push (CometD).
+"""Agent message latency and the idle request rate against the mock GMS: polling, and push
+(CometD) over the WebSocket and over long-polling.
 
-    .venv/bin/python bench/latency.py                  # both modes; writes bench/results/latency.json
-    .venv/bin/python bench/latency.py --mode cometd    # one mode; the other's figures are kept
+    .venv/bin/python bench/latency.py                  # all modes; writes bench/results/latency.json
+    .venv/bin/python bench/latency.py --mode cometd    # one mode; the others' figures are kept
 
-The polling result stays at the top level of the JSON (as before); the push run goes under
-``"cometd"``. In CometD mode the page is configured with ``cometD.enabled`` (``cxkitTestConfig``
-hook); messages arrive on the held Bayeux ``/meta/connect``, and the idle figure counts the
-connect requests the page makes in the window (each is held up to the server's 25 s timeout).
+The polling result stays at the top level of the JSON (as before); the push runs go under
+``"cometd"`` (WebSocket, the default of ``cometD.websocketEnabled``) and
+``"cometd_long_polling"`` (``websocketEnabled: false``). In CometD modes the page is configured
+with ``cometD.enabled`` (``cxkitTestConfig`` hook); messages arrive on the held Bayeux
+``/meta/connect``, and the idle figure counts the connects the page made in the window (each is
+held up to the server's 25 s timeout), from the mock's own per-transport counts.
 
 One page (``/e2e.html``, agent preset ``silent``) starts a chat; the agent joins; then 20 agent
 messages are injected through the control API at random moments (gaps 0.5-4 s from a seeded
@@ -95,10 +98,11 @@ def gaps(times: list[int]) -> list[int]:
 
 COMETD_JS = """
 window.cxkitTestConfig = w => {
-  w.webchat.cometD = {enabled: true, cometURL: location.origin + '/genesys/cometd',
+  w.webchat.cometD = {enabled: true, cometURL: location.origin + '/genesys/cometd', websocketEnabled: %s,
                       channel: '/service/chatV2/customer-support', apiURL: location.origin + '/genesys/2/chat-ntf'};
 };
 """
+MODES = {"polling": None, "cometd": "websocket", "cometd_long_polling": "long-polling"}
 
 
 CONNECT_TIMES_JS = """performance.getEntriesByType('resource')
@@ -119,7 +123,9 @@ def run(mode: str = "polling", build: bool = True) -> dict:
         browser = pw.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_FLAGS)
         page = browser.new_page()
         page.on("request", on_request)
-        page.add_init_script((COMETD_JS if mode == "cometd" else "") + RECORD_JS)
+        transport = MODES[mode]
+        cometd_js = COMETD_JS % ("true" if transport == "websocket" else "false")
+        page.add_init_script((cometd_js if transport else "") + RECORD_JS)
         page.goto(f"{url}/cxkit/e2e.html")
         page.wait_for_function("() => window.events && events.includes('ready') || window.__cxkit.failure",
                                timeout=120_000)
@@ -148,12 +154,14 @@ def run(mode: str = "polling", build: bool = True) -> dict:
         latencies = [received[t]["at"] - utc for t, utc in sent.items()]
         stamps_match = all(received[t]["utcTime"] == utc for t, utc in sent.items())
 
+        counts_before = control.get("/mock/cometd").json()["transports"]
         idle_start = time.time() * 1000
         time.sleep(IDLE_WINDOW_S)  # the chat idles: count what the page does meanwhile
         idle_end = time.time() * 1000
+        counts_after = control.get("/mock/cometd").json()["transports"]
         refreshes = [e["time"] for e in control.get("/mock/requests", params={
             "operation": "refresh", "chatId": chat_id}).raise_for_status().json()["requests"]]
-        if mode == "cometd":
+        if transport == "long-polling":
             # Playwright's sync API dispatches request events late (not during time.sleep), so
             # the page's own Resource Timing says when each /meta/connect was sent.
             refreshes = page.evaluate(CONNECT_TIMES_JS)
@@ -164,14 +172,18 @@ def run(mode: str = "polling", build: bool = True) -> dict:
     idle = [t for t in refreshes if idle_start <= t < idle_end]
     during = [t for t in refreshes if messages_start <= t < idle_start]
     idle_gaps = gaps(idle)
-    return {
+    idle_count = len(idle)
+    if transport:  # the mock's count of connects in the window (the worker's Resource Timing is
+        # not the page's, so the page cannot see its connects since Python moved to a worker)
+        idle_count = counts_after["connects"][transport] - counts_before["connects"][transport]
+    result = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "browser": user_agent},
         "mode": mode,
         "method": f"{MESSAGES} agent messages, seeded random gaps {GAP_S[0]}-{GAP_S[1]} s (seed {SEED}); latency = "
                   "page timeOrigin+now() at messageReceived - message utcTime (mock stamp); idle: "
                   + ("refresh requests" if mode == "polling" else
-                     "Bayeux /meta/connect requests completed (Resource Timing; one held up to 25 s)")
+                     f"Bayeux /meta/connect messages over {transport} (the mock's count; one held up to 25 s)")
                   + f" in a {IDLE_WINDOW_S:.0f} s window right after the last message arrived",
         "seed": SEED,
         "gaps_s": planned,
@@ -186,45 +198,50 @@ def run(mode: str = "polling", build: bool = True) -> dict:
             "mean": round(statistics.fmean(latencies), 1),
         },
         ("poll_gaps_during_messages_ms" if mode == "polling" else "connect_gaps_during_messages_ms"): gaps(during),
+        "transport": transport or "polling",
+        "transports_seen_by_the_mock": counts_after,
         "idle": {
             "window_s": IDLE_WINDOW_S,
-            "refresh_requests": len(idle),
-            "per_minute": round(len(idle) * 60 / IDLE_WINDOW_S, 1),
+            "refresh_requests": idle_count,
+            "per_minute": round(idle_count * 60 / IDLE_WINDOW_S, 1),
             "gap_ms": {"min": min(idle_gaps), "median": statistics.median(idle_gaps), "max": max(idle_gaps)}
             if idle_gaps else None,
         },
         "reference_original": REFERENCE,
     }
+    return result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--mode", choices=("polling", "cometd", "both"), default="both")
+    parser.add_argument("--mode", choices=(*MODES, "all", "both"), default="all")
     args = parser.parse_args()
     started = time.monotonic()
-    modes = ("polling", "cometd") if args.mode == "both" else (args.mode,)
+    modes = tuple(MODES) if args.mode in ("all", "both") else (args.mode,)
     try:
         saved = json.loads(RESULTS.read_text())
     except (OSError, ValueError):
         saved = {}
     results = {mode: run(mode, build=i == 0) for i, mode in enumerate(modes)}
-    polling = results.get("polling") or {k: v for k, v in saved.items() if k != "cometd"}
+    polling = results.get("polling") or {k: v for k, v in saved.items() if k not in MODES}
     cometd = results.get("cometd") or saved.get("cometd")
-    combined = {**polling, **({"cometd": cometd} if cometd else {})}
+    cometd_lp = results.get("cometd_long_polling") or saved.get("cometd_long_polling")
+    combined = {**polling, **({"cometd": cometd} if cometd else {}),
+                **({"cometd_long_polling": cometd_lp} if cometd_lp else {})}
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(combined, indent=2) + "\n")
     for mode, result in results.items():
         report(mode, result)
     if polling and cometd:
         ratio = polling["latency_ms"]["p50"] / max(cometd["latency_ms"]["p50"], 0.1)
-        print(f"push p50 is {ratio:.0f}x lower than polling p50")
+        print(f"push (WebSocket) p50 is {ratio:.0f}x lower than polling p50")
     print(f"{MESSAGES} messages per mode, seed {SEED}; {time.monotonic() - started:.0f} s; written to {RESULTS}")
 
 
 def report(mode: str, result: dict) -> None:
     lat, idle = result["latency_ms"], result["idle"]
-    if mode == "cometd":
-        print(f"{'push (CometD)':28} {'cxkit':>10}")
+    if mode != "polling":
+        print(f"{'push (CometD, ' + result['transport'] + ')':28} {'cxkit':>10}")
         for name in ("p50", "p95", "max", "min"):
             print(f"{'latency ' + name + ', ms':28} {lat[name]:>10.1f}")
         print(f"{'idle connect requests/min':28} {idle['per_minute']:>10.1f}")
