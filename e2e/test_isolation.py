@@ -42,5 +42,5 @@ def test_second_sees_none_of_them_and_restores_nothing(chat_page):
     assert "left=" not in found["cookie"] and "_genesys.widgets.webchat.state" not in found["cookie"]
     assert (found["local"], found["session"], found["caches"], found["idb"]) == (None, None, [], [])
     assert "restored" not in events(chat_page)
-    assert command(chat_page, "WebChatService.getSessionData")["value"]["sessionActive"] is False
+    assert command(chat_page, "WebChatService.verifySession")["value"] == {"sessionActive": False}
     wait_event(chat_page, "ready")
