@@ -27,7 +27,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 MAX_WHEEL_BYTES = 25 * 1000 * 1000
-LICENCES = ("cxkit/runtime/licenses/Pyodide-LICENSE.txt", "cxkit/runtime/licenses/PyScript-LICENSE.txt")
+LICENCES = ("cxkit/runtime/licenses/Pyodide-LICENSE.txt", "cxkit/runtime/licenses/PyScript-LICENSE.txt",
+            "cxkit/runtime/licenses/Python-LICENSE.txt")
 #: What must be out of reach: an installed cxkit may not need any of them.
 NODE_TOOLS = {"node", "nodejs", "npm", "npx", "corepack"}
 

@@ -30,6 +30,7 @@ def test_the_runtime_holds_pyodide_pyscript_the_browser_wheel_and_their_licences
     assert (runtime / "pyscript" / "core.js").is_file() and not list(runtime.rglob("*.map"))
     assert "Mozilla Public License Version 2.0" in (runtime / "licenses" / "Pyodide-LICENSE.txt").read_text()
     assert "Apache License" in (runtime / "licenses" / "PyScript-LICENSE.txt").read_text()
+    assert "PYTHON SOFTWARE FOUNDATION LICENSE" in (runtime / "licenses" / "Python-LICENSE.txt").read_text()
     with zipfile.ZipFile(runtime / info["wheel"]) as wheel:
         names = wheel.namelist()
     assert "cxkit/bus/bus.py" in names and "cxkit/bus/__pycache__/bus.cpython-314.pyc" in names

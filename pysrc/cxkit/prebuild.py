@@ -32,10 +32,12 @@ __all__ = ["LICENSES", "NEEDS_NODE", "prebuild_runtime", "runtime_dir"]
 
 #: Licence texts that ship with the runtime: (name in runtime/licenses, candidates in the
 #: checkout, first existing wins). The npm ``pyodide`` package has no LICENSE file, so the
-#: checkout keeps Pyodide's licence (MPL-2.0) in ``licenses/``.
+#: checkout keeps Pyodide's licence (MPL-2.0) in ``licenses/``; Pyodide carries CPython and its
+#: standard library (python_stdlib.zip), so the PSF licence ships too.
 LICENSES = (
     ("Pyodide-LICENSE.txt", ("node_modules/pyodide/LICENSE", "licenses/Pyodide-LICENSE.txt")),
     ("PyScript-LICENSE.txt", ("node_modules/@pyscript/core/LICENSE", "licenses/PyScript-LICENSE.txt")),
+    ("Python-LICENSE.txt", ("licenses/Python-LICENSE.txt",)),
 )
 NEEDS_NODE = (
     "building cxkit from source needs Node.js 20+ with npm: the pinned Pyodide and PyScript come "
