@@ -110,7 +110,11 @@ def main(argv: list[str] | None = None) -> int:
         run(["cxkit", "build", "--out", str(tmp / "site")], cwd=suite, env=env, stdout=subprocess.DEVNULL)
         if list((tmp / "site").glob("e2e*")) or not (tmp / "site" / "index.html").is_file():
             sys.exit("try_installed_wheel: `cxkit build` must write the demo page and no test pages")
-        run(["python", "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=suite, env=env)
+        tests = run(["python", "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=suite, env=env,
+                    stdout=subprocess.PIPE)
+        print(tests.stdout, end="")
+        if "warnings summary" in tests.stdout:  # a user's suite would print them on every run
+            sys.exit("try_installed_wheel: the user's pytest run printed warnings")
         print(f"\ntry_installed_wheel: ok in {time.monotonic() - started:.0f} s ({wheel.name}, "
               f"{wheel.stat().st_size / 1e6:.1f} MB)")
         return 0

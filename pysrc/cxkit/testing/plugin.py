@@ -104,8 +104,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="let pages on ORIGIN (scheme://host[:port]) call the mock GMS; repeatable")
 
 
+#: pytest-base-url (pulled in by pytest-playwright) defines its session fixture the old way, and
+#: pytest 9 warns about it on every run of every suite: not the user's to fix.
+BASE_URL_DEPRECATION = "ignore:Session-scoped fixtures defined as instance methods:DeprecationWarning"
+
+
 def pytest_configure(config: pytest.Config) -> None:
     _check_options(config)
+    config.addinivalue_line("filterwarnings", BASE_URL_DEPRECATION)
     if config.pluginmanager.hasplugin("playwright") and not config.pluginmanager.hasplugin("cxkit-playwright"):
         # registered now, after every entry-point plugin, so these override pytest-playwright's
         # browser_type_launch_args and this module's stand-ins for the page fixtures
