@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from ..gms import STATUS_FAILED, GmsReply, HttpResponse, Identity, form_value, parse_reply
 from . import messages as msg
+from .catalog import COMMANDS
 from .files import FileLimits
 from .filters import InvalidFilter
 from .restore import restore_session
@@ -26,12 +27,6 @@ if TYPE_CHECKING:
 
 __all__ = ["COMMANDS", "register_commands"]
 
-COMMANDS = ["configure", "startChat", "endChat", "sendMessage", "sendCustomNotice", "sendTyping",
-            "sendFilteredMessage", "addPrefilter", "updateUserData", "poll", "startPoll",
-            "stopPoll", "resetPollExceptions", "restore", "getTranscript", "getAgents",
-            "getStats", "sendFile", "downloadFile", "getFileLimits", "getSessionData",
-            "fetchHistory", "registerTypingPreviewInput", "registerPreProcessor",
-            "verifySession", "sleep", "wake"]
 
 START_LOCK_MS = 2000
 START_LOCK_REFRESH_S = 0.5

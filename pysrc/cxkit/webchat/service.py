@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping
 from ..gms import GmsClient, GmsReply, Identity, Transport
 from ..gms.websocket import WebSocketConnector
 from .config import WebChatConfig
+from .catalog import EVENTS
 from .cookies import SessionCookies
 from .files import FileLimits
 from .filters import Prefilters
@@ -51,13 +52,6 @@ __all__ = ["EVENTS", "NAME", "WebChatService"]
 logger = logging.getLogger("cxkit.webchat")
 
 NAME = "WebChatService"
-EVENTS = ["ready", "restored", "restoreTimeout", "restoreFailed", "messageReceived", "error",
-          "started", "ended", "agentTypingStarted", "agentTypingStopped", "pollingStarted",
-          "pollingStopped", "clientConnected", "clientDisconnected", "agentConnected",
-          "agentDisconnected", "supervisorConnected", "supervisorDisconnected", "botConnected",
-          "botDisconnected", "clientTypingStarted", "clientTypingStopped", "ajaxResponse",
-          "disconnected", "reconnected", "chatServerWentOffline", "chatServerBackOnline",
-          "sleeping", "waking"]
 
 _AGENT_TYPES = ("Agent", "Supervisor")
 _CONNECT_EVENTS = {"Agent": "agent", "Supervisor": "supervisor", "Client": "client", "Bot": "bot"}
