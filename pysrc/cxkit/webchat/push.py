@@ -22,16 +22,41 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import Any, Mapping, Protocol
 
 from ..gms import (BayeuxClient, DownloadRequest, FileHandle, GmsReply, HttpResponse, Identity,
-                   PublishFailed, parse_reply)
+                   PublishFailed, Transport, parse_reply)
+from ..gms.websocket import WebSocketConnector
+from .config import WebChatConfig
+from .session import ChatSession
 from .tasks import spawn
 
-if TYPE_CHECKING:
-    from .service import WebChatService
+__all__ = ["PushClient", "PushHost", "PushMode", "ok_reply"]
 
-__all__ = ["PushClient", "PushMode", "ok_reply"]
+
+class _DirectPublisher(Protocol):
+    def publish_direct(self, event: str, data: Any = None) -> Any: ...
+
+
+class PushHost(Protocol):
+    """What CometD mode reads and calls on its service."""
+
+    session: ChatSession
+    config: WebChatConfig
+    transport: Transport
+    websocket: WebSocketConnector | None
+    plugin: _DirectPublisher
+
+    def publish(self, event: str, data: Any = None) -> None: ...
+
+    def begin_push_session(self, body: Mapping[str, Any]) -> None: ...
+
+    def update_identity(self, body: Mapping[str, Any] | None) -> None: ...
+
+    def process(self, body: Mapping[str, Any] | None, *, restoring: bool = False,
+                history_below: int | None = None, old_messages: bool = False) -> None: ...
+
+    def handle_poll_reply(self, reply: GmsReply) -> None: ...
 
 # How long a restore waits for the answer to its requestNotifications, and startChat for the
 # first notification of its chat.
@@ -150,7 +175,7 @@ class PushClient:
 class PushMode:
     """The Bayeux connection of one WebChatService and what its notifications mean."""
 
-    def __init__(self, service: "WebChatService") -> None:
+    def __init__(self, service: PushHost) -> None:
         self.service = service
         cfg = service.config
         self.channel = cfg.cometd_channel
@@ -224,19 +249,19 @@ class PushMode:
     def _on_message(self, channel: str, data: Any) -> None:
         if channel != self.channel or not isinstance(data, dict):
             return
-        s = self.service
+        s, session = self.service, self.service.session
         if self._waiter is not None:
             if not self._waiter.done():
                 self._waiter.set_result(data)
             else:
                 self._backlog.append(data)
             return
-        if s.restoring:
+        if session.restoring:
             self._backlog.append(data)
             return
         reply = reply_of(data)
         chat_id = data.get("chatId")
-        if not s.active:
+        if not session.active:
             waiter = self.first_notification
             if not (self.starting and waiter is not None and not waiter.done()):
                 return  # a late notification of a chat that is over
@@ -244,7 +269,7 @@ class PushMode:
             if not (reply.ok and chat_id):
                 return  # a refusal: startChat rejects with it
             s.begin_push_session(data)
-        elif chat_id and chat_id != s.identity.chat_id:
+        elif chat_id and chat_id != session.identity.chat_id:
             return
         if reply.ok:
             s.update_identity(data)
@@ -255,22 +280,22 @@ class PushMode:
             s.handle_poll_reply(reply)
 
     def _on_state(self, online: bool) -> None:
-        s = self.service
-        if not online and s.active and not s.disconnected:
-            s.disconnected = True
-            s.publish("disconnected")
-        elif online and s.disconnected:
-            s.disconnected = False
-            s.publish("reconnected")
-            if s.active:
-                # as the original: ask from the next index (the ack extension already redelivers
-                # what the server had sent; this covers a server without it)
-                identity, position = s.identity, s.transcript.next_index
-                spawn(self.client.refresh(identity, position))
+        session = self.service.session
+        if not online:
+            if session.lost_connection():
+                self.service.publish("disconnected")
+        elif session.disconnected:
+            session.disconnected = False
+            self.service.publish("reconnected")
+            # as the original: ask from the next index (the ack extension already redelivers
+            # what the server had sent; this covers a server without it)
+            self._ask_for_news()
 
     def _on_rehandshake(self) -> None:
         """A new clientId: the server forgot us, so ask for what came meanwhile."""
-        s = self.service
-        if s.active:
-            identity, position = s.identity, s.transcript.next_index
-            spawn(self.client.refresh(identity, position))
+        self._ask_for_news()
+
+    def _ask_for_news(self) -> None:
+        session = self.service.session
+        if session.active:
+            spawn(self.client.refresh(session.identity, session.transcript.next_index))
