@@ -355,7 +355,7 @@ class WebChatService:
         # stopTyping repeats this position, as the original does (not the one of its own time)
         position = self._typing_position = self.transcript.next_index
         reply = await self.request(lambda: self.client.start_typing(self.identity, text, position))
-        self._after_side_request(reply)
+        self.after_side_request(reply)
         return reply
 
     async def _send_stop_typing(self, text: str) -> GmsReply | None:
@@ -363,10 +363,10 @@ class WebChatService:
             return None
         position = self._typing_position or self.transcript.next_index
         reply = await self.request(lambda: self.client.stop_typing(self.identity, text, position))
-        self._after_side_request(reply)
+        self.after_side_request(reply)
         return reply
 
-    def _after_side_request(self, reply: GmsReply) -> None:
+    def after_side_request(self, reply: GmsReply) -> None:
         """Typing and send answers may carry the transcript: deliver it like a poll would."""
         if reply.ok and self.active:
             self.update_identity(reply.body)
