@@ -19,7 +19,7 @@ from .normalize import normalize, participant_id, sender_type
 from .session import ChatSession
 from .tasks import spawn
 
-__all__ = ["MessageProcessor", "ProcessingHost", "ROSTER_AFTER_ANSWER"]
+__all__ = ["MessageProcessor", "ProcessingHost"]
 
 logger = logging.getLogger("cxkit.webchat")
 
@@ -27,7 +27,7 @@ _AGENT_TYPES = ("Agent", "Supervisor")
 _CONNECT_EVENTS = {"Agent": "agent", "Supervisor": "supervisor", "Client": "client", "Bot": "bot"}
 _IMPLIED_TYPING_STOP = ("Message", "PushUrl", "Notice")
 # Stands for the agents map in participant events until the whole answer is processed.
-ROSTER_AFTER_ANSWER: Any = object()
+_ROSTER_AFTER_ANSWER: Any = object()
 
 Preprocessor = Callable[[dict[str, Any]], Any]
 
@@ -197,7 +197,7 @@ class MessageProcessor:
             prefix = _CONNECT_EVENTS.get(party or "")
             if prefix:
                 events.publish(f"{prefix}{'Connected' if joined else 'Disconnected'}", {
-                    "message": copy.deepcopy(message), "agents": ROSTER_AFTER_ANSWER,
+                    "message": copy.deepcopy(message), "agents": _ROSTER_AFTER_ANSWER,
                     "numAgentsConnected": roster.connected_count})
             if not joined and raw_party in _AGENT_TYPES:
                 self._agent_typing(events, False, None)
@@ -238,6 +238,6 @@ class _AnswerEvents:
             if kind == "data":
                 host.set_data(name, data)
                 continue
-            if isinstance(data, dict) and data.get("agents") is ROSTER_AFTER_ANSWER:
+            if isinstance(data, dict) and data.get("agents") is _ROSTER_AFTER_ANSWER:
                 data["agents"] = copy.deepcopy(agents)
             host.publish(name, data)

@@ -31,7 +31,7 @@ from .config import WebChatConfig
 from .session import ChatSession
 from .tasks import spawn
 
-__all__ = ["PushClient", "PushHost", "PushMode", "ok_reply"]
+__all__ = ["PushClient", "PushHost", "PushMode"]
 
 
 class _DirectPublisher(Protocol):
@@ -64,7 +64,7 @@ RESTORE_WAIT_S = 10.0
 START_WAIT_S = 10.0
 
 
-def ok_reply() -> GmsReply:
+def _ok_reply() -> GmsReply:
     return GmsReply(HttpResponse(200, '{"statusCode":0}', "OK"), {"statusCode": 0}, "ok")
 
 
@@ -102,7 +102,7 @@ class PushClient:
             await self.mode.bayeux.publish(self.mode.channel, payload)
         except PublishFailed as exc:
             return _network_reply() if str(exc) in ("no answer", "not connected") else _refused_reply(str(exc))
-        return ok_reply()
+        return _ok_reply()
 
     async def request_chat(self, identity: Identity = Identity(), *, nickname: str = "",
                            first_name: str = "", last_name: str = "", email: str = "",
@@ -144,9 +144,6 @@ class PushClient:
 
     async def update_data(self, identity: Identity, user_data: Mapping[str, Any]) -> GmsReply:
         return await self._publish(identity, "updateData", userData=dict(user_data))
-
-    async def update_nickname(self, identity: Identity, nickname: str) -> GmsReply:
-        return await self._publish(identity, "updateNickname", nickname=nickname)
 
     # -- files: plain HTTP to apiURL ------------------------------------------------------------
     async def _multipart(self, parts: list[tuple[str, Any]], timeout: float | None) -> GmsReply:
