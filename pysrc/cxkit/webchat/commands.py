@@ -73,10 +73,10 @@ class Commands:
 
     async def endChat(self, e: "CommandEvent") -> None:
         s = self.s
-        if not s.active:
+        if not s.session.active:
             e.deferred.reject(msg.NO_ACTIVE_SESSION)
             return
-        identity = s.identity
+        identity = s.session.identity
         s.stop_polling()
         s.typing.reset()
         push = s.push
@@ -92,7 +92,7 @@ class Commands:
         ended = reply.ok or (reply.kind in ("retry", "failed") and reply.chat_ended)
         # The original publishes error before the end sequence: pollingStopped, error, ...
         failure = None if ended else s.report_failure(reply)
-        if s.active:
+        if s.session.active:
             s.end_locally()
         if failure is None:
             s.plugin.publish_direct("ajaxResponse", reply.body)
@@ -102,9 +102,9 @@ class Commands:
 
     async def restore(self, e: "CommandEvent") -> None:
         s = self.s
-        if s.restoring:
+        if s.session.restoring:
             e.deferred.reject(msg.ALREADY_RESTORING)
-        elif s.active:
+        elif s.session.active:
             s.publish("restored")  # as the original does before it refuses
             e.deferred.reject(msg.RESTORE_SESSION_ACTIVE)
         elif e.commander != s.name and not s.config.async_enabled:
@@ -116,12 +116,12 @@ class Commands:
 
     async def verifySession(self, e: "CommandEvent") -> None:
         s = self.s
-        if s.restoring and s.restore_done is not None:
-            await s.restore_done.wait()
-        e.deferred.resolve({"sessionActive": s.active or s.cookies.has_session()})
+        if s.session.restoring and s.session.restore_done is not None:
+            await s.session.restore_done.wait()
+        e.deferred.resolve({"sessionActive": s.session.active or s.cookies.has_session()})
 
     def getSessionData(self, e: "CommandEvent") -> None:
-        e.deferred.resolve(self.s.identity.as_session_data())
+        e.deferred.resolve(self.s.session.identity.as_session_data())
 
     # -- messages --------------------------------------------------------------------------------
 
@@ -141,7 +141,7 @@ class Commands:
 
     async def sendMessage(self, e: "CommandEvent") -> None:
         s, data = self.s, e.data
-        if not s.active:
+        if not s.session.active:
             e.deferred.reject(msg.NO_ACTIVE_SESSION)
             return
         text = self._text_to_send(e)
@@ -156,7 +156,7 @@ class Commands:
                     resolve_with_body: bool = True) -> None:
         s = self.s
         s.typing.reset()
-        identity = s.identity
+        identity = s.session.identity
         reply = await s.request(lambda: s.client.send(identity, text, kind, attributes))
         s.polling.speed_up()
         if reply.ok:
@@ -167,23 +167,23 @@ class Commands:
 
     async def sendFilteredMessage(self, e: "CommandEvent") -> None:
         s = self.s
-        if not s.active:
+        if not s.session.active:
             e.deferred.reject(msg.NO_ACTIVE_SESSION_SHORT)
             return
         text = self._text_to_send(e)
         if text is None:
             return
         try:
-            s.filters.add(e.data.get("regex"))
+            s.session.filters.add(e.data.get("regex"))
         except InvalidFilter:
             e.deferred.reject(msg.INVALID_FILTERS)
             return
-        s.cookies.save_filters(s.filters.to_cookie())
+        s.cookies.save_filters(s.session.filters.to_cookie())
         await self._send(e, text, "text", None, resolve_with_body=False)
 
     async def sendCustomNotice(self, e: "CommandEvent") -> None:
         s = self.s
-        identity = s.identity
+        identity = s.session.identity
         reply = await s.request(lambda: s.client.custom_notice(
             identity, _text(e.data.get("message") or "")))
         if reply.ok:
@@ -194,7 +194,7 @@ class Commands:
 
     async def sendTyping(self, e: "CommandEvent") -> None:
         s, data = self.s, e.data
-        if not s.active:
+        if not s.session.active:
             e.deferred.reject(msg.NO_ACTIVE_SESSION)
             return
         text = data.get("message")
@@ -211,12 +211,12 @@ class Commands:
     async def updateUserData(self, e: "CommandEvent") -> None:
         s = self.s
         changes = dict(e.data)
-        s.user_data.update(changes)
-        s.set_data("userData", copy.deepcopy(s.user_data))
-        if not s.active:
-            e.deferred.resolve(copy.deepcopy(s.user_data))
+        s.session.user_data.update(changes)
+        s.set_data("userData", copy.deepcopy(s.session.user_data))
+        if not s.session.active:
+            e.deferred.resolve(copy.deepcopy(s.session.user_data))
             return
-        identity = s.identity
+        identity = s.session.identity
         reply = await s.request(lambda: s.client.update_data(identity, changes))
         if reply.ok:
             s.plugin.publish_direct("ajaxResponse", reply.body)
@@ -229,12 +229,12 @@ class Commands:
     def addPrefilter(self, e: "CommandEvent") -> None:
         s = self.s
         try:
-            s.filters.add(e.data.get("filters"))
+            s.session.filters.add(e.data.get("filters"))
         except InvalidFilter:
             e.deferred.reject(msg.INVALID_FILTERS)
             return
-        s.cookies.save_filters(s.filters.to_cookie())
-        e.deferred.resolve(s.filters.registered())
+        s.cookies.save_filters(s.session.filters.to_cookie())
+        e.deferred.resolve(s.session.filters.registered())
 
     def registerPreProcessor(self, e: "CommandEvent") -> None:
         fn = e.data.get("preprocessor")
@@ -262,7 +262,7 @@ class Commands:
         if e.commander != s.name:
             e.deferred.reject(msg.ACCESS_DENIED)
             return
-        if not s.active or s.polling.in_flight:
+        if not s.session.active or s.polling.in_flight:
             e.deferred.reject(msg.POLL_IN_PROGRESS)
             return
         await s.polling.run_once()
@@ -272,7 +272,7 @@ class Commands:
         s = self.s
         if s.config.cometd_enabled:
             e.deferred.reject(msg.COMETD_POLLING)
-        elif not s.active:
+        elif not s.session.active:
             e.deferred.reject(msg.NO_ACTIVE_SESSION_SHORT)
         else:
             s.start_polling()
@@ -280,7 +280,7 @@ class Commands:
 
     def stopPoll(self, e: "CommandEvent") -> None:
         s = self.s
-        if not s.active:
+        if not s.session.active:
             e.deferred.reject(msg.NO_ACTIVE_SESSION_SHORT)
         elif not s.stop_polling():
             e.deferred.reject(msg.NOT_POLLING)
@@ -288,7 +288,7 @@ class Commands:
             e.deferred.resolve()
 
     def resetPollExceptions(self, e: "CommandEvent") -> None:
-        self.s.poll_exceptions = 0
+        self.s.session.poll_exceptions = 0
         e.deferred.resolve()
 
     def sleep(self, e: "CommandEvent") -> None:
@@ -306,8 +306,8 @@ class Commands:
             s.polling.speed_up()
             s.set_data("sleeping", False)
             s.publish("waking")
-        if e.data.get("resetIdleState") and s.active:
-            identity = s.identity
+        if e.data.get("resetIdleState") and s.session.active:
+            identity = s.session.identity
             reply = await s.request(lambda: s.client.custom_notice(
                 identity, "", {"purpose": "cancel-idle-timer"}))
             if not reply.ok:
@@ -318,27 +318,27 @@ class Commands:
     # -- transcript ------------------------------------------------------------------------------
 
     def getTranscript(self, e: "CommandEvent") -> None:
-        e.deferred.resolve(self.s.transcript.as_result())
+        e.deferred.resolve(self.s.session.transcript.as_result())
 
     def getAgents(self, e: "CommandEvent") -> None:
-        e.deferred.resolve({"agents": self.s.transcript.roster.snapshot()})
+        e.deferred.resolve({"agents": self.s.session.transcript.roster.snapshot()})
 
     def getStats(self, e: "CommandEvent") -> None:
-        e.deferred.resolve(self.s.transcript.stats())
+        e.deferred.resolve(self.s.session.transcript.stats())
 
     async def fetchHistory(self, e: "CommandEvent") -> None:
         s = self.s
         if not (s.config.async_enabled and s.push is not None):
             e.deferred.reject(msg.FETCH_HISTORY_SYNC)
             return
-        oldest = min(s.transcript.seen, default=1)
-        if not s.active or oldest <= 1:
+        oldest = min(s.session.transcript.seen, default=1)
+        if not s.session.active or oldest <= 1:
             e.deferred.reject(msg.NO_MORE_MESSAGES)
             return
         # Ask again from a page further back; what is already known is dropped by index.
         s.push.history = True
         reply = await s.request(lambda: s.client.refresh(
-            s.identity, max(1, oldest - s.config.max_message_page_size)))
+            s.session.identity, max(1, oldest - s.config.max_message_page_size)))
         if reply.ok:
             e.deferred.resolve()
         else:

@@ -48,15 +48,15 @@ async def get_file_limits(s: "WebChatService", e: "CommandEvent") -> None:
     if s.config.cometd_enabled and not s.config.cometd_api_url:
         e.deferred.reject(msg.COMETD_FILES)
         return
-    identity = s.identity
+    identity = s.session.identity
     reply = await s.request(lambda: s.client.file_limits(identity))
     if not reply.ok:
         e.deferred.reject(s.report_failure(reply, plain=True))
         return
     s.plugin.publish_direct("ajaxResponse", reply.body)
     limits = FileLimits.from_messages(reply.messages)
-    if limits is not None and s.active:
-        s.file_limits = limits
+    if limits is not None and s.session.active:
+        s.session.file_limits = limits
     # The original hands back the unparsed JSON text; page code JSON.parse()s it.
     e.deferred.resolve(reply.http.text)
 
@@ -66,25 +66,25 @@ async def send_file(s: "WebChatService", e: "CommandEvent") -> None:
     if s.config.cometd_enabled and not s.config.cometd_api_url:
         e.deferred.reject(msg.COMETD_FILES)
         return
-    if not s.active:
+    if not s.session.active:
         e.deferred.reject(msg.NO_ACTIVE_SESSION)
         return
     file = pick_file(e.data)
     if file is None:
         e.deferred.reject(msg.NO_FILE)
         return
-    if s.file_limits is not None:
-        violation = s.file_limits.violation(file)  # name and size only: no byte is read
+    if s.session.file_limits is not None:
+        violation = s.session.file_limits.violation(file)  # name and size only: no byte is read
         if violation is not None:
-            e.deferred.reject(s.report_failure(local_refusal(s.identity, violation, file),
+            e.deferred.reject(s.report_failure(local_refusal(s.session.identity, violation, file),
                                                plain=True))
             return
-    identity = s.identity
+    identity = s.session.identity
     reply = await s.request(lambda: s.client.upload_file(identity, file))
     s.polling.speed_up()
     if reply.ok:
-        if s.file_limits is not None:
-            s.file_limits.record_upload(int(getattr(file, "size", 0) or 0))
+        if s.session.file_limits is not None:
+            s.session.file_limits.record_upload(int(getattr(file, "size", 0) or 0))
         s.after_side_request(reply)
         e.deferred.resolve(reply.body)
         return
@@ -100,7 +100,7 @@ async def download_file(s: "WebChatService", e: "CommandEvent") -> None:
     if s.downloader is None:
         e.deferred.reject(msg.NO_DOWNLOADER)
         return
-    request = s.client.download_request(s.identity, _text(file_id),
+    request = s.client.download_request(s.session.identity, _text(file_id),
                                         _text(e.data.get("fileName") or ""))
     try:
         result = s.downloader(request)

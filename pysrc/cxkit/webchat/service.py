@@ -194,7 +194,7 @@ class WebChatService:
         ``disconnected`` instead) and return what the command rejects with. ``plain``: a
         file request's failure (`GmsReply.plain_failure`)."""
         failure = reply.plain_failure() if plain else reply.failure()
-        if not (reply.kind == "network" and self.active):
+        if not (reply.kind == "network" and self.session.active):
             self.publish("error", failure)
         return failure
 
@@ -202,14 +202,14 @@ class WebChatService:
         """GMS may move the session to another alias; always keep the latest identity."""
         if not body:
             return
-        current = self.identity
+        current = self.session.identity
         fresh = Identity(
             chat_id=str(body.get("chatId") or current.chat_id),
             alias=str(body.get("alias") or current.alias),
             secure_key=str(body.get("secureKey") or current.secure_key),
             user_id=str(body.get("userId") or current.user_id))
         if fresh != current:
-            self.identity = fresh
+            self.session.identity = fresh
             if self.session.kept:
                 self.cookies.save_identity(fresh)
                 self.set_data(f"{self.name}.sessionData", fresh.as_session_data())
@@ -244,7 +244,7 @@ class WebChatService:
     def begin_session(self, identity: Identity) -> None:
         self.session.begin(identity)
         self.cookies.save_identity(identity)
-        self.cookies.index = self.transcript.next_index
+        self.cookies.index = self.session.transcript.next_index
         self.cookies.set_auto_load(self.name, True)
         self.set_data(f"{self.name}.sessionData", identity.as_session_data())
         self.write_session_data()
@@ -255,7 +255,7 @@ class WebChatService:
         self.begin_session(Identity(str(body.get("chatId") or ""), str(body.get("alias") or ""),
                                     str(body.get("secureKey") or ""), str(body.get("userId") or "")))
         self.set_data("sessionActive", True)
-        self.publish("started", self.identity.as_session_data())
+        self.publish("started", self.session.identity.as_session_data())
 
     def start_polling(self) -> bool:
         if self.config.cometd_enabled:
@@ -308,14 +308,14 @@ class WebChatService:
     # -- polling ---------------------------------------------------------------------------------
 
     async def poll_once(self) -> None:
-        if not self.active:
+        if not self.session.active:
             return
-        epoch = self.epoch
-        identity, position = self.identity, self.transcript.next_index
+        epoch = self.session.epoch
+        identity, position = self.session.identity, self.session.transcript.next_index
         self.cookies.ping = self.now()
         reply = await self.request(lambda: self.client.refresh(identity, position,
                                                                self.preview_text()))
-        if epoch != self.epoch or not self.active:
+        if epoch != self.session.epoch or not self.session.active:
             return
         self.handle_poll_reply(reply)
 
@@ -337,13 +337,13 @@ class WebChatService:
             if self.session.poll_refused(self.config.poll_exception_limit):
                 self.publish("chatServerWentOffline")
         elif reply.kind == "network":
-            if not self.active:
+            if not self.session.active:
                 self.publish("error", reply.failure())
         else:
             codes = reply.error_codes
             if not codes or any(code not in _IGNORED_POLL_ERRORS for code in codes):
                 self.publish("error", reply.failure())
-            if reply.chat_ended and self.active:
+            if reply.chat_ended and self.session.active:
                 self.process(reply.body)
 
     # -- typing ----------------------------------------------------------------------------------
@@ -353,22 +353,22 @@ class WebChatService:
 
     async def _send_start_typing(self, text: str) -> GmsReply:
         # stopTyping repeats this position, as the original does (not the one of its own time)
-        position = self._typing_position = self.transcript.next_index
-        reply = await self.request(lambda: self.client.start_typing(self.identity, text, position))
+        position = self._typing_position = self.session.transcript.next_index
+        reply = await self.request(lambda: self.client.start_typing(self.session.identity, text, position))
         self.after_side_request(reply)
         return reply
 
     async def _send_stop_typing(self, text: str) -> GmsReply | None:
-        if not self.active:
+        if not self.session.active:
             return None
-        position = self._typing_position or self.transcript.next_index
-        reply = await self.request(lambda: self.client.stop_typing(self.identity, text, position))
+        position = self._typing_position or self.session.transcript.next_index
+        reply = await self.request(lambda: self.client.stop_typing(self.session.identity, text, position))
         self.after_side_request(reply)
         return reply
 
     def after_side_request(self, reply: GmsReply) -> None:
         """Typing and send answers may carry the transcript: deliver it like a poll would."""
-        if reply.ok and self.active:
+        if reply.ok and self.session.active:
             self.update_identity(reply.body)
             self.process(reply.body)
         if reply.ok:
@@ -379,7 +379,7 @@ class WebChatService:
         self.typing_input = element
 
         def on_input() -> None:
-            if self.active:
+            if self.session.active:
                 spawn(self.typing.touch(self.preview_text()))
 
         self._detach_input = element.on_input(on_input)
@@ -408,12 +408,12 @@ class WebChatService:
         cookie is there (needs a running event loop, as in the browser)."""
         self.apply_config(raw)
         self.configured = True
-        self.user_data = copy.deepcopy(self.config.user_data)
+        self.session.user_data = copy.deepcopy(self.config.user_data)
         self.set_data("sleeping", False)
         self.set_data("sessionActive", False)
         self.plugin.ready()
         self.plugin.republish("ready")
-        self.set_data("userData", copy.deepcopy(self.user_data))
+        self.set_data("userData", copy.deepcopy(self.session.user_data))
         if self.config.sleep_enabled:
             self.plugin.subscribe("App.data.pageHidden", self._page_hidden)
         if self.config.async_enabled and self.push is not None:
@@ -430,7 +430,7 @@ class WebChatService:
     def write_session_data(self) -> None:
         """Async mode: give the page's ``async.getSessionData`` the identity when it changed."""
         if self.config.async_enabled and self.push is not None:
-            self.session_writer.write(self.config, self.identity)
+            self.session_writer.write(self.config, self.session.identity)
 
     def _page_hidden(self, event: Any) -> None:
         record = event.data if hasattr(event, "data") else {}

@@ -56,7 +56,7 @@ def request_user_data(s: "WebChatService") -> dict[str, Any]:
     """What request-chat sends as userData: the language, the service's userData, the page."""
     page = s.page_info
     language = s.plugin.data("App.language") or page.language
-    user_data = {"GCTI_LanguageCode": language, **s.user_data,
+    user_data = {"GCTI_LanguageCode": language, **s.session.user_data,
                  "_genesys_source": page.source, "_genesys_referrer": page.referrer,
                  "_genesys_url": page.url, "_genesys_pageTitle": page.title,
                  "_genesys_browser": page.browser, "_genesys_OS": page.os,
@@ -76,11 +76,11 @@ def _request_chat(s: "WebChatService", data: Any,
 
 
 async def start_chat(s: "WebChatService", e: "CommandEvent") -> None:
-    if s.restoring and s.restore_done is not None:
+    if s.session.restoring and s.session.restore_done is not None:
         # The restore is asking GMS about the previous chat: let it finish first, so the
         # two chats never mix. If that chat is still there, the restore wins.
-        await s.restore_done.wait()
-    if s.active:
+        await s.session.restore_done.wait()
+    if s.session.active:
         e.deferred.reject(msg.ALREADY_ACTIVE)
         return
     lock, now = s.cookies.start_lock, s.now()
@@ -91,8 +91,8 @@ async def start_chat(s: "WebChatService", e: "CommandEvent") -> None:
     if call_data is None:
         e.deferred.reject(msg.MALFORMED_USER_DATA)
         return
-    s.user_data.update(call_data)
-    s.set_data("userData", copy.deepcopy(s.user_data))
+    s.session.user_data.update(call_data)
+    s.set_data("userData", copy.deepcopy(s.session.user_data))
     request = _request_chat(s, e.data, request_user_data(s))
     if s.push is not None:
         await _start_push(s, e, request)
@@ -113,7 +113,7 @@ async def _start_rest(s: "WebChatService", e: "CommandEvent",
         e.deferred.reject(s.report_failure(reply))
         return
     body = reply.body
-    if s.active:
+    if s.session.active:
         # A restore started and finished while request-chat was in flight: it won. End
         # the chat just created, or it would wait on GMS for an agent nobody answers.
         await s.client.disconnect(identity_of(body))
@@ -123,7 +123,7 @@ async def _start_rest(s: "WebChatService", e: "CommandEvent",
     # The first refresh (position 1) delivers the start answer's messages, as observed.
     s.begin_session(identity_of(body))
     s.set_data("sessionActive", True)
-    s.publish("started", s.identity.as_session_data())
+    s.publish("started", s.session.identity.as_session_data())
     s.plugin.publish_direct("ajaxResponse", body)
     s.start_polling()
     e.deferred.resolve(body)
