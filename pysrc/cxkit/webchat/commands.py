@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from ..gms import form_value
 from . import messages as msg
+from .command_host import CommandHost
 from .catalog import COMMANDS
 from .file_commands import download_file, get_file_limits, send_file
 from .filters import InvalidFilter
@@ -22,7 +23,6 @@ from .start_chat import start_chat
 
 if TYPE_CHECKING:
     from ..bus import CommandEvent
-    from .service import WebChatService
 
 __all__ = ["COMMANDS", "register_commands"]
 
@@ -53,7 +53,7 @@ def _first(value: Any) -> Any:
 
 
 class Commands:
-    def __init__(self, service: "WebChatService") -> None:
+    def __init__(self, service: CommandHost) -> None:
         self.s = service
 
     # -- session ---------------------------------------------------------------------------------
@@ -357,7 +357,7 @@ class Commands:
         await download_file(self.s, e)
 
 
-def register_commands(service: "WebChatService") -> Commands:
+def register_commands(service: CommandHost) -> Commands:
     commands = Commands(service)
     for name in COMMANDS:
         handler: Callable[..., Any] = getattr(commands, name)

@@ -71,7 +71,8 @@ class MessageProcessor:
         answer, so messages are still delivered once each and in order."""
         if not body:
             return
-        options = {"restoring": restoring, "history_below": history_below, "old_messages": old_messages}
+        options: dict[str, Any] = {"restoring": restoring, "history_below": history_below,
+                                   "old_messages": old_messages}
         if self._backlog or any(getattr(p, "answers_later", False) for p in self.preprocessors):
             self._backlog.append((body, options))
             if len(self._backlog) == 1:
@@ -138,9 +139,9 @@ class MessageProcessor:
         if session.kept:
             self.host.cookies.index = session.transcript.next_index
         events.flush(self.host)
-        for (originals, normalized), is_history in ((history, True), (live, False)):
-            if normalized:
-                self._publish_received(body, originals, normalized, is_history, old_messages)
+        for (originals, delivered), is_history in ((history, True), (live, False)):
+            if delivered:
+                self._publish_received(body, originals, delivered, is_history, old_messages)
         self.host.flush_reconnected()
         if body.get("chatEnded") and session.active:
             self.host.chat_ended()

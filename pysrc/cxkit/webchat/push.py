@@ -45,7 +45,9 @@ class PushHost(Protocol):
     config: WebChatConfig
     transport: Transport
     websocket: WebSocketConnector | None
-    plugin: _DirectPublisher
+
+    @property
+    def plugin(self) -> _DirectPublisher: ...
 
     def publish(self, event: str, data: Any = None) -> None: ...
 

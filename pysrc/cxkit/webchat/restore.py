@@ -55,8 +55,10 @@ class RestoreHost(Protocol):
     cookies: SessionCookies
     push: PushMode | None
     client: GmsClient
-    plugin: _DirectPublisher
     now: Callable[[], float]
+
+    @property
+    def plugin(self) -> _DirectPublisher: ...
 
     def publish(self, event: str, data: Any = None) -> None: ...
 

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping
 
 from ..gms import GmsReply, Identity, form_value
 from . import messages as msg
+from .command_host import CommandHost
 
 if TYPE_CHECKING:
     from ..bus import CommandEvent
-    from .service import WebChatService
 
 __all__ = ["START_LOCK_MS", "start_chat"]
 
@@ -52,7 +52,7 @@ def call_user_data(value: Any) -> Mapping[str, Any] | None:
     return value if isinstance(value, Mapping) else None
 
 
-def request_user_data(s: "WebChatService") -> dict[str, Any]:
+def request_user_data(s: CommandHost) -> dict[str, Any]:
     """What request-chat sends as userData: the language, the service's userData, the page."""
     page = s.page_info
     language = s.plugin.data("App.language") or page.language
@@ -66,7 +66,7 @@ def request_user_data(s: "WebChatService") -> dict[str, Any]:
     return user_data
 
 
-def _request_chat(s: "WebChatService", data: Any,
+def _request_chat(s: CommandHost, data: Any,
                   user_data: dict[str, Any]) -> Callable[[], Awaitable[GmsReply]]:
     return lambda: s.client.request_chat(
         Identity(), nickname=_text(data.get("nickname")),
@@ -75,7 +75,7 @@ def _request_chat(s: "WebChatService", data: Any,
         endpoint=s.config.endpoint, user_data=user_data)
 
 
-async def start_chat(s: "WebChatService", e: "CommandEvent") -> None:
+async def start_chat(s: CommandHost, e: "CommandEvent") -> None:
     if s.session.restoring and s.session.restore_done is not None:
         # The restore is asking GMS about the previous chat: let it finish first, so the
         # two chats never mix. If that chat is still there, the restore wins.
@@ -100,7 +100,7 @@ async def start_chat(s: "WebChatService", e: "CommandEvent") -> None:
         await _start_rest(s, e, request, now)
 
 
-async def _start_rest(s: "WebChatService", e: "CommandEvent",
+async def _start_rest(s: CommandHost, e: "CommandEvent",
                       request: Callable[[], Awaitable[GmsReply]], now: float) -> None:
     s.cookies.start_lock = now
     lock_timer = _LockRefresher(s)
@@ -129,7 +129,7 @@ async def _start_rest(s: "WebChatService", e: "CommandEvent",
     e.deferred.resolve(body)
 
 
-async def _start_push(s: "WebChatService", e: "CommandEvent",
+async def _start_push(s: CommandHost, e: "CommandEvent",
                       request: Callable[[], Awaitable[GmsReply]]) -> None:
     """CometD: publish requestChat; settle on the first notification of the new chat, as the
     original does (resolve with its whole body, or reject with the refusal). No cross-tab
@@ -147,7 +147,7 @@ async def _start_push(s: "WebChatService", e: "CommandEvent",
 class _LockRefresher:
     """Keeps the cross-tab start lock fresh every 500 ms while request-chat is in flight."""
 
-    def __init__(self, service: "WebChatService") -> None:
+    def __init__(self, service: CommandHost) -> None:
         self._service = service
         self._loop = asyncio.get_running_loop()
         self._handle = self._loop.call_later(START_LOCK_REFRESH_S, self._refresh)
