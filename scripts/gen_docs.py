@@ -22,7 +22,7 @@ import sys
 import textwrap
 import tokenize
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "pysrc"))
@@ -31,7 +31,6 @@ from cxkit import cli, doctor  # noqa: E402
 from cxkit.bus import Bus, Plugin  # noqa: E402
 from cxkit.bus import bus as bus_module  # noqa: E402
 from cxkit.bus import messages as bus_messages  # noqa: E402
-from cxkit.gms.forms import Identity  # noqa: E402
 from cxkit.gms.responses import GmsReply  # noqa: E402
 from cxkit.gms.transport import HttpResponse  # noqa: E402
 from cxkit.mockgms import ACTIONS, FAULT_MODES, OPERATIONS, Code, MockGMS  # noqa: E402
