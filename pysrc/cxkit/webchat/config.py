@@ -96,7 +96,11 @@ class ConfigKey:
 
     @property
     def range(self) -> str:
-        """The accepted range in words (">= 250 and <= 30000"), "" when any value of the type is."""
+        """The accepted range in words, "" when any value of the type is.
+
+        >>> [spec.range for spec in CONFIG_KEYS if spec.key in ("pollRateMax", "pollRateMult", "apikey")]
+        ['', '>= `pollRateMin` and <= 30000', '> 1']
+        """
         low = f"`{self.low_field}`" if self.low_field else (f"{self.low:g}" if self.low is not None else None)
         bounds = [f"{'>' if self.low_open else '>='} {low}" if low else "",
                   f"<= {self.high:g}" if self.high is not None else ""]

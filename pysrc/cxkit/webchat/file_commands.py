@@ -27,7 +27,12 @@ def _text(value: Any) -> str:
 
 
 def pick_file(option: Any) -> Any:
-    """The file to upload from an input element, ``{files: [...]}``, a list or a file."""
+    """The file to upload from an input element, ``{files: [...]}``, a list or a file.
+
+    >>> from types import SimpleNamespace as File
+    >>> pick_file({"files": [File(name="a.png", size=3)]}).name, pick_file({"files": []})
+    ('a.png', None)
+    """
     candidate = option.get("files") if isinstance(option, Mapping) else option
     if isinstance(candidate, (list, tuple)):
         candidate = candidate[0] if candidate else None

@@ -31,7 +31,11 @@ def _text(value: Any) -> str:
 
 
 def identity_of(body: Mapping[str, Any]) -> Identity:
-    """The identity a GMS answer (or notification) names."""
+    """The identity a GMS answer (or notification) names.
+
+    >>> identity_of({"chatId": "c1", "alias": "9", "secureKey": "k", "userId": "u"}).chat_id
+    'c1'
+    """
     return Identity(str(body.get("chatId") or ""), str(body.get("alias") or ""),
                     str(body.get("secureKey") or ""), str(body.get("userId") or ""))
 
