@@ -138,3 +138,9 @@ def test_documented_ranges_are_the_ones_enforced():
                 assert getattr(WebChatConfig.from_dict({spec.key: outside}), spec.field) == spec.default
             checked += 1
     assert checked >= 10
+
+
+def test_session_data_payload_is_the_identitys():
+    from cxkit.gms import Identity
+
+    assert EVENT_SPECS["started"].payloads[0].keys == tuple(Identity().as_session_data())
