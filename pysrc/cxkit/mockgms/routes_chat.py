@@ -20,7 +20,7 @@ import asyncio
 import json
 import re
 import secrets
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import quote
 
 from starlette.requests import Request
@@ -186,67 +186,95 @@ class ChatApi:
 
     def _chat_op(self, op: str, service: str, chat_id: str, file_id: str | None, form: ParsedForm) -> dict[str, Any]:
         chat = self._chat(service, chat_id, form, op)
-        f = form.fields
-        position = _position(f)
+        position = _position(form.fields)
         if op == "refresh":
-            if "message" in f and f["message"] != chat.typing_preview and not chat.ended:
-                chat.typing_preview = f["message"]
-                chat.touch()
-            return ok_body(chat, chat.transcript.since(position or 1))
+            return self._refresh(chat, form, position)
         if op == "fileLimits":
             return ok_body(chat, [file_ops.limits_notice(chat)])
-
-        extra: dict[str, Any] = {}
-        if op == "send":
-            message = f.get("message", "")
-            if not message:
-                raise GmsError(Code.MESSAGE_REQUIRED, "message is required")
-            self._check_message_length(message)
-            chat.typing_preview = ""
-            msg = chat.append("Message", chat.client, text=message, event_attributes=_event_attributes(f))
-            if chat.agent is not None:
-                chat.agent.customer_message(msg)
-        elif op in ("startTyping", "stopTyping"):
-            chat.typing_preview = f.get("message", chat.typing_preview)
-            chat.append("TypingStarted" if op == "startTyping" else "TypingStopped", chat.client)
-        elif op == "disconnect":
-            chat.append("ParticipantLeft", chat.client)
-            chat.end()
-        elif op == "customNotice":
-            message = f.get("message", "")
-            self._check_message_length(message)
-            chat.append("CustomNotice", chat.client, text=message, event_attributes=_event_attributes(f))
-        elif op == "updateData":
-            self._check_user_data(chat.user_data, form.user_data)
-            chat.user_data.update(form.user_data)
-            chat.touch()
-        elif op == "updateNickname":
-            nickname = f.get("nickname", "").strip()
-            if not nickname:
-                raise GmsError(Code.NAME_REQUIRED, "nickname is required")
-            chat.client.nickname = nickname
-            chat.append("NicknameUpdated", chat.client, text=nickname)
-        elif op == "pushUrl":
-            url = f.get("pushUrl") or f.get("url") or f.get("message") or ""
-            if not url:
-                raise GmsError(Code.BAD_REQUEST, "pushUrl is required")
-            chat.append("PushUrl", chat.client, text=url)
-        elif op == "fileUpload":
-            upload = form.files.get("file")
-            if upload is None:
-                raise GmsError(Code.BAD_REQUEST, "multipart part 'file' is required")
-            file_ops.check_client_upload(chat, upload.filename, len(upload.data))
-            stored, _ = file_ops.store_file(
-                self.state.store, chat, chat.client, upload.filename, upload.content_type, upload.data
-            )
-            extra["userData"] = {"file-id": stored.file_id}
-        elif op == "fileDelete":
-            file_ops.delete_file(self.state.store, chat, file_id or "", chat.client)
+        handler = self._OPERATIONS.get(op)
+        extra = handler(self, chat, form, file_id) if handler is not None else None
         if chat.idle is not None:
             chat.idle.activity()
         body = ok_body(chat, chat.transcript.since(position) if position is not None else [])
-        body.update(extra)
+        body.update(extra or {})
         return body
+
+    def _refresh(self, chat: Chat, form: ParsedForm, position: int | None) -> dict[str, Any]:
+        f = form.fields
+        if "message" in f and f["message"] != chat.typing_preview and not chat.ended:
+            chat.typing_preview = f["message"]
+            chat.touch()
+        return ok_body(chat, chat.transcript.since(position or 1))
+
+    # Each chat operation's effect; what one returns is added to the answer's body.
+    def _op_send(self, chat: Chat, form: ParsedForm, file_id: str | None) -> None:
+        f = form.fields
+        message = f.get("message", "")
+        if not message:
+            raise GmsError(Code.MESSAGE_REQUIRED, "message is required")
+        self._check_message_length(message)
+        chat.typing_preview = ""
+        msg = chat.append("Message", chat.client, text=message, event_attributes=_event_attributes(f))
+        if chat.agent is not None:
+            chat.agent.customer_message(msg)
+
+    def _op_typing(self, chat: Chat, form: ParsedForm, file_id: str | None, started: bool) -> None:
+        chat.typing_preview = form.fields.get("message", chat.typing_preview)
+        chat.append("TypingStarted" if started else "TypingStopped", chat.client)
+
+    def _op_disconnect(self, chat: Chat, form: ParsedForm, file_id: str | None) -> None:
+        chat.append("ParticipantLeft", chat.client)
+        chat.end()
+
+    def _op_custom_notice(self, chat: Chat, form: ParsedForm, file_id: str | None) -> None:
+        message = form.fields.get("message", "")
+        self._check_message_length(message)
+        chat.append("CustomNotice", chat.client, text=message, event_attributes=_event_attributes(form.fields))
+
+    def _op_update_data(self, chat: Chat, form: ParsedForm, file_id: str | None) -> None:
+        self._check_user_data(chat.user_data, form.user_data)
+        chat.user_data.update(form.user_data)
+        chat.touch()
+
+    def _op_update_nickname(self, chat: Chat, form: ParsedForm, file_id: str | None) -> None:
+        nickname = form.fields.get("nickname", "").strip()
+        if not nickname:
+            raise GmsError(Code.NAME_REQUIRED, "nickname is required")
+        chat.client.nickname = nickname
+        chat.append("NicknameUpdated", chat.client, text=nickname)
+
+    def _op_push_url(self, chat: Chat, form: ParsedForm, file_id: str | None) -> None:
+        f = form.fields
+        url = f.get("pushUrl") or f.get("url") or f.get("message") or ""
+        if not url:
+            raise GmsError(Code.BAD_REQUEST, "pushUrl is required")
+        chat.append("PushUrl", chat.client, text=url)
+
+    def _op_file_upload(self, chat: Chat, form: ParsedForm, file_id: str | None) -> dict[str, Any]:
+        upload = form.files.get("file")
+        if upload is None:
+            raise GmsError(Code.BAD_REQUEST, "multipart part 'file' is required")
+        file_ops.check_client_upload(chat, upload.filename, len(upload.data))
+        stored, _ = file_ops.store_file(
+            self.state.store, chat, chat.client, upload.filename, upload.content_type, upload.data
+        )
+        return {"userData": {"file-id": stored.file_id}}
+
+    def _op_file_delete(self, chat: Chat, form: ParsedForm, file_id: str | None) -> None:
+        file_ops.delete_file(self.state.store, chat, file_id or "", chat.client)
+
+    _OPERATIONS: dict[str, Callable[..., dict[str, Any] | None]] = {
+        "send": _op_send,
+        "startTyping": lambda self, chat, form, file_id: self._op_typing(chat, form, file_id, True),
+        "stopTyping": lambda self, chat, form, file_id: self._op_typing(chat, form, file_id, False),
+        "disconnect": _op_disconnect,
+        "customNotice": _op_custom_notice,
+        "updateData": _op_update_data,
+        "updateNickname": _op_update_nickname,
+        "pushUrl": _op_push_url,
+        "fileUpload": _op_file_upload,
+        "fileDelete": _op_file_delete,
+    }
 
     def _download(self, service: str, chat_id: str, file_id: str, form: ParsedForm) -> Response:
         chat = self._chat(service, chat_id, form, "fileDownload")

@@ -22,23 +22,19 @@ references, are listed in COMPAT.md beside this file::
     asyncio.run(main())
 """
 
-from .commands import COMMANDS
+from . import messages
+from .catalog import COMMANDS, EVENTS
 from .config import WebChatConfig
-from .cookies import SessionCookies
-from .files import FileLimits
-from .filters import COBROWSE_FILTER, InvalidFilter, Prefilters
 from .install import install_webchat_service, webchat_plugin_factory
 from .normalize import normalize
-from .polling import PollingLoop
 from .ports import (Downloader, FileInput, MemoryDownloader, MemoryStorage, MemoryTextInput,
                     PageInfo, Storage, TypingInput)
-from .service import EVENTS, WebChatService
-from .transcript import AgentRoster, Transcript
+from .service import WebChatService
 
+# The public API: installing the service, the ports a page supplies (and their in-memory
+# stand-ins), the names and texts page code sees. The modules hold the rest.
 __all__ = [
-    "AgentRoster", "COBROWSE_FILTER", "COMMANDS", "Downloader", "EVENTS", "FileInput",
-    "FileLimits", "InvalidFilter", "MemoryDownloader", "MemoryStorage", "MemoryTextInput",
-    "PageInfo", "PollingLoop", "Prefilters", "SessionCookies", "Storage", "Transcript",
-    "TypingInput", "WebChatConfig", "WebChatService", "install_webchat_service", "normalize",
-    "webchat_plugin_factory",
+    "COMMANDS", "Downloader", "EVENTS", "FileInput", "MemoryDownloader", "MemoryStorage",
+    "MemoryTextInput", "PageInfo", "Storage", "TypingInput", "WebChatConfig", "WebChatService",
+    "install_webchat_service", "messages", "normalize", "webchat_plugin_factory",
 ]

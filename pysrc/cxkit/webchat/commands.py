@@ -9,32 +9,22 @@ are ``async def``. Registered by `register_commands`::
 from __future__ import annotations
 
 import copy
-import inspect
-import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Callable
 
-from ..gms import STATUS_FAILED, GmsReply, HttpResponse, Identity, form_value, parse_reply
+from ..gms import form_value
 from . import messages as msg
-from .files import FileLimits
+from .command_host import CommandHost
+from .catalog import COMMANDS
+from .file_commands import download_file, get_file_limits, send_file
 from .filters import InvalidFilter
 from .restore import restore_session
+from .start_chat import start_chat
 
 if TYPE_CHECKING:
     from ..bus import CommandEvent
-    from .service import WebChatService
 
 __all__ = ["COMMANDS", "register_commands"]
-
-COMMANDS = ["configure", "startChat", "endChat", "sendMessage", "sendCustomNotice", "sendTyping",
-            "sendFilteredMessage", "addPrefilter", "updateUserData", "poll", "startPoll",
-            "stopPoll", "resetPollExceptions", "restore", "getTranscript", "getAgents",
-            "getStats", "sendFile", "downloadFile", "getFileLimits", "getSessionData",
-            "fetchHistory", "registerTypingPreviewInput", "registerPreProcessor",
-            "verifySession", "sleep", "wake"]
-
-START_LOCK_MS = 2000
-START_LOCK_REFRESH_S = 0.5
 
 
 def _js_typeof(value: Any) -> str:
@@ -62,30 +52,8 @@ def _first(value: Any) -> Any:
     return value
 
 
-def _identity_of(body: Mapping[str, Any]) -> Identity:
-    return Identity(str(body.get("chatId") or ""), str(body.get("alias") or ""),
-                    str(body.get("secureKey") or ""), str(body.get("userId") or ""))
-
-
-def _pick_file(option: Any) -> Any:
-    """The file to upload from an input element, ``{files: [...]}``, a list or a file."""
-    candidate = option.get("files") if isinstance(option, Mapping) else option
-    if isinstance(candidate, (list, tuple)):
-        candidate = candidate[0] if candidate else None
-    files = getattr(candidate, "files", None)
-    if files is not None and not isinstance(candidate, (str, bytes)):
-        try:
-            files = list(files)
-        except TypeError:
-            return None
-        candidate = files[0] if files else None
-    if candidate is None or not all(hasattr(candidate, a) for a in ("name", "size")):
-        return None
-    return candidate
-
-
 class Commands:
-    def __init__(self, service: "WebChatService") -> None:
+    def __init__(self, service: CommandHost) -> None:
         self.s = service
 
     # -- session ---------------------------------------------------------------------------------
@@ -101,98 +69,14 @@ class Commands:
         e.deferred.resolve()
 
     async def startChat(self, e: "CommandEvent") -> None:
-        s, data = self.s, e.data
-        if s.restoring and s.restore_done is not None:
-            # The restore is asking GMS about the previous chat: let it finish first, so the
-            # two chats never mix. If that chat is still there, the restore wins.
-            await s.restore_done.wait()
-        if s.active:
-            e.deferred.reject(msg.ALREADY_ACTIVE)
-            return
-        lock = s.cookies.start_lock
-        now = s.now()
-        if lock is not None and 0 <= now - lock < START_LOCK_MS:
-            e.deferred.reject({"statusCode": 1})
-            return
-        call_data = data.get("userData")
-        if isinstance(call_data, str):
-            try:
-                call_data = json.loads(call_data) if call_data.strip() else {}
-            except ValueError:
-                call_data = None
-        elif call_data is None:
-            call_data = {}
-        if not isinstance(call_data, Mapping):
-            e.deferred.reject(msg.MALFORMED_USER_DATA)
-            return
-        s.user_data.update(call_data)
-        s.set_data("userData", copy.deepcopy(s.user_data))
-        page = s.page_info
-        language = s.plugin.data("App.language") or page.language
-        user_data = {"GCTI_LanguageCode": language, **s.user_data,
-                     "_genesys_source": page.source, "_genesys_referrer": page.referrer,
-                     "_genesys_url": page.url, "_genesys_pageTitle": page.title,
-                     "_genesys_browser": page.browser, "_genesys_OS": page.os,
-                     "_genesys_widgets": page.widgets_version}
-        if s.config.async_enabled and s.config.cometd_enabled:
-            user_data["GCTI_Chat_AsyncMode"] = "true"
-        if s.push is not None:
-            await self._start_push(e, data, user_data)
-            return
-        s.cookies.start_lock = now
-        lock_timer = _LockRefresher(s)
-        try:
-            reply = await s.request(lambda: s.client.request_chat(
-                Identity(), nickname=_text(data.get("nickname")),
-                first_name=_text(data.get("firstname")), last_name=_text(data.get("lastname")),
-                email=_text(data.get("email")), subject=_text(data.get("subject")),
-                endpoint=s.config.endpoint, user_data=user_data))
-        finally:
-            lock_timer.cancel()
-            s.cookies.release_start_lock()
-        if not reply.ok or not (reply.body or {}).get("chatId"):
-            e.deferred.reject(s.report_failure(reply))
-            return
-        body = reply.body
-        if s.active:
-            # A restore started and finished while request-chat was in flight: it won. End
-            # the chat just created, or it would wait on GMS for an agent nobody answers.
-            await s.client.disconnect(_identity_of(body))
-            e.deferred.reject(msg.ALREADY_ACTIVE)
-            return
-        s.new_transcript()
-        # The first refresh (position 1) delivers the start answer's messages, as observed.
-        s.begin_session(_identity_of(body))
-        s.set_data("sessionActive", True)
-        s.publish("started", s.identity.as_session_data())
-        s.plugin.publish_direct("ajaxResponse", body)
-        s.start_polling()
-        e.deferred.resolve(body)
-
-    async def _start_push(self, e: "CommandEvent", data: Any, user_data: dict[str, Any]) -> None:
-        """CometD: publish requestChat; settle on the first notification of the new chat, as the
-        original does (resolve with its whole body, or reject with the refusal). No cross-tab
-        start lock: the original uses it in REST mode only."""
-        s = self.s
-        push = s.push
-        assert push is not None
-        reply = await s.request(lambda: push.request_chat(lambda: s.client.request_chat(
-            Identity(), nickname=_text(data.get("nickname")),
-            first_name=_text(data.get("firstname")), last_name=_text(data.get("lastname")),
-            email=_text(data.get("email")), subject=_text(data.get("subject")),
-            endpoint=s.config.endpoint, user_data=user_data)))
-        if not reply.ok or not (reply.body or {}).get("chatId"):
-            e.deferred.reject(s.report_failure(reply))
-            return
-        s.plugin.publish_direct("ajaxResponse", reply.body)
-        e.deferred.resolve(reply.body)
+        await start_chat(self.s, e)
 
     async def endChat(self, e: "CommandEvent") -> None:
         s = self.s
-        if not s.active:
+        if not s.session.active:
             e.deferred.reject(msg.NO_ACTIVE_SESSION)
             return
-        identity = s.identity
+        identity = s.session.identity
         s.stop_polling()
         s.typing.reset()
         push = s.push
@@ -208,7 +92,7 @@ class Commands:
         ended = reply.ok or (reply.kind in ("retry", "failed") and reply.chat_ended)
         # The original publishes error before the end sequence: pollingStopped, error, ...
         failure = None if ended else s.report_failure(reply)
-        if s.active:
+        if s.session.active:
             s.end_locally()
         if failure is None:
             s.plugin.publish_direct("ajaxResponse", reply.body)
@@ -218,9 +102,9 @@ class Commands:
 
     async def restore(self, e: "CommandEvent") -> None:
         s = self.s
-        if s.restoring:
+        if s.session.restoring:
             e.deferred.reject(msg.ALREADY_RESTORING)
-        elif s.active:
+        elif s.session.active:
             s.publish("restored")  # as the original does before it refuses
             e.deferred.reject(msg.RESTORE_SESSION_ACTIVE)
         elif e.commander != s.name and not s.config.async_enabled:
@@ -232,12 +116,12 @@ class Commands:
 
     async def verifySession(self, e: "CommandEvent") -> None:
         s = self.s
-        if s.restoring and s.restore_done is not None:
-            await s.restore_done.wait()
-        e.deferred.resolve({"sessionActive": s.active or s.cookies.has_session()})
+        if s.session.restoring and s.session.restore_done is not None:
+            await s.session.restore_done.wait()
+        e.deferred.resolve({"sessionActive": s.session.active or s.cookies.has_session()})
 
     def getSessionData(self, e: "CommandEvent") -> None:
-        e.deferred.resolve(self.s.identity.as_session_data())
+        e.deferred.resolve(self.s.session.identity.as_session_data())
 
     # -- messages --------------------------------------------------------------------------------
 
@@ -257,7 +141,7 @@ class Commands:
 
     async def sendMessage(self, e: "CommandEvent") -> None:
         s, data = self.s, e.data
-        if not s.active:
+        if not s.session.active:
             e.deferred.reject(msg.NO_ACTIVE_SESSION)
             return
         text = self._text_to_send(e)
@@ -272,45 +156,45 @@ class Commands:
                     resolve_with_body: bool = True) -> None:
         s = self.s
         s.typing.reset()
-        identity = s.identity
+        identity = s.session.identity
         reply = await s.request(lambda: s.client.send(identity, text, kind, attributes))
         s.polling.speed_up()
         if reply.ok:
-            s._after_side_request(reply)
+            s.after_side_request(reply)
             e.deferred.resolve(*([reply.body] if resolve_with_body else []))
         else:
             e.deferred.reject(s.report_failure(reply))
 
     async def sendFilteredMessage(self, e: "CommandEvent") -> None:
         s = self.s
-        if not s.active:
+        if not s.session.active:
             e.deferred.reject(msg.NO_ACTIVE_SESSION_SHORT)
             return
         text = self._text_to_send(e)
         if text is None:
             return
         try:
-            s.filters.add(e.data.get("regex"))
+            s.session.filters.add(e.data.get("regex"))
         except InvalidFilter:
             e.deferred.reject(msg.INVALID_FILTERS)
             return
-        s.cookies.save_filters(s.filters.to_cookie())
+        s.cookies.save_filters(s.session.filters.to_cookie())
         await self._send(e, text, "text", None, resolve_with_body=False)
 
     async def sendCustomNotice(self, e: "CommandEvent") -> None:
         s = self.s
-        identity = s.identity
+        identity = s.session.identity
         reply = await s.request(lambda: s.client.custom_notice(
             identity, _text(e.data.get("message") or "")))
         if reply.ok:
-            s._after_side_request(reply)
+            s.after_side_request(reply)
             e.deferred.resolve(reply.body)
         else:
             e.deferred.reject(s.report_failure(reply))
 
     async def sendTyping(self, e: "CommandEvent") -> None:
         s, data = self.s, e.data
-        if not s.active:
+        if not s.session.active:
             e.deferred.reject(msg.NO_ACTIVE_SESSION)
             return
         text = data.get("message")
@@ -327,12 +211,12 @@ class Commands:
     async def updateUserData(self, e: "CommandEvent") -> None:
         s = self.s
         changes = dict(e.data)
-        s.user_data.update(changes)
-        s.set_data("userData", copy.deepcopy(s.user_data))
-        if not s.active:
-            e.deferred.resolve(copy.deepcopy(s.user_data))
+        s.session.user_data.update(changes)
+        s.set_data("userData", copy.deepcopy(s.session.user_data))
+        if not s.session.active:
+            e.deferred.resolve(copy.deepcopy(s.session.user_data))
             return
-        identity = s.identity
+        identity = s.session.identity
         reply = await s.request(lambda: s.client.update_data(identity, changes))
         if reply.ok:
             s.plugin.publish_direct("ajaxResponse", reply.body)
@@ -345,12 +229,12 @@ class Commands:
     def addPrefilter(self, e: "CommandEvent") -> None:
         s = self.s
         try:
-            s.filters.add(e.data.get("filters"))
+            s.session.filters.add(e.data.get("filters"))
         except InvalidFilter:
             e.deferred.reject(msg.INVALID_FILTERS)
             return
-        s.cookies.save_filters(s.filters.to_cookie())
-        e.deferred.resolve(s.filters.registered())
+        s.cookies.save_filters(s.session.filters.to_cookie())
+        e.deferred.resolve(s.session.filters.registered())
 
     def registerPreProcessor(self, e: "CommandEvent") -> None:
         fn = e.data.get("preprocessor")
@@ -378,7 +262,7 @@ class Commands:
         if e.commander != s.name:
             e.deferred.reject(msg.ACCESS_DENIED)
             return
-        if not s.active or s.polling.in_flight:
+        if not s.session.active or s.polling.in_flight:
             e.deferred.reject(msg.POLL_IN_PROGRESS)
             return
         await s.polling.run_once()
@@ -388,7 +272,7 @@ class Commands:
         s = self.s
         if s.config.cometd_enabled:
             e.deferred.reject(msg.COMETD_POLLING)
-        elif not s.active:
+        elif not s.session.active:
             e.deferred.reject(msg.NO_ACTIVE_SESSION_SHORT)
         else:
             s.start_polling()
@@ -396,7 +280,7 @@ class Commands:
 
     def stopPoll(self, e: "CommandEvent") -> None:
         s = self.s
-        if not s.active:
+        if not s.session.active:
             e.deferred.reject(msg.NO_ACTIVE_SESSION_SHORT)
         elif not s.stop_polling():
             e.deferred.reject(msg.NOT_POLLING)
@@ -404,7 +288,7 @@ class Commands:
             e.deferred.resolve()
 
     def resetPollExceptions(self, e: "CommandEvent") -> None:
-        self.s.poll_exceptions = 0
+        self.s.session.poll_exceptions = 0
         e.deferred.resolve()
 
     def sleep(self, e: "CommandEvent") -> None:
@@ -422,8 +306,8 @@ class Commands:
             s.polling.speed_up()
             s.set_data("sleeping", False)
             s.publish("waking")
-        if e.data.get("resetIdleState") and s.active:
-            identity = s.identity
+        if e.data.get("resetIdleState") and s.session.active:
+            identity = s.session.identity
             reply = await s.request(lambda: s.client.custom_notice(
                 identity, "", {"purpose": "cancel-idle-timer"}))
             if not reply.ok:
@@ -434,27 +318,27 @@ class Commands:
     # -- transcript ------------------------------------------------------------------------------
 
     def getTranscript(self, e: "CommandEvent") -> None:
-        e.deferred.resolve(self.s.transcript.as_result())
+        e.deferred.resolve(self.s.session.transcript.as_result())
 
     def getAgents(self, e: "CommandEvent") -> None:
-        e.deferred.resolve({"agents": self.s.transcript.roster.snapshot()})
+        e.deferred.resolve({"agents": self.s.session.transcript.roster.snapshot()})
 
     def getStats(self, e: "CommandEvent") -> None:
-        e.deferred.resolve(self.s.transcript.stats())
+        e.deferred.resolve(self.s.session.transcript.stats())
 
     async def fetchHistory(self, e: "CommandEvent") -> None:
         s = self.s
         if not (s.config.async_enabled and s.push is not None):
             e.deferred.reject(msg.FETCH_HISTORY_SYNC)
             return
-        oldest = min(s.transcript.seen, default=1)
-        if not s.active or oldest <= 1:
+        oldest = min(s.session.transcript.seen, default=1)
+        if not s.session.active or oldest <= 1:
             e.deferred.reject(msg.NO_MORE_MESSAGES)
             return
         # Ask again from a page further back; what is already known is dropped by index.
         s.push.history = True
         reply = await s.request(lambda: s.client.refresh(
-            s.identity, max(1, oldest - s.config.max_message_page_size)))
+            s.session.identity, max(1, oldest - s.config.max_message_page_size)))
         if reply.ok:
             e.deferred.resolve()
         else:
@@ -464,100 +348,16 @@ class Commands:
     # -- files -----------------------------------------------------------------------------------
 
     async def getFileLimits(self, e: "CommandEvent") -> None:
-        s = self.s
-        if s.config.cometd_enabled and not s.config.cometd_api_url:
-            e.deferred.reject(msg.COMETD_FILES)
-            return
-        identity = s.identity
-        reply = await s.request(lambda: s.client.file_limits(identity))
-        if not reply.ok:
-            e.deferred.reject(s.report_failure(reply, plain=True))
-            return
-        s.plugin.publish_direct("ajaxResponse", reply.body)
-        limits = FileLimits.from_messages(reply.messages)
-        if limits is not None and s.active:
-            s.file_limits = limits
-        # The original hands back the unparsed JSON text; page code JSON.parse()s it.
-        e.deferred.resolve(reply.http.text)
+        await get_file_limits(self.s, e)
 
     async def sendFile(self, e: "CommandEvent") -> None:
-        s = self.s
-        if s.config.cometd_enabled and not s.config.cometd_api_url:
-            e.deferred.reject(msg.COMETD_FILES)
-            return
-        if not s.active:
-            e.deferred.reject(msg.NO_ACTIVE_SESSION)
-            return
-        file = _pick_file(e.data)
-        if file is None:
-            e.deferred.reject(msg.NO_FILE)
-            return
-        if s.file_limits is not None:
-            violation = s.file_limits.violation(file)  # name and size only: no byte is read
-            if violation is not None:
-                e.deferred.reject(s.report_failure(_local_refusal(s.identity, violation, file),
-                                                   plain=True))
-                return
-        identity = s.identity
-        reply = await s.request(lambda: s.client.upload_file(identity, file))
-        s.polling.speed_up()
-        if reply.ok:
-            if s.file_limits is not None:
-                s.file_limits.record_upload(int(getattr(file, "size", 0) or 0))
-            s._after_side_request(reply)
-            e.deferred.resolve(reply.body)
-            return
-        e.deferred.reject(s.report_failure(reply, plain=True))
+        await send_file(self.s, e)
 
     async def downloadFile(self, e: "CommandEvent") -> None:
-        s = self.s
-        file_id = e.data.get("fileId")
-        if file_id is None or file_id == "":
-            e.deferred.reject(msg.NO_FILE_ID)
-            return
-        if s.downloader is None:
-            e.deferred.reject(msg.NO_DOWNLOADER)
-            return
-        request = s.client.download_request(s.identity, _text(file_id),
-                                            _text(e.data.get("fileName") or ""))
-        try:
-            result = s.downloader(request)
-            if inspect.isawaitable(result):
-                await result
-        except Exception as exc:
-            e.deferred.reject(str(exc) or type(exc).__name__)
-            return
-        e.deferred.resolve()
+        await download_file(self.s, e)
 
 
-def _local_refusal(identity: Identity, violation: dict[str, Any], file: Any) -> GmsReply:
-    """The answer GMS gives an upload over the limits (HTTP 400, ``errors[{code, advice,
-    filename}]``), made locally so page code cannot tell the two refusals apart."""
-    body = {"statusCode": STATUS_FAILED, "alias": identity.alias, "chatEnded": False,
-            "chatId": identity.chat_id, "messages": [],
-            "errors": [{**violation, "filename": str(getattr(file, "name", ""))}]}
-    return parse_reply(HttpResponse(400, json.dumps(body, separators=(",", ":")), "Bad Request"))
-
-
-class _LockRefresher:
-    """Keeps the cross-tab start lock fresh every 500 ms while request-chat is in flight."""
-
-    def __init__(self, service: "WebChatService") -> None:
-        import asyncio
-
-        self._service = service
-        self._loop = asyncio.get_running_loop()
-        self._handle = self._loop.call_later(START_LOCK_REFRESH_S, self._refresh)
-
-    def _refresh(self) -> None:
-        self._service.cookies.start_lock = self._service.now()
-        self._handle = self._loop.call_later(START_LOCK_REFRESH_S, self._refresh)
-
-    def cancel(self) -> None:
-        self._handle.cancel()
-
-
-def register_commands(service: "WebChatService") -> Commands:
+def register_commands(service: CommandHost) -> Commands:
     commands = Commands(service)
     for name in COMMANDS:
         handler: Callable[..., Any] = getattr(commands, name)

@@ -16,7 +16,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-__all__ = ["WebChatConfig"]
+__all__ = ["CONFIG_KEYS", "ConfigKey", "WebChatConfig"]
 
 logger = logging.getLogger("cxkit.webchat")
 
@@ -75,97 +75,172 @@ def _section(raw: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
+@dataclass(frozen=True)
+class ConfigKey:
+    """One key of ``_genesys.widgets.webchat``: its `WebChatConfig` field, type, default, range.
+
+    ``key`` is dotted for the ``cometD`` and ``async`` sections; ``aliases`` are older names read
+    when the key is absent; ``low_field`` makes another field's value the lower bound. Types:
+    string, boolean, flag (any value, taken for its truth), integer, number, object, function.
+    """
+
+    key: str
+    field: str
+    type: str
+    default: Any = None
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    low_field: str | None = None
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def range(self) -> str:
+        """The accepted range in words, "" when any value of the type is.
+
+        >>> [spec.range for spec in CONFIG_KEYS if spec.key in ("pollRateMax", "pollRateMult", "apikey")]
+        ['', '>= `pollRateMin` and <= 30000', '> 1']
+        """
+        low = f"`{self.low_field}`" if self.low_field else (f"{self.low:g}" if self.low is not None else None)
+        bounds = [f"{'>' if self.low_open else '>='} {low}" if low else "",
+                  f"<= {self.high:g}" if self.high is not None else ""]
+        return " and ".join(b for b in bounds if b)
+
+
+# Every key the service reads, in the order the reference lists them; the defaults are stated
+# here only (the dataclass takes them from this table).
+CONFIG_KEYS: tuple[ConfigKey, ...] = (
+    ConfigKey("dataURL", "data_url", "string", ""),
+    ConfigKey("serverURL", "server_url", "string", ""),
+    ConfigKey("enableUrlTrailingSlash", "enable_url_trailing_slash", "boolean", True),
+    ConfigKey("apikey", "apikey", "string", ""),
+    ConfigKey("endpoint", "endpoint", "string", ""),
+    ConfigKey("userData", "user_data", "object", {}),
+    ConfigKey("enableCustomHeader", "enable_custom_header", "boolean", False),
+    ConfigKey("ajaxTimeout", "ajax_timeout", "integer", 3000, 0),
+    ConfigKey("fileUploadTimeout", "file_upload_timeout", "integer", 0, 0),
+    ConfigKey("pollExceptionLimit", "poll_exception_limit", "integer", 5, 0),
+    ConfigKey("restoreTimeout", "restore_timeout", "integer", 60000, 0),
+    ConfigKey("dynamicPolling", "dynamic_polling", "boolean", True),
+    ConfigKey("pollRate", "poll_rate", "integer", 3000, 1000, 30000),
+    ConfigKey("pollRateMin", "poll_rate_min", "integer", 500, 250),
+    ConfigKey("pollRateMax", "poll_rate_max", "integer", 3000, high=30000, low_field="pollRateMin",
+              aliases=("pollIntervalIdle_ms",)),
+    ConfigKey("pollRateMult", "poll_rate_mult", "number", 1.2, 1, low_open=True),
+    ConfigKey("pollRateSleep", "poll_rate_sleep", "integer", 30000, 1000, 30000),
+    ConfigKey("sleepEnabled", "sleep_enabled", "boolean", False),
+    ConfigKey("maxMessageLength", "max_message_length", "integer", None, 1),
+    ConfigKey("cometD.enabled", "cometd_enabled", "flag", False),
+    ConfigKey("cometD.cometURL", "cometd_url", "string", ""),
+    ConfigKey("cometD.channel", "cometd_channel", "string", "/service/chatV2/customer-support"),
+    ConfigKey("cometD.apiURL", "cometd_api_url", "string", ""),
+    ConfigKey("cometD.websocketEnabled", "cometd_websocket_enabled", "boolean", True),
+    ConfigKey("async.enabled", "async_enabled", "flag", False),
+    ConfigKey("async.maxMessagePageSize", "max_message_page_size", "integer", 20, 1),
+    # The page's session callbacks, as the original names them: setSessionData is the *reader*
+    # (called once at configure), getSessionData the *writer* (spec B.4).
+    ConfigKey("async.setSessionData", "async_set_session_data", "function"),
+    ConfigKey("async.getSessionData", "async_get_session_data", "function"),
+)
+
+_BY_FIELD = {spec.field: spec for spec in CONFIG_KEYS}
+
+
+def _default(name: str) -> Any:
+    value = _BY_FIELD[name].default
+    return field(default_factory=dict) if isinstance(value, dict) else value
+
+
+def _object(raw: Mapping[str, Any], key: str) -> dict[str, Any]:
+    value = raw.get(key) or {}
+    if not isinstance(value, Mapping):
+        logger.warning("WebChatService: webchat.%s must be an object; ignoring %r", key, value)
+        return {}
+    return dict(value)
+
+
+def _function(raw: Mapping[str, Any], key: str, section: str) -> Any:
+    value = raw.get(key)
+    if value is not None and not callable(value):
+        logger.warning("WebChatService: invalid value %r for webchat.%s%s (expected a function); "
+                       "ignoring it", value, section, key)
+        return None
+    return value
+
+
+def _read(spec: ConfigKey, raw: Mapping[str, Any], read: Mapping[str, Any]) -> Any:
+    """The value of one key in ``raw`` (its section already picked), checked against ``spec``."""
+    section, _, key = spec.key.rpartition(".")
+    if spec.aliases and key not in raw:
+        key = next((alias for alias in spec.aliases if alias in raw), key)
+    if spec.type == "string":
+        return _str(raw, key, spec.default)
+    if spec.type == "boolean":
+        return _bool(raw, key, spec.default)
+    if spec.type == "flag":
+        return bool(raw.get(key, spec.default))
+    if spec.type == "object":
+        return _object(raw, key)
+    if spec.type == "function":
+        return _function(raw, key, section + "." if section else "")
+    low = read[_BY_KEY[spec.low_field].field] if spec.low_field else spec.low
+    if spec.default is None and raw.get(key) is None:
+        return None
+    return _number(raw, key, spec.default, low, spec.high, low_open=spec.low_open,
+                   integer=spec.type == "integer")
+
+
+_BY_KEY = {spec.key: spec for spec in CONFIG_KEYS}
+
+
 @dataclass
 class WebChatConfig:
-    """The service's options. Times are in milliseconds, as in the original."""
+    """The service's options (`CONFIG_KEYS` says which key sets which). Times are in
+    milliseconds, as in the original."""
 
-    data_url: str = ""
-    server_url: str = ""
-    enable_url_trailing_slash: bool = True
-    apikey: str = ""
-    endpoint: str = ""
-    user_data: dict[str, Any] = field(default_factory=dict)
-    enable_custom_header: bool = False
-    ajax_timeout: int = 3000
-    file_upload_timeout: int = 0
-    poll_exception_limit: int = 5
-    restore_timeout: int = 60000
-    dynamic_polling: bool = True
-    poll_rate: int = 3000
-    poll_rate_min: int = 500
-    poll_rate_max: int = 3000
-    poll_rate_mult: float = 1.2
-    poll_rate_sleep: int = 30000
-    sleep_enabled: bool = False
-    max_message_length: int | None = None
-    cometd_enabled: bool = False
-    cometd_url: str = ""
-    cometd_channel: str = "/service/chatV2/customer-support"
-    cometd_api_url: str = ""
-    cometd_websocket_enabled: bool = True
-    async_enabled: bool = False
-    max_message_page_size: int = 20
-    # The page's session callbacks (async mode), as the original names them: setSessionData is
-    # the *reader* (called once at configure), getSessionData the *writer* (spec B.4).
-    async_set_session_data: Any = None
-    async_get_session_data: Any = None
+    data_url: str = _default("data_url")
+    server_url: str = _default("server_url")
+    enable_url_trailing_slash: bool = _default("enable_url_trailing_slash")
+    apikey: str = _default("apikey")
+    endpoint: str = _default("endpoint")
+    user_data: dict[str, Any] = _default("user_data")
+    enable_custom_header: bool = _default("enable_custom_header")
+    ajax_timeout: int = _default("ajax_timeout")
+    file_upload_timeout: int = _default("file_upload_timeout")
+    poll_exception_limit: int = _default("poll_exception_limit")
+    restore_timeout: int = _default("restore_timeout")
+    dynamic_polling: bool = _default("dynamic_polling")
+    poll_rate: int = _default("poll_rate")
+    poll_rate_min: int = _default("poll_rate_min")
+    poll_rate_max: int = _default("poll_rate_max")
+    poll_rate_mult: float = _default("poll_rate_mult")
+    poll_rate_sleep: int = _default("poll_rate_sleep")
+    sleep_enabled: bool = _default("sleep_enabled")
+    max_message_length: int | None = _default("max_message_length")
+    cometd_enabled: bool = _default("cometd_enabled")
+    cometd_url: str = _default("cometd_url")
+    cometd_channel: str = _default("cometd_channel")
+    cometd_api_url: str = _default("cometd_api_url")
+    cometd_websocket_enabled: bool = _default("cometd_websocket_enabled")
+    async_enabled: bool = _default("async_enabled")
+    max_message_page_size: int = _default("max_message_page_size")
+    async_set_session_data: Any = _default("async_set_session_data")
+    async_get_session_data: Any = _default("async_get_session_data")
     raw: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for name, key in (("async_set_session_data", "setSessionData"), ("async_get_session_data", "getSessionData")):
-            value = getattr(self, name)
-            if value is not None and not callable(value):
-                logger.warning("WebChatService: invalid value %r for webchat.async.%s (expected a function); "
-                               "ignoring it", value, key)
-                setattr(self, name, None)
+        for spec in CONFIG_KEYS:
+            if spec.type == "function":
+                setattr(self, spec.field, _function({spec.key: getattr(self, spec.field)}, spec.key, ""))
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any] | None) -> "WebChatConfig":
         raw = dict(raw or {})
-        user_data = raw.get("userData") or {}
-        if not isinstance(user_data, Mapping):
-            logger.warning("WebChatService: webchat.userData must be an object; ignoring %r",
-                           user_data)
-            user_data = {}
-        poll_rate_min = _number(raw, "pollRateMin", 500, 250)
-        max_key = "pollRateMax" if "pollRateMax" in raw else "pollIntervalIdle_ms"
-        poll_rate_max = _number(raw, max_key, 3000, poll_rate_min, 30000)
-        max_length = raw.get("maxMessageLength")
-        if max_length is not None:
-            max_length = _number(raw, "maxMessageLength", None, 1)
-        cometd = _section(raw, "cometD")
-        async_ = _section(raw, "async")
-        return cls(
-            data_url=_str(raw, "dataURL"),
-            server_url=_str(raw, "serverURL"),
-            enable_url_trailing_slash=_bool(raw, "enableUrlTrailingSlash", True),
-            apikey=_str(raw, "apikey"),
-            endpoint=_str(raw, "endpoint"),
-            user_data=dict(user_data),
-            enable_custom_header=_bool(raw, "enableCustomHeader", False),
-            ajax_timeout=_number(raw, "ajaxTimeout", 3000, 0),
-            file_upload_timeout=_number(raw, "fileUploadTimeout", 0, 0),
-            poll_exception_limit=_number(raw, "pollExceptionLimit", 5, 0),
-            restore_timeout=_number(raw, "restoreTimeout", 60000, 0),
-            dynamic_polling=_bool(raw, "dynamicPolling", True),
-            poll_rate=_number(raw, "pollRate", 3000, 1000, 30000),
-            poll_rate_min=poll_rate_min,
-            poll_rate_max=poll_rate_max,
-            poll_rate_mult=_number(raw, "pollRateMult", 1.2, 1, low_open=True, integer=False),
-            poll_rate_sleep=_number(raw, "pollRateSleep", 30000, 1000, 30000),
-            sleep_enabled=_bool(raw, "sleepEnabled", False),
-            max_message_length=max_length,
-            cometd_enabled=bool(cometd.get("enabled", False)),
-            cometd_url=_str(cometd, "cometURL"),
-            cometd_channel=_str(cometd, "channel", "/service/chatV2/customer-support"),
-            cometd_api_url=_str(cometd, "apiURL"),
-            cometd_websocket_enabled=_bool(cometd, "websocketEnabled", True),
-            async_enabled=bool(async_.get("enabled", False)),
-            max_message_page_size=_number(async_, "maxMessagePageSize", 20, 1),
-            async_set_session_data=async_.get("setSessionData"),
-            async_get_session_data=async_.get("getSessionData"),
-            raw=raw,
-        )
+        read: dict[str, Any] = {}
+        for spec in CONFIG_KEYS:
+            section = spec.key.rpartition(".")[0]
+            read[spec.field] = _read(spec, _section(raw, section) if section else raw, read)
+        return cls(**read, raw=raw)
 
     @property
     def ajax_timeout_s(self) -> float | None:

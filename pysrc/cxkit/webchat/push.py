@@ -22,16 +22,43 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import Any, Mapping, Protocol
 
 from ..gms import (BayeuxClient, DownloadRequest, FileHandle, GmsReply, HttpResponse, Identity,
-                   PublishFailed, parse_reply)
+                   PublishFailed, Transport, parse_reply)
+from ..gms.websocket import WebSocketConnector
+from .config import WebChatConfig
+from .session import ChatSession
 from .tasks import spawn
 
-if TYPE_CHECKING:
-    from .service import WebChatService
+__all__ = ["PushClient", "PushHost", "PushMode"]
 
-__all__ = ["PushClient", "PushMode", "ok_reply"]
+
+class _DirectPublisher(Protocol):
+    def publish_direct(self, event: str, data: Any = None) -> Any: ...
+
+
+class PushHost(Protocol):
+    """What CometD mode reads and calls on its service."""
+
+    session: ChatSession
+    config: WebChatConfig
+    transport: Transport
+    websocket: WebSocketConnector | None
+
+    @property
+    def plugin(self) -> _DirectPublisher: ...
+
+    def publish(self, event: str, data: Any = None) -> None: ...
+
+    def begin_push_session(self, body: Mapping[str, Any]) -> None: ...
+
+    def update_identity(self, body: Mapping[str, Any] | None) -> None: ...
+
+    def process(self, body: Mapping[str, Any] | None, *, restoring: bool = False,
+                history_below: int | None = None, old_messages: bool = False) -> None: ...
+
+    def handle_poll_reply(self, reply: GmsReply) -> None: ...
 
 # How long a restore waits for the answer to its requestNotifications, and startChat for the
 # first notification of its chat.
@@ -39,7 +66,7 @@ RESTORE_WAIT_S = 10.0
 START_WAIT_S = 10.0
 
 
-def ok_reply() -> GmsReply:
+def _ok_reply() -> GmsReply:
     return GmsReply(HttpResponse(200, '{"statusCode":0}', "OK"), {"statusCode": 0}, "ok")
 
 
@@ -77,7 +104,7 @@ class PushClient:
             await self.mode.bayeux.publish(self.mode.channel, payload)
         except PublishFailed as exc:
             return _network_reply() if str(exc) in ("no answer", "not connected") else _refused_reply(str(exc))
-        return ok_reply()
+        return _ok_reply()
 
     async def request_chat(self, identity: Identity = Identity(), *, nickname: str = "",
                            first_name: str = "", last_name: str = "", email: str = "",
@@ -120,9 +147,6 @@ class PushClient:
     async def update_data(self, identity: Identity, user_data: Mapping[str, Any]) -> GmsReply:
         return await self._publish(identity, "updateData", userData=dict(user_data))
 
-    async def update_nickname(self, identity: Identity, nickname: str) -> GmsReply:
-        return await self._publish(identity, "updateNickname", nickname=nickname)
-
     # -- files: plain HTTP to apiURL ------------------------------------------------------------
     async def _multipart(self, parts: list[tuple[str, Any]], timeout: float | None) -> GmsReply:
         try:
@@ -150,7 +174,7 @@ class PushClient:
 class PushMode:
     """The Bayeux connection of one WebChatService and what its notifications mean."""
 
-    def __init__(self, service: "WebChatService") -> None:
+    def __init__(self, service: PushHost) -> None:
         self.service = service
         cfg = service.config
         self.channel = cfg.cometd_channel
@@ -224,19 +248,19 @@ class PushMode:
     def _on_message(self, channel: str, data: Any) -> None:
         if channel != self.channel or not isinstance(data, dict):
             return
-        s = self.service
+        s, session = self.service, self.service.session
         if self._waiter is not None:
             if not self._waiter.done():
                 self._waiter.set_result(data)
             else:
                 self._backlog.append(data)
             return
-        if s.restoring:
+        if session.restoring:
             self._backlog.append(data)
             return
         reply = reply_of(data)
         chat_id = data.get("chatId")
-        if not s.active:
+        if not session.active:
             waiter = self.first_notification
             if not (self.starting and waiter is not None and not waiter.done()):
                 return  # a late notification of a chat that is over
@@ -244,7 +268,7 @@ class PushMode:
             if not (reply.ok and chat_id):
                 return  # a refusal: startChat rejects with it
             s.begin_push_session(data)
-        elif chat_id and chat_id != s.identity.chat_id:
+        elif chat_id and chat_id != session.identity.chat_id:
             return
         if reply.ok:
             s.update_identity(data)
@@ -255,22 +279,22 @@ class PushMode:
             s.handle_poll_reply(reply)
 
     def _on_state(self, online: bool) -> None:
-        s = self.service
-        if not online and s.active and not s.disconnected:
-            s.disconnected = True
-            s.publish("disconnected")
-        elif online and s.disconnected:
-            s.disconnected = False
-            s.publish("reconnected")
-            if s.active:
-                # as the original: ask from the next index (the ack extension already redelivers
-                # what the server had sent; this covers a server without it)
-                identity, position = s.identity, s.transcript.next_index
-                spawn(self.client.refresh(identity, position))
+        session = self.service.session
+        if not online:
+            if session.lost_connection():
+                self.service.publish("disconnected")
+        elif session.disconnected:
+            session.disconnected = False
+            self.service.publish("reconnected")
+            # as the original: ask from the next index (the ack extension already redelivers
+            # what the server had sent; this covers a server without it)
+            self._ask_for_news()
 
     def _on_rehandshake(self) -> None:
         """A new clientId: the server forgot us, so ask for what came meanwhile."""
-        s = self.service
-        if s.active:
-            identity, position = s.identity, s.transcript.next_index
-            spawn(self.client.refresh(identity, position))
+        self._ask_for_news()
+
+    def _ask_for_news(self) -> None:
+        session = self.service.session
+        if session.active:
+            spawn(self.client.refresh(session.identity, session.transcript.next_index))

@@ -31,14 +31,51 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import Any, Awaitable, Callable, Mapping, Protocol
 
-from ..gms import Identity
+from ..gms import GmsClient, GmsReply, Identity
+from .config import WebChatConfig
+from .cookies import SessionCookies
+from .push import PushMode
+from .session import ChatSession
 
-if TYPE_CHECKING:
-    from .service import WebChatService
+__all__ = ["RestoreHost", "restore_session", "session_identity"]
 
-__all__ = ["restore_session"]
+
+class _DirectPublisher(Protocol):
+    def publish_direct(self, event: str, data: Any = None) -> Any: ...
+
+
+class RestoreHost(Protocol):
+    """What a restore reads and calls on its service."""
+
+    name: str
+    session: ChatSession
+    config: WebChatConfig
+    cookies: SessionCookies
+    push: PushMode | None
+    client: GmsClient
+    now: Callable[[], float]
+
+    @property
+    def plugin(self) -> _DirectPublisher: ...
+
+    def publish(self, event: str, data: Any = None) -> None: ...
+
+    def set_data(self, key: str, value: Any) -> None: ...
+
+    async def request(self, call: Callable[[], Awaitable[GmsReply]]) -> GmsReply: ...
+
+    def preview_text(self) -> str: ...
+
+    def update_identity(self, body: Mapping[str, Any] | None) -> None: ...
+
+    def process(self, body: Mapping[str, Any] | None, *, restoring: bool = False,
+                history_below: int | None = None, old_messages: bool = False) -> None: ...
+
+    def begin_session(self, identity: Identity) -> None: ...
+
+    def start_polling(self) -> bool: ...
 
 
 def session_identity(data: Any) -> Identity | None:
@@ -58,11 +95,11 @@ def session_identity(data: Any) -> Identity | None:
                     str(data.get("userId") or ""))
 
 
-def is_async(service: "WebChatService") -> bool:
+def is_async(service: RestoreHost) -> bool:
     return service.config.async_enabled and service.push is not None
 
 
-async def restore_session(service: "WebChatService", session_data: Any = None) -> str:
+async def restore_session(service: RestoreHost, session_data: Any = None) -> str:
     """Restore the session of the cookies (or, in async mode, of ``session_data``)."""
     if is_async(service) and session_data is not None:
         identity = session_identity(session_data)
@@ -75,21 +112,23 @@ async def restore_session(service: "WebChatService", session_data: Any = None) -
         service.cookies.clear_session()
         service.publish("restoreTimeout")
         return "timeout"
-    service.restoring = True
-    service.restore_done = asyncio.Event()
+    session = service.session
+    session.restoring = True
+    session.restore_done = done = asyncio.Event()
     try:
         return await _restore(service, identity)
     finally:
-        service.restoring = False
-        service.restore_done.set()
+        session.restoring = False
+        done.set()
 
 
-async def _restore(service: "WebChatService", identity) -> str:
+async def _restore(service: RestoreHost, identity: Identity) -> str:
+    session = service.session
     history_below = service.cookies.index
-    service.new_transcript()
-    service.filters.clear()
-    service.filters.restore(service.cookies.load_filters())
-    service.identity = identity
+    session.new_transcript()
+    session.filters.clear()
+    session.filters.restore(service.cookies.load_filters())
+    session.identity = identity
     service.set_data(f"{service.name}.sessionData", identity.as_session_data())
     service.cookies.ping = service.now()
     asynchronous = is_async(service)
@@ -106,7 +145,7 @@ async def _restore(service: "WebChatService", identity) -> str:
     else:
         reply = await service.request(lambda: service.client.refresh(identity, 1,
                                                                      service.preview_text()))
-    if service.active:
+    if session.active:
         # A startChat begun before this restore finished first: its chat is the page's now,
         # and this answer (about the previous chat) must not touch it.
         return "none"
@@ -117,7 +156,7 @@ async def _restore(service: "WebChatService", identity) -> str:
     body = reply.body
     if body is None or body.get("chatEnded") or reply.kind == "failed":
         service.cookies.clear_session()
-        service.identity = type(identity)()
+        session.identity = Identity()
         service.publish("restoreTimeout")
         return "timeout"
     service.update_identity(body)
@@ -127,12 +166,12 @@ async def _restore(service: "WebChatService", identity) -> str:
     else:
         service.publish("restoredOffline" if reply.kind == "retry" else "restored")
     service.process(body, restoring=True, history_below=history_below)
-    service.begin_session(service.identity)
-    service.cookies.index = service.transcript.next_index
+    service.begin_session(session.identity)
+    service.cookies.index = session.transcript.next_index
     service.set_data("sessionActive", True)
     service.plugin.publish_direct("ajaxResponse", body)
     if reply.kind == "retry":
-        service.poll_exceptions = 1
+        session.poll_exceptions = 1
     service.start_polling()
     if service.push is not None:
         service.push.replay_backlog()
