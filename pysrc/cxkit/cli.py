@@ -64,7 +64,14 @@ def _run(app, host: str, port: int, what: str, header_timeout: float) -> int:
 
     # keep-alive and header timeouts: idle or slow connections cannot pile up (mockgms/serving.py)
     server = uvicorn.Server(uvicorn_config(app, host=host, port=port, header_timeout=header_timeout))
-    print(f"cxkit: {what} on http://{host}:{port}/  (Ctrl-C stops)", flush=True)
+    startup = server.startup
+
+    async def announce(*args: Any, **kwargs: Any) -> None:
+        await startup(*args, **kwargs)
+        if server.started:  # said once the socket listens: whoever reads the line can connect at once
+            print(f"cxkit: {what} on http://{host}:{port}/  (Ctrl-C stops)", flush=True)
+
+    server.startup = announce  # type: ignore[method-assign]
     server.run()
     return 0
 
