@@ -79,7 +79,9 @@ window.cxkitTestConfig = (widgets) => {
   widgets.onReady = () => { window.benchApp = performance.now(); };
 };
 window.cxkitTestEarly = () => {
-  CXBus.registerPlugin('BootBench').subscribe('WebChatService.ready', () => { window.benchService = performance.now(); });
+  CXBus.registerPlugin('BootBench').subscribe('WebChatService.ready', () => {
+    window.benchService = performance.now();
+  });
 };
 """
 
@@ -113,12 +115,13 @@ def find_chromium() -> str:
 def load(context, base: str, kind: str, outside: list[str]) -> dict:
     path, init, key = PAGES[kind]
     page = context.new_page()
-    page.on("request", lambda r: None if urlsplit(r.url).hostname in ("127.0.0.1", "localhost") else outside.append(r.url))
+    page.on("request", lambda r: None if urlsplit(r.url).hostname in ("127.0.0.1", "localhost")
+            else outside.append(r.url))
     if init:
         page.add_init_script(init)
     page.goto(base + path)
-    page.wait_for_function(f"() => window.{key} !== undefined || window.benchFailure || (window.__cxkit && window.__cxkit.failure)",
-                           timeout=120_000)
+    page.wait_for_function(f"() => window.{key} !== undefined || window.benchFailure"
+                           " || (window.__cxkit && window.__cxkit.failure)", timeout=120_000)
     sample = page.evaluate(COLLECT_JS)
     failure = page.evaluate("window.benchFailure || (window.__cxkit && window.__cxkit.failure) || null")
     if failure:
@@ -176,7 +179,7 @@ class _Fresh:
     def __init__(self, browser) -> None:
         self.browser = browser
 
-    def __call__(self) -> "_Fresh":
+    def __call__(self) -> _Fresh:
         self.context = self.browser.new_context()
         return self
 
@@ -193,7 +196,7 @@ class _Shared:
     def __init__(self, context) -> None:
         self.context = context
 
-    def __call__(self) -> "_Shared":
+    def __call__(self) -> _Shared:
         return self
 
     def __enter__(self):
@@ -256,7 +259,8 @@ def main() -> None:
         for mode in ("cold", "warm"):
             r = result[mode][pair]
             flag = "ok" if r["budget_met"] else "OVER"
-            print(f"{label + ', ' + mode:22} {r['cxkit_median_ms']:>8.0f} {r['bare_median_ms']:>8.0f} {r['ratio']:>7.2f}  {flag}")
+            print(f"{label + ', ' + mode:22} {r['cxkit_median_ms']:>8.0f} {r['bare_median_ms']:>8.0f}"
+                  f" {r['ratio']:>7.2f}  {flag}")
     print(f"{time.monotonic() - started:.0f} s; written to {RESULTS}")
 
 

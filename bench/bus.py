@@ -240,7 +240,8 @@ def run(against: Path | None = None) -> dict:
         "original_us": ORIGINAL,
     }
     if against:
-        result["against"] = {"root": str(against), "median_us": _medians(rounds["against"]), "rounds_us": rounds["against"]}
+        result["against"] = {"root": str(against), "median_us": _medians(rounds["against"]),
+                             "rounds_us": rounds["against"]}
     return result
 
 
@@ -274,9 +275,12 @@ def main() -> None:
           "concurrent <= 1x)")
     for mode in ("main", "worker"):
         r = result[mode]["vs_bare_worker"]
-        print(f"  {mode:7} Python {r['py_payload_sequential_vs_bare']:.2f}x  JS {r['js_payload_sequential_vs_bare']:.2f}x"
-              f"  concurrent Python {r['py_payload_concurrent_vs_bare']:.2f}x  JS {r['js_payload_concurrent_vs_bare']:.2f}x"
-              f"  {'all met' if all(r['goals_met'].values()) else 'missed: ' + ', '.join(k for k, v in r['goals_met'].items() if not v)}")
+        missed = [k for k, v in r["goals_met"].items() if not v]
+        print(f"  {mode:7} Python {r['py_payload_sequential_vs_bare']:.2f}x"
+              f"  JS {r['js_payload_sequential_vs_bare']:.2f}x"
+              f"  concurrent Python {r['py_payload_concurrent_vs_bare']:.2f}x"
+              f"  JS {r['js_payload_concurrent_vs_bare']:.2f}x"
+              f"  {'missed: ' + ', '.join(missed) if missed else 'all met'}")
     print(f"written to {args.out}")
 
 

@@ -93,7 +93,7 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def gaps(times: list[int]) -> list[int]:
-    return [b - a for a, b in zip(times, times[1:])]
+    return [b - a for a, b in zip(times, times[1:], strict=False)]
 
 
 COMETD_JS = """

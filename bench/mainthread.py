@@ -40,8 +40,9 @@ after the page received the 50th. Goal: no task over 50 ms. The ``long-animation
 entries (scripts with source URL and function) say whose code a long frame ran.
 
 ``MAINTHREAD_BENCH_N`` sets the full loads per variant and mode (default 3), ``MAINTHREAD_LOAD_N``
-the quick ones (default 8), ``MAINTHREAD_CHAT_N`` the restores and bursts (default 3). No ``context.route`` (it disables the HTTP cache): a
-request listener fails the run if anything leaves 127.0.0.1.
+the quick ones (default 8), ``MAINTHREAD_CHAT_N`` the restores and bursts (default 3). No
+``context.route`` (it disables the HTTP cache): a request listener fails the run if anything leaves
+127.0.0.1.
 """
 
 from __future__ import annotations
@@ -114,14 +115,18 @@ answers chats within a minute on weekdays.</p>
 """
 
 WIDGET = """<script>
-  window._genesys = { widgets: { webchat: { dataURL: location.origin + "/genesys/2/chat/customer-support" }%(cxkit)s } };
+  window._genesys = { widgets: {
+    webchat: { dataURL: location.origin + "/genesys/2/chat/customer-support" }%(cxkit)s
+  } };
 </script>
 <script src="/cxkit/widgets.js"></script>
 <script>
   window.bench = { messages: 0, events: {} };
   (function (p) {
     ["ready", "restored", "agentConnected"].forEach(function (n) {
-      p.subscribe("WebChatService." + n, function () { window.bench.events[n] = window.bench.events[n] || performance.now(); });
+      p.subscribe("WebChatService." + n, function () {
+        window.bench.events[n] = window.bench.events[n] || performance.now();
+      });
     });
     p.subscribe("WebChatService.messageReceived", function (e) {
       window.bench.messages += e.data.messages.length; window.bench.lastMessage = performance.now();
@@ -251,7 +256,8 @@ def settle_until(page, page_ms: float) -> None:
 
 def open_page(context, outside: list[str]):
     page = context.new_page()
-    page.on("request", lambda r: None if urlsplit(r.url).hostname in ("127.0.0.1", "localhost") else outside.append(r.url))
+    page.on("request", lambda r: None if urlsplit(r.url).hostname in ("127.0.0.1", "localhost")
+            else outside.append(r.url))
     page.add_init_script(INIT_JS)
     return page
 
@@ -340,7 +346,8 @@ def quick_loads(contexts, site: str, n: int, outside: list[str]) -> dict[str, li
                 page.wait_for_timeout(500)
                 s = page.evaluate(LOAD_JS)
                 page.close()
-            samples[variant].append({"load_ms": round(s["load"], 1), "lcp_ms": None if s["lcp"] is None else round(s["lcp"], 1)})
+            samples[variant].append({"load_ms": round(s["load"], 1),
+                                     "lcp_ms": None if s["lcp"] is None else round(s["lcp"], 1)})
     return samples
 
 
@@ -351,7 +358,8 @@ def measure(contexts, site: str, n: int, counter: ByteCounter, outside: list[str
             with contexts() as context:
                 samples[variant].append(load(context, site, variant, counter, outside))
             last = samples[variant][-1]
-            print(f"  {variant:6} ready {last['ready_ms'] or 0:7.0f}  TBT {last['tbt_ms']:6.0f}  longest {last['longest_ms']:6.0f}"
+            print(f"  {variant:6} ready {last['ready_ms'] or 0:7.0f}  TBT {last['tbt_ms']:6.0f}"
+                  f"  longest {last['longest_ms']:6.0f}"
                   f"  click {last['click_delay_ms'] if last['click_delay_ms'] is not None else float('nan'):6.1f}"
                   f"  load {last['load_ms']:5.0f}  LCP {last['lcp_ms'] or 0:5.0f}", flush=True)
     return samples
@@ -397,19 +405,22 @@ def during_chat(browser, site: str, control: httpx.Client, outside: list[str]) -
     wait_ready(page, "idle")
     after = control.get("/mock/chats").raise_for_status().json()["chats"]
     page.evaluate("CXBus.registerPlugin('BenchStart').command('WebChatService.startChat', {nickname: 'Bench'})")
-    chat_id = control.get("/mock/wait-chat", params={"timeout": 30, "after": len(after)}).raise_for_status().json()["chat"]["chatId"]
+    waited = control.get("/mock/wait-chat", params={"timeout": 30, "after": len(after)}).raise_for_status()
+    chat_id = waited.json()["chat"]["chatId"]
     control.post(f"/mock/chats/{chat_id}/agent", json={"action": "join", "nickname": "Anna"}).raise_for_status()
     page.wait_for_function("() => window.bench && bench.events.agentConnected", timeout=30_000, polling=250)
     for i in range(RESTORE_MESSAGES):
         control.post(f"/mock/chats/{chat_id}/agent",
-                     json={"action": "say", "text": f"history message {i + 1}: " + "lorem ipsum " * 6}).raise_for_status()
-    page.wait_for_function("n => window.bench && bench.messages >= n", arg=RESTORE_MESSAGES, timeout=60_000, polling=250)
+                     json={"action": "say", "text": f"history message {i + 1}: " + "lorem ipsum " * 6}
+                     ).raise_for_status()
+    page.wait_for_function("n => window.bench && bench.messages >= n", arg=RESTORE_MESSAGES,
+                           timeout=60_000, polling=250)
 
     restores = []
     for _ in range(CHAT_N):
         page.goto(f"{site}/idle.html", wait_until="commit")
-        page.wait_for_function("n => window.bench && bench.events.restored && bench.messages >= n", arg=RESTORE_MESSAGES,
-                               timeout=120_000, polling=250)
+        page.wait_for_function("n => window.bench && bench.events.restored && bench.messages >= n",
+                               arg=RESTORE_MESSAGES, timeout=120_000, polling=250)
         s = page.evaluate(COLLECT_JS)
         end = max(s["ready"] + WINDOW_MS, s["last_message"] + 3000)
         settle_until(page, end)
@@ -417,7 +428,8 @@ def during_chat(browser, site: str, control: httpx.Client, outside: list[str]) -
         durations = tasks_in(s["long"], 0, end)
         restores.append({"ready_ms": round(s["ready"], 1), "restored_ms": round(s["restored"], 1),
                          "messages": s["messages"], "last_message_ms": round(s["last_message"], 1),
-                         **blocking(durations), "long_task_list": [[round(a, 1), round(d, 1)] for a, d in s["long"] if a < end],
+                         **blocking(durations),
+                         "long_task_list": [[round(a, 1), round(d, 1)] for a, d in s["long"] if a < end],
                          "top_scripts": top_scripts(s["frames"], 0, end)})
         print(f"  restore: {s['messages']} messages by {s['last_message']:.0f} ms, longest task "
               f"{restores[-1]['longest_ms']:.0f} ms, TBT {restores[-1]['tbt_ms']:.0f} ms", flush=True)
@@ -430,7 +442,8 @@ def during_chat(browser, site: str, control: httpx.Client, outside: list[str]) -
         for i in range(BURST_MESSAGES):
             control.post(f"/mock/chats/{chat_id}/agent",
                          json={"action": "say", "text": f"burst {k + 1} message {i + 1}"}).raise_for_status()
-        page.wait_for_function("n => window.bench && bench.messages >= n", arg=have + BURST_MESSAGES, timeout=60_000, polling=250)
+        page.wait_for_function("n => window.bench && bench.messages >= n", arg=have + BURST_MESSAGES,
+                               timeout=60_000, polling=250)
         last = page.evaluate("bench.lastMessage")
         settle_until(page, last + 2000)
         s = page.evaluate(COLLECT_JS)
@@ -490,7 +503,8 @@ def run(n: int = N) -> dict:
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "browser": user_agent,
                     "loadavg_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)]},
         "method": f"{n} loads per variant and mode, alternating; click at {CLICK_AT_S} s; window: navigation -> "
-                  f"{WINDOW_MS / 1000:.0f} s after WebChatService.ready (plain: after load); TBT = sum(longtask - 50 ms); "
+                  f"{WINDOW_MS / 1000:.0f} s after WebChatService.ready (plain: after load); "
+                  "TBT = sum(longtask - 50 ms); "
                   f"medians; caused = variant median - plain median; ratios of medians; load and LCP medians over "
                   f"those loads plus {LOAD_N} quick loads per variant and mode (no click, closed 0.5 s after load)",
         "variants": {"plain": "no widgets.js", "idle": "worker, boot idle (default)", "now": "worker, boot now",

@@ -90,13 +90,13 @@ async def open_chats(url: str, n: int, concurrency: int = 32) -> list[dict[str, 
         async def one(i: int) -> None:
             async with sem:
                 r = (await c.post(SERVICE + "/", data={"nickname": f"u{i}", "userData[i]": str(i)})).json()
-                out.append({"chatId": r["chatId"], "alias": r["alias"], "secureKey": r["secureKey"], "userId": r["userId"]})
+                out.append({key: r[key] for key in ("chatId", "alias", "secureKey", "userId")})
 
         await asyncio.gather(*(one(i) for i in range(n)))
     return out
 
 
-def drive(url: str, chats: list[dict[str, str]], clients: int, duration: float, q: "mp.Queue[list[float]]") -> None:
+def drive(url: str, chats: list[dict[str, str]], clients: int, duration: float, q: mp.Queue[list[float]]) -> None:
     async def main() -> list[float]:
         latencies: list[float] = []
         deadline = time.perf_counter() + duration
@@ -214,7 +214,8 @@ def main() -> None:
         result["against"] = str(args.against)
     try:
         fake = [{"chatId": f"c{i}", "alias": "1", "secureKey": "k", "userId": "u"} for i in range(64)]
-        chats = {name: fake if name == "bare" else asyncio.run(open_chats(url, 64)) for name, (_, url) in servers.items()}
+        chats = {name: fake if name == "bare" else asyncio.run(open_chats(url, 64))
+                 for name, (_, url) in servers.items()}
         rows = []
         use_wrk = shutil.which("wrk") is not None and not args.httpx
         result["load_generator"] = "wrk" if use_wrk else "httpx"
@@ -249,8 +250,10 @@ def main() -> None:
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
     names = list(servers)
-    print(f"medians of {args.repeat} runs of {args.duration:g} s; load average {result['loadavg_1min_start']} -> {result['loadavg_1min_end']}")
-    print(f"{'clients':>7} | " + " | ".join(f"{n + ' req/s':>13} {'p50 ms':>7} {'p99 ms':>7}" for n in names) + " | ratio")
+    print(f"medians of {args.repeat} runs of {args.duration:g} s; "
+          f"load average {result['loadavg_1min_start']} -> {result['loadavg_1min_end']}")
+    print(f"{'clients':>7} | " + " | ".join(f"{n + ' req/s':>13} {'p50 ms':>7} {'p99 ms':>7}" for n in names)
+          + " | ratio")
     for row in rows:
         print(f"{row['clients']:>7} | " + " | ".join(
             f"{row[n]['rps']:>13} {row[n]['p50_ms']:>7} {row[n]['p99_ms']:>7}" for n in names) + f" | {row['ratio']}")

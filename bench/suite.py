@@ -36,7 +36,8 @@ def fresh_chat_page(page, cxkit_url):
     return ChatPageOpener(page, cxkit_url)()
 '''
 
-TESTS = "".join(f"def test_{i}({{fixture}}):\n    assert {{fixture}}.evaluate('window.__cxkit.attached')\n\n" for i in range(N))
+TESTS = "".join(f"def test_{i}({{fixture}}):\n    assert {{fixture}}.evaluate('window.__cxkit.attached')\n\n"
+                for i in range(N))
 
 
 def run_suite(fixture: str, bundle: Path) -> list[float]:
@@ -52,7 +53,10 @@ def run_suite(fixture: str, bundle: Path) -> list[float]:
         if proc.returncode != 0:
             sys.exit(f"the {fixture} suite failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-2000:]}")
         cases = ET.parse(report).getroot().iter("testcase")
-        return [float(case.get("time")) for case in sorted(cases, key=lambda c: int(c.get("name").split("_")[1].split("[")[0]))]
+        def number(case: ET.Element) -> int:
+            return int(case.get("name").split("_")[1].split("[")[0])
+
+        return [float(case.get("time")) for case in sorted(cases, key=number)]
 
 
 def main() -> None:

@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT / "pysrc"))
 
 from cxkit import cli, doctor  # noqa: E402
 from cxkit.bus import Bus, Plugin  # noqa: E402
-from cxkit.bus import bus as bus_module  # noqa: E402
+from cxkit.bus import config as bus_module  # noqa: E402
 from cxkit.bus import messages as bus_messages  # noqa: E402
 from cxkit.gms.responses import GmsReply  # noqa: E402
 from cxkit.gms.transport import HttpResponse  # noqa: E402

@@ -121,3 +121,21 @@ def test_concurrent_builds_share_the_checkout_s_wheel_cache(tmp_path):
         wheels = list(pool.map(lambda _: build_browser_wheel(src, tmp_path / "cache"), range(8)))
     assert len({w.read_bytes() for w in wheels}) == 1
     assert [p.name for p in wheels[0].parent.iterdir()] == [wheels[0].name]   # no temporary files left
+
+
+def test_nothing_of_ours_ships_or_names_pyodide_http(bundle):
+    """pyodide-http was dropped (nothing imported it): no wheel, page, loader module or doc of
+    ours brings it back. Pyodide's and PyScript's own files list every Pyodide package; skipped."""
+    out, _ = bundle
+    ours = [p for p in out.rglob("*") if p.is_file() and p.relative_to(out).parts[0] not in ("pyodide", "pyscript")
+            and p.suffix not in (".br", ".gz")]
+    root = project_root()
+    ours += [root / "README.md", root / "pyproject.toml", *sorted((root / "docs").glob("*.md"))]
+    assert len(ours) > 10
+    for path in ours:
+        if path.suffix == ".whl":
+            with zipfile.ZipFile(path) as whl:
+                assert not [n for n in whl.namelist() if "pyodide_http" in n], path
+            continue
+        text = path.read_bytes().lower()
+        assert b"pyodide-http" not in text and b"pyodide_http" not in text, path

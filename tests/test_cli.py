@@ -132,14 +132,15 @@ def serve_args(command: str, tmp_path: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("command", ["mock-gms", "serve"])
-def test_uvicorn_gets_the_mock_keep_alive_and_header_timeouts(command, tmp_path, monkeypatch, capsys):
+def test_uvicorn_gets_the_mock_keep_alive_and_header_timeouts(command, tmp_path, monkeypatch):
     from cxkit.mockgms.serving import HEADER_TIMEOUT_S, KEEP_ALIVE_S
 
     config = captured_server_config(monkeypatch, command, "--port", "8123", *serve_args(command, tmp_path))
     assert (config.host, config.port) == ("127.0.0.1", 8123)
     assert config.timeout_keep_alive == KEEP_ALIVE_S
     assert getattr(config.http, "header_timeout", None) == HEADER_TIMEOUT_S  # uvicorn's own waits forever
-    assert f"http://127.0.0.1:8123/" in capsys.readouterr().out
+    # the "on http://..." line comes once uvicorn listens (run is stubbed here): the tests that
+    # start the real command read it and connect at once
 
 
 async def host_status(app, host: str) -> int:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .build_error import BuildError
 from .checkout import find_checkout
 
 __all__ = [
@@ -40,10 +41,6 @@ PYODIDE_FILES = (
 )
 #: In the packaged runtime folder: versions and file names of what it holds.
 RUNTIME_MANIFEST = "runtime.json"
-
-
-class BuildError(RuntimeError):
-    """The bundle could not be built; the message says what is missing and what to run."""
 
 
 @dataclass(frozen=True)

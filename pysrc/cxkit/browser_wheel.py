@@ -25,14 +25,14 @@ from pathlib import Path
 
 import cxkit
 
-from .assets import BuildError
+from .build_error import BuildError
 from .filecopy import write_if_changed
 
 __all__ = ["BROWSER_PACKAGES", "PRECOMPILE_SCRIPT", "browser_sources_digest", "build_browser_wheel"]
 
 #: Subpackages of cxkit that run in the browser; everything else (mock server, CLI,
 #: pytest plugin, the build) stays out of the browser wheel.
-BROWSER_PACKAGES = ("bus", "gms", "webchat", "browser", "ui")
+BROWSER_PACKAGES = ("common", "bus", "gms", "webchat", "browser", "ui")
 #: Compiles a folder of sources with Pyodide under Node (``node precompile.mjs <pyodide> <dir>``).
 PRECOMPILE_SCRIPT = Path(__file__).resolve().parent / "web" / "tools" / "precompile.mjs"
 
@@ -111,7 +111,8 @@ def build_browser_wheel(src_root: Path, out_dir: Path, pyodide_dir: Path | None 
         entries += _precompiled(entries, pyodide_dir, cache, bytecode_required)
     entries.append((f"{dist_info}/METADATA", f"Metadata-Version: 2.1\nName: cxkit\nVersion: {version}\n".encode()))
     entries.append(
-        (f"{dist_info}/WHEEL", b"Wheel-Version: 1.0\nGenerator: cxkit.browser_wheel\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
+        (f"{dist_info}/WHEEL",
+         b"Wheel-Version: 1.0\nGenerator: cxkit.browser_wheel\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
     )
     record = "".join(f"{arc},,\n" for arc, _ in entries) + f"{dist_info}/RECORD,,\n"
     entries.append((f"{dist_info}/RECORD", record.encode()))

@@ -14,6 +14,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 __all__ = ["main"]
 
@@ -49,7 +50,7 @@ def _allowed_hosts(args: argparse.Namespace) -> tuple[str, ...]:
 
 
 def _mock(args: argparse.Namespace):
-    from .mockgms import MockGMS, MockConfig
+    from .mockgms import MockConfig, MockGMS
 
     config = MockConfig(cors_allow_origins=tuple(getattr(args, "cors_allow_origin", None) or ()),
                         allowed_hosts=_allowed_hosts(args))
@@ -63,7 +64,14 @@ def _run(app, host: str, port: int, what: str, header_timeout: float) -> int:
 
     # keep-alive and header timeouts: idle or slow connections cannot pile up (mockgms/serving.py)
     server = uvicorn.Server(uvicorn_config(app, host=host, port=port, header_timeout=header_timeout))
-    print(f"cxkit: {what} on http://{host}:{port}/  (Ctrl-C stops)", flush=True)
+    startup = server.startup
+
+    async def announce(*args: Any, **kwargs: Any) -> None:
+        await startup(*args, **kwargs)
+        if server.started:  # said once the socket listens: whoever reads the line can connect at once
+            print(f"cxkit: {what} on http://{host}:{port}/  (Ctrl-C stops)", flush=True)
+
+    server.startup = announce  # type: ignore[method-assign]
     server.run()
     return 0
 
@@ -123,9 +131,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="print cxkit's version (and its Python, Pyodide and PyScript) and exit")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    test_pages = dict(action=argparse.BooleanOptionalAction, default=False,
-                      help="also build the pages test suites use (e2e*.html; one runs Python the page "
-                           "sends: never on a real site). Default: left out")
+    test_pages: dict[str, Any] = dict(
+        action=argparse.BooleanOptionalAction, default=False,
+        help="also build the pages test suites use (e2e*.html; one runs Python the page "
+             "sends: never on a real site). Default: left out")
     p = sub.add_parser("build", help="build the static bundle into build/")
     p.add_argument("--out", help="output folder (default: build/ in the checkout, else in the current folder)")
     p.add_argument("--test-pages", **test_pages)

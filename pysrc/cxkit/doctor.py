@@ -33,12 +33,13 @@ import shutil
 import socket
 import subprocess
 import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
 
-from .checkout import find_checkout, is_cxkit_project
+from .checkout import find_checkout
+from .testing.chromium import CHROMIUM_NAMES
 
 __all__ = [
     "Result", "add_parser", "main", "run", "run_checks", "check_python", "check_packages", "check_chromium",
@@ -48,7 +49,6 @@ __all__ = [
 MIN_PYTHON = (3, 11)
 MIN_NODE = 20
 DEFAULT_PORTS = (8000, 8001)  # cxkit serve, cxkit mock-gms
-CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 RUNTIME_PACKAGES = ("pyodide", "@pyscript/core")  # pinned in package.json, bundled by `cxkit build`
 # Used when cxkit's own metadata is unavailable (e.g. running from a source tree without pip).
 FALLBACK_REQUIREMENTS = ("starlette>=0.40", "uvicorn>=0.30", "httpx>=0.27", "python-multipart>=0.0.9",
@@ -152,7 +152,7 @@ def check_packages(requirements: Iterable[tuple[str, tuple[int, ...]]] | None = 
     return Result("Python packages", True, ", ".join(found))
 
 
-def _playwright_chromium(env: dict[str, str]) -> Path | None:
+def _playwright_chromium(env: Mapping[str, str]) -> Path | None:
     """Playwright's own downloaded Chromium (``playwright install chromium``), if any."""
     home = Path(env.get("HOME") or Path.home())
     default = (home / "Library" / "Caches" if sys.platform == "darwin" else
@@ -162,7 +162,7 @@ def _playwright_chromium(env: dict[str, str]) -> Path | None:
     return found[-1] if found else None
 
 
-def check_chromium(env: dict[str, str] | None = None, *, installed: bool = False) -> Result:
+def check_chromium(env: Mapping[str, str] | None = None, *, installed: bool = False) -> Result:
     """A Chromium for the browser tests: ``CHROMIUM_PATH`` if set, else on PATH (for an installed
     cxkit, Playwright's own download counts too); it must run."""
     env = os.environ if env is None else env
@@ -180,14 +180,15 @@ def check_chromium(env: dict[str, str] | None = None, *, installed: bool = False
                           f"point CHROMIUM_PATH at a Chromium binary, or unset it and {fix_install}")
         exe = path
     else:
-        exe = next((hit for hit in map(shutil.which, CHROMIUM_NAMES) if hit), None)
-        if exe is None:
+        found = next((hit for hit in map(shutil.which, CHROMIUM_NAMES) if hit), None)
+        if found is None:
             return Result("Chromium", False, "not found (CHROMIUM_PATH is unset; none of "
                           f"{', '.join(CHROMIUM_NAMES)} on PATH)", fix_install)
+        exe = found
     worked, line = _run_version(exe)
     if not worked:
         return Result("Chromium", False, f"{exe} --version failed: {line}",
-                      f"reinstall it (apt-get install --reinstall chromium) or set CHROMIUM_PATH "
+                      "reinstall it (apt-get install --reinstall chromium) or set CHROMIUM_PATH "
                       "to a Chromium that runs")
     return Result("Chromium", True, f"{line} ({exe})")
 
@@ -384,7 +385,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     return parser
 
 
-def add_parser(subparsers: "argparse._SubParsersAction") -> argparse.ArgumentParser:
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Register ``doctor`` on ``cxkit``'s sub-commands (``args.func(args)`` runs it)."""
     parser = add_arguments(subparsers.add_parser("doctor", help=HELP))
     parser.set_defaults(func=run)

@@ -26,8 +26,9 @@ from __future__ import annotations
 
 import contextlib
 import mimetypes
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
@@ -107,7 +108,7 @@ def create_app(
     *,
     mock: Any = None,
     isolate: bool = False,
-    extra_static: dict[str, str | Path] | None = None,
+    extra_static: Mapping[str, str | Path] | None = None,
 ) -> ASGIApp:
     """The ``cxkit serve`` app: the bundle at ``/cxkit/``, the mock GMS at its prefixes.
 
@@ -115,7 +116,8 @@ def create_app(
     """
     bundle = StaticBundle(build_dir, isolate=isolate)
     mounts = sorted(
-        ((prefix.rstrip("/"), StaticBundle(folder, isolate=isolate)) for prefix, folder in (extra_static or {}).items()),
+        ((prefix.rstrip("/"), StaticBundle(folder, isolate=isolate))
+         for prefix, folder in (extra_static or {}).items()),
         key=lambda item: -len(item[0]),
     )
     mock_app = getattr(mock, "app", mock)
@@ -175,48 +177,12 @@ def run_in_thread(app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> Itera
         ...     print(url)
         http://127.0.0.1:43127
     """
-    import socket
-    import threading
-
-    import uvicorn
-
     from cxkit.mockgms.serving import HEADER_TIMEOUT_S, uvicorn_config
+    from cxkit.mockgms.threaded import serve_in_thread
 
     mock = getattr(app, "mock", None)
     allow_host(mock, host)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
     header_timeout = getattr(getattr(mock, "config", None), "header_timeout_seconds", HEADER_TIMEOUT_S)
     config = uvicorn_config(app, lifespan="auto", header_timeout=header_timeout)
-    server = uvicorn.Server(config)
-    started = threading.Event()
-    failure: list[BaseException] = []
-
-    def serve() -> None:
-        try:
-            server.run(sockets=[sock])
-        except BaseException as exc:  # reported to the caller below
-            failure.append(exc)
-        finally:
-            started.set()
-
-    config_startup = server.startup
-
-    async def startup(*args: Any, **kwargs: Any) -> None:
-        await config_startup(*args, **kwargs)
-        started.set()
-
-    server.startup = startup  # type: ignore[method-assign]
-    thread = threading.Thread(target=serve, name="cxkit-server", daemon=True)
-    thread.start()
-    started.wait(30)
-    if failure or not server.started:
-        raise RuntimeError(f"server did not start: {failure[0] if failure else 'timeout'}")
-    bound_host, bound_port = sock.getsockname()[:2]
-    try:
+    with serve_in_thread(config, host, port, name="cxkit-server") as (bound_host, bound_port):
         yield f"http://{bound_host}:{bound_port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()

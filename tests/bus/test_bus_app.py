@@ -2,7 +2,7 @@ import logging
 
 import pytest
 
-from cxkit.bus import APP_EVENTS, QuickBus, boot_app, install_app, install_quickbus, mark_app_ready, publish_app_ready
+from cxkit.bus import APP_EVENTS, QuickBus, RegistrationRefused, boot_app, install_app, install_quickbus, mark_app_ready, publish_app_ready
 
 
 def test_install_app_takes_master_and_registers_commands(bus):
@@ -71,8 +71,20 @@ def test_quickbus_is_a_plugin_that_registers_plugins(bus):
     quickbus = install_quickbus(bus)
     assert isinstance(quickbus, QuickBus) and quickbus.namespace() == "QuickBus"
     mine = quickbus.registerPlugin("Mine")
-    assert mine.namespace() == "Mine" and quickbus.register_plugin("Mine") is False
+    assert mine.namespace() == "Mine" and quickbus.registerPlugin("Mine") is False
+    with pytest.raises(RegistrationRefused, match="'Mine' is already registered"):
+        quickbus.register_plugin("Mine")
+    assert quickbus.register_plugin("Yours") is bus.get_plugin("Yours")
     assert bus.get_plugin("QuickBus") is quickbus
+
+
+def test_install_app_and_quickbus_refuse_a_taken_name(bus):
+    bus.register_plugin("App")
+    bus.register_plugin("QuickBus")
+    with pytest.raises(RegistrationRefused, match="'App'"):
+        install_app(bus, {})
+    with pytest.raises(RegistrationRefused, match="'QuickBus'"):
+        install_quickbus(bus)
 
 
 def test_boot_order_and_sticky_ready(bus):

@@ -10,6 +10,7 @@ from cxkit.bus import (
     Bus,
     CommandEvent,
     CommandRejected,
+    RegistrationRefused,
 )
 
 
@@ -20,20 +21,47 @@ def echo(e):
 def test_registration_rules(bus):
     p = bus.register_plugin("A")
     assert p.namespace() == "A" and p.name == "A"
-    assert bus.register_plugin("A") is False  # taken, exact match
-    assert bus.register_plugin("a") is not False  # case-sensitive
-    assert bus.register_plugin(42) is False
+    with pytest.raises(RegistrationRefused, match="'A' is already registered") as taken:
+        bus.register_plugin("A")  # taken, exact match
+    assert (taken.value.name, taken.value.reason) == ("A", "taken")
+    assert isinstance(taken.value, RuntimeError)
+    assert bus.register_plugin("a").namespace() == "a"  # case-sensitive
+    with pytest.raises(TypeError, match="must be a string, not int"):
+        bus.register_plugin(42)
+    with pytest.raises(RegistrationRefused):
+        bus.register_plugin("CXBus")  # the bus's own plugin
+    assert set(bus.registry()) == {"CXBus", "A", "a"}  # nothing half-registered
+
+
+def test_register_plugin_js_name_answers_false_as_the_original(bus):
+    bus.register_plugin("A")
+    assert bus.registerPlugin("A") is False
+    assert bus.registerPlugin(42) is False
     assert bus.registerPlugin(None) is False
-    assert bus.register_plugin("CXBus") is False  # the bus's own plugin
+    assert bus.registerPlugin("B") is bus.get_plugin("B")
+
+
+def test_module_level_register_plugin_raises_too():
+    from cxkit import bus as page_bus
+
+    page_bus.set_bus(None)
+    try:
+        page_bus.register_plugin("Once")
+        with pytest.raises(page_bus.RegistrationRefused):
+            page_bus.register_plugin("Once")
+    finally:
+        page_bus.set_bus(None)
 
 
 def test_master_only_for_first_caller_and_lock(bus):
     master = bus.register_master()
     assert master is not None and bus.registerMaster() is None
     master.lock()
-    assert bus.register_plugin("Late") is False
+    with pytest.raises(RegistrationRefused, match="registry is locked") as locked:
+        bus.register_plugin("Late")
+    assert locked.value.reason == "locked" and bus.registerPlugin("Late") is False
     master.unlock()
-    assert bus.register_plugin("Late") is not False
+    assert bus.register_plugin("Late").namespace() == "Late"
     assert master.config(debug=True)["debug"] is True
 
 

@@ -5,7 +5,8 @@ import importlib
 
 import pytest
 
-MODULES = ["", ".app", ".bus", ".deferred", ".events", ".jsvalues", ".loader", ".messages", ".plugin", ".scheduler"]
+MODULES = ["", ".app", ".bus", ".config", ".deferred", ".errors", ".events", ".handlers", ".jsvalues", ".loader", ".master",
+           ".messages", ".plugin", ".scheduler"]
 
 
 @pytest.mark.parametrize("suffix", MODULES)

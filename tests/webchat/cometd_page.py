@@ -10,7 +10,7 @@ from typing import Any
 from webchat_harness import EPOCH_MS, Page
 
 from cxkit.gms.websocket import AsgiWebSocketConnector
-from cxkit.webchat import PageInfo, install_webchat_service
+from cxkit.webchat import PageInfo, Ports, install_webchat_service
 
 
 class RecordingConnector:
@@ -66,11 +66,11 @@ class CometdPage(Page):
 
     def boot(self, *, start: bool = True) -> "CometdPage":
         loop = asyncio.get_running_loop()
-        self.service = install_webchat_service(
-            self.bus, self.config, transport=self.transport, storage=self.storage,
-            page_info=PageInfo(url="http://shop.test/p", title="Shop", browser="Chrome", os="Linux"),
-            now=lambda: EPOCH_MS + loop.time() * 1000, downloader=self.downloader, start=start,
-            websocket=self.connector)
+        self.service = install_webchat_service(self.bus, self.config, Ports(
+            self.transport, self.storage,
+            PageInfo(url="http://shop.test/p", title="Shop", browser="Chrome", os="Linux"),
+            now=lambda: EPOCH_MS + loop.time() * 1000, downloader=self.downloader,
+            websocket=self.connector), start=start)
         return self
 
     def frames(self, op: str | None = None) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ from webchat_harness import BASE, Page, mock_gms, settle
 from webchat_vclock import virtual_time
 
 from cxkit.bus import Bus
-from cxkit.webchat import MemoryStorage, MemoryTextInput, messages as msg, webchat_plugin_factory
+from cxkit.webchat import MemoryStorage, MemoryTextInput, Ports, messages as msg, webchat_plugin_factory
 from cxkit.webchat.typing_indicator import ClientTyping
 
 
@@ -420,13 +420,13 @@ async def test_plugin_factory_loads_on_first_command_and_from_app_ready():
     transport = HttpxTransport(transport=httpx.ASGITransport(app=gms.app))
     bus = Bus()
     bus.register_plugin_factory("WebChatService", webchat_plugin_factory(
-        {"dataURL": BASE}, transport=transport, storage=MemoryStorage()))
+        {"dataURL": BASE}, ports=Ports(transport, MemoryStorage())))
     page = bus.register_plugin("Page")
     assert await page.command("WebChatService.verifySession") == {"sessionActive": False}
 
     lazy = Bus()
     lazy.register_plugin_factory("WebChatService", webchat_plugin_factory(
-        transport=transport, storage=MemoryStorage()))
+        ports=Ports(transport, MemoryStorage())))
     boot_app(lazy, {"webchat": {"dataURL": BASE, "userData": {"z": "9"}}})
     probe = lazy.register_plugin("Probe")
     body = await probe.command("WebChatService.startChat", {"nickname": "N"})

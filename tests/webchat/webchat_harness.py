@@ -11,7 +11,7 @@ import httpx
 from cxkit.bus import Bus, CommandRejected
 from cxkit.gms import HttpResponse, HttpxTransport
 from cxkit.mockgms import MockConfig, MockGMS
-from cxkit.webchat import (EVENTS, MemoryDownloader, MemoryStorage, PageInfo,
+from cxkit.webchat import (EVENTS, MemoryDownloader, MemoryStorage, PageInfo, Ports,
                            install_webchat_service)
 
 BASE = "http://gms.test/genesys/2/chat/customer-support"
@@ -124,10 +124,10 @@ class Page:
 
     def boot(self, *, start: bool = True) -> "Page":
         loop = asyncio.get_running_loop()
-        self.service = install_webchat_service(
-            self.bus, self.config, transport=self.transport, storage=self.storage,
-            page_info=PageInfo(url="http://shop.test/p", title="Shop", browser="Chrome", os="Linux"),
-            now=lambda: EPOCH_MS + loop.time() * 1000, downloader=self.downloader, start=start)
+        self.service = install_webchat_service(self.bus, self.config, Ports(
+            self.transport, self.storage,
+            PageInfo(url="http://shop.test/p", title="Shop", browser="Chrome", os="Linux"),
+            now=lambda: EPOCH_MS + loop.time() * 1000, downloader=self.downloader), start=start)
         return self
 
     # -- driving ---------------------------------------------------------------------------------

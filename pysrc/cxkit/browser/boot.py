@@ -14,7 +14,8 @@ queued calls; after attach the bus stays up, and the failure is still reported
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import js
 from pyodide.ffi import create_proxy, jsnull

@@ -17,7 +17,8 @@ JS is plain data.
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import js
 
@@ -122,7 +123,7 @@ class JsBridge:
 
     def _call(self, plugin: str | None, method: str, token: int, args: list[Any]) -> Any:
         if not plugin and method == "registerPlugin":
-            registered = self.bus.register_plugin(*args)
+            registered = self.bus.registerPlugin(*args)
             if registered is False:
                 return False
             self._plugins[args[0]] = registered

@@ -9,7 +9,8 @@ A listener's proxy is destroyed when it is detached; a jQuery-wrapped element is
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import js
 from pyodide.ffi import JsProxy, create_once_callable, create_proxy
@@ -79,7 +80,8 @@ async def download(request: DownloadRequest, transport: Any,
                    save: Callable[[Any, str], None] | None = None) -> None:
     """Fetch the file with the identity fields and hand it to the user under its name
     (``save(blob, name)`` does that; by default a link in this document)."""
-    status, blob, served_name = await transport.fetch_blob(request.url, request.fields, headers=dict(request.headers or {}))
+    status, blob, served_name = await transport.fetch_blob(request.url, request.fields,
+                                                           headers=dict(request.headers or {}))
     if status != 200 or blob is None:
         raise RuntimeError(f"download failed (HTTP {status})")
     (save or save_in_document)(blob, served_name or request.file_name or "download")

@@ -11,8 +11,8 @@ Sent back to JS, a handle becomes the very function or element it stands for.
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
-from typing import Any, Callable, Protocol
+from collections.abc import Callable, MutableMapping
+from typing import Any, Protocol
 
 from ..bus import Deferred
 

@@ -18,7 +18,7 @@ import js
 from pyodide.ffi import JsProxy
 
 from ..bus import Bus
-from ..webchat import PageInfo, install_webchat_service
+from ..webchat import PageInfo, Ports, install_webchat_service
 from .convert import to_js_plain, to_py_plain
 from .cookies import CookieStorage
 from .elements import DomTextInput, JsPreprocessor, download, unwrap_element
@@ -120,9 +120,7 @@ def install_services(bus: Bus, config: dict[str, Any], *, storage: Any = None, i
     webchat = _async_callbacks(webchat)
     for command, adapt in (ADAPTERS if adapters is None else adapters).items():
         bus.plugin.before(f"WebChatService.{command}", adapt)
-    service = install_webchat_service(
-        bus, webchat, transport=transport, storage=storage or CookieStorage(), page_info=info or page_info(),
-        downloader=lambda request: download(request, transport, save), start=False,
-        websocket=JsWebSocketConnector(),
-    )
+    ports = Ports(transport, storage or CookieStorage(), info or page_info(),
+                  downloader=lambda request: download(request, transport, save), websocket=JsWebSocketConnector())
+    service = install_webchat_service(bus, webchat, ports, start=False)
     return {"WebChatService": service}

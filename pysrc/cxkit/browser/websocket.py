@@ -21,7 +21,7 @@ __all__ = ["JsWebSocketConnector"]
 
 
 class JsWebSocketConnector:
-    async def open(self, url: str, *, timeout: float | None) -> "_JsSocket | None":
+    async def open(self, url: str, *, timeout: float | None) -> _JsSocket | None:
         try:
             socket = js.WebSocket.new(url)
         except Exception:
@@ -29,7 +29,7 @@ class JsWebSocketConnector:
         wrapper = _JsSocket(socket)
         try:
             opened = await asyncio.wait_for(asyncio.shield(wrapper.opened), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             opened = False
         if not opened:
             await wrapper.close()

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import logging
 import weakref
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import js
 from pyodide.ffi import create_proxy
@@ -234,7 +235,7 @@ class Worker:
         try:
             plugins = install_services(
                 self.bus, self.config, storage=self.storage,
-                info=page_info(str(page.get("url") or ""), str(page.get("referrer") or ""), str(page.get("title") or "")),
+                info=page_info(*(str(page.get(key) or "") for key in ("url", "referrer", "title"))),
                 save=lambda blob, name: self.link.send("download", blob, name),
                 adapters={"registerPreProcessor": _preprocessor},
             )

@@ -16,7 +16,8 @@ act on the page's bus (`get_bus()`; the browser glue installs it with `set_bus`)
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .app import (
     AJAX_HEADER_NAMES,
@@ -31,6 +32,7 @@ from .app import (
 )
 from .bus import Bus, Master
 from .deferred import CommandRejected, Deferred, Promise
+from .errors import RegistrationRefused
 from .events import BusEvent, CommandEvent
 from .messages import CANCELLED_BY_BEFORE, COMMAND_DOES_NOT_EXIST, PLUGIN_LOAD_FAILED
 from .plugin import MISSING, Plugin
@@ -51,6 +53,7 @@ __all__ = [
     "Plugin",
     "Promise",
     "QuickBus",
+    "RegistrationRefused",
     "boot_app",
     "command",
     "configure",
@@ -84,7 +87,8 @@ def set_bus(new_bus: Bus | None) -> None:
     _default_bus = new_bus
 
 
-def register_plugin(name: str) -> Plugin | bool:
+def register_plugin(name: str) -> Plugin:
+    """Register a plugin on the page's bus; raises `RegistrationRefused` for a taken name."""
     return get_bus().register_plugin(name)
 
 

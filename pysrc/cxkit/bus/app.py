@@ -19,8 +19,8 @@ The browser glue runs the same steps itself when it must interleave JS: `install
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Callable, NamedTuple
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .events import CommandEvent
 from .plugin import Plugin
@@ -51,10 +51,13 @@ class QuickBus(Plugin):
 
     __slots__ = ()
 
-    def register_plugin(self, name: str) -> Plugin | bool:
+    def register_plugin(self, name: str) -> Plugin:
+        """Register a plugin on the bus; raises `RegistrationRefused` as `Bus.register_plugin` does."""
         return self._bus.register_plugin(name)
 
-    registerPlugin = register_plugin
+    def registerPlugin(self, name: Any) -> Plugin | bool:
+        """The original's `registerPlugin`: the plugin interface, or False when refused."""
+        return self._bus.registerPlugin(name)
 
 
 class BootedApp(NamedTuple):
@@ -118,12 +121,11 @@ def _plugin_name(e: CommandEvent) -> str:
 def install_app(bus: Bus, config: Mapping[str, Any]) -> Plugin:
     """Register the "App" plugin with its headless commands, taking the master registration.
 
-    `debug` in the config's main/app/global sections turns on bus debug logging. Raises RuntimeError if "App" is taken.
+    `debug` in the config's main/app/global sections turns on bus debug logging. Raises
+    `RegistrationRefused` (a RuntimeError) if "App" is taken.
     """
     master = bus.register_master()
     app = bus.register_plugin("App")
-    if app is False:
-        raise RuntimeError("the App plugin is already registered on this bus")
     main: dict[str, Any] = {}
     for section in ("main", "app", "global"):  # later sections override earlier ones (A.1)
         value = config.get(section) if isinstance(config, Mapping) else None
@@ -143,12 +145,11 @@ def install_app(bus: Bus, config: Mapping[str, Any]) -> Plugin:
 
 
 def install_quickbus(bus: Bus) -> QuickBus:
-    """Register the "QuickBus" plugin (`_genesys.widgets.bus`). Raises RuntimeError if taken."""
+    """Register the "QuickBus" plugin (`_genesys.widgets.bus`). Raises `RegistrationRefused`
+    (a RuntimeError) if taken."""
     quickbus = bus._register("QuickBus", QuickBus)
-    if quickbus is False:
-        raise RuntimeError("the QuickBus plugin is already registered on this bus")
     quickbus.ready()
-    return quickbus  # type: ignore[return-value]
+    return quickbus
 
 
 def publish_app_ready(app: Plugin, config: Any) -> bool:

@@ -16,10 +16,8 @@ on the running asyncio loop (`call_soon`), or, with no loop, at the end of the o
 Deliberate differences from Genesys Widgets 9.0.018.07:
 - an unknown command on a ready plugin rejects with "Command does not exist" (the original's
   promise stays pending forever);
-- a handler that raises is logged and its Deferred rejected with the exception's message (the
-  original's stays pending), except a `CommandRejected` (an awaited command's rejection), which
-  passes its arguments on unchanged; an async handler whose task is cancelled rejects with
-  "Command was cancelled"; a `before` function that raises cancels the command;
+- a handler that raises rejects its command (handlers.py says how); a `before` function that
+  raises cancels the command;
 - `subscribers()` matches events by the "<namespace>." prefix, not by a regular expression;
 - delivery costs one host tick (a microtask in the browser), not a 0 ms setTimeout.
 """
@@ -27,53 +25,28 @@ Deliberate differences from Genesys Widgets 9.0.018.07:
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
-from collections.abc import Mapping
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, TypeVar
 
-from .deferred import CommandRejected, Deferred, Promise
+from .config import DEFAULT_CONFIG, option_changes
+from .deferred import Deferred
+from .errors import RegistrationRefused
 from .events import BusEvent, CommandEvent, now_ms
-from .loader import PluginFactory, PluginLoader
-from .messages import CANCELLED_BY_BEFORE, COMMAND_CANCELLED, COMMAND_DOES_NOT_EXIST, PLUGIN_LOAD_FAILED
+from .handlers import deliver, resolve_command, run_command_handler
+from .loader import PluginLoader
+from .master import Master
+from .messages import CANCELLED_BY_BEFORE, COMMAND_DOES_NOT_EXIST, PLUGIN_LOAD_FAILED
 from .plugin import MISSING, Plugin
 from .scheduler import CallQueue, Wake
 
-__all__ = ["Bus", "Master"]
+__all__ = ["Bus", "Master", "PluginFactory"]
 
 logger = logging.getLogger("cxkit.bus")
+P = TypeVar("P", bound=Plugin)
 
-DEFAULT_CONFIG: dict[str, Any] = {
-    "debug": False,
-    "async": True,
-    "log": True,
-    "logStore": False,
-    "loadPlugins": True,
-    "pluginsPath": "",
-    "pluginFilenameFormat": "plugin.min.js",
-    "pluginMap": {},
-    "unlocked": False,
-}
-
-
-class Master:
-    """The master registration (`registerMaster()`): only the first caller gets one."""
-
-    __slots__ = ("_bus",)
-
-    def __init__(self, bus: Bus) -> None:
-        self._bus = bus
-
-    def lock(self) -> None:
-        """Refuse further plugin registrations."""
-        self._bus._locked = True
-
-    def unlock(self) -> None:
-        self._bus._locked = False
-
-    def config(self, options: Mapping[str, Any] | None = None, /, **kw: Any) -> dict[str, Any]:
-        return self._bus.configure(options, **kw)
-
+#: ``factory(bus)`` registers its plugin and calls ready(); it may be async or return a Deferred.
+PluginFactory = Callable[["Bus"], "Awaitable[Any] | Deferred | None"]
 
 class Bus:
     """CXBus: plugins, commands, events, Deferreds. Its own plugin "CXBus" backs command/subscribe/data."""
@@ -91,27 +64,34 @@ class Bus:
         self._before: dict[str, list[Callable[[Any], Any]]] = {}
         self._locked = False
         self._master_taken = False
-        self._tasks: set[asyncio.Task] = set()
-        self._loader = PluginLoader(self)
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._loader: PluginLoader[Bus] = PluginLoader(self)
         self._modules: dict[str, Any] = {}
         self.version = 0
         self._watcher: Callable[[], None] | None = None
-        self.plugin: Plugin = self._register("CXBus", Plugin)  # type: ignore[assignment]
+        self.plugin: Plugin = self._register("CXBus", Plugin)
 
     # -- global members (A.1) --------------------------------------------------------------------
 
-    def register_plugin(self, name: str) -> Plugin | bool:
-        """A new plugin interface, or False for a non-string, a taken name or a locked registry."""
+    def register_plugin(self, name: str) -> Plugin:
+        """A new plugin interface; raises `RegistrationRefused` for a taken name or a locked registry.
+
+        A name that is not a string raises TypeError. `registerPlugin` answers False instead."""
         return self._register(name, Plugin)
 
-    registerPlugin = register_plugin
+    def registerPlugin(self, name: Any) -> Plugin | bool:
+        """The original's `registerPlugin`: the plugin interface, or False when refused."""
+        try:
+            return self._register(name, Plugin)
+        except (RegistrationRefused, TypeError):
+            return False
 
     def register_master(self) -> Master | None:
         """`{lock, unlock, config}` for the first caller; None afterwards."""
         if self._master_taken:
             return None
         self._master_taken = True
-        return Master(self)
+        return Master(self._set_locked, self.configure)
 
     registerMaster = register_master
 
@@ -151,13 +131,7 @@ class Bus:
 
     def configure(self, options: Mapping[str, Any] | None = None, /, **kw: Any) -> dict[str, Any]:
         """Set A.2 options: `configure(debug=True, async_=False)` or `configure({"async": False})`."""
-        changes = dict(options or {})
-        changes.update(kw)
-        if "async_" in changes:
-            changes["async"] = changes.pop("async_")
-        if "pluginsPath" in changes and changes["pluginsPath"] and not str(changes["pluginsPath"]).endswith("/"):
-            changes["pluginsPath"] = f"{changes['pluginsPath']}/"
-        self.config.update(changes)
+        self.config.update(option_changes(options, kw))
         self._debug = bool(self.config["debug"])
         self._schedule = self._queue.push if self.config["async"] else _call_now
         return dict(self.config)
@@ -196,7 +170,8 @@ class Bus:
         ``subs`` (``{event: [subscriber names]}``), ``data`` (``{plugin: {key: value}}``), ``registry``."""
         return {
             "names": {name: 1 for name in self._plugins},
-            "subs": {event: [name for name, _ in handlers] for event, handlers in self._subscribers.items() if handlers},
+            "subs": {event: [name for name, _ in handlers]
+                     for event, handlers in self._subscribers.items() if handlers},
             "data": {name: p.data() for name, p in self._plugins.items() if p._data},
             "registry": self.registry(),
         }
@@ -223,20 +198,25 @@ class Bus:
 
     # -- registration ----------------------------------------------------------------------------
 
-    def _register(self, name: Any, cls: type[Plugin]) -> Plugin | bool:
-        if not isinstance(name, str) or self._locked or name in self._plugins:
+    def _register(self, name: Any, cls: type[P]) -> P:
+        if not isinstance(name, str):
+            raise TypeError(f"a plugin name must be a string, not {type(name).__name__}")
+        if self._locked or name in self._plugins:
             self._log("registration refused: %r", name)
-            return False
+            raise RegistrationRefused(name, "locked" if self._locked else "taken")
         plugin = cls(self, name)
         plugin._commands.update(
             COMMANDS=self._list_registry_command,
             EVENTS=self._list_registry_command,
-            LOAD=_resolve_command,
+            LOAD=resolve_command,
         )
         self._plugins[name] = plugin
         self._changed()
         self._log("registered plugin %s", name)
         return plugin
+
+    def _set_locked(self, locked: bool) -> None:
+        self._locked = locked
 
     def _list_registry_command(self, e: CommandEvent) -> None:
         name = e.command.partition(".")[0]
@@ -315,39 +295,8 @@ class Bus:
         if handler is None:
             self._schedule(deferred.reject, COMMAND_DOES_NOT_EXIST)
             return
-        self._schedule(self._run_handler, handler, CommandEvent(now_ms(), commander._name, name, deferred, options))
-
-    def _run_handler(self, handler: Callable[[CommandEvent], Any], event: CommandEvent) -> None:
-        try:
-            result = handler(event)
-        except Exception as exc:
-            _reject_with(event, exc)
-            return
-        # A lambda handler often returns `e.deferred.resolve(...)`, itself awaitable: not a coroutine to run.
-        if result is not None and not isinstance(result, (Deferred, Promise)) and inspect.isawaitable(result):
-            self._run_async_handler(result, event)
-
-    def _run_async_handler(self, awaitable: Awaitable[Any], event: CommandEvent) -> None:
-        async def finish() -> None:
-            try:
-                await awaitable
-            except Exception as exc:
-                _reject_with(event, exc)
-            except asyncio.CancelledError:
-                event.deferred.reject(COMMAND_CANCELLED)
-                raise
-
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            if inspect.iscoroutine(awaitable):
-                awaitable.close()
-            logger.error("Command handler for %s is async but no event loop is running", event.command)
-            event.deferred.reject("No running event loop for an async command handler")
-            return
-        task = loop.create_task(finish())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        event = CommandEvent(now_ms(), commander._name, name, deferred, options)
+        self._schedule(run_command_handler, handler, event, self._tasks)
 
     def _load_and_dispatch(self, commander: Plugin, name: str, options: Any, deferred: Deferred) -> None:
         namespace = name.partition(".")[0]
@@ -387,7 +336,8 @@ class Bus:
             if self._debug and (handlers or not direct):
                 self._log("%s %s %s %r", publisher._name, "republishes" if sticky else "publishes", full, data)
             if handlers:
-                self._schedule(_deliver, tuple(fn for _, fn in handlers), BusEvent(now_ms(), publisher._name, full, data))
+                event_record = BusEvent(now_ms(), publisher._name, full, data)
+                self._schedule(deliver, tuple(fn for _, fn in handlers), event_record)
         finally:
             self._leave()
         return True
@@ -402,7 +352,7 @@ class Bus:
             self._log("%s subscribed to %s", subscriber._name, event)
             sticky = self._sticky.get(event)
             if sticky is not None:
-                self._schedule(_deliver, (fn,), BusEvent(now_ms(), sticky[0], event, sticky[1]))
+                self._schedule(deliver, (fn,), BusEvent(now_ms(), sticky[0], event, sticky[1]))
         finally:
             self._leave()
         return event
@@ -471,25 +421,3 @@ class Bus:
 
 def _call_now(fn: Callable[..., Any], *args: Any) -> None:
     fn(*args)
-
-
-def _resolve_command(e: CommandEvent) -> None:
-    e.deferred.resolve()
-
-
-def _deliver(handlers: tuple[Callable[..., Any], ...], event: BusEvent) -> None:
-    for fn in handlers:
-        try:
-            fn(event)
-        except Exception:
-            logger.exception("Subscriber %r to %s raised", fn, event.event)
-
-
-def _reject_with(event: CommandEvent, exc: Exception) -> None:
-    """Reject a handler's command: a CommandRejected (an awaited command's rejection) passes its
-    arguments on unchanged, so a structured reason stays data; any other exception becomes its text."""
-    if isinstance(exc, CommandRejected):
-        event.deferred.reject(*exc.args)
-        return
-    logger.exception("Command handler for %s raised", event.command)
-    event.deferred.reject(str(exc) or type(exc).__name__)

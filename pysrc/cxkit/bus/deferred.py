@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Callable, Generator, Iterable
+from collections.abc import Callable, Generator, Iterable
+from typing import Any
 
 __all__ = ["CommandRejected", "Deferred", "Promise"]
 
@@ -50,14 +51,14 @@ def _callbacks(fns: Iterable[Any]) -> Generator[Callback, None, None]:
             yield fn
 
 
-def _run(fn: Callback, args: tuple) -> None:
+def _run(fn: Callback, args: tuple[Any, ...]) -> None:
     try:
         fn(*args)
     except Exception:
         logger.exception("Deferred callback %r raised", fn)
 
 
-def _queued(queue: list[Callback] | None, fns: tuple) -> list[Callback]:
+def _queued(queue: list[Callback] | None, fns: tuple[Any, ...]) -> list[Callback]:
     """``queue`` (a new list for the first) with ``fns`` added."""
     if queue is None:
         queue = []
@@ -68,12 +69,12 @@ def _queued(queue: list[Callback] | None, fns: tuple) -> list[Callback]:
     return queue
 
 
-def _run_all(fns: tuple, args: tuple) -> None:
+def _run_all(fns: tuple[Any, ...], args: tuple[Any, ...]) -> None:
     for fn in _callbacks(fns):
         _run(fn, args)
 
 
-def _as_args(args: Any) -> tuple:
+def _as_args(args: Any) -> tuple[Any, ...]:
     if args is None:
         return ()
     if isinstance(args, (list, tuple)):
@@ -84,16 +85,15 @@ def _as_args(args: Any) -> tuple:
 class Deferred:
     """A settle-once promise with done/fail/always/progress callbacks (A.6 of the spec)."""
 
-    __slots__ = ("_state", "_args", "_done", "_fail", "_progress", "_context", "_watch", "__weakref__")
+    __slots__ = ("_state", "_args", "_done", "_fail", "_progress", "_watch", "__weakref__")
 
     def __init__(self) -> None:
         self._state = PENDING
-        self._args: tuple = ()
+        self._args: tuple[Any, ...] = ()
         self._done: list[Callback] | None = None
         self._fail: list[Callback] | None = None
         self._progress: list[Callback] | None = None
-        self._context: Any = None
-        self._watch: tuple[Callable[[Any, bool, tuple], Any], Any] | None = None
+        self._watch: tuple[Callable[[Any, bool, tuple[Any, ...]], Any], Any] | None = None
 
     # -- consumer side ---------------------------------------------------------------------------
 
@@ -193,11 +193,11 @@ class Deferred:
     isRejected = is_rejected
 
     @property
-    def args(self) -> tuple:
+    def args(self) -> tuple[Any, ...]:
         """The arguments it settled with (empty while pending)."""
         return self._args
 
-    def debug(self) -> dict:
+    def debug(self) -> dict[str, Any]:
         """State and stored arguments, for logging."""
         return {"state": self._state, "args": self._args}
 
@@ -222,23 +222,25 @@ class Deferred:
                 _run(fn, args)
         return self
 
+    # jQuery's *With variants: ``context`` is JS's ``this`` for the callbacks, which Python
+    # callbacks do not have; it is accepted and dropped.
     def resolveWith(self, context: Any, args: Any = None) -> Deferred:
-        self._context = context
+        """`resolve` with the arguments as one list (``context`` is ignored)."""
         return self.resolve(*_as_args(args))
 
     def rejectWith(self, context: Any, args: Any = None) -> Deferred:
-        self._context = context
+        """`reject` with the arguments as one list (``context`` is ignored)."""
         return self.reject(*_as_args(args))
 
     def notifyWith(self, context: Any, args: Any = None) -> Deferred:
-        self._context = context
+        """`notify` with the arguments as one list (``context`` is ignored)."""
         return self.notify(*_as_args(args))
 
     resolve_with = resolveWith
     reject_with = rejectWith
     notify_with = notifyWith
 
-    def _settle(self, state: str, args: tuple, callbacks: list[Callback] | None) -> None:
+    def _settle(self, state: str, args: tuple[Any, ...], callbacks: list[Callback] | None) -> None:
         self._state = state
         self._args = args
         self._done = self._fail = self._progress = None
@@ -253,7 +255,7 @@ class Deferred:
             except Exception:
                 logger.exception("Deferred watcher %r raised", watch[0])
 
-    def _on_settle(self, fn: Callable[[Any, bool, tuple], Any], tag: Any) -> None:
+    def _on_settle(self, fn: Callable[[Any, bool, tuple[Any, ...]], Any], tag: Any) -> None:
         """Call `fn(tag, resolved, args)` once it settles (now, if it has), after its callbacks.
 
         Internal: the JS bridge reports every command this way, with one bound method and a token
@@ -343,10 +345,10 @@ class Promise:
     isRejected = is_rejected
 
     @property
-    def args(self) -> tuple:
+    def args(self) -> tuple[Any, ...]:
         return self._deferred.args
 
-    def debug(self) -> dict:
+    def debug(self) -> dict[str, Any]:
         return self._deferred.debug()
 
     def __await__(self) -> Generator[Any, None, Any]:

@@ -10,21 +10,16 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Mapping
-from typing import Any, Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
+from ..common.clock import now_ms
 from .deferred import Deferred
 
 __all__ = ["BusEvent", "CommandEvent", "now_ms"]
 
 
-def now_ms() -> int:
-    """Milliseconds since the epoch, like JS `Date.now()`."""
-    return int(time.time() * 1000)
-
-
-class _Record(Mapping):
+class _Record(Mapping[str, Any]):
     __slots__ = ()
     _fields: tuple[str, ...] = ()
 

@@ -10,6 +10,8 @@
 import math
 from typing import Any
 
+from ..common.jsnumbers import js_number_text
+
 __all__ = ["js_string", "loosely_equal"]
 
 _PRIMITIVES = (bool, int, float, str)
@@ -25,14 +27,8 @@ def js_string(value: Any) -> str:
         return "false"
     if isinstance(value, str):
         return value
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "NaN"
-        if math.isinf(value):
-            return "Infinity" if value > 0 else "-Infinity"
-        return str(int(value)) if value.is_integer() and abs(value) < 1e21 else repr(value)
+    if isinstance(value, (int, float)):
+        return js_number_text(value)
     if isinstance(value, (list, tuple)):
         return ",".join("" if item is None else js_string(item) for item in value)
     if isinstance(value, dict):

@@ -17,31 +17,42 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-from typing import TYPE_CHECKING, Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Generic, Protocol, TypeVar
 
+from ..common.tasks import spawn
 from .deferred import Deferred, Promise
 from .messages import plugin_file_failed
 
-if TYPE_CHECKING:
-    from .bus import Bus
-
-__all__ = ["PluginLoader", "PluginFactory"]
+__all__ = ["LoaderHost", "PluginLoader"]
 
 logger = logging.getLogger("cxkit.bus")
 
-PluginFactory = Callable[["Bus"], "Awaitable[Any] | Deferred | None"]
+
+class LoaderHost(Protocol):
+    """What the loader asks of the bus (`cxkit.bus.Bus`): its options, the registered names, its log."""
+
+    @property
+    def config(self) -> Mapping[str, Any]: ...
+    @property
+    def _plugins(self) -> Mapping[str, Any]: ...
+    def _log(self, message: str, *args: Any) -> None: ...
 
 
-class PluginLoader:
-    """Factories by (case-insensitive) plugin name, and the loads in flight."""
+H = TypeVar("H", bound=LoaderHost)
 
-    def __init__(self, bus: Bus) -> None:
+
+class PluginLoader(Generic[H]):
+    """Factories by (case-insensitive) plugin name, and the loads in flight. A factory is called
+    with the host bus (``factory(bus)``)."""
+
+    def __init__(self, bus: H) -> None:
         self._bus = bus
-        self._factories: dict[str, PluginFactory] = {}
+        self._factories: dict[str, Callable[[H], Awaitable[Any] | Deferred | None]] = {}
         self._loading: dict[str, Deferred] = {}
-        self._tasks: set[asyncio.Task] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
 
-    def register(self, name: str, factory: PluginFactory) -> None:
+    def register(self, name: str, factory: Callable[[H], Awaitable[Any] | Deferred | None]) -> None:
         self._factories[name.lower()] = factory
 
     def load(self, name: str) -> Deferred:
@@ -92,13 +103,9 @@ class PluginLoader:
                 deferred.resolve()
 
         try:
-            loop = asyncio.get_running_loop()
+            spawn(finish(), what=f"plugin factory for {name}", logger=logger, into=self._tasks)
         except RuntimeError:
             if inspect.iscoroutine(awaitable):
                 awaitable.close()
             logger.error("Plugin factory for %s is async but no event loop is running", name)
             deferred.reject(plugin_file_failed(name))
-            return
-        task = loop.create_task(finish())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)

@@ -18,17 +18,14 @@ a Pythonic one (`publish_direct`, `register_command`, ...); both are the same fu
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Callable, Iterable, TypeVar
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Protocol, TypeVar
 
 from .deferred import Deferred
 from .events import now_ms
 from .jsvalues import js_string, loosely_equal
 
-if TYPE_CHECKING:
-    from .bus import Bus
-
-__all__ = ["Plugin", "MISSING"]
+__all__ = ["MISSING", "Plugin", "PluginHost"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -43,12 +40,37 @@ class _Missing:
 MISSING: Any = _Missing()
 
 
+class PluginHost(Protocol):
+    """What a plugin asks of the bus it belongs to. `cxkit.bus.Bus` is the implementation; the
+    protocol keeps this module from importing it (the bus imports plugins, not the reverse)."""
+
+    _before: dict[str, list[Callable[[Any], Any]]]
+
+    @property
+    def _plugins(self) -> Mapping[str, Plugin]: ...
+    def register_plugin(self, name: str) -> Plugin: ...
+    def registerPlugin(self, name: Any) -> Plugin | bool: ...
+    def command(self, name: str, options: Any = None, /, **kw: Any) -> Deferred: ...
+    def configure(self, options: Mapping[str, Any] | None = None, /, **kw: Any) -> dict[str, Any]: ...
+    def get_plugin(self, name: str) -> Plugin | None: ...
+    def registry(self) -> dict[str, dict[str, list[str]]]: ...
+    def _command(self, commander: Plugin, name: str, options: Any, intercept: bool) -> Deferred: ...
+    def _changed(self) -> None: ...
+    def _log(self, message: str, *args: Any) -> None: ...
+    def _set_ready(self, plugin: Plugin) -> None: ...
+    def _publish(self, publisher: Plugin, event: str, data: Any, sticky: bool, direct: bool) -> bool: ...
+    def _subscribe(self, subscriber: Plugin, event: Any, fn: Any) -> str | bool: ...
+    def _unsubscribe(self, subscriber: Plugin, event: str) -> bool: ...
+    def _subscribers_of(self, namespace: str) -> dict[str, list[str]]: ...
+    def _set_data(self, plugin: Plugin, key: str, value: Any) -> Any: ...
+
+
 class Plugin:
     """The interface object `registerPlugin(name)` returns."""
 
     __slots__ = ("_bus", "_name", "_commands", "_events", "_ready", "_buffer", "_data", "__weakref__")
 
-    def __init__(self, bus: Bus, name: str) -> None:
+    def __init__(self, bus: PluginHost, name: str) -> None:
         self._bus = bus
         self._name = name
         self._commands: dict[str, Callable[..., Any]] = {}
@@ -62,7 +84,7 @@ class Plugin:
         return self._name
 
     @property
-    def bus(self) -> Bus:
+    def bus(self) -> PluginHost:
         return self._bus
 
     @property

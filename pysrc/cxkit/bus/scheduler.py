@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 __all__ = ["CallQueue"]
 
@@ -36,7 +37,7 @@ class CallQueue:
     __slots__ = ("_items", "_wake", "_draining", "_drain")
 
     def __init__(self, wake: Wake) -> None:
-        self._items: deque[tuple[Callable[..., Any], tuple]] = deque()
+        self._items: deque[tuple[Callable[..., Any], tuple[Any, ...]]] = deque()
         self._wake = wake
         self._draining = False
         # One bound method, so a host can wrap it in a single long-lived JS proxy.

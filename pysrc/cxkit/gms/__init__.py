@@ -1,5 +1,6 @@
 """cxkit.gms — a GMS Chat API v2 client in pure Python (CPython and Pyodide alike).
 
+`ChatClient` is the protocol of the chat operations (`GmsClient` over REST is one).
 The network is a port: give `GmsClient` any `Transport` (the browser's fetch, or
 `HttpxTransport`, which also speaks to an in-process ASGI app such as the mock GMS)::
 
@@ -16,16 +17,26 @@ The network is a port: give `GmsClient` any `Transport` (the browser's fetch, or
     asyncio.run(main())
 """
 
+from .chat_client import ChatClient
 from .client import DownloadRequest, GmsClient
 from .cometd import BayeuxClient, PublishFailed
-from .forms import Identity, identity_fields, identity_parts, form_value, param_fields, user_data_fields
+from .forms import Identity, form_value, identity_fields, identity_parts, param_fields, user_data_fields
 from .responses import STATUS_FAILED, STATUS_OK, STATUS_RETRY, GmsReply, parse_reply
-from .transport import (BytesFile, FileHandle, FormFields, HttpResponse, HttpxTransport, MultipartParts,
-                        Transport, encode_form)
+from .transport import (
+                        BytesFile,
+                        FileHandle,
+                        FormFields,
+                        HttpResponse,
+                        HttpxTransport,
+                        MultipartParts,
+                        Transport,
+                        encode_form,
+)
 from .urls import ChatUrls
 
 __all__ = [
-    "BayeuxClient", "BytesFile", "ChatUrls", "DownloadRequest", "FileHandle", "FormFields", "GmsClient", "GmsReply",
+    "BayeuxClient", "BytesFile", "ChatClient", "ChatUrls", "DownloadRequest", "FileHandle", "FormFields", "GmsClient",
+    "GmsReply",
     "HttpResponse", "HttpxTransport", "Identity", "MultipartParts", "PublishFailed", "STATUS_FAILED", "STATUS_OK",
     "STATUS_RETRY", "Transport", "encode_form", "identity_fields", "identity_parts", "form_value", "param_fields",
     "parse_reply", "user_data_fields",

@@ -26,8 +26,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Mapping
+from typing import Any
 
 from .forms import Identity, identity_fields, identity_parts, user_data_fields
 from .responses import GmsReply, parse_reply
@@ -76,7 +77,7 @@ class GmsClient:
         return await self._form(self.urls.operation(identity.chat_id, operation),
                                 identity_fields(identity) + list(fields))
 
-    async def request_chat(self, identity: Identity = Identity(), *, nickname: str = "",
+    async def request_chat(self, identity: Identity = Identity(), *, nickname: str = "",  # noqa: B008 (frozen)
                            first_name: str = "", last_name: str = "", email: str = "",
                            subject: str = "", endpoint: str = "",
                            user_data: Mapping[str, Any] | None = None) -> GmsReply:

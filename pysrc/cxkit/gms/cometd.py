@@ -47,7 +47,8 @@ import asyncio
 import itertools
 import json
 import logging
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from .transport import Transport
 from .websocket import WebSocketConnection, WebSocketConnector, websocket_url
@@ -97,14 +98,14 @@ class BayeuxClient:
         self.ack_enabled = False  # the server agreed to the ack extension
         self.ack_id = -1  # batch of the last connect answer received
         self._ids = itertools.count(1)
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
         self._handshaken: asyncio.Event | None = None
         self._handshakes = 0
         self._lock = asyncio.Lock()  # one handshake at a time, shared by the loop and publishes
         self._socket_lock = asyncio.Lock()
         self._connected_id: str | None = None  # the clientId whose first connect was made
         self._socket: WebSocketConnection | None = None
-        self._reader: asyncio.Task | None = None
+        self._reader: asyncio.Task[None] | None = None
         self._pending: dict[str, asyncio.Future[dict[str, Any] | None]] = {}
         self._socket_failures = 0
         self._socket_answered = False  # the current socket answered a connect

@@ -14,9 +14,11 @@ jQuery.param does it (``userData[k]``, ``userData[k][sub]``, ``userData[list][]`
 from __future__ import annotations
 
 import json
-import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
+
+from ..common.jsnumbers import js_number_text
 
 __all__ = ["Identity", "identity_fields", "identity_parts", "form_value", "param_fields",
            "user_data_fields"]
@@ -47,13 +49,7 @@ def form_value(value: Any) -> str:
     if value is False:
         return "false"
     if isinstance(value, float):
-        if math.isnan(value):
-            return "NaN"
-        if math.isinf(value):
-            return "Infinity" if value > 0 else "-Infinity"
-        if value.is_integer() and abs(value) < 1e21:
-            return str(int(value))
-        return repr(value)
+        return js_number_text(value)
     if isinstance(value, (dict, list, tuple)):
         return json.dumps(value, separators=(",", ":"))
     return str(value)

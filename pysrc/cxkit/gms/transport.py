@@ -23,8 +23,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Protocol, Sequence, Union, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 __all__ = ["BytesFile", "encode_form", "FileHandle", "FormFields", "HttpResponse", "HttpxTransport",
            "MultipartParts", "Transport"]
@@ -43,7 +44,7 @@ class FileHandle(Protocol):
 
 
 FormFields = Sequence[tuple[str, str]]
-MultipartParts = Sequence[tuple[str, Union[str, FileHandle]]]
+MultipartParts = Sequence[tuple[str, str | FileHandle]]
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,8 @@ class HttpResponse:
 
 
 class Transport(Protocol):
-    """The three requests GMS needs (``post_json`` is for CometD only). ``timeout`` is in seconds; ``None`` means no limit."""
+    """The three requests GMS needs (``post_json`` is for CometD only). ``timeout`` is in seconds;
+    ``None`` means no limit."""
 
     async def post_form(self, url: str, fields: FormFields, *, headers: Mapping[str, str],
                         timeout: float | None) -> HttpResponse:
@@ -94,7 +96,7 @@ def _file_bytes(handle: Any) -> bytes:
         return bytes(data)
     read = getattr(handle, "read", None)
     if callable(read):
-        return read()
+        return bytes(read())
     raise TypeError(f"cannot read the bytes of file handle {handle!r}")
 
 

@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Callable, Mapping, Protocol
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 __all__ = ["ABORT_SCOPE_KEY", "AsgiWebSocketConnector", "WebSocketConnection", "WebSocketConnector",
@@ -81,7 +82,7 @@ class WebsocketsConnector:
     def __init__(self, headers: Mapping[str, str] | None = None) -> None:
         self.headers = dict(headers or {})
 
-    async def open(self, url: str, *, timeout: float | None) -> "WebSocketConnection | None":
+    async def open(self, url: str, *, timeout: float | None) -> WebSocketConnection | None:
         from websockets.asyncio.client import connect
 
         try:
@@ -146,9 +147,9 @@ class AsgiWebSocketConnector:
         self.headers = dict(headers or {})
         self.client = client
         self.refusals: list[int] = []  # HTTP status (or close code) of each refused upgrade
-        self.opened: list["_AsgiConnection"] = []
+        self.opened: list[_AsgiConnection] = []
 
-    async def open(self, url: str, *, timeout: float | None) -> "WebSocketConnection | None":
+    async def open(self, url: str, *, timeout: float | None) -> WebSocketConnection | None:
         parts = urlsplit(url)
         secure = parts.scheme in ("wss", "https")
         port = parts.port or (443 if secure else 80)
@@ -171,7 +172,7 @@ class AsgiWebSocketConnector:
         connection.task.add_done_callback(connection.app_done)
         try:
             accepted = await asyncio.wait_for(asyncio.shield(connection.accepted), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             accepted = False
             await connection.close()
         if not accepted:
@@ -187,7 +188,7 @@ class _AsgiConnection:
         self.to_app: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.from_app: asyncio.Queue[str | None] = asyncio.Queue()
         self.accepted: asyncio.Future[bool] = loop.create_future()
-        self.task: asyncio.Task | None = None
+        self.task: asyncio.Task[None] | None = None
         self.close_code: int | None = None
         self.refusal: int | None = None
         self.frames_sent = 0
@@ -219,7 +220,7 @@ class _AsgiConnection:
                 self.accepted.set_result(False)
             self._closed(1006)
 
-    def app_done(self, task: asyncio.Task) -> None:
+    def app_done(self, task: asyncio.Task[None]) -> None:
         if not task.cancelled() and task.exception() is not None:
             logger.debug("ASGI websocket app raised", exc_info=task.exception())
         if not self.accepted.done():

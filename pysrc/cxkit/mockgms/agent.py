@@ -23,6 +23,7 @@ from typing import Any, Callable
 
 import yaml
 
+from ..common.tasks import spawn
 from . import files as file_ops
 from .chat import SYSTEM, Chat
 from .errors import GmsError
@@ -190,13 +191,9 @@ class ChatAgent:
 
     def _spawn(self, coro: Any) -> asyncio.Task[None] | None:
         try:
-            task = asyncio.get_running_loop().create_task(coro)
+            return spawn(coro, what="mock agent task", into=self._tasks)
         except RuntimeError:
-            coro.close()
             return None
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
 
     def _act(self, action: str, **params: Any) -> None:
         if not self.chat.ended:

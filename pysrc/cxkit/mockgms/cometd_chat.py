@@ -35,6 +35,7 @@ import json
 import secrets
 from typing import TYPE_CHECKING, Any
 
+from ..common.jsnumbers import js_number_text
 from .bayeux import BayeuxServer, BayeuxSession
 from .chat import Chat
 from .errors import Code, GmsError, SessionNotFound
@@ -69,7 +70,7 @@ def _field(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, (int, float)):
-        return str(value)
+        return js_number_text(value)
     return json.dumps(value, separators=(",", ":"))
 
 

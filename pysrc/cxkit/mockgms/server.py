@@ -27,8 +27,6 @@ import asyncio
 import concurrent.futures
 import contextlib
 import copy
-import socket
-import threading
 from typing import Any, AsyncIterator, Awaitable, Callable, Iterator, TypeVar
 
 from starlette.applications import Starlette
@@ -216,31 +214,17 @@ class MockGMS:
     ) -> Iterator["MockGMS"]:
         """Serve with uvicorn in a daemon thread; yields the MockGMS with `.url` set. The keep-alive
         and header timeouts of serving.py apply (`keep_alive=`, `header_timeout=` override them)."""
-        import uvicorn
+        from .threaded import serve_in_thread
 
         gms = cls(config, agent=agent)
         if not host_allowed(host, gms.config.allowed_hosts):
             gms.config.allowed_hosts = (*gms.config.allowed_hosts, host)  # the name it was started on
-        sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
         uvicorn_kw.setdefault("header_timeout", gms.config.header_timeout_seconds)
-        server = uvicorn.Server(uvicorn_config(gms.app, lifespan="on", **uvicorn_kw))
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="mockgms", daemon=True)
-        thread.start()
-        try:
-            while not server.started:
-                if not thread.is_alive():
-                    raise RuntimeError("mock GMS server failed to start")
-                threading.Event().wait(0.01)
-            bound_port = sock.getsockname()[1]
+        with serve_in_thread(uvicorn_config(gms.app, lifespan="on", **uvicorn_kw), host, port,
+                             name="mockgms") as (_, bound_port):
             shown = f"[{host}]" if ":" in host else host
             gms.url = f"http://{shown}:{bound_port}"
             yield gms
-        finally:
-            server.should_exit = True
-            thread.join(timeout=10)
-            sock.close()
 
 
 def _requests_or_timeout(result: dict[str, Any], operation: str | None, form: dict[str, str] | None,

@@ -12,10 +12,11 @@
 from __future__ import annotations
 
 import itertools
-import time
 from collections import deque
 from dataclasses import dataclass
 from typing import Any
+
+from ..common.clock import now_ms
 
 __all__ = ["Party", "Transcript", "MESSAGE_TYPES", "now_ms"]
 
@@ -23,10 +24,6 @@ MESSAGE_TYPES = (
     "ParticipantJoined", "ParticipantLeft", "Message", "PushUrl", "TypingStarted", "TypingStopped",
     "NicknameUpdated", "FileUploaded", "FileDeleted", "CustomNotice", "Notice", "IdleAlert", "IdleClose",
 )
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 @dataclass

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 __all__ = ["CHROMIUM_FLAGS", "CHROMIUM_NAMES", "ChromiumNotFound", "chromium_launch_args", "find_chromium",
            "playwright_has_chromium"]

@@ -41,7 +41,7 @@ class MockGmsControl:
     def close(self) -> None:
         self.http.close()
 
-    def __enter__(self) -> "MockGmsControl":
+    def __enter__(self) -> MockGmsControl:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -47,7 +47,7 @@ class OfflineGuard:
         self.violations.append(url)
         return False
 
-    def install(self, context: Any) -> "OfflineGuard":
+    def install(self, context: Any) -> OfflineGuard:
         """Abort and record the non-local requests and WebSockets of a Playwright context."""
 
         def route(r: Any) -> None:

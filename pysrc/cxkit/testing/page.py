@@ -51,7 +51,8 @@ _SCRIPT = """
   window.addEventListener('error', e => {
     const el = e.target;
     if (el && el.tagName === 'SCRIPT' && isLoader(el.src)) rec.loadErrors.push({url: el.src, error: ''});
-    else if (e.filename && isLoader(e.filename) && !window.__cxkit) rec.loadErrors.push({url: e.filename, error: String(e.message)});
+    else if (e.filename && isLoader(e.filename) && !window.__cxkit)
+      rec.loadErrors.push({url: e.filename, error: String(e.message)});
   }, true);
   function merge(into, from) {
     for (const [k, v] of Object.entries(from || {})) {
@@ -102,13 +103,13 @@ class LoadLog:
     """The failed responses of one page (HTTP status >= 400, or a network error), by URL: what a
     boot error names. ``LoadLog.attach(page)`` starts recording; ``LoadLog.of(page)`` finds it."""
 
-    _pages: "weakref.WeakKeyDictionary[Any, LoadLog]" = weakref.WeakKeyDictionary()
+    _pages: weakref.WeakKeyDictionary[Any, LoadLog] = weakref.WeakKeyDictionary()
 
     def __init__(self) -> None:
         self.failed: dict[str, str] = {}
 
     @classmethod
-    def attach(cls, page: Any) -> "LoadLog":
+    def attach(cls, page: Any) -> LoadLog:
         log = cls._pages.get(page)
         if log is None:
             log = cls._pages[page] = cls()
@@ -117,7 +118,7 @@ class LoadLog:
         return log
 
     @classmethod
-    def of(cls, page: Any) -> "LoadLog | None":
+    def of(cls, page: Any) -> LoadLog | None:
         return cls._pages.get(page)
 
     def on_response(self, response: Any) -> None:

@@ -7,7 +7,8 @@ its ``browser_type_launch_args`` and the plugin's stand-ins that explain it is m
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -18,7 +19,8 @@ from .shared_context import SharedContext
 
 
 @pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict[str, Any], browser_type: Any, browser_name: str) -> dict[str, Any]:
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any], browser_type: Any,
+                             browser_name: str) -> dict[str, Any]:
     """pytest-playwright's launch arguments, pointed at a system Chromium only when needed
     (see ``cxkit.testing.chromium``)."""
     try:

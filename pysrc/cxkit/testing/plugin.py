@@ -75,8 +75,9 @@ in ``window.cxkitTest.events`` from before boot. Full guide: docs/pytest-plugin.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 import pytest
 

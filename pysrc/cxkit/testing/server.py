@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 import cxkit
 from cxkit.bundle import BuildError, build_bundle, user_cache_dir
@@ -76,7 +77,7 @@ def serve(
     ``extra_static`` (``{"/site": folder}``).
     """
     options = {"host": "127.0.0.1", "port": 0, "isolate": False, "extra_static": {}, **(server_args or {})}
-    static = {prefix: Path(folder) for prefix, folder in (options["extra_static"] or {}).items()}
+    static = {str(prefix): Path(folder) for prefix, folder in (options["extra_static"] or {}).items()}
     mock = make_mock(mock_args or {})
     app = create_app(bundle_dir, mock=mock, isolate=options["isolate"], extra_static=static)
     with run_in_thread(app, host=options["host"], port=options["port"]) as url:

@@ -29,9 +29,11 @@ import asyncio
 import inspect
 import itertools
 import logging
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..bus import CommandRejected
+from ..common.tasks import spawn
 from .messages import ChatMessage, messages_from_event
 
 if TYPE_CHECKING:
@@ -65,33 +67,32 @@ class Chat:
     The bus is looked up on first use, so a `Chat` may be made before cxkit has booted.
     """
 
-    def __init__(self, bus: "Bus | None" = None, *, service: str = SERVICE,
+    def __init__(self, bus: Bus | None = None, *, service: str = SERVICE,
                  name: str | None = None) -> None:
         self._bus = bus
         self.service = service
         self._name = name
-        self._plugin: "Plugin | None" = None
+        self._plugin: Plugin | None = None
         self._tasks: set[asyncio.Task] = set()
         self._events: set[str] = set()
 
     # -- plumbing --------------------------------------------------------------------------------
 
     @property
-    def plugin(self) -> "Plugin":
+    def plugin(self) -> Plugin:
         """This facade's own bus plugin (registered on first use)."""
         if self._plugin is None:
             from .. import bus as default_bus
 
             target = self._bus or default_bus.get_bus()
-            while True:
+            while self._plugin is None:
                 name = self._name or f"PyChat{next(_names)}"
-                plugin = target.register_plugin(name)
-                if plugin is not False:
-                    break
-                if self._name:
-                    raise RuntimeError(f"a plugin named {name!r} is already registered")
-            self._plugin = plugin  # type: ignore[assignment]
-        return self._plugin  # type: ignore[return-value]
+                try:
+                    self._plugin = target.register_plugin(name)
+                except default_bus.RegistrationRefused as refused:
+                    if self._name or refused.reason != "taken":
+                        raise
+        return self._plugin
 
     async def command(self, name: str, options: Any = None, /, **kw: Any) -> Any:
         """``await`` any ``WebChatService.<name>`` command; raises `CommandRejected`."""
@@ -113,14 +114,7 @@ class Chat:
             logger.exception("cxkit.ui: callback %r raised", fn)
             return
         if inspect.isawaitable(result):
-            task = asyncio.ensure_future(result)
-            self._tasks.add(task)
-            task.add_done_callback(self._task_done)
-
-    def _task_done(self, task: asyncio.Task) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            logger.error("cxkit.ui: callback failed", exc_info=task.exception())
+            spawn(result, what="cxkit.ui: callback", logger=logger, into=self._tasks)
 
     def close(self) -> None:
         """Drop every subscription this facade made (its plugin stays registered, silent)."""
@@ -153,8 +147,8 @@ class Chat:
             if state["app"] is not None:
                 if target.get_plugin(self.service) is None or _missing_endpoint(state["app"][0]):
                     future.set_exception(ChatNotConfigured(
-                        f"the page configured no chat service: set window._genesys.widgets.webchat.dataURL "
-                        f"(the GMS chat service URL, …/genesys/2/chat/<service>) before including widgets.js"))
+                        "the page configured no chat service: set window._genesys.widgets.webchat.dataURL "
+                        "(the GMS chat service URL, …/genesys/2/chat/<service>) before including widgets.js"))
                 elif state["service_ready"]:
                     future.set_result(None)
             elif state["service_ready"] and target.get_plugin("App") is None:
@@ -173,7 +167,7 @@ class Chat:
         self._events.update(("App.ready", f"{self.service}.ready"))
         await future
 
-    def _target_bus(self) -> "Bus":
+    def _target_bus(self) -> Bus:
         from .. import bus as default_bus
 
         return self._bus or default_bus.get_bus()

@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Callable, Coroutine
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 import js
 from pyodide.ffi import create_proxy
 
 from ..bus import CommandRejected
+from ..common.tasks import spawn
 from .chat import Chat, reason_text
 from .messages import AGENT_TYPES, ChatMessage
 
@@ -123,15 +125,8 @@ class ChatWindow:
         self._listeners.append((target, event, proxy))
 
     def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._done)
-
-    def _done(self, task: asyncio.Task) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            logger.error("cxkit.ui: chat window task failed", exc_info=task.exception())
-            self.notice(f"Something went wrong: {task.exception()}", error=True)
+        spawn(coro, what="cxkit.ui: chat window task", logger=logger, into=self._tasks,
+              on_failure=lambda exc: self.notice(f"Something went wrong: {exc}", error=True))
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -325,8 +320,8 @@ class ChatWindow:
             meta.append(el("span", "cx-name", "You" if message.from_client else who))
             meta.append(el("time", "cx-time", _clock(message.timestamp)))
             bubble.append(meta)
-            if message.is_file:
-                file = message.file
+            file = message.file
+            if message.is_file and file is not None:
                 label = f"⬇ {file.name}" + (f" ({file.size_text})" if file.size_text else "")
                 button = el("button", "cx-download", label, type="button",
                             title=f"Download {file.name}")

@@ -16,9 +16,10 @@ Pure Python: usable (and tested) in CPython as well as in the page.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Mapping
+from datetime import UTC, datetime
+from typing import Any
 
 __all__ = ["AGENT_TYPES", "ChatMessage", "FileDetails", "Sender", "messages_from_event"]
 
@@ -50,7 +51,7 @@ class Sender:
     name: str | None = None
 
     @classmethod
-    def from_dict(cls, raw: Any) -> "Sender":
+    def from_dict(cls, raw: Any) -> Sender:
         raw = raw if isinstance(raw, Mapping) else {}
         return cls(id=_int(raw.get("id")), type=_str(raw.get("type")), name=_str(raw.get("name")))
 
@@ -65,7 +66,7 @@ class FileDetails:
     mime_type: str | None = None
 
     @classmethod
-    def from_dict(cls, raw: Any) -> "FileDetails | None":
+    def from_dict(cls, raw: Any) -> FileDetails | None:
         if not isinstance(raw, Mapping) or not raw.get("file-id"):
             return None
         return cls(id=str(raw["file-id"]), name=str(raw.get("file-name") or "file"),
@@ -104,7 +105,7 @@ class ChatMessage:
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
-    def from_normalized(cls, message: Mapping[str, Any], *, restoring: bool = False) -> "ChatMessage":
+    def from_normalized(cls, message: Mapping[str, Any], *, restoring: bool = False) -> ChatMessage:
         """Build from one entry of ``messageReceived``'s ``messages`` (or of ``getTranscript``)."""
         file = FileDetails.from_dict(message.get("fileDetails"))
         if file is None and message.get("type") == "FileUploaded":
@@ -126,7 +127,7 @@ class ChatMessage:
         """``timestamp`` as an aware UTC datetime."""
         if self.timestamp is None:
             return None
-        return datetime.fromtimestamp(self.timestamp / 1000, tz=timezone.utc)
+        return datetime.fromtimestamp(self.timestamp / 1000, tz=UTC)
 
     @property
     def from_agent(self) -> bool:

@@ -7,14 +7,14 @@ references, are listed in COMPAT.md beside this file::
     import asyncio, httpx
     from cxkit.bus import Bus
     from cxkit.gms import HttpxTransport
-    from cxkit.webchat import MemoryStorage, install_webchat_service
+    from cxkit.webchat import MemoryStorage, Ports, install_webchat_service
 
     async def main():
         bus = Bus()
         transport = HttpxTransport(transport=httpx.MockTransport(
             lambda request: httpx.Response(200, json={"statusCode": 0, "messages": []})))
         install_webchat_service(bus, {"dataURL": "http://gms/genesys/2/chat/customer-support"},
-                                transport=transport, storage=MemoryStorage())
+                                Ports(transport, MemoryStorage()))
         page = bus.register_plugin("Page")
         page.subscribe("WebChatService.messageReceived", lambda e: print(e.data["messages"]))
         print(await page.command("WebChatService.verifySession"))
@@ -28,13 +28,13 @@ from .config import WebChatConfig
 from .install import install_webchat_service, webchat_plugin_factory
 from .normalize import normalize
 from .ports import (Downloader, FileInput, MemoryDownloader, MemoryStorage, MemoryTextInput,
-                    PageInfo, Storage, TypingInput)
+                    PageInfo, Ports, Storage, TypingInput)
 from .service import WebChatService
 
 # The public API: installing the service, the ports a page supplies (and their in-memory
 # stand-ins), the names and texts page code sees. The modules hold the rest.
 __all__ = [
     "COMMANDS", "Downloader", "EVENTS", "FileInput", "MemoryDownloader", "MemoryStorage",
-    "MemoryTextInput", "PageInfo", "Storage", "TypingInput", "WebChatConfig", "WebChatService",
+    "MemoryTextInput", "PageInfo", "Ports", "Storage", "TypingInput", "WebChatConfig", "WebChatService",
     "install_webchat_service", "messages", "normalize", "webchat_plugin_factory",
 ]

@@ -3,17 +3,17 @@
     import asyncio, httpx
     from cxkit.bus import Bus
     from cxkit.gms import HttpxTransport
-    from cxkit.webchat import MemoryStorage, install_webchat_service, webchat_plugin_factory
+    from cxkit.webchat import MemoryStorage, Ports, install_webchat_service, webchat_plugin_factory
 
     async def main():
         transport = HttpxTransport(transport=httpx.MockTransport(
             lambda request: httpx.Response(200, json={"statusCode": 0, "messages": []})))
         bus = Bus()
         install_webchat_service(bus, {"dataURL": "http://gms/genesys/2/chat/cs"},
-                                transport=transport, storage=MemoryStorage())
+                                Ports(transport, MemoryStorage()))
         lazy = Bus()   # or let the bus load it on the first WebChatService.* command
         lazy.register_plugin_factory("WebChatService", webchat_plugin_factory(
-            {"dataURL": "http://gms/genesys/2/chat/cs"}, transport=transport, storage=MemoryStorage()))
+            {"dataURL": "http://gms/genesys/2/chat/cs"}, ports=Ports(transport, MemoryStorage())))
         print(await lazy.register_plugin("Page").command("WebChatService.getSessionData"))
 
     asyncio.run(main())
@@ -24,9 +24,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Callable
 
-from ..gms import Transport
 from .commands import register_commands
-from .ports import Downloader, PageInfo, Storage
+from .ports import Ports
 from .service import EVENTS, NAME, WebChatService
 
 if TYPE_CHECKING:
@@ -35,25 +34,21 @@ if TYPE_CHECKING:
 __all__ = ["install_webchat_service", "webchat_plugin_factory"]
 
 
-def install_webchat_service(bus: "Bus", config: Mapping[str, Any] | None, *, transport: Transport,
-                            storage: Storage, page_info: PageInfo | None = None,
-                            now: Callable[[], float] | None = None,
-                            downloader: Downloader | None = None,
-                            start: bool = True, websocket: Any = None) -> WebChatService:
+def install_webchat_service(bus: "Bus", config: Mapping[str, Any] | None, ports: Ports, *,
+                            start: bool = True) -> WebChatService:
     """Register the "WebChatService" plugin, configure it (restoring a session found in the
     cookies), call ready() and republish the sticky ``WebChatService.ready``.
 
-    ``config`` is ``_genesys.widgets.webchat``; ``now()`` returns epoch milliseconds;
-    ``websocket`` is a `cxkit.gms.websocket.WebSocketConnector` for CometD (without one CometD
-    long-polls).
+    ``config`` is ``_genesys.widgets.webchat``; ``ports`` is what the service is plugged into
+    (`Ports`: transport, cookie storage, page info, clock, downloader, CometD WebSocket).
 
     With ``start=False`` the plugin and its commands are registered but the service does not
     start until ``service.start()``: commands sent meanwhile wait (the bus buffers them, as
     for any plugin that is not ready). The start-up events (``data.sleeping``,
     ``data.sessionActive``, ``ready``, ``data.userData``) are not sticky, except ``ready``: a
     host that attaches the page's queued subscriptions in between lets them see all four."""
-    service = WebChatService(bus, transport=transport, storage=storage, page_info=page_info,
-                             now=now, downloader=downloader, websocket=websocket)
+    service = WebChatService(bus, transport=ports.transport, storage=ports.storage, page_info=ports.page_info,
+                             now=ports.now, downloader=ports.downloader, websocket=ports.websocket)
     service.plugin.register_events(EVENTS)
     register_commands(service)
     service.pending_config = config
@@ -62,10 +57,8 @@ def install_webchat_service(bus: "Bus", config: Mapping[str, Any] | None, *, tra
     return service
 
 
-def webchat_plugin_factory(config: Mapping[str, Any] | None = None, *, transport: Transport,
-                           storage: Storage, page_info: PageInfo | None = None,
-                           now: Callable[[], float] | None = None,
-                           downloader: Downloader | None = None) -> Callable[["Bus"], Any]:
+def webchat_plugin_factory(config: Mapping[str, Any] | None = None, *,
+                           ports: Ports) -> Callable[["Bus"], Any]:
     """A factory for ``bus.register_plugin_factory("WebChatService", ...)``.
 
     Without ``config`` the service waits for the sticky ``App.ready`` and takes its
@@ -73,8 +66,7 @@ def webchat_plugin_factory(config: Mapping[str, Any] | None = None, *, transport
 
     def install(bus: "Bus") -> Any:
         if config is not None:
-            install_webchat_service(bus, config, transport=transport, storage=storage,
-                                    page_info=page_info, now=now, downloader=downloader)
+            install_webchat_service(bus, config, ports)
             return None
         return _install_on_app_ready(bus)
 
@@ -89,15 +81,12 @@ def webchat_plugin_factory(config: Mapping[str, Any] | None = None, *, transport
             webchat = widgets.get("webchat") if isinstance(widgets.get("webchat"), Mapping) else {}
             if not done.done():
                 try:
-                    install_webchat_service(bus, webchat, transport=transport, storage=storage,
-                                            page_info=page_info, now=now, downloader=downloader)
+                    install_webchat_service(bus, webchat, ports)
                 except Exception as exc:
                     done.set_exception(exc)
                 else:
                     done.set_result(None)
 
-        if listener is False:
-            raise RuntimeError("WebChatService is already being loaded")
         listener.subscribe("App.ready", on_app_ready)
         await done
 

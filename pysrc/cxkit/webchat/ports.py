@@ -6,6 +6,7 @@ in-memory stand-ins usable in CPython.
 - `FileInput`: something holding user-chosen files: ``files`` (a list of `FileHandle`).
 - `Downloader`: makes the browser fetch a file (the original submits a hidden POST form).
 - The network port is `cxkit.gms.Transport`.
+- `Ports`: all of a service's ports in one value, what the browser glue (or a test) hands over.
 
     >>> from cxkit.webchat.ports import MemoryStorage, MemoryTextInput
     >>> storage = MemoryStorage()
@@ -23,10 +24,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Protocol, Sequence, runtime_checkable
 
-from ..gms import DownloadRequest, FileHandle
+from ..gms import DownloadRequest, FileHandle, Transport
+from ..gms.websocket import WebSocketConnector
 
 __all__ = ["Downloader", "FileInput", "MemoryDownloader", "MemoryStorage", "MemoryTextInput",
-           "PageInfo", "Storage", "TypingInput"]
+           "PageInfo", "Ports", "Storage", "TypingInput"]
 
 
 @runtime_checkable
@@ -71,6 +73,28 @@ class PageInfo:
     source: str = "web"
     language: str = "en"
     widgets_version: str = "9.0.018.07"
+
+
+@dataclass(frozen=True)
+class Ports:
+    """What a WebChatService is plugged into: the network (``transport``), the cookies
+    (``storage``), facts about the page, a clock (``now()``: epoch ms), a ``downloader`` and a
+    ``websocket`` connector for CometD (None: CometD long-polls).
+
+        >>> import httpx
+        >>> from cxkit.gms import HttpxTransport
+        >>> ports = Ports(HttpxTransport(transport=httpx.MockTransport(lambda r: httpx.Response(200))),
+        ...               MemoryStorage(), PageInfo(title="Shop"))
+        >>> ports.page_info.title, ports.downloader is None
+        ('Shop', True)
+    """
+
+    transport: Transport
+    storage: Storage
+    page_info: PageInfo | None = None
+    now: Callable[[], float] | None = None
+    downloader: Downloader | None = None
+    websocket: WebSocketConnector | None = None
 
 
 class MemoryStorage:

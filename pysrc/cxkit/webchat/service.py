@@ -6,14 +6,14 @@ Normally built by `install_webchat_service`::
     import asyncio, httpx
     from cxkit.bus import Bus
     from cxkit.gms import HttpxTransport
-    from cxkit.webchat import MemoryStorage, install_webchat_service
+    from cxkit.webchat import MemoryStorage, Ports, install_webchat_service
 
     async def main():
         bus = Bus()
         transport = HttpxTransport(transport=httpx.MockTransport(
             lambda request: httpx.Response(200, json={"statusCode": 0, "messages": []})))
         service = install_webchat_service(bus, {"dataURL": "http://gms/genesys/2/chat/cs"},
-                                          transport=transport, storage=MemoryStorage())
+                                          Ports(transport, MemoryStorage()))
         page = bus.register_plugin("Page")
         print(await page.command("WebChatService.verifySession"))  # {'sessionActive': False}
 
@@ -25,10 +25,10 @@ from __future__ import annotations
 import asyncio
 import copy
 import logging
-import time
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping
 
-from ..gms import GmsClient, GmsReply, Identity, Transport
+from ..common.clock import now_ms
+from ..gms import ChatClient, GmsClient, GmsReply, Identity, Transport
 from ..gms.websocket import WebSocketConnector
 from .config import WebChatConfig
 from .async_session import SessionDataWriter, start_async_restore
@@ -54,10 +54,6 @@ NAME = "WebChatService"
 
 # GMS error 204 (message too long) concerns the visitor's send, not the poll.
 _IGNORED_POLL_ERRORS = {204}
-
-
-def _wall_clock_ms() -> int:
-    return int(time.time() * 1000)
 
 
 class _OfSession:
@@ -102,14 +98,11 @@ class WebChatService:
         self.transport = transport
         self.cookies = SessionCookies(storage)
         self.page_info = page_info or PageInfo()
-        self.now = now or _wall_clock_ms
+        self.now = now or now_ms
         self.downloader = downloader
         self.config = WebChatConfig()
-        self.client = GmsClient(transport)
-        plugin = bus.register_plugin(name)
-        if plugin is False:
-            raise RuntimeError(f"a plugin named {name!r} is already registered on this bus")
-        self.plugin: "Plugin" = plugin  # type: ignore[assignment]
+        self.client: ChatClient = GmsClient(transport)
+        self.plugin: "Plugin" = bus.register_plugin(name)  # RegistrationRefused if taken
         self.session = ChatSession()
         self.processor = MessageProcessor(self)
         self.configured = False
@@ -158,7 +151,7 @@ class WebChatService:
             # A running Bayeux connection survives a re-configure; a new one takes the new options.
             if self.push is None or not self.push.bayeux.running:
                 self.push = PushMode(self)
-            self.client = self.push.client  # type: ignore[assignment]
+            self.client = self.push.client
         else:
             self.push = None
 
@@ -299,7 +292,7 @@ class WebChatService:
             # The Bayeux connection is closed until the next chat (no idle long poll); a fresh
             # one serves the next chat, so a quick new startChat cannot race the closing.
             old, self.push = self.push, PushMode(self)
-            self.client = self.push.client  # type: ignore[assignment]
+            self.client = self.push.client
             spawn(old.close())
 
     def new_transcript(self) -> None:

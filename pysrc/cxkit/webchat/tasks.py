@@ -15,24 +15,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Coroutine
+from typing import Any, Awaitable
+
+from ..common import tasks
 
 __all__ = ["spawn"]
 
 logger = logging.getLogger("cxkit.webchat")
 
-_running: set[asyncio.Task] = set()
 
-
-def spawn(coro: Coroutine[Any, Any, Any]) -> asyncio.Task:
+def spawn(coro: Awaitable[Any]) -> asyncio.Task[Any]:
     """Run ``coro`` as a task on the running loop; a failure is logged when it ends."""
-    task = asyncio.get_running_loop().create_task(coro)
-    _running.add(task)
-    task.add_done_callback(_done)
-    return task
-
-
-def _done(task: asyncio.Task) -> None:
-    _running.discard(task)
-    if not task.cancelled() and task.exception() is not None:
-        logger.error("WebChatService task failed", exc_info=task.exception())
+    return tasks.spawn(coro, what="WebChatService task", logger=logger)
