@@ -27,8 +27,17 @@ from .catalog import COMMANDS, EVENTS
 from .config import WebChatConfig
 from .install import install_webchat_service, webchat_plugin_factory
 from .normalize import normalize
-from .ports import (Downloader, FileInput, MemoryDownloader, MemoryStorage, MemoryTextInput,
-                    PageInfo, Ports, Storage, TypingInput)
+from .ports import (
+                    Downloader,
+                    FileInput,
+                    MemoryDownloader,
+                    MemoryStorage,
+                    MemoryTextInput,
+                    PageInfo,
+                    Ports,
+                    Storage,
+                    TypingInput,
+)
 from .service import WebChatService
 
 # The public API: installing the service, the ports a page supplies (and their in-memory

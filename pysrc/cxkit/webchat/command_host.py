@@ -7,7 +7,8 @@ of their service, so they depend on this contract instead of on `WebChatService`
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..gms import GmsReply
 from .polling import PollingLoop
@@ -31,7 +32,7 @@ class CommandHost(RestoreHost, Protocol):
     typing: ClientTyping | CometdTyping
 
     @property
-    def plugin(self) -> "Plugin": ...
+    def plugin(self) -> Plugin: ...
 
     @property
     def preprocessors(self) -> list[Callable[[dict[str, Any]], Any]]: ...

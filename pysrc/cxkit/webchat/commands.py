@@ -9,13 +9,13 @@ are ``async def``. Registered by `register_commands`::
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from ..gms import form_value
 from . import messages as msg
-from .command_host import CommandHost
 from .catalog import COMMANDS
+from .command_host import CommandHost
 from .file_commands import download_file, get_file_limits, send_file
 from .filters import InvalidFilter
 from .restore import restore_session
@@ -58,7 +58,7 @@ class Commands:
 
     # -- session ---------------------------------------------------------------------------------
 
-    def configure(self, e: "CommandEvent") -> None:
+    def configure(self, e: CommandEvent) -> None:
         if self.s.configured:
             raw = dict(self.s.config.raw)
             raw.update(e.data)
@@ -68,10 +68,10 @@ class Commands:
         self.s.configure(e.data)
         e.deferred.resolve()
 
-    async def startChat(self, e: "CommandEvent") -> None:
+    async def startChat(self, e: CommandEvent) -> None:
         await start_chat(self.s, e)
 
-    async def endChat(self, e: "CommandEvent") -> None:
+    async def endChat(self, e: CommandEvent) -> None:
         s = self.s
         if not s.session.active:
             e.deferred.reject(msg.NO_ACTIVE_SESSION)
@@ -100,7 +100,7 @@ class Commands:
         else:
             e.deferred.reject(failure)
 
-    async def restore(self, e: "CommandEvent") -> None:
+    async def restore(self, e: CommandEvent) -> None:
         s = self.s
         if s.session.restoring:
             e.deferred.reject(msg.ALREADY_RESTORING)
@@ -114,18 +114,18 @@ class Commands:
         else:
             e.deferred.reject()
 
-    async def verifySession(self, e: "CommandEvent") -> None:
+    async def verifySession(self, e: CommandEvent) -> None:
         s = self.s
         if s.session.restoring and s.session.restore_done is not None:
             await s.session.restore_done.wait()
         e.deferred.resolve({"sessionActive": s.session.active or s.cookies.has_session()})
 
-    def getSessionData(self, e: "CommandEvent") -> None:
+    def getSessionData(self, e: CommandEvent) -> None:
         e.deferred.resolve(self.s.session.identity.as_session_data())
 
     # -- messages --------------------------------------------------------------------------------
 
-    def _text_to_send(self, e: "CommandEvent") -> str | None:
+    def _text_to_send(self, e: CommandEvent) -> str | None:
         """The text to send, or None after rejecting ``e`` (no text, too long)."""
         s = self.s
         text = e.data.get("message")
@@ -139,7 +139,7 @@ class Commands:
             return None
         return text
 
-    async def sendMessage(self, e: "CommandEvent") -> None:
+    async def sendMessage(self, e: CommandEvent) -> None:
         s, data = self.s, e.data
         if not s.session.active:
             e.deferred.reject(msg.NO_ACTIVE_SESSION)
@@ -152,7 +152,7 @@ class Commands:
             attributes = {"general-properties": {"related-event-id": _text(data["parentMessageID"])}}
         await self._send(e, text, _text(data.get("type") or "text"), attributes)
 
-    async def _send(self, e: "CommandEvent", text: str, kind: str, attributes: Any,
+    async def _send(self, e: CommandEvent, text: str, kind: str, attributes: Any,
                     resolve_with_body: bool = True) -> None:
         s = self.s
         s.typing.reset()
@@ -165,7 +165,7 @@ class Commands:
         else:
             e.deferred.reject(s.report_failure(reply))
 
-    async def sendFilteredMessage(self, e: "CommandEvent") -> None:
+    async def sendFilteredMessage(self, e: CommandEvent) -> None:
         s = self.s
         if not s.session.active:
             e.deferred.reject(msg.NO_ACTIVE_SESSION_SHORT)
@@ -181,7 +181,7 @@ class Commands:
         s.cookies.save_filters(s.session.filters.to_cookie())
         await self._send(e, text, "text", None, resolve_with_body=False)
 
-    async def sendCustomNotice(self, e: "CommandEvent") -> None:
+    async def sendCustomNotice(self, e: CommandEvent) -> None:
         s = self.s
         identity = s.session.identity
         reply = await s.request(lambda: s.client.custom_notice(
@@ -192,7 +192,7 @@ class Commands:
         else:
             e.deferred.reject(s.report_failure(reply))
 
-    async def sendTyping(self, e: "CommandEvent") -> None:
+    async def sendTyping(self, e: CommandEvent) -> None:
         s, data = self.s, e.data
         if not s.session.active:
             e.deferred.reject(msg.NO_ACTIVE_SESSION)
@@ -208,7 +208,7 @@ class Commands:
         else:
             e.deferred.reject(s.report_failure(reply))
 
-    async def updateUserData(self, e: "CommandEvent") -> None:
+    async def updateUserData(self, e: CommandEvent) -> None:
         s = self.s
         changes = dict(e.data)
         s.session.user_data.update(changes)
@@ -226,7 +226,7 @@ class Commands:
 
     # -- filters, pre-processors, typing input ---------------------------------------------------
 
-    def addPrefilter(self, e: "CommandEvent") -> None:
+    def addPrefilter(self, e: CommandEvent) -> None:
         s = self.s
         try:
             s.session.filters.add(e.data.get("filters"))
@@ -236,7 +236,7 @@ class Commands:
         s.cookies.save_filters(s.session.filters.to_cookie())
         e.deferred.resolve(s.session.filters.registered())
 
-    def registerPreProcessor(self, e: "CommandEvent") -> None:
+    def registerPreProcessor(self, e: CommandEvent) -> None:
         fn = e.data.get("preprocessor")
         if not callable(fn) or isinstance(fn, type):
             e.deferred.reject(msg.NO_PREPROCESSOR.format(_js_typeof(fn)))
@@ -244,7 +244,7 @@ class Commands:
         self.s.preprocessors.append(fn)
         e.deferred.resolve(fn)
 
-    def registerTypingPreviewInput(self, e: "CommandEvent") -> None:
+    def registerTypingPreviewInput(self, e: CommandEvent) -> None:
         element = _first(e.data.get("input"))
         if (element is None or isinstance(element, (str, bytes, Mapping))
                 or not callable(getattr(element, "on_input", None))
@@ -257,7 +257,7 @@ class Commands:
 
     # -- polling ---------------------------------------------------------------------------------
 
-    async def poll(self, e: "CommandEvent") -> None:
+    async def poll(self, e: CommandEvent) -> None:
         s = self.s
         if e.commander != s.name:
             e.deferred.reject(msg.ACCESS_DENIED)
@@ -268,7 +268,7 @@ class Commands:
         await s.polling.run_once()
         e.deferred.resolve()
 
-    def startPoll(self, e: "CommandEvent") -> None:
+    def startPoll(self, e: CommandEvent) -> None:
         s = self.s
         if s.config.cometd_enabled:
             e.deferred.reject(msg.COMETD_POLLING)
@@ -278,7 +278,7 @@ class Commands:
             s.start_polling()
             e.deferred.resolve()
 
-    def stopPoll(self, e: "CommandEvent") -> None:
+    def stopPoll(self, e: CommandEvent) -> None:
         s = self.s
         if not s.session.active:
             e.deferred.reject(msg.NO_ACTIVE_SESSION_SHORT)
@@ -287,11 +287,11 @@ class Commands:
         else:
             e.deferred.resolve()
 
-    def resetPollExceptions(self, e: "CommandEvent") -> None:
+    def resetPollExceptions(self, e: CommandEvent) -> None:
         self.s.session.poll_exceptions = 0
         e.deferred.resolve()
 
-    def sleep(self, e: "CommandEvent") -> None:
+    def sleep(self, e: CommandEvent) -> None:
         s = self.s
         if not s.sleeping:
             s.polling.sleeping = True
@@ -299,7 +299,7 @@ class Commands:
             s.publish("sleeping")
         e.deferred.resolve()
 
-    async def wake(self, e: "CommandEvent") -> None:
+    async def wake(self, e: CommandEvent) -> None:
         s = self.s
         if s.sleeping:
             s.polling.sleeping = False
@@ -317,16 +317,16 @@ class Commands:
 
     # -- transcript ------------------------------------------------------------------------------
 
-    def getTranscript(self, e: "CommandEvent") -> None:
+    def getTranscript(self, e: CommandEvent) -> None:
         e.deferred.resolve(self.s.session.transcript.as_result())
 
-    def getAgents(self, e: "CommandEvent") -> None:
+    def getAgents(self, e: CommandEvent) -> None:
         e.deferred.resolve({"agents": self.s.session.transcript.roster.snapshot()})
 
-    def getStats(self, e: "CommandEvent") -> None:
+    def getStats(self, e: CommandEvent) -> None:
         e.deferred.resolve(self.s.session.transcript.stats())
 
-    async def fetchHistory(self, e: "CommandEvent") -> None:
+    async def fetchHistory(self, e: CommandEvent) -> None:
         s = self.s
         if not (s.config.async_enabled and s.push is not None):
             e.deferred.reject(msg.FETCH_HISTORY_SYNC)
@@ -347,13 +347,13 @@ class Commands:
 
     # -- files -----------------------------------------------------------------------------------
 
-    async def getFileLimits(self, e: "CommandEvent") -> None:
+    async def getFileLimits(self, e: CommandEvent) -> None:
         await get_file_limits(self.s, e)
 
-    async def sendFile(self, e: "CommandEvent") -> None:
+    async def sendFile(self, e: CommandEvent) -> None:
         await send_file(self.s, e)
 
-    async def downloadFile(self, e: "CommandEvent") -> None:
+    async def downloadFile(self, e: CommandEvent) -> None:
         await download_file(self.s, e)
 
 

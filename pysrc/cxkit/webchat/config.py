@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 __all__ = ["CONFIG_KEYS", "ConfigKey", "WebChatConfig"]
 
@@ -234,7 +235,7 @@ class WebChatConfig:
                 setattr(self, spec.field, _function({spec.key: getattr(self, spec.field)}, spec.key, ""))
 
     @classmethod
-    def from_dict(cls, raw: Mapping[str, Any] | None) -> "WebChatConfig":
+    def from_dict(cls, raw: Mapping[str, Any] | None) -> WebChatConfig:
         raw = dict(raw or {})
         read: dict[str, Any] = {}
         for spec in CONFIG_KEYS:

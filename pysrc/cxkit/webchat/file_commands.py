@@ -48,7 +48,7 @@ def pick_file(option: Any) -> Any:
     return candidate
 
 
-async def get_file_limits(s: CommandHost, e: "CommandEvent") -> None:
+async def get_file_limits(s: CommandHost, e: CommandEvent) -> None:
     """getFileLimits: ask GMS, remember the limits for sendFile, resolve with the JSON text."""
     if s.config.cometd_enabled and not s.config.cometd_api_url:
         e.deferred.reject(msg.COMETD_FILES)
@@ -66,7 +66,7 @@ async def get_file_limits(s: CommandHost, e: "CommandEvent") -> None:
     e.deferred.resolve(reply.http.text)
 
 
-async def send_file(s: CommandHost, e: "CommandEvent") -> None:
+async def send_file(s: CommandHost, e: CommandEvent) -> None:
     """sendFile: refuse locally what the known limits forbid, else upload."""
     if s.config.cometd_enabled and not s.config.cometd_api_url:
         e.deferred.reject(msg.COMETD_FILES)
@@ -96,7 +96,7 @@ async def send_file(s: CommandHost, e: "CommandEvent") -> None:
     e.deferred.reject(s.report_failure(reply, plain=True))
 
 
-async def download_file(s: CommandHost, e: "CommandEvent") -> None:
+async def download_file(s: CommandHost, e: CommandEvent) -> None:
     """downloadFile: hand the page's download port the request (nothing is fetched here)."""
     file_id = e.data.get("fileId")
     if file_id is None or file_id == "":

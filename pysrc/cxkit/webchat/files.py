@@ -14,8 +14,9 @@ files), 202 (size/total size) and 203 (type not allowed).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 __all__ = ["FILE_LIMITS_NOTICE", "FileLimits", "UPLOAD_ERROR_CODES", "upload_error_code"]
 
@@ -43,14 +44,14 @@ class FileLimits:
     raw: dict[str, Any] | None = None
 
     @classmethod
-    def from_messages(cls, messages: Iterable[Mapping[str, Any]]) -> "FileLimits | None":
+    def from_messages(cls, messages: Iterable[Mapping[str, Any]]) -> FileLimits | None:
         for message in messages:
             if message.get("text") == FILE_LIMITS_NOTICE and isinstance(message.get("userData"), dict):
                 return cls.from_user_data(message["userData"])
         return None
 
     @classmethod
-    def from_user_data(cls, values: Mapping[str, Any]) -> "FileLimits":
+    def from_user_data(cls, values: Mapping[str, Any]) -> FileLimits:
         types = values.get("upload-file-types")
         return cls(
             max_files=_int(values, "upload-max-files"),

@@ -77,7 +77,7 @@ def to_prefilter(value: Any) -> Prefilter:
     if isinstance(value, Mapping):
         source, flags = value.get("source"), value.get("flags", "")
     elif not isinstance(value, (str, bytes)) and hasattr(value, "source"):
-        source, flags = getattr(value, "source"), getattr(value, "flags", "")
+        source, flags = value.source, getattr(value, "flags", "")
     else:
         raise InvalidFilter(f"not a regular expression: {value!r}")
     if not isinstance(source, str) or not isinstance(flags, str):

@@ -21,8 +21,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from .commands import register_commands
 from .ports import Ports
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 __all__ = ["install_webchat_service", "webchat_plugin_factory"]
 
 
-def install_webchat_service(bus: "Bus", config: Mapping[str, Any] | None, ports: Ports, *,
+def install_webchat_service(bus: Bus, config: Mapping[str, Any] | None, ports: Ports, *,
                             start: bool = True) -> WebChatService:
     """Register the "WebChatService" plugin, configure it (restoring a session found in the
     cookies), call ready() and republish the sticky ``WebChatService.ready``.
@@ -58,19 +58,19 @@ def install_webchat_service(bus: "Bus", config: Mapping[str, Any] | None, ports:
 
 
 def webchat_plugin_factory(config: Mapping[str, Any] | None = None, *,
-                           ports: Ports) -> Callable[["Bus"], Any]:
+                           ports: Ports) -> Callable[[Bus], Any]:
     """A factory for ``bus.register_plugin_factory("WebChatService", ...)``.
 
     Without ``config`` the service waits for the sticky ``App.ready`` and takes its
     ``webchat`` section, as the original does; the load resolves once the service is ready."""
 
-    def install(bus: "Bus") -> Any:
+    def install(bus: Bus) -> Any:
         if config is not None:
             install_webchat_service(bus, config, ports)
             return None
         return _install_on_app_ready(bus)
 
-    async def _install_on_app_ready(bus: "Bus") -> None:
+    async def _install_on_app_ready(bus: Bus) -> None:
         import asyncio
 
         done: asyncio.Future = asyncio.get_running_loop().create_future()

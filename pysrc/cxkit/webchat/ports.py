@@ -21,8 +21,9 @@ in-memory stand-ins usable in CPython.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Protocol, Sequence, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from ..gms import DownloadRequest, FileHandle, Transport
 from ..gms.websocket import WebSocketConnector

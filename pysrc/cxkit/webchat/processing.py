@@ -12,7 +12,8 @@ from __future__ import annotations
 import copy
 import logging
 from collections import deque
-from typing import Any, Callable, Mapping, Protocol
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
 
 from .cookies import SessionCookies
 from .normalize import normalize, participant_id, sender_type
@@ -147,7 +148,7 @@ class MessageProcessor:
             self.host.chat_ended()
 
     def _handled(self, raw: dict[str, Any], original: dict[str, Any] | None, is_history: bool,
-                 events: "_AnswerEvents") -> tuple[dict[str, Any], dict[str, Any]]:
+                 events: _AnswerEvents) -> tuple[dict[str, Any], dict[str, Any]]:
         """(original, normalized) of one new message, its side effects noted in ``events``."""
         if original is None:
             original = self._preprocessed(raw)
@@ -179,7 +180,7 @@ class MessageProcessor:
         })
 
     def _side_effects(self, raw: dict[str, Any], message: dict[str, Any],
-                      events: "_AnswerEvents") -> None:
+                      events: _AnswerEvents) -> None:
         """The roster changes now; the events wait in ``events`` for the end of the answer."""
         kind = raw.get("type")
         sender = raw.get("from") if isinstance(raw.get("from"), dict) else {}
@@ -211,7 +212,7 @@ class MessageProcessor:
                 self._agent_typing(events, False, None)
 
     @staticmethod
-    def _agent_typing(events: "_AnswerEvents", typing: bool, message: dict[str, Any] | None) -> None:
+    def _agent_typing(events: _AnswerEvents, typing: bool, message: dict[str, Any] | None) -> None:
         events.set_data("agentTyping", typing)
         events.publish("agentTypingStarted" if typing else "agentTypingStopped",
                        copy.deepcopy(message) if message is not None else None)

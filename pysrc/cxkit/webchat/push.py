@@ -22,10 +22,20 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any, Mapping, Protocol
+from collections.abc import Mapping
+from typing import Any, Protocol
 
-from ..gms import (BayeuxClient, DownloadRequest, FileHandle, GmsReply, HttpResponse, Identity,
-                   PublishFailed, Transport, parse_reply)
+from ..gms import (
+    BayeuxClient,
+    DownloadRequest,
+    FileHandle,
+    GmsReply,
+    HttpResponse,
+    Identity,
+    PublishFailed,
+    Transport,
+    parse_reply,
+)
 from ..gms.websocket import WebSocketConnector
 from .config import WebChatConfig
 from .session import ChatSession
@@ -88,7 +98,7 @@ def reply_of(data: Mapping[str, Any]) -> GmsReply:
 class PushClient:
     """The CometD twin of `GmsClient` (the subset the WebChatService uses)."""
 
-    def __init__(self, mode: "PushMode", *, api_url: str, apikey: str = "",
+    def __init__(self, mode: PushMode, *, api_url: str, apikey: str = "",
                  timeout: float | None = 3.0, file_upload_timeout: float | None = None) -> None:
         self.mode = mode
         self.api_url = api_url
@@ -212,7 +222,7 @@ class PushMode:
                 return published
             try:
                 data = await asyncio.wait_for(asyncio.shield(waiter), RESTORE_WAIT_S)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 return _network_reply()
             return reply_of(data)
         finally:
@@ -231,7 +241,7 @@ class PushMode:
                 return published
             try:
                 data = await asyncio.wait_for(asyncio.shield(waiter), START_WAIT_S)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 return _network_reply()
             return reply_of(data)
         finally:

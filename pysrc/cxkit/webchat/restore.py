@@ -31,7 +31,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any, Awaitable, Callable, Mapping, Protocol
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Protocol
 
 from ..gms import GmsClient, GmsReply, Identity
 from .config import WebChatConfig

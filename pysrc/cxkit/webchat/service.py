@@ -25,14 +25,15 @@ from __future__ import annotations
 import asyncio
 import copy
 import logging
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from ..common.clock import now_ms
 from ..gms import ChatClient, GmsClient, GmsReply, Identity, Transport
 from ..gms.websocket import WebSocketConnector
-from .config import WebChatConfig
 from .async_session import SessionDataWriter, start_async_restore
 from .catalog import EVENTS
+from .config import WebChatConfig
 from .cookies import SessionCookies
 from .polling import PollingLoop
 from .ports import Downloader, PageInfo, Storage, TypingInput
@@ -88,7 +89,7 @@ class WebChatService:
     offline = _OfSession()
     disconnected = _OfSession()
 
-    def __init__(self, bus: "Bus", *, transport: Transport, storage: Storage,
+    def __init__(self, bus: Bus, *, transport: Transport, storage: Storage,
                  page_info: PageInfo | None = None, now: Callable[[], float] | None = None,
                  downloader: Downloader | None = None, name: str = NAME,
                  websocket: WebSocketConnector | None = None) -> None:
@@ -102,7 +103,7 @@ class WebChatService:
         self.downloader = downloader
         self.config = WebChatConfig()
         self.client: ChatClient = GmsClient(transport)
-        self.plugin: "Plugin" = bus.register_plugin(name)  # RegistrationRefused if taken
+        self.plugin: Plugin = bus.register_plugin(name)  # RegistrationRefused if taken
         self.session = ChatSession()
         self.processor = MessageProcessor(self)
         self.configured = False

@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from ..gms import GmsReply, Identity, form_value
 from . import messages as msg
@@ -79,7 +80,7 @@ def _request_chat(s: CommandHost, data: Any,
         endpoint=s.config.endpoint, user_data=user_data)
 
 
-async def start_chat(s: CommandHost, e: "CommandEvent") -> None:
+async def start_chat(s: CommandHost, e: CommandEvent) -> None:
     if s.session.restoring and s.session.restore_done is not None:
         # The restore is asking GMS about the previous chat: let it finish first, so the
         # two chats never mix. If that chat is still there, the restore wins.
@@ -104,7 +105,7 @@ async def start_chat(s: CommandHost, e: "CommandEvent") -> None:
         await _start_rest(s, e, request, now)
 
 
-async def _start_rest(s: CommandHost, e: "CommandEvent",
+async def _start_rest(s: CommandHost, e: CommandEvent,
                       request: Callable[[], Awaitable[GmsReply]], now: float) -> None:
     s.cookies.start_lock = now
     lock_timer = _LockRefresher(s)
@@ -133,7 +134,7 @@ async def _start_rest(s: CommandHost, e: "CommandEvent",
     e.deferred.resolve(body)
 
 
-async def _start_push(s: CommandHost, e: "CommandEvent",
+async def _start_push(s: CommandHost, e: CommandEvent,
                       request: Callable[[], Awaitable[GmsReply]]) -> None:
     """CometD: publish requestChat; settle on the first notification of the new chat, as the
     original does (resolve with its whole body, or reject with the refusal). No cross-tab

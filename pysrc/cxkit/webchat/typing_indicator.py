@@ -23,7 +23,8 @@ last keystroke or ``sendTyping`` call; the preview text rides along as ``message
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from .tasks import spawn
 
@@ -93,7 +94,7 @@ class CometdTyping:
     registered input's text (None without one: then the last ``touch`` text counts)."""
 
     def __init__(self, start: Callable[[str], Awaitable[Any]], stop: Callable[[str], Awaitable[Any]],
-                 current_text: Callable[[], "str | None"]) -> None:
+                 current_text: Callable[[], str | None]) -> None:
         self._start = start
         self._stop = stop
         self._current_text = current_text
