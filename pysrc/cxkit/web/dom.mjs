@@ -1,6 +1,6 @@
 /* cxkit DOM adapters: what the worker cannot touch itself. Page facts and cookies at boot,
- * cookie writes, page visibility, typing-preview inputs, file downloads. Elements stay here;
- * the worker knows them by handle. */
+ * cookie writes and other tabs' changes, page visibility, typing-preview inputs, file
+ * downloads. Elements stay here; the worker knows them by handle. */
 
 export function pageFacts() {
   return { url: location.href, referrer: document.referrer, title: document.title, hidden: document.hidden,
@@ -21,6 +21,15 @@ function cookieDomain(host) {
     }
   }
   return "";
+}
+
+// Other tabs write the session cookies too: `changed` is called when they may have (Chromium's
+// cookieStore says so at once; elsewhere a look each second), and when the page is back in view.
+export function watchCookies(changed) {
+  if (window.cookieStore && cookieStore.addEventListener) cookieStore.addEventListener("change", function () { changed(); });
+  else setInterval(changed, 1000);
+  document.addEventListener("visibilitychange", function () { changed(); });
+  window.addEventListener("focus", function () { changed(); });
 }
 
 export function watchVisibility(send) {

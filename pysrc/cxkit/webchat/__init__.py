@@ -33,12 +33,13 @@ from .polling import PollingLoop
 from .ports import (Downloader, FileInput, MemoryDownloader, MemoryStorage, MemoryTextInput,
                     PageInfo, Storage, TypingInput)
 from .service import EVENTS, WebChatService
+from .tabs import cookies_changed
 from .transcript import AgentRoster, Transcript
 
 __all__ = [
     "AgentRoster", "COBROWSE_FILTER", "COMMANDS", "Downloader", "EVENTS", "FileInput",
     "FileLimits", "InvalidFilter", "MemoryDownloader", "MemoryStorage", "MemoryTextInput",
     "PageInfo", "PollingLoop", "Prefilters", "SessionCookies", "Storage", "Transcript",
-    "TypingInput", "WebChatConfig", "WebChatService", "install_webchat_service", "normalize",
-    "webchat_plugin_factory",
+    "TypingInput", "WebChatConfig", "WebChatService", "cookies_changed", "install_webchat_service",
+    "normalize", "webchat_plugin_factory",
 ]
