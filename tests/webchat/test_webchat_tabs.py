@@ -3,13 +3,19 @@ own WebChatService, told by the glue when the cookies changed."""
 
 import asyncio
 
+from cometd_page import CometdPage, started
 from webchat_harness import Page, mock_gms, settle
 from webchat_vclock import virtual_time
 
 from cxkit.gms import HttpResponse
+from cxkit.webchat import MemoryStorage
 from cxkit.webchat import messages as msg
 from cxkit.webchat.cookies import KEYS, SESSION
 from cxkit.webchat.tabs import cookies_changed
+
+GMS = "http://gms.test"
+COMETD = {"enabled": True, "cometURL": GMS + "/genesys/cometd",
+          "channel": "/service/chatV2/customer-support", "apiURL": GMS + "/genesys/2/chat-ntf"}
 
 
 def tabs(gms, **config):
@@ -133,3 +139,27 @@ async def test_a_chat_half_written_by_the_other_tab_is_picked_up_once_its_keys_a
     assert cookies_changed(b.service) == "restore"
     await b.wait_event("pollingStarted")
     assert b.chat_id == a.chat_id and SESSION in a.storage.values
+
+
+@virtual_time
+async def test_cometd_tabs_pick_up_the_chat_and_the_end_reaches_the_other_tab():
+    gms = mock_gms()
+    storage = MemoryStorage()
+    a, b = (CometdPage(gms, storage=storage, config={"cometD": dict(COMETD)}).boot() for _ in range(2))
+    await settle()
+    await started(a)
+    assert cookies_changed(b.service) == "restore"
+    await b.wait_for(lambda: b.service.active and b.of("restored"))
+    assert b.chat_id == a.chat_id
+    a.agent("join")
+    a.agent("say", text="to both")
+    for page in (a, b):
+        await page.wait_for(lambda page=page: "to both" in texts(page))
+    await a.cmd("endChat")
+    assert cookies_changed(b.service) is None  # the server's notification ends it
+    await b.wait_for(lambda: "ended" in b.names())
+    assert not b.service.active
+    for page in (a, b):
+        indexes = page.delivered_indexes()
+        assert indexes == sorted(set(indexes)) and texts(page).count("to both") == 1
+    assert len(gms.list_chats()) == 1
