@@ -78,10 +78,13 @@ def assert_each_once(page: Any, texts: list[str]) -> None:
 def test_1_the_start_lock_lets_one_tab_start_and_the_other_picks_up_its_chat(open_tab, gms):
     a, b = open_tab(), open_tab()
     gms.fault("requestChat", "delay", delay_ms=1500)  # A's request-chat holds the lock a while
+    # B's page hears of A's lock from the browser (after cxkit's listener, registered at boot)
+    b.evaluate("""name => { window.lockSeen = new Promise(r => cookieStore.addEventListener('change',
+        e => e.changed.some(c => c.name === name) && r(true))); }""", START_LOCK)
     a.evaluate("""() => { window.started = new Promise(r => window.cxkitTest.plugin
         .command('WebChatService.startChat', {nickname: 'A'}).done(v => r({ok: true, value: v}))
         .fail(v => r({ok: false, value: v}))); }""")
-    b.wait_for_function("name => document.cookie.includes(name + '=')", arg=START_LOCK)
+    assert b.evaluate("window.lockSeen")
     assert command(b, "WebChatService.startChat", {"nickname": "B"}) == {"ok": False, "value": {"statusCode": 1}}
     started = a.evaluate("window.started")
     assert started["ok"], started
@@ -93,6 +96,30 @@ def test_1_the_start_lock_lets_one_tab_start_and_the_other_picks_up_its_chat(ope
     assert session_id(b) == chat_id
     assert command(b, "WebChatService.startChat", {"nickname": "B"}) == {"ok": False, "value": ALREADY_ACTIVE}
     assert len(gms.chats()) == 1
+
+
+HIDE_COOKIE_STORE = "Object.defineProperty(window, 'cookieStore', {value: undefined, configurable: true});"
+
+
+@pytest.mark.parametrize("thread", ["worker", "main"])
+def test_1_without_cookie_change_events_a_tab_reads_the_cookies_itself(open_chat_page, gms, thread):
+    # browsers without the Cookie Store API (or on an insecure origin): the lock is read with
+    # every command, and the other tab's chat is found by a look each second
+    choose = "window.cxkitTestConfig = w => { w.cxkit = {thread: '%s'}; };" % thread
+    a = open_chat_page(init_script=choose)
+    b = open_chat_page(init_script=choose + HIDE_COOKIE_STORE)
+    assert b.evaluate("[window.__cxkit.thread, window.cookieStore === undefined]") == [thread, True]
+    gms.fault("requestChat", "delay", delay_ms=1500)
+    a.evaluate("""() => { window.started = new Promise(r => window.cxkitTest.plugin
+        .command('WebChatService.startChat', {nickname: 'A'}).done(v => r({ok: true, value: v}))
+        .fail(v => r({ok: false, value: v}))); }""")
+    b.wait_for_function("name => document.cookie.includes(name + '=')", arg=START_LOCK)
+    assert command(b, "WebChatService.startChat", {"nickname": "B"}) == {"ok": False, "value": {"statusCode": 1}}
+    started = a.evaluate("window.started")
+    assert started["ok"], started
+    wait_event(b, "restored")
+    assert session_id(b) == started["value"]["chatId"]
+    assert len(gms.chats()) == 1 and len(gms.requests("requestChat")) == 1
 
 
 # -- 2: a tab opened during the chat ------------------------------------------------------------

@@ -24,12 +24,14 @@ function cookieDomain(host) {
 }
 
 // Other tabs write the session cookies too: `changed` is called when they may have (Chromium's
-// cookieStore says so at once; elsewhere a look each second), and when the page is back in view.
+// cookieStore says so at once; elsewhere each second), and when the page is back in view.
+// True when change events are there (no event, no change).
 export function watchCookies(changed) {
-  if (window.cookieStore && cookieStore.addEventListener) cookieStore.addEventListener("change", function () { changed(); });
-  else setInterval(changed, 1000);
-  document.addEventListener("visibilitychange", function () { changed(); });
-  window.addEventListener("focus", function () { changed(); });
+  var events = !!(window.cookieStore && cookieStore.addEventListener), call = function () { changed(); };
+  if (events) cookieStore.addEventListener("change", call); else setInterval(call, 1000);
+  document.addEventListener("visibilitychange", call);
+  window.addEventListener("focus", call);
+  return events;
 }
 
 export function watchVisibility(send) {

@@ -34,14 +34,21 @@ export function start(face) {
     for (var k in v) v[k] = dec(v[k]);
     return v;
   }
-  var due = false, sentCookie;  // the cookies as the worker last heard of them
+  // Other tabs' cookie writes (the start lock, a chat) go with the next message. Reading
+  // document.cookie costs ~15 us, so it is read only after a change event where the browser
+  // has them, and before every message where it has not.
+  var due = false, sentCookie, cookieEvents = false, cookieDirty = false;
   function send(op) { out.push(op); schedule(); }
   function schedule() { if (!due) { due = true; queueMicrotask(flush); } }
-  function flush() {  // another tab's cookie writes go with the next message (the start lock, a chat)
-    var message = { seq: face.mirror.seq, ops: out }, cookie = document.cookie;
+  function cookiesChanged() { cookieDirty = true; schedule(); }
+  function flush() {
+    var message = { seq: face.mirror.seq, ops: out }, cookie;
     due = false; out = [];
-    if (cookie !== sentCookie) message.cookie = sentCookie = cookie;
-    else if (!message.ops.length) return;
+    if (cookieDirty || !cookieEvents) {
+      cookieDirty = false;
+      if ((cookie = document.cookie) !== sentCookie) message.cookie = sentCookie = cookie;
+    }
+    if (!message.ops.length && !("cookie" in message)) return;
     try { worker.postMessage(message); }
     catch (e) { console.error("cxkit: a call could not be sent to the worker: " + e); }
   }
@@ -93,7 +100,7 @@ export function start(face) {
   };
   worker.onerror = function (e) { face.fail("cxkit worker: " + (e.message || "failed to start")); };
   dom.watchVisibility(send);
-  dom.watchCookies(schedule);
+  cookieEvents = dom.watchCookies(cookiesChanged);
   var init = { pyodide: abs(M.pyodide), wheel: abs(M.wheels[0]), config: enc(face.config), page: dom.pageFacts(),
     testHook: !!(M.testPages && (face.config.cxkit || {}).testHook), snapshot: !!(face.config.cxkit || {}).snapshot };
   sentCookie = init.page.cookie;
