@@ -168,6 +168,19 @@ def test_3_a_tab_opened_before_the_chat_picks_it_up_when_the_other_starts_it(ope
     assert len(gms.chats()) == 1
 
 
+def test_3_a_tab_that_boots_at_its_first_command_restores_the_chat_before_starting_one(open_chat_page, gms):
+    # cxkit.boot "command": no Python in that tab until page code sends a command
+    a = open_chat_page()
+    b = open_chat_page(config={"cxkit": {"boot": "command"}}, wait=False,
+                       init_script="window.cxkitTestConfig = w => { w.cxkit = {boot: 'command'}; };")
+    chat_id = start_chat(a, gms)
+    assert b.evaluate("[window.__cxkit.thread, window.__cxkit.attached]") == [None, False]
+    assert command(b, "WebChatService.startChat", {"nickname": "B"}) == {"ok": False, "value": ALREADY_ACTIVE}
+    assert "restored" in events(b)
+    assert session_id(b) == chat_id
+    assert len(gms.chats()) == 1 and len(gms.requests("requestChat")) == 1
+
+
 # -- 4: ending the chat in one tab ends it in the other -----------------------------------------
 
 def test_4_end_chat_in_one_tab_ends_it_in_the_other(open_tab, gms):
