@@ -16,7 +16,8 @@ cookies, so it is left alone::
     import asyncio, httpx
     from cxkit.bus import Bus
     from cxkit.gms import HttpxTransport, Identity
-    from cxkit.webchat import MemoryStorage, SessionCookies, cookies_changed, install_webchat_service
+    from cxkit.webchat import MemoryStorage, cookies_changed, install_webchat_service
+    from cxkit.webchat.cookies import SessionCookies
 
     async def main():
         transport = HttpxTransport(transport=httpx.MockTransport(
