@@ -21,8 +21,10 @@ import js
 from pyodide.ffi import create_proxy, jsnull
 
 from ..bus import Bus, boot_app, set_bus
+from ..webchat.tabs import cookies_changed
 from .bridge import JsBridge
 from .convert import error_text, to_py_plain
+from .cookies import watch_cookies
 from .services import install_services
 
 __all__ = ["boot", "MicrotaskWake"]
@@ -87,6 +89,7 @@ def boot() -> Bus:
         # subscriptions are attached by now, so they see everything a service publishes.
         for service in services:
             service.start()
+        watch_cookies(lambda: _cookies_changed(services))
         if callable(on_ready):
             on_ready(loader.config.bus)
 
@@ -102,6 +105,15 @@ def _track_visibility(app: Any) -> None:
     js.document.addEventListener(
         "visibilitychange", create_proxy(lambda _event: app.data("pageHidden", bool(js.document.hidden)))
     )
+
+
+def _cookies_changed(services: list[Any]) -> None:
+    """Another tab may have started or ended a chat (`cxkit.webchat.tabs`)."""
+    for service in services:
+        try:
+            cookies_changed(service)
+        except Exception as exc:
+            js.console.error(f"cxkit: a cookie change could not be handled: {error_text(exc)}")
 
 
 def _install_services(bus: Bus, config: dict[str, Any], bridge: JsBridge) -> list[Any]:

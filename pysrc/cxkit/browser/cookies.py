@@ -12,10 +12,13 @@ work at all, they are host-only, which is what makes restore work there.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 import js
+from pyodide.ffi import create_proxy
 
-__all__ = ["CookieStorage", "cookie_domain", "parse_cookies"]
+__all__ = ["CookieStorage", "cookie_domain", "parse_cookies", "watch_cookies"]
 
 _PROBE = "_cxkit.cookie.probe"
 
@@ -77,3 +80,29 @@ class CookieStorage:
 
     def delete(self, name: str) -> None:
         self._write(f"{js.encodeURIComponent(name)}={self._suffix}; max-age=0")
+
+
+def watch_cookies(changed: Callable[[], Any]) -> None:
+    """Main thread: call ``changed()`` whenever ``document.cookie`` has changed, as another tab's
+    writes change it (Chromium's ``cookieStore`` says so at once; elsewhere a look each second),
+    and when the page comes back into view. The listener lives as long as the page, so its one
+    proxy is never destroyed. (In a worker, the page's link sends the changed cookies.)
+
+        >>> watch_cookies(lambda: print("cookies changed"))   # doctest: +SKIP
+    """
+    last = [str(js.document.cookie)]
+
+    def look(*_event: Any) -> None:
+        now = str(js.document.cookie)
+        if now != last[0]:
+            last[0] = now
+            changed()
+
+    proxy = create_proxy(look)
+    store = getattr(js.window, "cookieStore", None)
+    if store is not None and hasattr(store, "addEventListener"):
+        store.addEventListener("change", proxy)
+    else:
+        js.setInterval(proxy, 1000)
+    js.document.addEventListener("visibilitychange", proxy)
+    js.window.addEventListener("focus", proxy)

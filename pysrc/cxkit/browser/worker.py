@@ -3,11 +3,13 @@
     // cxkit/web/worker.mjs, once Pyodide is up (the page's cxkit/web/link.mjs is the other end):
     receive = py.pyimport("cxkit.browser.worker").start(init, post)
 
-The main thread sends batches ``{seq, cookie, ops}`` and receives lists of ops, one message per
-microtask each way. Start-up, as the original App orders it: App and QuickBus exist -> ``up``
-(the page replays its queued calls: everything but commands, then ``services`` starts the
-WebChatService, then the commands) -> the page runs its extensions -> ``go``: ``App.ready``
-(sticky), ``App.data('ready')``, then ``onReady(QuickBus)`` on the page.
+The main thread sends batches ``{seq, cookie, ops}`` (``cookie`` when ``document.cookie`` changed
+since the last batch, so other tabs' writes reach the WebChatService: `cxkit.webchat.tabs`) and
+receives lists of ops, one message per microtask each way. Start-up, as the original App orders
+it: App and QuickBus exist -> ``up`` (the page replays its queued calls: everything but
+commands, then ``services`` starts the WebChatService, then the commands) -> the page runs its
+extensions -> ``go``: ``App.ready`` (sticky), ``App.data('ready')``, then ``onReady(QuickBus)``
+on the page.
 
 JS functions and DOM elements stay on the page: here they are `RemoteFunction` and
 `RemoteElement` handles. After each change a synchronous reader could see (`Bus.watch`), the
@@ -26,6 +28,7 @@ import js
 from pyodide.ffi import create_proxy
 
 from ..bus import Bus, Deferred, install_app, install_quickbus, mark_app_ready, publish_app_ready, set_bus
+from ..webchat.tabs import cookies_changed
 from .boot import MicrotaskWake
 from .bridge import JsBridge, install_console_logging
 from .convert import error_text, to_js_plain
@@ -204,7 +207,7 @@ class Worker:
         self.started: list[Any] = []
         self.ops: dict[str, Callable[..., Any]] = {
             "call": self.call, "settle": self.settle, "reply": self.reply, "services": self.services,
-            "go": self.go, "input": self.input, "hidden": self.hidden, "cookies": self.storage.refresh,
+            "go": self.go, "input": self.input, "hidden": self.hidden, "cookies": self.cookies,
             "exec": self.exec,
         }
         link.send("up")
@@ -213,13 +216,24 @@ class Worker:
         message = batch.to_py()
         self.link.seq = message.get("seq", self.link.seq)
         if "cookie" in message:
-            self.storage.refresh(str(message["cookie"]))
+            # before the ops: a startChat in this batch sees the other tab's lock or chat
+            self.cookies(str(message["cookie"]))
         for op in message.get("ops") or ():
             try:
                 self.ops[op[0]](*op[1:])
             except Exception:
                 log.exception("cxkit: the page's %r could not be handled", op[0])
         self.link.schedule()
+
+    def cookies(self, text: str, confirmed: int | None = None) -> None:
+        """The page's cookies as they are now (after our write ``confirmed``): other tabs'
+        writes are among them, so the services hear of every change (`cxkit.webchat.tabs`)."""
+        self.storage.refresh(text, confirmed)
+        for service in self.started:
+            try:
+                cookies_changed(service)
+            except Exception:
+                log.exception("cxkit: a cookie change could not be handled")
 
     def call(self, plugin: str, method: str, token: int, args: list[Any]) -> None:
         self.bridge.call(plugin, method, token, *self.link.decode(args))

@@ -1,6 +1,6 @@
 /* cxkit DOM adapters: what the worker cannot touch itself. Page facts and cookies at boot,
- * cookie writes, page visibility, typing-preview inputs, file downloads. Elements stay here;
- * the worker knows them by handle. */
+ * cookie writes and other tabs' changes, page visibility, typing-preview inputs, file
+ * downloads. Elements stay here; the worker knows them by handle. */
 
 export function pageFacts() {
   return { url: location.href, referrer: document.referrer, title: document.title, hidden: document.hidden,
@@ -21,6 +21,17 @@ function cookieDomain(host) {
     }
   }
   return "";
+}
+
+// Other tabs write the session cookies too: `changed` is called when they may have (Chromium's
+// cookieStore says so at once; elsewhere each second), and when the page is back in view.
+// True when change events are there (no event, no change).
+export function watchCookies(changed) {
+  var events = !!(window.cookieStore && cookieStore.addEventListener), call = function () { changed(); };
+  if (events) cookieStore.addEventListener("change", call); else setInterval(call, 1000);
+  document.addEventListener("visibilitychange", call);
+  window.addEventListener("focus", call);
+  return events;
 }
 
 export function watchVisibility(send) {

@@ -34,13 +34,23 @@ export function start(face) {
     for (var k in v) v[k] = dec(v[k]);
     return v;
   }
-  function send(op) {
-    if (out.push(op) === 1) queueMicrotask(flush);
-  }
+  // Other tabs' cookie writes (the start lock, a chat) go with the next message. Reading
+  // document.cookie costs ~15 us, so it is read only after a change event where the browser
+  // has them, and before every message where it has not.
+  var due = false, sentCookie, cookieEvents = false, cookieDirty = false;
+  function send(op) { out.push(op); schedule(); }
+  function schedule() { if (!due) { due = true; queueMicrotask(flush); } }
+  function cookiesChanged() { cookieDirty = true; schedule(); }
   function flush() {
-    try { worker.postMessage({ seq: face.mirror.seq, ops: out }); }
+    var message = { seq: face.mirror.seq, ops: out }, cookie;
+    due = false; out = [];
+    if (cookieDirty || !cookieEvents) {
+      cookieDirty = false;
+      if ((cookie = document.cookie) !== sentCookie) message.cookie = sentCookie = cookie;
+    }
+    if (!message.ops.length && !("cookie" in message)) return;
+    try { worker.postMessage(message); }
     catch (e) { console.error("cxkit: a call could not be sent to the worker: " + e); }
-    out = [];
   }
   function apply(fn, args) {  // page code runs here; the worker only sees data
     try { return [true, enc(fn.apply(null, args))]; } catch (e) { console.error(e); return [false, e && e.message || String(e)]; }
@@ -75,7 +85,7 @@ export function start(face) {
       ["names", "subs", "data", "registry"].forEach(function (k) { face.mirror[k] = snap[k]; });
     },
     drop: function (list) { list.forEach(function (id) { held.delete(id); dom.unlisten(id); }); },
-    cookie: function (n, line) { document.cookie = line; send(["cookies", document.cookie, n]); },
+    cookie: function (n, line) { document.cookie = line; send(["cookies", sentCookie = document.cookie, n]); },
     listen: function (id) { dom.listen(id, held.get(id), send); },
     unlisten: function (id) { dom.unlisten(id); },
     download: function (blob, name) { dom.save(blob, name); },
@@ -90,8 +100,10 @@ export function start(face) {
   };
   worker.onerror = function (e) { face.fail("cxkit worker: " + (e.message || "failed to start")); };
   dom.watchVisibility(send);
+  cookieEvents = dom.watchCookies(cookiesChanged);
   var init = { pyodide: abs(M.pyodide), wheel: abs(M.wheels[0]), config: enc(face.config), page: dom.pageFacts(),
     testHook: !!(M.testPages && (face.config.cxkit || {}).testHook), snapshot: !!(face.config.cxkit || {}).snapshot };
+  sentCookie = init.page.cookie;
   worker.postMessage({ init: init });
   if (init.testHook) {  // test pages only: run Python in the worker, the value of `result` comes back
     window.cxkitPy = function (source) {

@@ -39,11 +39,12 @@ from .ports import (
                     TypingInput,
 )
 from .service import WebChatService
+from .tabs import cookies_changed
 
 # The public API: installing the service, the ports a page supplies (and their in-memory
 # stand-ins), the names and texts page code sees. The modules hold the rest.
 __all__ = [
     "COMMANDS", "Downloader", "EVENTS", "FileInput", "MemoryDownloader", "MemoryStorage",
     "MemoryTextInput", "PageInfo", "Ports", "Storage", "TypingInput", "WebChatConfig", "WebChatService",
-    "install_webchat_service", "messages", "normalize", "webchat_plugin_factory",
+    "cookies_changed", "install_webchat_service", "messages", "normalize", "webchat_plugin_factory",
 ]
