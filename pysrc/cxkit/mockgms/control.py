@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .agent import ActionError, apply_action
+from .actions import ActionError, apply_action
 from .state import ServerState
 
 __all__ = ["list_chats", "get_chat", "agent_action", "wait_messages", "wait_chat", "wait_requests", "add_fault"]

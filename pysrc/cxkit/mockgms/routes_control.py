@@ -31,7 +31,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from . import control
-from .agent import ActionError
+from .actions import ActionError
 from .jsonin import JsonRefused, load_json
 from .routes_chat import file_response
 from .state import ServerState
