@@ -19,7 +19,6 @@ import dataclasses
 import inspect
 import re
 import sys
-import textwrap
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -45,6 +44,7 @@ from cxkit.mockgms.agent import PRESETS  # noqa: E402
 from cxkit.mockgms.cometd_faults import COMETD_FAULT_TABLE  # noqa: E402
 from cxkit.mockgms.config import field_facts  # noqa: E402
 from cxkit.mockgms.faults import FAULT_FIELDS, FAULT_MODE_TABLE, MAX_FAULTS  # noqa: E402
+from cxkit.mockgms.routes_control import CONTROL_API  # noqa: E402
 from cxkit.webchat import commands as commands_module  # noqa: E402
 from cxkit.webchat import config as webchat_config  # noqa: E402
 from cxkit.webchat import messages as webchat_messages  # noqa: E402
@@ -497,9 +497,10 @@ def section_mock() -> list[str]:
     for route in gms.routes:
         methods = ", ".join(sorted(m for m in (route.methods or []) if m != "HEAD"))
         lines.append(f"| {methods} | `{route.path}` |")
-    lines += ["", f"The control API, as {rel(routes_control)} describes it:", "", "```"]
-    doc = routes_control.__doc__.strip().split("\n\n")[1]
-    lines += [textwrap.dedent(doc), "```", "", "### Agent actions", "",
+    lines += ["", f"The control API, from `CONTROL_API` ({rel(routes_control)}); the CometD routes are",
+              "described in pysrc/cxkit/mockgms/cometd.py:", "", "| method | path | |", "|---|---|---|"]
+    lines += [f"| {method} | {code(path)} | {doc.replace('|', '/')} |" for method, path, doc in CONTROL_API]
+    lines += ["", "### Agent actions", "",
               "`POST /mock/chats/{chatId}/agent` with `{\"action\": ..., <parameters>}`, `gms.agent(chatId, action,",
               f"**parameters)` in Python, or a step of a `script:` preset; from `ACTION_TABLE` ({rel(actions_module)}).",
               "Parameters are checked in this order; unknown ones are ignored.", ""]
