@@ -520,8 +520,10 @@ def section_mock() -> list[str]:
               for f in FAULT_FIELDS]
     lines += ["", f"At most {MAX_FAULTS:,} faults pending (REST and CometD each); `/mock/reset` clears them.",
               "", "### CometD faults", "",
-              "`POST /mock/cometd/faults` with `{\"operation\", \"mode\", \"count\", \"delayMs\"}`; `GET` lists the",
-              f"pending ones. From `COMETD_FAULT_TABLE` ({rel(cometd_faults_module)}):", "",
+              "`POST /mock/cometd/faults` with `{\"operation\", \"mode\", \"count\", \"delayMs\"}` or",
+              "`gms.cometd_fault(operation, mode, count=1, delay_ms=0)`; `GET` lists the pending ones, `DELETE` drops",
+              "them (`gms.clear_faults()` drops both kinds). From",
+              f"`COMETD_FAULT_TABLE` ({rel(cometd_faults_module)}):", "",
               "| operation | mode | |", "|---|---|---|"]
     lines += [f"| `{row.operation}` | `{row.mode}` | {row.doc.replace('|', '/')} |" for row in COMETD_FAULT_TABLE]
     lines += ["", "### GMS error codes", "", "| code | name |", "|---|---|"]
