@@ -63,3 +63,12 @@ def test_a_missing_agent_is_reported_before_bad_parameters():
     with pytest.raises(ActionError, match="send 'join' first") as caught:
         apply_action(store, chat, "file", {"fileName": "a", "content": "***"})
     assert caught.value.status == 409
+
+
+def test_conflicts_and_bad_parameters_are_reported_in_table_order(joined):
+    store, chat = joined
+    with pytest.raises(ActionError, match="'Anna' is already in chat") as caught:
+        apply_action(store, chat, "join", {"supervisor": "no"})
+    assert caught.value.status == 409
+    with pytest.raises(ActionError, match="'text' must be a string"):
+        apply_action(store, chat, "customNotice", {"text": 1, "nickname": 2})

@@ -46,9 +46,10 @@ class ActionError(Exception):
 class ActionParam:
     """One parameter of an action. `type` is one of `string`, `boolean`, `seconds`, `object`,
     `base64` (a string), `media type` (a string), `agent` (the nickname of a connected agent, who
-    acts: the one who joined last by default; 409 when there is none) or `sender` (a nickname;
+    acts: the one who joined last by default; 409 when there is none), `sender` (a nickname;
     notices come from that connected agent, else from that name as an External party, by default
-    from the system party). Parameters are read in table order, so the first bad one is reported.
+    from the system party) or `newcomer` (the name of an agent who joins: 409 if one of that name
+    is connected). Parameters are read in table order, so the first bad one is reported.
     `default_field` names the `MockConfig` field whose value is the default, when it is not `default`."""
 
     name: str
@@ -61,7 +62,7 @@ class ActionParam:
 
     def read(self, params: dict[str, Any], chat: Chat) -> Any:
         """This parameter's value in `params`, checked, or its default (`agent` and `sender`
-        parameters: the party they name); ActionError(400), or 409 for a missing agent."""
+        parameters: the party they name); ActionError(400), or 409 for a missing or present agent."""
         if self.type in ("boolean", "seconds") and self.name not in params:
             value = self._default(chat)
         elif self.type not in ("boolean", "seconds") and params.get(self.name) is None:
@@ -70,7 +71,7 @@ class ActionParam:
             value = self._default(chat)
         else:
             value = _CHECKS[self.type](self, params[self.name])
-        resolve = _PARTIES.get(self.type)
+        resolve = _RESOLVE.get(self.type)
         return resolve(chat, value) if resolve else value
 
     def _default(self, chat: Chat) -> Any:
@@ -136,20 +137,25 @@ def _sender(chat: Chat, nickname: str | None) -> Party:
     return chat.find_agent(nickname) or Party(nickname, 0, "External")
 
 
+def _newcomer(chat: Chat, nickname: str | None) -> str:
+    """The name of an agent about to join: not one already in the chat."""
+    nickname = nickname or chat.config.agent_nickname
+    if chat.find_agent(nickname) is not None:
+        raise ActionError(409, f"{nickname!r} is already in chat {chat.chat_id}")
+    return nickname
+
+
 _CHECKS: dict[str, Callable[[ActionParam, Any], Any]] = {
     "string": _string, "boolean": _boolean, "seconds": _seconds, "object": _object, "base64": _base64,
-    "media type": _media_type, "agent": _string, "sender": _string,
+    "media type": _media_type, "agent": _string, "sender": _string, "newcomer": _string,
 }
-_PARTIES: dict[str, Callable[[Chat, Any], Party]] = {"agent": _speaker, "sender": _sender}
+_RESOLVE: dict[str, Callable[[Chat, Any], Any]] = {"agent": _speaker, "sender": _sender, "newcomer": _newcomer}
 
 
 # -- what each action does: (store, chat, checked parameters) -> the messages appended ----------
 
 def _join(store: ChatStore, chat: Chat, p: dict[str, Any]) -> Messages:
-    nickname = p["nickname"] or chat.config.agent_nickname
-    if chat.find_agent(nickname) is not None:
-        raise ActionError(409, f"{nickname!r} is already in chat {chat.chat_id}")
-    return [chat.append("ParticipantJoined", chat.add_agent(nickname, supervisor=p["supervisor"]))]
+    return [chat.append("ParticipantJoined", chat.add_agent(p["nickname"], supervisor=p["supervisor"]))]
 
 
 def _leave(store: ChatStore, chat: Chat, p: dict[str, Any]) -> Messages:
@@ -229,7 +235,7 @@ _ATTRS = ActionParam("eventAttributes", "object", "sent with the message as `eve
 
 ACTION_TABLE: tuple[Action, ...] = (
     Action("join", "an agent joins (ParticipantJoined); the chat becomes `connected`", (
-        ActionParam("nickname", "string", "the agent's name; one already in the chat is refused (409)",
+        ActionParam("nickname", "newcomer", "the agent's name; one already in the chat is refused (409)",
                     default_field="agent_nickname"),
         ActionParam("supervisor", "boolean", "joins as a Supervisor", default=False),
     ), _join),
@@ -241,7 +247,7 @@ ACTION_TABLE: tuple[Action, ...] = (
         _AGENT, ActionParam("text", "string", "the message", required=True), _ATTRS), _say),
     Action("notice", "a Notice", (_FROM, ActionParam("text", "string", "the notice", required=True)), _notice),
     Action("customNotice", "a CustomNotice", (
-        _FROM, ActionParam("text", "string", "the notice", default=""), _ATTRS), _custom_notice),
+        ActionParam("text", "string", "the notice", default=""), _FROM, _ATTRS), _custom_notice),
     Action("pushUrl", "the agent pushes a URL (PushUrl)", (
         _AGENT, ActionParam("url", "string", "the URL, sent as the message text", required=True)), _push_url),
     Action("file", "the agent sends a file (FileUploaded); 413 when the mock's file store is full", (
