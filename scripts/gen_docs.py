@@ -32,7 +32,7 @@ from cxkit.bus import messages as bus_messages  # noqa: E402
 from cxkit.gms.forms import Identity  # noqa: E402
 from cxkit.gms.responses import GmsReply  # noqa: E402
 from cxkit.gms.transport import HttpResponse  # noqa: E402
-from cxkit.mockgms import OPERATIONS, Code, MockGMS  # noqa: E402
+from cxkit.mockgms import OPERATIONS, Code, CometdConfig, MockGMS  # noqa: E402
 from cxkit.mockgms import actions as actions_module  # noqa: E402
 from cxkit.mockgms import agent as agent_module  # noqa: E402
 from cxkit.mockgms import cometd_faults as cometd_faults_module  # noqa: E402
@@ -528,8 +528,8 @@ def section_mock() -> list[str]:
     lines += [f"| `{row.operation}` | `{row.mode}` | {row.doc.replace('|', '/')} |" for row in COMETD_FAULT_TABLE]
     lines += ["", "### GMS error codes", "", "| code | name |", "|---|---|"]
     lines += [f"| {c.value} | `{c.name}` |" for c in Code]
-    for cls in (mock_config.MockConfig, mock_config.FileLimits):
-        lines += ["", f"### `{cls.__name__}` ({rel(mock_config)})", "",
+    for cls in (mock_config.MockConfig, mock_config.FileLimits, CometdConfig):
+        lines += ["", f"### `{cls.__name__}` ({rel(sys.modules[cls.__module__])})", "",
                   (inspect.getdoc(cls) or "").replace("\n", " "), "",
                   "| field | default | bounds | note |", "|---|---|---|---|"]
         for f in field_facts(cls):

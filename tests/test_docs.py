@@ -110,13 +110,13 @@ def test_documented_ranges_are_the_ones_enforced(gen_docs, caplog):
 
 
 def test_documented_mock_bounds_are_enforced(generated):
-    """Every bounded MockConfig / FileLimits field is documented with its bounds, and those bounds
-    are the ones construction enforces (inside kept, just outside refused)."""
-    from cxkit.mockgms import FileLimits, MockConfig
+    """Every bounded MockConfig / FileLimits / CometdConfig field is documented with its bounds, and
+    those bounds are the ones construction enforces (inside kept, just outside refused)."""
+    from cxkit.mockgms import CometdConfig, FileLimits, MockConfig
     from cxkit.mockgms.config import field_facts
 
     checked = 0
-    for cls in (MockConfig, FileLimits):
+    for cls in (MockConfig, FileLimits, CometdConfig):
         for facts in field_facts(cls):
             if facts.bounds is None:
                 continue
@@ -128,7 +128,7 @@ def test_documented_mock_bounds_are_enforced(generated):
                 with pytest.raises(ValueError, match=facts.name):
                     cls(**{facts.name: outside})
             checked += 1
-    assert checked >= 20
+    assert checked >= 25
 
 
 def test_every_cometd_fault_is_listed(generated):

@@ -17,7 +17,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-__all__ = ["FieldFacts", "FileLimits", "MockConfig", "field_facts", "setting"]
+__all__ = ["FieldFacts", "FileLimits", "MockConfig", "check_bounds", "field_facts", "setting"]
 
 
 def setting(default: Any = dataclasses.MISSING, doc: str = "", *, bounds: tuple[float, float] | None = None,
@@ -52,7 +52,8 @@ def field_facts(cls: type) -> list[FieldFacts]:
     return out
 
 
-def _check_bounds(obj: Any) -> None:
+def check_bounds(obj: Any) -> None:
+    """Refuse (ValueError) a field value outside the bounds its `setting` declared."""
     for f in dataclasses.fields(obj):
         if f.metadata.get("bounds") is not None:
             _check(f.name, getattr(obj, f.name), *f.metadata["bounds"])
@@ -76,7 +77,7 @@ class FileLimits:
 
     def __post_init__(self) -> None:
         self.file_types = tuple(t.lower().lstrip(".") for t in self.file_types)
-        _check_bounds(self)
+        check_bounds(self)
 
 
 @dataclass
@@ -136,7 +137,7 @@ class MockConfig:
             raise ValueError("cors_allow_origins may not contain '*' (responses allow credentials)")
         self.cors_allow_origins = tuple(o.rstrip("/") for o in self.cors_allow_origins)
         self.allowed_hosts = tuple(self.allowed_hosts)
-        _check_bounds(self)
+        check_bounds(self)
 
     def limits_for(self, service: str) -> FileLimits:
         return self.service_file_limits.get(service, self.file_limits)
