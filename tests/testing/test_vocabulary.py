@@ -81,6 +81,9 @@ def test_clear_faults_drops_both_kinds_and_keeps_the_chats(control: MockGmsContr
 def test_the_same_waits_on_both_faces(control: MockGmsControl, server: MockGMS):
     chat_id = start(control.base_url, subject="billing")
     assert control.wait_chat()["chatId"] == server.wait_chat_blocking()["chatId"] == chat_id
+    second = start(control.base_url)
+    assert control.wait_chat(5)["chatId"] == server.wait_chat_blocking(after=1)["chatId"] == second
+    assert control.wait_chat(after=0)["chatId"] == chat_id
     control.join(chat_id, nickname="Anna")
     server.say(chat_id, "one")
     control.say(chat_id, "two")

@@ -132,9 +132,10 @@ class MockGmsControl(AgentShortcuts):
         return self._json(self.http.get("/mock/requests", params=params))["requests"]
 
     # -- waits (long polls on the mock) ---------------------------------------------------------
-    def wait_chat(self, after: int | None = None, timeout: float | None = None) -> dict[str, Any]:
+    def wait_chat(self, timeout: float | None = None, *, after: int | None = None) -> dict[str, Any]:
         """The next chat started since the last ``wait_chat`` (or reset); with ``after``, the
-        first chat numbered above it (1, 2, ... since the reset)."""
+        first chat numbered above it (1, 2, ... since the reset). ``timeout`` stays the first
+        positional parameter, as it always was here."""
         seen = self._seen_chats if after is None else after
         wait = timeout or self.timeout
         body = self._json(self.http.get("/mock/chats/wait", params={"after": seen, "timeout": wait}))
