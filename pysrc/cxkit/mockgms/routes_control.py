@@ -1,6 +1,6 @@
 """The JSON control API under /mock, and the agent console at /agent. `CONTROL_API` lists every
 route with what it does (the reference docs render it); the names match `MockGMS`'s Python API
-and the `gms` fixture's (api.py has the table of the three).
+and the `gms` fixture's (docs/pytest-plugin.md, "One vocabulary", has the table of the three).
 
     >>> from cxkit.mockgms.routes_control import control_routes  # mounted by MockGMS
 """

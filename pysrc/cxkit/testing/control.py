@@ -14,7 +14,8 @@
 
 Waits on the transcript, on new chats and on the request log are long polls on the server (no
 sleeping in the test); a timeout raises ``TimeoutError`` naming what did not happen. The names are
-those of ``MockGMS``'s Python API and of the HTTP control API (cxkit/mockgms/api.py).
+those of ``MockGMS``'s Python API and of the HTTP control API (the table: docs/pytest-plugin.md,
+"One vocabulary").
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ __all__ = ["MockGmsControl"]
 
 class MockGmsControl(AgentShortcuts):
     """Drive the mock GMS's agent, faults and waits over its JSON control API, with the names of
-    `MockGMS`'s Python API (the table is in cxkit/mockgms/api.py).
+    `MockGMS`'s Python API (the table: docs/pytest-plugin.md, "One vocabulary").
 
     ``timeout`` (seconds) is the default for every wait.
     """
@@ -76,9 +77,11 @@ class MockGmsControl(AgentShortcuts):
         return self._json(self.http.get("/mock/config"))
 
     def chats(self) -> list[dict[str, Any]]:
+        """A summary of every chat, oldest first."""
         return self._json(self.http.get("/mock/chats"))["chats"]
 
     def chat(self, chat_id: str) -> dict[str, Any]:
+        """The chat's detail: state, participants, messages, userData, files, typingPreview."""
         return self._json(self.http.get(f"/mock/chats/{chat_id}"))
 
     def messages(self, chat_id: str, type: str | None = None) -> list[dict[str, Any]]:
