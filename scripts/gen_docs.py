@@ -502,7 +502,8 @@ def section_mock() -> list[str]:
     lines += [f"| {method} | {code(path)} | {doc.replace('|', '/')} |" for method, path, doc in CONTROL_API]
     lines += ["", "### Agent actions", "",
               "`POST /mock/chats/{chatId}/agent` with `{\"action\": ..., <parameters>}`, `gms.agent(chatId, action,",
-              f"**parameters)` in Python, or a step of a `script:` preset; from `ACTION_TABLE` ({rel(actions_module)}).",
+              "**parameters)` in Python, or a step of a `script:` preset; from `ACTION_TABLE`",
+              f"({rel(actions_module)}).",
               "Parameters are checked in this order; unknown ones are ignored.", ""]
     for action in ACTION_TABLE:
         lines.append(f"- `{action.name}`: {action.doc}." + ("" if action.params else " No parameters."))

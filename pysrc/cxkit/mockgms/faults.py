@@ -40,7 +40,8 @@ class FaultMode:
 
 FAULT_MODE_TABLE: tuple[FaultMode, ...] = (
     FaultMode("http500", "HTTP 500 with the plain-text body `Internal Server Error`, as a failing server or "
-                         "proxy answers (the original client sets `errorReason: \"InvalidService\"` for such answers)."),
+                         "proxy answers (the original client sets `errorReason: \"InvalidService\"` for such "
+                         "answers)."),
     FaultMode("http404", "HTTP 404 with the plain-text body `Not Found`."),
     FaultMode("http500json", "HTTP 500 with a GMS error body `{statusCode: 1, errors: [{code: 500}]}` (retryable)."),
     FaultMode("http404json", "HTTP 404 with a GMS error body `{statusCode: 2, errors: [{code: 404}]}`."),
