@@ -3,9 +3,9 @@ methods, nothing missing and nothing extra."""
 
 from __future__ import annotations
 
+from cxkit.mockgms.config import MockConfig
 from cxkit.mockgms.routes_control import CONTROL_API, control_routes
 from cxkit.mockgms.state import ServerState
-from cxkit.mockgms.config import MockConfig
 
 
 def _served() -> set[tuple[str, str]]:

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from . import files as file_ops
 from .chat import SYSTEM, Chat

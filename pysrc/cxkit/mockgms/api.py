@@ -20,7 +20,8 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import copy
-from typing import Any, Awaitable, Callable, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from . import control
 from .actions import ActionError
@@ -238,7 +239,7 @@ async def _copied(coro: Awaitable[T]) -> T:
     return copy.deepcopy(await coro)
 
 
-def _result(future: "concurrent.futures.Future[T]", timeout: float) -> T:
+def _result(future: concurrent.futures.Future[T], timeout: float) -> T:
     """The future's result; a clear error instead of a hang when the server loop has stopped."""
     try:
         return future.result(timeout)

@@ -47,7 +47,8 @@ def field_facts(cls: type) -> list[FieldFacts]:
     """
     out = []
     for f in dataclasses.fields(cls):
-        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+        factory = f.default_factory
+        default = f.default if f.default is not dataclasses.MISSING else factory() if callable(factory) else None
         out.append(FieldFacts(f.name, default, f.metadata.get("doc", ""), f.metadata.get("bounds")))
     return out
 
