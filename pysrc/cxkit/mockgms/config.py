@@ -14,8 +14,9 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 __all__ = ["FieldFacts", "FileLimits", "MockConfig", "check_bounds", "field_facts", "setting"]
 
