@@ -37,10 +37,6 @@ def transports(gms) -> dict:
     return gms.http.get("/mock/cometd").json()["transports"]
 
 
-def cometd_fault(gms, operation: str, mode: str, **extra) -> None:
-    gms.http.post("/mock/cometd/faults", json={"operation": operation, "mode": mode, **extra}).raise_for_status()
-
-
 def test_whole_chat_with_push(page, server_url, gms):
     page_sockets = []
     page.on("websocket", lambda ws: page_sockets.append(ws.url))
@@ -137,7 +133,7 @@ def test_a_dropped_socket_mid_chat_loses_nothing(page, server_url, gms):
     open_cometd_page(page, server_url)
     chat_id = start_with_agent(page, gms)
     # the frame carrying the next message is lost with the socket (no close frame)
-    cometd_fault(gms, "websocket", "drop")
+    gms.cometd_fault("websocket", "drop")
     gms.agent(chat_id, "say", text="into a dead socket")
     wait_text(page, "into a dead socket")
     wait_event(page, "reconnected")
@@ -152,7 +148,7 @@ def test_a_dropped_socket_mid_chat_loses_nothing(page, server_url, gms):
 
 
 def test_a_refused_upgrade_falls_back_to_long_polling(page, server_url, gms):
-    cometd_fault(gms, "websocket", "http405")
+    gms.cometd_fault("websocket", "http405")
     open_cometd_page(page, server_url)
     chat_id = start_with_agent(page, gms)
     gms.agent(chat_id, "say", text="polled push")
@@ -169,11 +165,11 @@ def test_cometd_faults_lose_no_pushed_message(page, server_url, gms, operation, 
     """Issue 12 item 11: handshake and connect answers faulted; every pushed message arrives once."""
     open_cometd_page(page, server_url)
     if operation == "handshake":
-        cometd_fault(gms, operation, mode)
+        gms.cometd_fault(operation, mode)
         chat_id = start_with_agent(page, gms)
     else:
         chat_id = start_with_agent(page, gms)
-        cometd_fault(gms, operation, mode, delayMs=2000)
+        gms.cometd_fault(operation, mode, delay_ms=2000)
         gms.agent(chat_id, "typing")  # releases the held connect: the next one meets the fault
     gms.agent(chat_id, "say", text="during the fault")
     gms.agent(chat_id, "say", text="right after")

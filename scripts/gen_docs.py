@@ -16,11 +16,8 @@ import argparse
 import ast
 import dataclasses
 import inspect
-import io
 import re
 import sys
-import textwrap
-import tokenize
 from pathlib import Path
 from typing import Any, Callable
 
@@ -33,11 +30,19 @@ from cxkit.bus import config as bus_module  # noqa: E402
 from cxkit.bus import messages as bus_messages  # noqa: E402
 from cxkit.gms.responses import GmsReply  # noqa: E402
 from cxkit.gms.transport import HttpResponse  # noqa: E402
-from cxkit.mockgms import ACTIONS, FAULT_MODES, OPERATIONS, Code, MockGMS  # noqa: E402
+from cxkit.mockgms import OPERATIONS, Code, CometdConfig, MockGMS  # noqa: E402
+from cxkit.mockgms import actions as actions_module  # noqa: E402
 from cxkit.mockgms import agent as agent_module  # noqa: E402
+from cxkit.mockgms import cometd_faults as cometd_faults_module  # noqa: E402
 from cxkit.mockgms import config as mock_config  # noqa: E402
 from cxkit.mockgms import faults as faults_module  # noqa: E402
 from cxkit.mockgms import routes_control  # noqa: E402
+from cxkit.mockgms.actions import ACTION_TABLE, ActionParam  # noqa: E402
+from cxkit.mockgms.agent import PRESETS  # noqa: E402
+from cxkit.mockgms.cometd_faults import COMETD_FAULT_TABLE  # noqa: E402
+from cxkit.mockgms.config import field_facts  # noqa: E402
+from cxkit.mockgms.faults import FAULT_FIELDS, FAULT_MODE_TABLE, MAX_FAULTS  # noqa: E402
+from cxkit.mockgms.routes_control import CONTROL_API  # noqa: E402
 from cxkit.webchat import catalog  # noqa: E402
 from cxkit.webchat import config as webchat_config  # noqa: E402
 from cxkit.webchat.catalog import COMMAND_SPECS, EVENT_SPECS, EVENTS, Described, Payload  # noqa: E402
@@ -232,71 +237,23 @@ def section_bus() -> list[str]:
 
 # -- mock GMS -------------------------------------------------------------------------------------
 
-def action_params() -> dict[str, list[str]]:
-    """{action: [parameter, ...]} read from `apply_action`'s branches."""
-    helpers = {"_speaker": ["nickname"], "_sender": ["nickname"], "_attrs": ["eventAttributes"]}
-    fn = next(n for n in ast.walk(tree_of(agent_module)) if isinstance(n, ast.FunctionDef) and n.name == "apply_action")
-    out: dict[str, list[str]] = {}
-    branches: list[tuple[str, list[ast.stmt]]] = []
-    for stmt in fn.body:
-        if (isinstance(stmt, ast.If) and isinstance(stmt.test, ast.Compare)
-                and ast.unparse(stmt.test.left) == "action" and isinstance(stmt.test.comparators[0], ast.Constant)):
-            branches.append((stmt.test.comparators[0].value, stmt.body))
-    handled = {name for name, _ in branches}
-    rest = [s for s in fn.body if not isinstance(s, ast.If)]
-    branches += [(a, rest) for a in ACTIONS if a not in handled]  # the fall-through (end)
-    for action, body in branches:
-        params: list[str] = []
-        for node in ast.walk(ast.Module(body=body, type_ignores=[])):
-            if not isinstance(node, ast.Call):
-                continue
-            name = ast.unparse(node.func)
-            keys = helpers.get(name, [])
-            if name in ("_text", "params.get") and node.args:
-                arg = node.args[1] if name == "_text" else node.args[0]
-                keys = [arg.value] if isinstance(arg, ast.Constant) else []
-            for key in keys:
-                if key not in params:
-                    params.append(key)
-        out[action] = params
-    return out
+def _param_text(param: ActionParam) -> str:
+    """One parameter as the docs show it: name, type, required or default, bounds, what it is."""
+    if param.required:
+        need = "required"
+    elif param.default_field:
+        need = f"default `MockConfig.{param.default_field}`"
+    elif param.default is not None:
+        shown = repr(param.default).replace("'", '"')
+        need = f"default {code(shown)}"
+    else:
+        need = "optional"
+    bounds = f", {param.bounds[0]:,} .. {param.bounds[1]:,}" if param.bounds else ""
+    return f"`{param.name}` ({param.type}, {need}{bounds}): {param.doc}"
 
 
-def _docstring_bullets(module: Any) -> dict[str, str]:
-    found: dict[str, str] = {}
-    last = None
-    for line in (module.__doc__ or "").splitlines():
-        m = re.match(r"- `(\w+)`: (.*)", line.strip())
-        if m:
-            last = m.group(1)
-            found[last] = m.group(2)
-        elif last and line.startswith("  ") and line.strip():
-            found[last] += " " + line.strip()  # a bullet's continuation line
-        else:
-            last = None
-    return found
-
-
-def _field_comments(cls: type) -> dict[str, str]:
-    """Trailing ``# comments`` of a dataclass's field lines."""
-    comments = {}
-    for tok in tokenize.generate_tokens(io.StringIO(textwrap.dedent(inspect.getsource(cls))).readline):
-        if tok.type == tokenize.COMMENT:
-            m = re.match(r"\s*(\w+)\s*:", tok.line)
-            if m and tok.line.strip()[0] != "#":
-                comments[m.group(1)] = tok.string.lstrip("# ")
-    return comments
-
-
-def field_bounds(cls: type) -> dict[str, str]:
-    """{field: "low..high"} from the `_check(...)` calls in ``cls.__post_init__``."""
-    bounds = {}
-    for node in ast.walk(ast.parse(textwrap.dedent(inspect.getsource(cls.__post_init__)))):
-        if isinstance(node, ast.Call) and ast.unparse(node.func) == "_check":
-            name = node.args[0].value
-            low, high = (eval(compile(ast.Expression(a), "<bound>", "eval")) for a in node.args[2:4])
-            bounds[name] = f"{low:,} .. {high:,}"
-    return bounds
+def _bounds_text(bounds: tuple[float, float] | None) -> str:
+    return f"{bounds[0]:,} .. {bounds[1]:,}" if bounds else "—"
 
 
 def section_mock() -> list[str]:
@@ -314,36 +271,46 @@ def section_mock() -> list[str]:
     for route in gms.routes:
         methods = ", ".join(sorted(m for m in (route.methods or []) if m != "HEAD"))
         lines.append(f"| {methods} | `{route.path}` |")
-    lines += ["", f"The control API, as {rel(routes_control)} describes it:", "", "```"]
-    doc = routes_control.__doc__.strip().split("\n\n")[1]
-    lines += [textwrap.dedent(doc), "```", "", "### Agent actions", "",
+    lines += ["", f"The control API, from `CONTROL_API` ({rel(routes_control)}); the CometD routes are",
+              "described in pysrc/cxkit/mockgms/cometd.py:", "", "| method | path | |", "|---|---|---|"]
+    lines += [f"| {method} | {code(path)} | {doc.replace('|', '/')} |" for method, path, doc in CONTROL_API]
+    lines += ["", "### Agent actions", "",
               "`POST /mock/chats/{chatId}/agent` with `{\"action\": ..., <parameters>}`, `gms.agent(chatId, action,",
-              "**parameters)` in Python, or a step of a `script:` preset. Parameters as `apply_action` reads them:", ""]
-    params = action_params()
-    for action in ACTIONS:
-        lines.append(f"- `{action}`: " + (", ".join(f"`{p}`" for p in params.get(action, [])) or "no parameters"))
-    lines += ["", "Agent presets (`--agent`): from the mockgms/agent.py docstring:", ""]
-    preset_doc = agent_module.__doc__.split("Presets:", 1)[1].split("\n\n")[0]
-    lines += ["> Presets: " + " ".join(preset_doc.split()), "", "### Faults", "",
+              "**parameters)` in Python, or a step of a `script:` preset; from `ACTION_TABLE`",
+              f"({rel(actions_module)}).",
+              "Parameters are checked in this order; unknown ones are ignored.", ""]
+    for action in ACTION_TABLE:
+        lines.append(f"- `{action.name}`: {action.doc}." + ("" if action.params else " No parameters."))
+        lines += [f"  - {_param_text(param)}" for param in action.params]
+    lines += ["", f"Agent presets (`--agent`), from `PRESETS` ({rel(agent_module)}):", ""]
+    lines += [f"- `{name}`: {doc}" for name, doc in PRESETS.items()]
+    lines += ["", "### Faults", "",
               "`POST /mock/faults` with `{\"operation\", \"mode\", \"count\", \"delayMs\"}` or `gms.fault(operation, mode,",
               "count=1, delay_ms=0)`. Operations: " + ", ".join(f"`{o}`" for o in OPERATIONS)
-              + " or `*`. Modes:", ""]
-    described = _docstring_bullets(faults_module)
-    for mode in FAULT_MODES:
-        lines.append(f"- `{mode}`: {described.get(mode, '')}".rstrip())
-    lines += [f"- at most {faults_module.MAX_FAULTS} pending faults; `count: -1` lasts until reset.", "",
-              "### GMS error codes", "", "| code | name |", "|---|---|"]
+              + f" or `*`. Modes, from `FAULT_MODE_TABLE` ({rel(faults_module)}):", ""]
+    lines += [f"- `{mode.name}`: {mode.doc}" for mode in FAULT_MODE_TABLE]
+    lines += ["", "Fields of a fault (REST and CometD), from `FAULT_FIELDS`:", "",
+              "| field | default | bounds | |", "|---|---|---|---|"]
+    lines += [f"| `{f.name}` | {code(f.default) if f.default is not None else '—'} | {f.bounds or '—'} | {f.doc} |"
+              for f in FAULT_FIELDS]
+    lines += ["", f"At most {MAX_FAULTS:,} faults pending (REST and CometD each); `/mock/reset` clears them.",
+              "", "### CometD faults", "",
+              "`POST /mock/cometd/faults` with `{\"operation\", \"mode\", \"count\", \"delayMs\"}` or",
+              "`gms.cometd_fault(operation, mode, count=1, delay_ms=0)`; `GET` lists the pending ones, `DELETE` drops",
+              "them (`gms.clear_faults()` drops both kinds). From",
+              f"`COMETD_FAULT_TABLE` ({rel(cometd_faults_module)}):", "",
+              "| operation | mode | |", "|---|---|---|"]
+    lines += [f"| `{row.operation}` | `{row.mode}` | {row.doc.replace('|', '/')} |" for row in COMETD_FAULT_TABLE]
+    lines += ["", "### GMS error codes", "", "| code | name |", "|---|---|"]
     lines += [f"| {c.value} | `{c.name}` |" for c in Code]
-    for cls in (mock_config.MockConfig, mock_config.FileLimits):
-        comments, bounds = _field_comments(cls), field_bounds(cls)
-        lines += ["", f"### `{cls.__name__}` ({rel(mock_config)})", "",
+    for cls in (mock_config.MockConfig, mock_config.FileLimits, CometdConfig):
+        lines += ["", f"### `{cls.__name__}` ({rel(sys.modules[cls.__module__])})", "",
                   (inspect.getdoc(cls) or "").replace("\n", " "), "",
                   "| field | default | bounds | note |", "|---|---|---|---|"]
-        for f in dataclasses.fields(cls):
-            default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
-            shown = "per-service overrides" if isinstance(default, dict) else (
-                "FileLimits()" if isinstance(default, mock_config.FileLimits) else repr(default))
-            lines.append(f"| `{f.name}` | {code(shown)} | {bounds.get(f.name, '—')} | {comments.get(f.name, '')} |")
+        for f in field_facts(cls):
+            shown = "per-service overrides" if isinstance(f.default, dict) else (
+                "FileLimits()" if isinstance(f.default, mock_config.FileLimits) else repr(f.default))
+            lines.append(f"| `{f.name}` | {code(shown)} | {_bounds_text(f.bounds)} | {f.doc} |")
     return lines
 
 

@@ -73,13 +73,34 @@ def test_every_table_row_is_rendered(generated):
             assert (text.text if isinstance(text, Described) else f'"{text}"') in generated, spec.name
 
 
-def test_documented_mock_bounds_are_enforced(gen_docs):
-    from cxkit.mockgms import MockConfig
+def test_documented_mock_bounds_are_enforced(generated):
+    """Every bounded MockConfig / FileLimits / CometdConfig field is documented with its bounds, and
+    those bounds are the ones construction enforces (inside kept, just outside refused)."""
+    from cxkit.mockgms import CometdConfig, FileLimits, MockConfig
+    from cxkit.mockgms.config import field_facts
 
-    bounds = gen_docs.field_bounds(MockConfig)
-    assert bounds["max_chats"] == "1 .. 1,000,000"
-    with pytest.raises(ValueError):
-        MockConfig(max_chats=0)
+    checked = 0
+    for cls in (MockConfig, FileLimits, CometdConfig):
+        for facts in field_facts(cls):
+            if facts.bounds is None:
+                continue
+            low, high = facts.bounds
+            assert f"| `{facts.name}` | " in generated and f"| {low:,} .. {high:,} | {facts.doc} |" in generated
+            step = 1 if isinstance(facts.default, int) else 0.001
+            assert getattr(cls(**{facts.name: high}), facts.name) == high
+            for outside in (low - step, high + step):
+                with pytest.raises(ValueError, match=facts.name):
+                    cls(**{facts.name: outside})
+            checked += 1
+    assert checked >= 25
+
+
+def test_every_cometd_fault_is_listed(generated):
+    from cxkit.mockgms.cometd_faults import COMETD_FAULT_MODES
+
+    for operation, modes in COMETD_FAULT_MODES.items():
+        for mode in modes:
+            assert f"| `{operation}` | `{mode}` |" in generated, (operation, mode)
 
 
 def test_cli_section_comes_from_the_parser(generated):

@@ -27,7 +27,7 @@ async def test_echo_joins_types_and_echoes() -> None:
             after = msgs[-1]["index"]
             agent_said += [m["text"] for m in msgs if m["from"]["type"] == "Agent"]
         assert agent_said == ["ping", "pong"]
-        types = [m["type"] for m in gms.get_chat(cust.chat_id)["messages"] if m["from"]["type"] == "Agent"]
+        types = [m["type"] for m in gms.chat(cust.chat_id)["messages"] if m["from"]["type"] == "Agent"]
         assert types == ["ParticipantJoined", "TypingStarted", "Message", "TypingStarted", "Message"]
 
 
@@ -87,7 +87,7 @@ async def test_script_preset(tmp_path, suffix) -> None:
         assert welcome["text"] == "Welcome" and welcome["from"]["nickname"] == "Bot"
         await cust.op("send", message="help me")
         await gms.wait_messages(cust.chat_id, after=welcome["index"], type="ParticipantLeft")
-        chat = gms.get_chat(cust.chat_id)
+        chat = gms.chat(cust.chat_id)
         assert chat["state"] == "ended"
         assert [m["type"] for m in chat["messages"]][-4:] == ["TypingStarted", "Message", "PushUrl", "ParticipantLeft"]
 
@@ -122,7 +122,7 @@ async def test_idle_alert_then_close() -> None:
         [close] = await gms.wait_messages(cust.chat_id, after=alert["index"], type="IdleClose")
         poll = (await cust.op("refresh", transcriptPosition=str(alert["index"]))).json()
         assert [m["type"] for m in poll["messages"]] == ["IdleAlert", "IdleClose"] and poll["chatEnded"] is True
-        assert gms.get_chat(cust.chat_id)["state"] == "ended"
+        assert gms.chat(cust.chat_id)["state"] == "ended"
 
 
 async def test_customer_activity_rearms_idle_and_polling_does_not() -> None:

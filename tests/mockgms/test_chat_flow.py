@@ -60,7 +60,7 @@ async def test_send_records_client_message_and_answers_empty(customer: Customer,
     r = await customer.op("send", message="hi", messageType="text")
     body = r.json()
     assert body["statusCode"] == 0 and body["messages"] == [] and body["nextPosition"] == 3
-    chat = gms.get_chat(customer.chat_id)
+    chat = gms.chat(customer.chat_id)
     assert chat["messages"][-1]["type"] == "Message" and chat["messages"][-1]["text"] == "hi"
     assert chat["messages"][-1]["from"]["type"] == "Client"
 
@@ -74,20 +74,20 @@ async def test_send_with_position_returns_transcript_and_event_attributes(custom
 async def test_typing_keeps_preview_and_records_events(customer: Customer, gms: MockGMS) -> None:
     r = await customer.op("startTyping", message="typ", transcriptPosition="2")
     assert [m["type"] for m in r.json()["messages"]] == ["TypingStarted"]
-    assert gms.get_chat(customer.chat_id)["typingPreview"] == "typ"
+    assert gms.chat(customer.chat_id)["typingPreview"] == "typ"
     await customer.op("refresh", transcriptPosition="3", message="typing more")
-    assert gms.get_chat(customer.chat_id)["typingPreview"] == "typing more"
+    assert gms.chat(customer.chat_id)["typingPreview"] == "typing more"
     r = await customer.op("stopTyping", message="typ", transcriptPosition="3")
     assert [m["type"] for m in r.json()["messages"]] == ["TypingStopped"]
-    assert gms.get_chat(customer.chat_id)["typingPreview"] == "typ"
+    assert gms.chat(customer.chat_id)["typingPreview"] == "typ"
     await customer.op("send", message="typ")
-    assert gms.get_chat(customer.chat_id)["typingPreview"] == ""
+    assert gms.chat(customer.chat_id)["typingPreview"] == ""
 
 
 async def test_disconnect_ends_chat(customer: Customer, gms: MockGMS) -> None:
     r = await customer.op("disconnect")
     assert r.json()["statusCode"] == 0 and r.json()["chatEnded"] is True
-    chat = gms.get_chat(customer.chat_id)
+    chat = gms.chat(customer.chat_id)
     assert chat["state"] == "ended"
     assert chat["messages"][-1]["type"] == "ParticipantLeft" and chat["messages"][-1]["from"]["type"] == "Client"
     # the client can still learn the end by polling; anything else is refused with statusCode 2

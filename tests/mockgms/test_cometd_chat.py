@@ -31,7 +31,7 @@ async def test_request_chat_pushes_the_chat_v2_answer(bayeux: RawBayeux, gms: Mo
     assert first["statusCode"] == 0 and first["chatEnded"] is False
     assert set(first) >= {"alias", "chatId", "secureKey", "userId", "nextPosition", "messages"}
     assert [m["type"] for m in first["messages"]] == ["ParticipantJoined"] and first["nextPosition"] == 2
-    chat = gms.get_chat(first["chatId"])
+    chat = gms.chat(first["chatId"])
     assert chat["userData"] == {"a": "1", "n": "2", "nested": '{"x":true}'} and chat["subject"] == "S"
     [entry] = gms.requests("requestChat")
     assert entry["face"] == "cometd" and entry["cometdOperation"] == "requestChat" and entry["statusCode"] == 0
@@ -61,11 +61,11 @@ async def test_own_operations_come_back_as_notifications(bayeux: RawBayeux, gms:
     [msg] = note["messages"]
     assert (msg["type"], msg["text"], msg["from"]["type"]) == ("Message", "hi", "Client")
     assert msg["eventAttributes"] == {"general-properties": {"related-event-id": "7"}}
-    [logged] = await gms.wait_requests("send", form={"message": "hi"}, timeout=0)
+    [logged] = await gms.wait_requests("send", message="hi", timeout=0)
     assert logged["cometdOperation"] == "sendMessage" and logged["statusCode"] == 0
 
     await bayeux.publish("startTyping", message="typ")
-    assert gms.get_chat(bayeux.chat_id)["typingPreview"] == "typ"
+    assert gms.chat(bayeux.chat_id)["typingPreview"] == "typ"
     await bayeux.publish("stopTyping", message="")
     await bayeux.publish("customNotice", message="note")
     await bayeux.publish("updateNickname", nickname="Nicky")
@@ -75,7 +75,7 @@ async def test_own_operations_come_back_as_notifications(bayeux: RawBayeux, gms:
     while len(types) < 5:
         types += [m["type"] for n in await bayeux.notifications() for m in n["messages"]]
     assert types == ["TypingStarted", "TypingStopped", "CustomNotice", "NicknameUpdated", "PushUrl"]
-    assert gms.get_chat(bayeux.chat_id)["userData"]["k"] == "v"
+    assert gms.chat(bayeux.chat_id)["userData"]["k"] == "v"
 
 
 async def test_disconnect_pushes_the_end(bayeux: RawBayeux, gms: MockGMS) -> None:
@@ -83,7 +83,7 @@ async def test_disconnect_pushes_the_end(bayeux: RawBayeux, gms: MockGMS) -> Non
     await bayeux.publish("disconnect")
     [note] = await bayeux.notifications()
     assert note["chatEnded"] is True and note["messages"][0]["type"] == "ParticipantLeft"
-    assert gms.get_chat(bayeux.chat_id)["state"] == "ended" and gms.cometd.chat.bindings == {}
+    assert gms.chat(bayeux.chat_id)["state"] == "ended" and gms.cometd.chat.bindings == {}
 
 
 async def test_agent_end_is_pushed(bayeux: RawBayeux, gms: MockGMS) -> None:
@@ -158,7 +158,7 @@ async def test_faults_apply_by_rest_name(bayeux: RawBayeux, gms: MockGMS, mode, 
     await bayeux.publish("sendMessage", message="lost")
     [note] = await bayeux.notifications()
     assert note["statusCode"] == status_code
-    assert [m["type"] for m in gms.get_chat(bayeux.chat_id)["messages"]] == ["ParticipantJoined"]
+    assert [m["type"] for m in gms.chat(bayeux.chat_id)["messages"]] == ["ParticipantJoined"]
     assert gms.requests("send")[0]["fault"] == mode
 
 

@@ -55,7 +55,7 @@ async def test_every_agent_action(customer: Customer, client, gms: MockGMS) -> N
         assert msg["type"] == mtype
         if text is not None:
             assert msg["text"] == text
-    detail = gms.get_chat(cid)
+    detail = gms.chat(cid)
     by_type = {m["type"]: m for m in detail["messages"]}
     assert by_type["Message"]["eventAttributes"] == {"x": 1}
     assert by_type["TypingStopped"]["from"]["nickname"] == "Boss"  # default speaker: latest joined
@@ -114,14 +114,14 @@ async def test_agent_action_validation_after_join(customer: Customer, client) ->
 
 
 async def test_python_api_mirrors_http(customer: Customer, gms: MockGMS) -> None:
-    assert [c["chatId"] for c in gms.list_chats()] == [customer.chat_id]
+    assert [c["chatId"] for c in gms.chats()] == [customer.chat_id]
     [msg] = gms.agent(customer.chat_id, "join", nickname="Py")
     assert msg["from"]["nickname"] == "Py"
     with pytest.raises(ActionError) as info:
         gms.agent(customer.chat_id, "nope")
     assert info.value.status == 400
     with pytest.raises(ActionError):
-        gms.get_chat("missing")
+        gms.chat("missing")
 
 
 async def test_wait_endpoint_long_polls_until_transcript_grows(customer: Customer, client, gms: MockGMS) -> None:
@@ -218,7 +218,7 @@ async def test_wait_requests_sees_a_request_only_once_it_is_done(customer: Custo
     gms.fault("send", "drop")
     with pytest.raises(ConnectionDropped):
         await customer.op("send", message="lost")
-    [dropped] = await gms.wait_requests("send", form={"message": "lost"}, timeout=0)
+    [dropped] = await gms.wait_requests("send", message="lost", timeout=0)
     assert dropped["fault"] == "drop" and dropped["done"] is True
 
 
@@ -226,7 +226,7 @@ async def test_reset_clears_everything(customer: Customer, client, gms: MockGMS)
     await client.post("/mock/faults", json={"operation": "send", "mode": "http500", "count": -1})
     r = await client.post("/mock/reset")
     assert r.json() == {"reset": True}
-    assert gms.list_chats() == [] and gms.requests() == [] and gms.faults() == []
+    assert gms.chats() == [] and gms.requests() == [] and gms.faults() == []
     assert (await customer.op("refresh")).json()["chatEnded"] is True
     assert (await Customer(client).request_chat()).json()["statusCode"] == 0
     assert (await gms.wait_chat(timeout=0))["seq"] == 1  # numbering restarts

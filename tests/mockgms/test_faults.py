@@ -26,7 +26,7 @@ async def test_error_modes_skip_the_operation(customer: Customer, client, gms: M
     assert failed.status_code == http
     body = failed.json()
     assert body["statusCode"] == status_code and body["errors"][0]["code"] == code and body["chatEnded"] is False
-    assert [m["type"] for m in gms.get_chat(customer.chat_id)["messages"]] == ["ParticipantJoined"]
+    assert [m["type"] for m in gms.chat(customer.chat_id)["messages"]] == ["ParticipantJoined"]
     assert gms.requests(operation="send")[0]["fault"] == mode
     # used up: the next send goes through
     assert (await customer.op("send", message="kept")).json()["statusCode"] == 0
@@ -41,7 +41,7 @@ async def test_plain_http_faults_answer_as_a_failing_server_does(customer: Custo
     failed = await customer.op("send", message="lost")
     assert (failed.status_code, failed.text) == (http, text)
     assert failed.headers["content-type"].startswith("text/plain")
-    assert [m["type"] for m in gms.get_chat(customer.chat_id)["messages"]] == ["ParticipantJoined"]
+    assert [m["type"] for m in gms.chat(customer.chat_id)["messages"]] == ["ParticipantJoined"]
     [logged] = gms.requests(operation="send")
     assert logged["fault"] == mode and logged["httpStatus"] == http and logged["statusCode"] is None
 
@@ -61,7 +61,7 @@ async def test_count_and_wildcard(customer: Customer, client) -> None:
 async def test_request_chat_fault(client, gms: MockGMS) -> None:
     gms.fault("requestChat", "http500")
     r = await client.post(BASE, data={"nickname": "N"})
-    assert r.status_code == 500 and gms.list_chats() == []
+    assert r.status_code == 500 and gms.chats() == []
 
 
 async def test_delay_mode_then_performs(customer: Customer, client, gms: MockGMS) -> None:
@@ -70,7 +70,7 @@ async def test_delay_mode_then_performs(customer: Customer, client, gms: MockGMS
     start = loop.time()
     r = await customer.op("send", message="late")
     assert loop.time() - start >= 0.05
-    assert r.json()["statusCode"] == 0 and gms.get_chat(customer.chat_id)["messages"][-1]["text"] == "late"
+    assert r.json()["statusCode"] == 0 and gms.chat(customer.chat_id)["messages"][-1]["text"] == "late"
 
 
 async def test_drop_mode_in_process_raises(customer: Customer, client, gms: MockGMS) -> None:

@@ -50,7 +50,7 @@ async def test_upload_download_delete_roundtrip(customer: Customer, gms: MockGMS
     assert "text" not in msg  # GMS names the file in userData only
     assert msg["userData"]["file-name"] == "hello.pdf" and msg["userData"]["file-size"] == "1000"
     assert msg["userData"]["file-id"] == file_id
-    assert gms.get_chat(customer.chat_id)["files"][0]["fileSize"] == 1000
+    assert gms.chat(customer.chat_id)["files"][0]["fileSize"] == 1000
 
     dl = await customer.client.post(f"{BASE}/{customer.chat_id}/file/{file_id}/download",
                                     files={k: (None, v) for k, v in customer.identity().items()})

@@ -62,7 +62,7 @@ class Runner:
         await self.witness.request_chat(nickname="Witness")
         self.gms.agent(self.witness.chat_id, "join")
         self.gms.agent(self.witness.chat_id, "say", text="kept", eventAttributes={"a": [1, 2.5]})
-        self.witness_messages = self.gms.get_chat(self.witness.chat_id)["messages"]
+        self.witness_messages = self.gms.chat(self.witness.chat_id)["messages"]
         self.fuzzed = Customer(self.client)
         await self.fuzzed.request_chat(nickname="Fuzzed")
         up = await self.client.post(f"{BASE}/{self.fuzzed.chat_id}/file", files={"file": ("a.png", b"PNG", "image/png")},

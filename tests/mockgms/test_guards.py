@@ -29,7 +29,7 @@ async def test_cors_refuses_other_origins_before_acting(client, gms, origin) -> 
     assert pre.status_code == 403 and "access-control-allow-origin" not in pre.headers
     r = await client.post(BASE + "/", data={"nickname": "N"}, headers={"Origin": origin})
     assert r.status_code == 403 and r.json()["errors"][0]["code"] == 403
-    assert gms.list_chats() == []
+    assert gms.chats() == []
 
 
 async def test_cors_extra_origins_and_no_wildcard() -> None:
@@ -74,7 +74,7 @@ async def test_body_cap_by_content_length_and_by_stream() -> None:
 
         r = await c.post(BASE, content=chunks(), headers={"Content-Type": "application/x-www-form-urlencoded"})
         assert r.status_code == 413
-        assert gms.list_chats() == []
+        assert gms.chats() == []
         # still serving
         assert (await c.post(BASE, data={"nickname": "N"})).json()["statusCode"] == 0
 
@@ -131,7 +131,7 @@ async def test_huge_user_data_is_refused() -> None:
         await cust.request_chat(**{"userData[a]": "1", "userData[b]": "2"})
         r = await cust.op("updateData", **{"userData[c]": "3", "userData[d]": "4"})
         assert r.status_code == 400
-        assert gms.get_chat(cust.chat_id)["userData"] == {"a": "1", "b": "2"}
+        assert gms.chat(cust.chat_id)["userData"] == {"a": "1", "b": "2"}
 
 
 async def test_max_chats_evicts_ended_then_refuses() -> None:
@@ -146,7 +146,7 @@ async def test_max_chats_evicts_ended_then_refuses() -> None:
         await a.op("disconnect")
         r = await c.post(BASE, data={"nickname": "N"})
         assert r.json()["statusCode"] == 0
-        assert a.chat_id not in [ch["chatId"] for ch in gms.list_chats()]
+        assert a.chat_id not in [ch["chatId"] for ch in gms.chats()]
         gone = await a.op("refresh")
         assert gone.json()["statusCode"] == 2 and gone.json()["chatEnded"] is True
 

@@ -26,12 +26,12 @@ def test_a_rebound_name_gets_nothing(server: MockGMS, method, path) -> None:
     port = server.url.rsplit(":", 1)[1]
     with httpx.Client(base_url=server.url) as c:
         c.post(BASE + "/", data={"nickname": "Victim"})
-        before = server.list_chats()
+        before = server.chats()
         r = c.request(method, path, headers={"Host": f"rebind.test:{port}", "Origin": f"http://rebind.test:{port}"},
                       json={"operation": "*", "mode": "drop"} if path == "/mock/faults" else None)
         assert r.status_code == 403 and "rebind.test" in r.json()["errors"][0]["advice"]
         assert "secureKey" not in r.text
-        assert server.list_chats() == before and server.faults() == []
+        assert server.chats() == before and server.faults() == []
         server.reset()
 
 

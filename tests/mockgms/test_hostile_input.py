@@ -32,7 +32,7 @@ async def still_serves(customer: Customer, gms: MockGMS) -> None:
 async def test_non_finite_event_attributes_are_refused(customer: Customer, gms: MockGMS, op, number) -> None:
     r = await customer.op(op, message="m", eventAttributes=f'{{"x": {number}}}')
     assert r.status_code == 400 and r.json()["errors"][0]["code"] == 100
-    assert [m["type"] for m in gms.get_chat(customer.chat_id)["messages"]] == ["ParticipantJoined"]
+    assert [m["type"] for m in gms.chat(customer.chat_id)["messages"]] == ["ParticipantJoined"]
     await still_serves(customer, gms)
 
 
@@ -81,7 +81,7 @@ async def test_idle_alert_refuses_bad_close_seconds(customer: Customer, client, 
 async def test_supervisor_must_be_a_boolean(customer: Customer, client, gms: MockGMS, value) -> None:
     r = await client.post(f"/mock/chats/{customer.chat_id}/agent", json={"action": "join", "supervisor": value})
     assert r.status_code == 400 and "supervisor" in r.json()["error"]
-    assert gms.get_chat(customer.chat_id)["participants"][1:] == []
+    assert gms.chat(customer.chat_id)["participants"][1:] == []
     r = await client.post(f"/mock/chats/{customer.chat_id}/agent", json={"action": "join", "supervisor": True})
     assert r.json()["messages"][0]["from"]["type"] == "Supervisor"
 
@@ -102,7 +102,7 @@ async def test_bayeux_refuses_non_finite_numbers_and_keeps_the_chat(client, gms:
     # the bound client's connect still answers, with what was queued for it
     [note] = await bayeux.notifications()
     assert [m["type"] for m in note["messages"]] == ["ParticipantJoined"]
-    assert [m["type"] for m in gms.get_chat(bayeux.chat_id)["messages"]] == ["ParticipantJoined"] * 2
+    assert [m["type"] for m in gms.chat(bayeux.chat_id)["messages"]] == ["ParticipantJoined"] * 2
 
 
 async def test_bayeux_broadcast_with_nan_does_not_reach_subscribers(client, gms: MockGMS) -> None:
@@ -123,7 +123,7 @@ async def test_cometd_user_data_text_with_nan_is_refused(client, gms: MockGMS) -
     gms.cometd.config.timeout_s = 0
     await bayeux.publish("requestChat", nickname="Nick", userData='{"x": NaN}')
     [note] = await bayeux.notifications()
-    assert note["statusCode"] == 2 and note["errors"][0]["code"] == 100 and gms.list_chats() == []
+    assert note["statusCode"] == 2 and note["errors"][0]["code"] == 100 and gms.chats() == []
 
 
 async def test_bayeux_huge_advice_timeout_is_not_a_500(client, gms: MockGMS) -> None:
@@ -168,7 +168,7 @@ async def test_agent_file_action_refuses_a_bad_content_type(customer: Customer, 
     r = await client.post(f"/mock/chats/{customer.chat_id}/agent",
                           json={"action": "file", "fileName": "a.png", "content": "UE5H", "contentType": ctype})
     assert r.status_code == 400 and "contentType" in r.json()["error"]
-    assert gms.get_chat(customer.chat_id)["files"] == []
+    assert gms.chat(customer.chat_id)["files"] == []
 
 
 async def test_downloads_are_not_sniffed(customer: Customer, client) -> None:

@@ -11,7 +11,7 @@ async def test_user_data_parsed_on_request_chat(client, gms: MockGMS) -> None:
     r = await client.post(BASE + "/", data={
         "nickname": "N", "userData[GCTI_LanguageCode]": "en", "userData[a]": "1", "userData[_genesys_url]": "http://x/?a=b&c",
     })
-    chat = gms.get_chat(r.json()["chatId"])
+    chat = gms.chat(r.json()["chatId"])
     assert chat["userData"] == {"GCTI_LanguageCode": "en", "a": "1", "_genesys_url": "http://x/?a=b&c"}
 
 
@@ -20,7 +20,7 @@ async def test_update_data_merges(customer: Customer, gms: MockGMS) -> None:
                                data={**customer.identity(), "userData[x]": "2", "userData[y]": "3"})
     r = await customer.op("updateData", **{"userData[x]": "4"})
     assert r.json()["statusCode"] == 0 and r.json()["messages"] == []
-    assert gms.get_chat(customer.chat_id)["userData"] == {"x": "4", "y": "3"}
+    assert gms.chat(customer.chat_id)["userData"] == {"x": "4", "y": "3"}
 
 
 async def test_custom_notice(customer: Customer, gms: MockGMS) -> None:
@@ -35,7 +35,7 @@ async def test_update_nickname(customer: Customer, gms: MockGMS) -> None:
     [msg] = r.json()["messages"]
     assert msg["type"] == "NicknameUpdated" and msg["from"]["nickname"] == "New Name"
     await customer.op("send", message="hi")
-    assert gms.get_chat(customer.chat_id)["messages"][-1]["from"]["nickname"] == "New Name"
+    assert gms.chat(customer.chat_id)["messages"][-1]["from"]["nickname"] == "New Name"
     missing = await customer.op("updateNickname", nickname="")
     assert missing.json()["errors"][0]["code"] == 161
 

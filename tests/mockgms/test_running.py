@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from cxkit.mockgms import MockConfig, MockGMS
-from cxkit.mockgms import server as server_module
+from cxkit.mockgms import api as api_module
 
 
 def test_running_server_full_chat_from_another_thread() -> None:
@@ -38,7 +38,7 @@ def test_running_server_full_chat_from_another_thread() -> None:
             assert c.post(f"/genesys/2/chat/customer-support/{chat_id}/refresh", data=ident).json()["statusCode"] == 0
 
             gms.reset()
-            assert gms.list_chats() == [] and c.get("/mock/chats").json() == {"chats": []}
+            assert gms.chats() == [] and c.get("/mock/chats").json() == {"chats": []}
     with pytest.raises(httpx.TransportError):
         httpx.get(gms.url + "/mock/chats", timeout=1)
 
@@ -51,7 +51,7 @@ def test_results_are_copies_the_caller_may_change() -> None:
         ident = {k: start[k] for k in ("alias", "secureKey", "userId")}
         [said] = gms.agent(chat_id, "join")
         said["from"]["nickname"] = "changed"
-        detail = gms.get_chat(chat_id)
+        detail = gms.chat(chat_id)
         detail["messages"][0]["type"] = "changed"
         detail["userData"]["k"] = "changed"
         gms.wait_messages_blocking(chat_id, timeout=5)[0]["from"]["type"] = "changed"
@@ -60,7 +60,7 @@ def test_results_are_copies_the_caller_may_change() -> None:
         assert [m["type"] for m in poll["messages"]] == ["ParticipantJoined", "ParticipantJoined"]
         assert [m["from"]["type"] for m in poll["messages"]] == ["Client", "Agent"]
         assert poll["messages"][1]["from"]["nickname"] != "changed"
-        assert gms.get_chat(chat_id)["userData"] == {"k": "v"}
+        assert gms.chat(chat_id)["userData"] == {"k": "v"}
         assert gms.requests("requestChat")[0]["form"]["nickname"] == "N"
 
 
@@ -70,17 +70,17 @@ def test_waiting_for_a_request_from_another_thread() -> None:
                                                          data={"nickname": "Later"}))
         timer.start()
         try:
-            [entry] = gms.wait_requests_blocking("requestChat", form={"nickname": "Later"}, timeout=5)
+            [entry] = gms.wait_requests_blocking("requestChat", nickname="Later", timeout=5)
         finally:
             timer.cancel()
         assert entry["statusCode"] == 0
         with pytest.raises(TimeoutError, match="no requestChat request matching {'nickname': 'Other'}"):
-            gms.wait_requests_blocking("requestChat", form={"nickname": "Other"}, timeout=0)
+            gms.wait_requests_blocking("requestChat", nickname="Other", timeout=0)
 
 
 @pytest.mark.filterwarnings("ignore:coroutine .* was never awaited")  # the stalled loop never runs them
 def test_a_call_into_a_stalled_server_loop_fails_clearly(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(server_module, "CALL_TIMEOUT_S", 0.05)
+    monkeypatch.setattr(api_module, "CALL_TIMEOUT_S", 0.05)
     gms = MockGMS(agent="silent")
     loop = asyncio.new_event_loop()
     release = threading.Event()
@@ -90,7 +90,7 @@ def test_a_call_into_a_stalled_server_loop_fails_clearly(monkeypatch: pytest.Mon
     gms._loop = loop
     try:
         with pytest.raises(RuntimeError, match="server loop did not answer within 0.05s"):
-            gms.list_chats()
+            gms.chats()
         with pytest.raises(RuntimeError, match="server loop did not answer"):
             gms.wait_chat_blocking(timeout=0)
     finally:

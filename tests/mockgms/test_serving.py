@@ -66,7 +66,7 @@ def test_a_body_that_stops_coming_gets_408(server: MockGMS) -> None:
         while b"\r\n\r\n" not in answer:
             answer += sock.recv(65536)
         assert answer.startswith(b"HTTP/1.1 408")
-    assert server.list_chats() == []
+    assert server.chats() == []
 
 
 def test_uvicorn_keeps_alive_and_answers_normal_requests(server: MockGMS) -> None:
@@ -130,4 +130,4 @@ async def test_body_timeout_in_process() -> None:
              "client": ("127.0.0.1", 5000)}
     await asyncio.wait_for(gms.app(scope, receive, send), 5)
     assert sent[0]["status"] == 408 and (b"connection", b"close") in sent[0]["headers"]
-    assert gms.list_chats() == []
+    assert gms.chats() == []

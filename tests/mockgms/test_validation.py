@@ -33,7 +33,7 @@ async def test_request_chat_validation(client, fields, code) -> None:
 
 async def test_valid_email_and_initial_text(client, gms: MockGMS) -> None:
     r = await client.post(BASE, data={"nickname": "N", "emailAddress": "a@b.c", "subject": "S", "text": "first"})
-    chat = gms.get_chat(r.json()["chatId"])
+    chat = gms.chat(r.json()["chatId"])
     assert chat["emailAddress"] == "a@b.c" and chat["subject"] == "S"
     assert chat["messages"][1]["type"] == "Message" and chat["messages"][1]["text"] == "first"
 
@@ -51,7 +51,7 @@ async def test_empty_message_and_message_too_long(client) -> None:
         assert error_code(missing) == 105
         long = await cust.op("send", message="x" * 11)
         assert long.status_code == 400 and error_code(long) == 204
-        assert len(gms.get_chat(cust.chat_id)["messages"]) == 1
+        assert len(gms.chat(cust.chat_id)["messages"]) == 1
 
 
 @pytest.mark.parametrize("which", ["secureKey", "userId"])
@@ -62,7 +62,7 @@ async def test_wrong_or_missing_identity_is_refused(customer: Customer, gms: Moc
     body = r.json()
     assert body["statusCode"] == 2 and error_code(r) == 110
     assert "secureKey" not in body and body["messages"] == []
-    assert len(gms.get_chat(customer.chat_id)["messages"]) == 1
+    assert len(gms.chat(customer.chat_id)["messages"]) == 1
 
 
 async def test_other_chats_credentials_do_not_work(client, gms: MockGMS) -> None:
@@ -77,7 +77,7 @@ async def test_other_chats_credentials_do_not_work(client, gms: MockGMS) -> None
         path = "file/limits" if op == "fileLimits" else op
         r = await client.post(f"{BASE}/{a.chat_id}/{path}", data={**b.identity(), **extra})
         assert r.json()["statusCode"] == 2 and r.json()["messages"] == [], op
-    chat_a = gms.get_chat(a.chat_id)
+    chat_a = gms.chat(a.chat_id)
     assert chat_a["state"] == "connected" and chat_a["userData"] == {} and len(chat_a["messages"]) == 3
 
 

@@ -50,7 +50,7 @@ async def test_a_whole_chat_with_typed_callbacks():
     await chat.end()
     await settle()
     assert lifecycle == ["started", "ended"]
-    assert page.gms.get_chat(body["chatId"])["state"] in ("ended", "disconnected")
+    assert page.gms.chat(body["chatId"])["state"] in ("ended", "disconnected")
 
 
 @virtual_time

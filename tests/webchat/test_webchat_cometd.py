@@ -43,7 +43,7 @@ async def test_start_chat_publishes_and_the_session_starts_with_the_first_notifi
     assert list(data)[:5] == ["operation", "chatId", "alias", "secureKey", "userId"]
     assert data["nickname"] == "Nick" and data["userData"]["a"] == "1"
     assert [data[k] for k in ("chatId", "alias", "secureKey", "userId")] == ["", "", "", ""]
-    assert gms.get_chat(page.chat_id)["userData"]["_genesys_widgets"] == "9.0.018.07"
+    assert gms.chat(page.chat_id)["userData"]["_genesys_widgets"] == "9.0.018.07"
     assert "pollingStarted" not in page.names() and page.transport.of("refresh") == []
     assert await page.reject("startPoll") == msg.COMETD_POLLING
     assert page.storage.get("_genesys.widgets.webchat.state.session") == page.chat_id
@@ -80,10 +80,10 @@ async def test_send_resolves_status_0_and_own_messages_come_back_once():
     assert await page.cmd("sendCustomNotice", {"message": "n"}) == {"statusCode": 0}
     assert await page.cmd("updateUserData", {"k": "v"}) == {"statusCode": 0}
     assert (await page.cmd("sendTyping", {"message": "typ"}))["statusCode"] == 0
-    await page.wait_for(lambda: gms.get_chat(page.chat_id)["typingPreview"] == "typ")
+    await page.wait_for(lambda: gms.chat(page.chat_id)["typingPreview"] == "typ")
     typing = next(r for r in page.transport.sent if r["op"] == "startTyping")["payload"][0]["data"]
     assert isinstance(typing["transcriptPosition"], int) and typing["transcriptPosition"] >= 2
-    assert gms.get_chat(page.chat_id)["userData"]["k"] == "v"
+    assert gms.chat(page.chat_id)["userData"]["k"] == "v"
     await page.wait_for(lambda: len(page.delivered_indexes()) >= 4)
     assert len(page.delivered_indexes()) == len(set(page.delivered_indexes()))
 
@@ -96,8 +96,8 @@ async def test_end_chat_and_server_end():
     mark = page.mark()
     assert await page.cmd("endChat") == {"statusCode": 0}
     assert page.names(mark, data=False)[-1] == "ended" and not page.service.active
-    await page.wait_for(lambda: gms.get_chat(page.chat_id if page.service.identity.chat_id else
-                                             gms.list_chats()[0]["chatId"])["state"] == "ended")
+    await page.wait_for(lambda: gms.chat(page.chat_id if page.service.identity.chat_id else
+                                             gms.chats()[0]["chatId"])["state"] == "ended")
     await page.wait_for(lambda: gms.cometd.clients() == [])  # no idle long poll after the chat
     # A second chat on the same page, then the agent ends it.
     await started(page)
@@ -238,7 +238,7 @@ async def test_async_mode_marks_the_request_and_pages_history():
     gms = mock_gms()
     page = cometd_page(gms, **{"async": {"enabled": True, "maxMessagePageSize": 2}}).boot()
     await started(page)
-    data = gms.get_chat(page.chat_id)["userData"]
+    data = gms.chat(page.chat_id)["userData"]
     assert data["GCTI_Chat_AsyncMode"] == "true"
     assert await page.reject("fetchHistory") == msg.NO_MORE_MESSAGES
 

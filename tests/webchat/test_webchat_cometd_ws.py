@@ -170,7 +170,7 @@ async def test_a_first_handshake_without_answer_rejects_start_chat_with_the_netw
     gms.cometd.faults.add("handshake", "drop", count=-1)
     failure = await page.reject("startChat", {"nickname": "Nick"})
     assert failure["status"] == 0 and not page.service.active
-    assert gms.list_chats() == []
+    assert gms.chats() == []
 
 
 @virtual_time
@@ -235,7 +235,7 @@ async def test_the_mock_refuses_a_publish_without_the_right_identity():
     await page.wait_for(lambda: page.of("error"))
     [error] = page.of("error")
     assert error["statusCode"] == 2 and error["errors"][0]["code"] == 110  # as REST refuses it
-    assert all(m.get("text") != "forged" for m in gms.get_chat(page.chat_id)["messages"])
+    assert all(m.get("text") != "forged" for m in gms.chat(page.chat_id)["messages"])
 
 
 @virtual_time
@@ -302,7 +302,7 @@ async def test_an_async_chat_is_restored_through_the_page_callbacks(later):
     await settle()
     assert len(store.reads) == 1 and store.reads[0][0]  # once, at configure, with a key name
     await started(first)
-    assert gms.get_chat(first.chat_id)["userData"]["GCTI_Chat_AsyncMode"] == "true"
+    assert gms.chat(first.chat_id)["userData"]["GCTI_Chat_AsyncMode"] == "true"
     assert store.writes == [first.service.identity.as_session_data()]
     first.agent("join")
     for i in range(5):

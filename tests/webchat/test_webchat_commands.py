@@ -112,7 +112,7 @@ async def test_typing_preview_input_drives_typing_and_rides_on_refresh():
 
 
 def gms_preview(page):
-    return page.gms.get_chat(page.chat_id)["typingPreview"]
+    return page.gms.chat(page.chat_id)["typingPreview"]
 
 
 @virtual_time
@@ -160,7 +160,7 @@ async def test_update_user_data_before_and_during_a_session():
     assert page.transport.of("updateData")[0]["fields"][3:] == [("userData[x]", "2")]
     assert page.names(mark) == ["data.userData"]
     assert page.of("data.userData")[-1]["value"] == {"a": "1", "y": "3", "u": "3", "x": "2"}
-    assert page.gms.get_chat(page.chat_id)["userData"]["x"] == "2"
+    assert page.gms.chat(page.chat_id)["userData"]["x"] == "2"
 
 
 @virtual_time
@@ -436,4 +436,4 @@ async def test_plugin_factory_loads_on_first_command_and_from_app_ready():
 
 
 def await_fields(gms, chat_id):
-    return gms.get_chat(chat_id)["userData"].items()
+    return gms.chat(chat_id)["userData"].items()

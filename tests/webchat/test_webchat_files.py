@@ -62,7 +62,7 @@ async def test_send_file_uploads_and_the_transcript_shows_it():
     uploaded = [m for d in page.of("messageReceived") for m in d["messages"] if m["type"] == "FileUploaded"][0]
     assert uploaded["fileDetails"]["file-name"] == "hello.txt"
     assert uploaded["fileDetails"] == uploaded["userData"]
-    stored = page.gms.get_chat(page.chat_id)["files"]
+    stored = page.gms.chat(page.chat_id)["files"]
     assert len(stored) == 1
     # other shapes: {files: [File]}, a bare file, a jQuery-like list of inputs
     for option in ([BytesFile("b.txt", b"b")], BytesFile("c.txt", b"c"), [FileInputBox(BytesFile("d.txt", b"d"))]):

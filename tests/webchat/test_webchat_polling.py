@@ -222,7 +222,7 @@ async def test_send_while_disconnected_is_really_sent():
     await page.wait_event("disconnected")
     body = await page.cmd("sendMessage", {"message": "still here"})  # the original dropped it
     assert body["statusCode"] == 0
-    texts = [m.get("text") for m in gms.get_chat(page.chat_id)["messages"]]
+    texts = [m.get("text") for m in gms.chat(page.chat_id)["messages"]]
     assert "still here" in texts
 
 

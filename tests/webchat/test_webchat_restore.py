@@ -205,7 +205,7 @@ async def test_start_chat_during_the_automatic_restore_waits_and_the_restore_win
     assert second.service.restoring
     assert await second.reject("startChat", {"nickname": "New"}) == msg.ALREADY_ACTIVE
     assert second.transport.of("requestChat") == []  # no second chat was asked for
-    assert len(gms.list_chats()) == 1
+    assert len(gms.chats()) == 1
     assert second.chat_id == first.chat_id
     await asyncio.sleep(5)
     assert second.names(data=False).count("restored") == 1
@@ -250,9 +250,9 @@ async def test_restore_that_finishes_during_start_chat_wins_and_the_new_chat_is_
     await second.wait_for(lambda: outcome)
     assert outcome == [msg.ALREADY_ACTIVE]
     assert second.chat_id == first.chat_id
-    (orphan,) = [c for c in gms.list_chats() if c["chatId"] != first.chat_id]
+    (orphan,) = [c for c in gms.chats() if c["chatId"] != first.chat_id]
     assert orphan["state"] == "ended"  # not left waiting on GMS for an agent
-    assert gms.get_chat(first.chat_id)["state"] != "ended"
+    assert gms.chat(first.chat_id)["state"] != "ended"
     assert "started" not in second.names()
 
 

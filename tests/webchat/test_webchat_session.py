@@ -207,4 +207,4 @@ async def test_language_comes_from_the_app_and_apikey_is_sent():
     page.boot()
     await page.start()
     assert ("userData[GCTI_LanguageCode]", "de") in page.transport.of("requestChat")[0]["fields"]
-    assert page.gms.get_chat(page.chat_id)["userData"]["GCTI_LanguageCode"] == "de"
+    assert page.gms.chat(page.chat_id)["userData"]["GCTI_LanguageCode"] == "de"

@@ -51,7 +51,7 @@ async def test_a_tab_without_a_chat_picks_up_the_chat_another_tab_started():
         indexes = page.delivered_indexes()
         assert indexes == sorted(set(indexes)) and texts(page).count("to both") == 1
     assert texts(b).count("hello") == 1
-    assert len(gms.list_chats()) == 1
+    assert len(gms.chats()) == 1
 
 
 @virtual_time
@@ -77,7 +77,7 @@ async def test_start_chat_while_the_other_tabs_chat_is_being_picked_up_rejects_w
     cookies_changed(b.service)
     assert await b.reject("startChat", {"nickname": "B"}) == msg.ALREADY_ACTIVE
     assert b.transport.of("requestChat") == []
-    assert b.chat_id == a.chat_id and len(gms.list_chats()) == 1
+    assert b.chat_id == a.chat_id and len(gms.chats()) == 1
 
 
 @virtual_time
@@ -162,4 +162,4 @@ async def test_cometd_tabs_pick_up_the_chat_and_the_end_reaches_the_other_tab():
     for page in (a, b):
         indexes = page.delivered_indexes()
         assert indexes == sorted(set(indexes)) and texts(page).count("to both") == 1
-    assert len(gms.list_chats()) == 1
+    assert len(gms.chats()) == 1

@@ -45,7 +45,7 @@ max_user_data_keys/bytes, max_body_bytes, max_file_bytes, max_total_file_bytes, 
 max_wait_seconds; at most 1000 pending faults.
 """
 
-from .agent import ACTIONS, ActionError
+from .actions import ACTION_TABLE, ACTIONS, ActionError
 from .bayeux import CometdConfig
 from .config import FileLimits, MockConfig
 from .errors import Code, GmsError
@@ -53,6 +53,7 @@ from .faults import FAULT_MODES, OPERATIONS, ConnectionDropped
 from .server import PREFIXES, MockGMS
 
 __all__ = [
+    "ACTION_TABLE",
     "ACTIONS",
     "ActionError",
     "Code",

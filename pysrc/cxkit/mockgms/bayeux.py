@@ -50,6 +50,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
+from .config import check_bounds, setting
+
 __all__ = ["BayeuxServer", "BayeuxSession", "CometdConfig", "PublishHandler"]
 
 LONG_POLLING = "long-polling"
@@ -61,20 +63,19 @@ UNKNOWN_CLIENT = "402::Unknown client"
 class CometdConfig:
     """Tunables of the CometD face. Times in seconds."""
 
-    timeout_s: float = 25.0  # how long a /meta/connect is held when nothing is queued (advice.timeout)
-    interval_s: float = 0.0  # advice.interval: how long the client waits between connects
-    max_interval_s: float = 30.0  # a client unseen for longer than this (after its last connect) is forgotten
-    max_sessions: int = 10_000
-    max_queue: int = 1_000  # messages queued (or unacknowledged) for one client before its session is dropped
-    websocket: bool = True  # serve Bayeux over a WebSocket at /genesys/cometd too (else the upgrade gets 405)
+    timeout_s: float = setting(25.0, "how long a /meta/connect is held when nothing is queued (advice.timeout)",
+                               bounds=(0, 600))
+    interval_s: float = setting(0.0, "advice.interval: how long the client waits between connects", bounds=(0, 600))
+    max_interval_s: float = setting(30.0, "a client unseen for longer than this (after its last connect) is "
+                                          "forgotten", bounds=(0.01, 3600))
+    max_sessions: int = setting(10_000, "Bayeux clients at once", bounds=(1, 1_000_000))
+    max_queue: int = setting(1_000, "messages queued (or unacknowledged) for one client before its session is "
+                                    "dropped", bounds=(1, 1_000_000))
+    websocket: bool = setting(True, "serve Bayeux over a WebSocket at /genesys/cometd too (else the upgrade "
+                                    "gets 405)")
 
     def __post_init__(self) -> None:
-        for name, low, high in (("timeout_s", 0, 600), ("interval_s", 0, 600),
-                                ("max_interval_s", 0.01, 3600), ("max_sessions", 1, 1_000_000),
-                                ("max_queue", 1, 1_000_000)):
-            value = getattr(self, name)
-            if not low <= value <= high:
-                raise ValueError(f"{name} must be between {low} and {high}, got {value}")
+        check_bounds(self)
 
     def connection_types(self) -> list[str]:
         return [WEBSOCKET, LONG_POLLING] if self.websocket else [LONG_POLLING]

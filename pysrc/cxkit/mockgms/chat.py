@@ -1,7 +1,8 @@
 """One chat session: identity, participants, transcript, userData, files, typing preview.
 
 Everything here is synchronous and runs on the server's event loop; the agent and idle timers
-hang off it but live in agent.py and idle.py.
+hang off it but live in agent.py and idle.py, which depend on this module (never the reverse): the
+chat knows them only as the small `ChatAgentHook` and `IdleHook` protocols.
 
     >>> from cxkit.mockgms.chat import Chat
     >>> from cxkit.mockgms.config import MockConfig
@@ -15,17 +16,13 @@ from __future__ import annotations
 import secrets
 import string
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable, Protocol
 
 from .config import MockConfig
 from .signal import ChangeSignal
 from .transcript import Party, Transcript, now_ms
 
-if TYPE_CHECKING:
-    from .agent import ChatAgent
-    from .idle import IdleTimer
-
-__all__ = ["Chat", "StoredFile", "SYSTEM"]
+__all__ = ["Chat", "ChatAgentHook", "IdleHook", "StoredFile", "SYSTEM"]
 
 # Server-originated events (notices, idle timers) come from this party.
 SYSTEM = Party("system", 0, "External")
@@ -35,6 +32,22 @@ _ALNUM = string.ascii_letters + string.digits
 
 def _chat_id() -> str:
     return "0" + "".join(secrets.choice(_ALNUM) for _ in range(15))
+
+
+class ChatAgentHook(Protocol):
+    """What a chat needs of its simulated agent (agent.ChatAgent)."""
+
+    def customer_message(self, msg: dict[str, Any]) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+class IdleHook(Protocol):
+    """What a chat needs of its idle timer (idle.IdleTimer)."""
+
+    def activity(self) -> None: ...
+
+    def cancel(self) -> None: ...
 
 
 @dataclass
@@ -83,8 +96,8 @@ class Chat:
         self.bytes_uploaded = 0
         self.downloads = 0  # customer downloads, for download-attempts (a deleted file keeps its count)
         self.changed = ChangeSignal()
-        self.agent: ChatAgent | None = None
-        self.idle: IdleTimer | None = None
+        self.agent: ChatAgentHook | None = None
+        self.idle: IdleHook | None = None
         self.on_customer_message: list[Callable[[dict[str, Any]], None]] = []
         self._next_participant = 2
 

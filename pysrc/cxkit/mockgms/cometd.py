@@ -14,8 +14,8 @@
   `POST /mock/cometd/expire`: forget every client (as a GMS restart would), so clients must
   handshake again.
 - `POST /mock/cometd/faults {"operation": "handshake"|"connect"|"websocket", "mode", "count",
-  "delayMs"}`, `GET /mock/cometd/faults`: faults of the transport (cometd_faults.py); cleared by
-  `/mock/reset`.
+  "delayMs"}`, `GET /mock/cometd/faults`, `DELETE /mock/cometd/faults` (drops them): faults of
+  the transport (cometd_faults.py); cleared by `/mock/reset` too.
 
     >>> import asyncio, httpx
     >>> from cxkit.mockgms import MockGMS
@@ -118,7 +118,7 @@ class CometdFace:
             Route(NTF_PATH, self.ntf_endpoint, methods=["POST"]),
             Route("/mock/cometd", self.list_clients, methods=["GET"]),
             Route("/mock/cometd/expire", self.expire, methods=["POST"]),
-            Route("/mock/cometd/faults", self.fault_endpoint, methods=["GET", "POST"]),
+            Route("/mock/cometd/faults", self.fault_endpoint, methods=["GET", "POST", "DELETE"]),
         ]
 
     def clients(self) -> list[dict[str, Any]]:
@@ -214,7 +214,9 @@ class CometdFace:
         return JSONResponse({"clients": self.clients(), "transports": self.transports()})
 
     async def fault_endpoint(self, request: Request) -> Response:
-        if request.method == "GET":
+        if request.method == "DELETE":
+            self.faults.clear()
+        if request.method in ("GET", "DELETE"):
             return JSONResponse({"faults": self.faults.pending()})
         try:
             body = load_json(await request.body() or b"{}")

@@ -1,24 +1,8 @@
 """Faults of the CometD transport: the next N handshakes, connects or socket frames fail.
 
-Operations and modes (``POST /mock/cometd/faults {"operation", "mode", "count", "delayMs"}``,
-``GET`` lists the pending ones; `/mock/reset` clears them):
-
-- ``handshake``, ``connect``:
-  - ``http500``: long-polling: HTTP 500, plain text; WebSocket: the reply is
-    ``{successful: false, error: "500::Injected fault", advice: {reconnect: "retry"}}``.
-  - ``drop``: no answer. A handshake is not performed; a connect is (it is held and takes the
-    queued messages, as a real server would) and then its answer is lost with the connection
-    (long-polling: the TCP connection is aborted; WebSocket: the socket is dropped without a close
-    frame). Without the ``ack`` extension those messages are lost at the Bayeux level.
-  - ``delay``: waits ``delayMs``, then answers normally.
-  - ``unknown``: ``402::Unknown client`` with ``advice.reconnect = "handshake"``; a connect's
-    client is forgotten (as after a GMS restart).
-- ``websocket`` (the socket itself):
-  - ``http405``: the next upgrade is refused with HTTP 405 (what the original client saw from a
-    GMS without WebSocket support); ``http403`` likewise with 403.
-  - ``close``: the next frame (either way) is not delivered and the server closes the socket
-    (code 1011); ``drop``: the same without a close frame (the client sees 1006).
-  - ``delay``: the next frame the server sends waits ``delayMs``.
+``POST /mock/cometd/faults {"operation", "mode", "count", "delayMs"}`` adds one, ``GET`` lists the
+pending ones; `/mock/reset` clears them. The operations and their modes are declared once, with
+what each does, in `COMETD_FAULT_TABLE`; `count` and `delayMs` are as for the Chat API's faults.
 
     >>> table = CometdFaults()
     >>> _ = table.add("connect", "drop")
@@ -28,16 +12,53 @@ Operations and modes (``POST /mock/cometd/faults {"operation", "mode", "count", 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from .faults import Fault, MAX_FAULTS
+from .faults import Fault, check_fault
 
-__all__ = ["COMETD_FAULT_MODES", "CometdFaults"]
+__all__ = ["COMETD_FAULT_MODES", "COMETD_FAULT_TABLE", "CometdFaultMode", "CometdFaults"]
 
-COMETD_FAULT_MODES = {
-    "handshake": ("http500", "drop", "delay", "unknown"),
-    "connect": ("http500", "drop", "delay", "unknown"),
-    "websocket": ("http405", "http403", "close", "drop", "delay"),
+
+@dataclass(frozen=True)
+class CometdFaultMode:
+    """One way a CometD operation can be made to fail, and what the client then sees."""
+
+    operation: str
+    mode: str
+    doc: str
+
+
+def _bayeux_modes(operation: str) -> tuple[CometdFaultMode, ...]:
+    return (
+        CometdFaultMode(operation, "http500", "long-polling: HTTP 500, plain text; WebSocket: the reply is "
+                        "`{successful: false, error: \"500::Injected fault\", advice: {reconnect: \"retry\"}}`."),
+        CometdFaultMode(operation, "drop", "no answer. A handshake is not performed; a connect is (it is held "
+                        "and takes the queued messages, as a real server would) and then its answer is lost with "
+                        "the connection (long-polling: the TCP connection is aborted; WebSocket: the socket is "
+                        "dropped without a close frame). Without the `ack` extension those messages are lost at "
+                        "the Bayeux level."),
+        CometdFaultMode(operation, "delay", "waits `delayMs`, then answers normally."),
+        CometdFaultMode(operation, "unknown", "`402::Unknown client` with `advice.reconnect = \"handshake\"`; a "
+                        "connect's client is forgotten (as after a GMS restart)."),
+    )
+
+
+COMETD_FAULT_TABLE: tuple[CometdFaultMode, ...] = (
+    *_bayeux_modes("handshake"),
+    *_bayeux_modes("connect"),
+    CometdFaultMode("websocket", "http405", "the next upgrade is refused with HTTP 405 (what the original client "
+                    "saw from a GMS without WebSocket support)."),
+    CometdFaultMode("websocket", "http403", "the next upgrade is refused with HTTP 403."),
+    CometdFaultMode("websocket", "close", "the next frame (either way) is not delivered and the server closes "
+                    "the socket (code 1011)."),
+    CometdFaultMode("websocket", "drop", "the same as `close` without a close frame (the client sees 1006)."),
+    CometdFaultMode("websocket", "delay", "the next frame the server sends waits `delayMs`."),
+)
+# operation -> its modes, in table order
+COMETD_FAULT_MODES: dict[str, tuple[str, ...]] = {
+    operation: tuple(row.mode for row in COMETD_FAULT_TABLE if row.operation == operation)
+    for operation in dict.fromkeys(row.operation for row in COMETD_FAULT_TABLE)
 }
 
 
@@ -51,12 +72,7 @@ class CometdFaults:
             raise ValueError(f"unknown operation {operation!r}; one of {', '.join(COMETD_FAULT_MODES)}")
         if mode not in modes:
             raise ValueError(f"unknown mode {mode!r} for {operation}; one of {', '.join(modes)}")
-        if not isinstance(count, int) or isinstance(count, bool) or (count < 1 and count != -1):
-            raise ValueError("count must be a positive integer, or -1 for 'until reset'")
-        if not isinstance(delay_ms, int) or isinstance(delay_ms, bool) or not 0 <= delay_ms <= 600_000:
-            raise ValueError("delayMs must be an integer between 0 and 600000")
-        if len(self._faults) >= MAX_FAULTS:
-            raise ValueError(f"at most {MAX_FAULTS} faults can be pending")
+        check_fault(count, delay_ms, len(self._faults))
         fault = Fault(operation, mode, count, delay_ms)
         self._faults.append(fault)
         return fault

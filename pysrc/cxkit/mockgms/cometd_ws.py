@@ -30,21 +30,22 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 from starlette.responses import PlainTextResponse
 from starlette.websockets import WebSocket, WebSocketState
 
 from ..gms.websocket import ABORT_SCOPE_KEY
-from .bayeux import UNKNOWN_CLIENT, WEBSOCKET
+from .bayeux import UNKNOWN_CLIENT, WEBSOCKET, BayeuxServer, CometdConfig
 from .cors import origin_allowed
 from .hosts import host_allowed
+from .cometd_faults import CometdFaults
 from .jsonin import JsonRefused, load_json
 
 if TYPE_CHECKING:
-    from .cometd import CometdFace
+    from .state import ServerState
 
-__all__ = ["SocketFace"]
+__all__ = ["CometdHost", "SocketFace"]
 
 logger = logging.getLogger("cxkit.mockgms")
 
@@ -72,10 +73,25 @@ class _Socket:
             pass
 
 
+class CometdHost(Protocol):
+    """What the socket face needs of the CometD face that owns it (cometd.CometdFace)."""
+
+    bayeux: BayeuxServer
+    faults: CometdFaults
+    state: "ServerState"
+
+    @property
+    def config(self) -> CometdConfig: ...
+
+    def count(self, what: str, transport: str) -> None: ...
+
+    def forget(self, client_id: Any) -> None: ...
+
+
 class SocketFace:
     """The WebSocket endpoint of a `CometdFace`, and what it counts."""
 
-    def __init__(self, face: "CometdFace") -> None:
+    def __init__(self, face: CometdHost) -> None:
         self.face = face
         self.sockets: set[_Socket] = set()
         self.opened = 0  # sockets accepted since reset

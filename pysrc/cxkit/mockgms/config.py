@@ -1,4 +1,5 @@
-"""Configuration of the mock GMS: one frozen-ish dataclass with documented defaults and bounds.
+"""Configuration of the mock GMS: dataclasses whose fields carry their own doc and bounds
+(`setting(default, doc, bounds=(low, high))`, read back with `field_facts`), checked at construction.
 
     >>> from cxkit.mockgms import MockConfig, FileLimits
     >>> cfg = MockConfig(echo_join_delay=0.01, idle_alert_seconds=0)
@@ -12,9 +13,52 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
-__all__ = ["FileLimits", "MockConfig"]
+__all__ = ["FieldFacts", "FileLimits", "MockConfig", "check_bounds", "field_facts", "setting"]
+
+
+def setting(default: Any = dataclasses.MISSING, doc: str = "", *, bounds: tuple[float, float] | None = None,
+            factory: Callable[[], Any] | None = None) -> Any:
+    """A config field with its doc and (for numbers) its inclusive bounds, checked at construction."""
+    meta = {"doc": doc, "bounds": bounds}
+    if factory is not None:
+        return field(default_factory=factory, metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True)
+class FieldFacts:
+    """What `setting` declared for one field: name, default, doc, bounds (None: unchecked)."""
+
+    name: str
+    default: Any
+    doc: str
+    bounds: tuple[float, float] | None
+
+
+def field_facts(cls: type) -> list[FieldFacts]:
+    """Every field of a config dataclass with its default, doc and bounds, in declaration order.
+
+        >>> [f for f in field_facts(MockConfig) if f.name == "max_chats"][0].bounds
+        (1, 1000000)
+    """
+    out = []
+    for f in dataclasses.fields(cls):
+        factory = f.default_factory
+        default = f.default if f.default is not dataclasses.MISSING else factory() if callable(factory) else None
+        out.append(FieldFacts(f.name, default, f.metadata.get("doc", ""), f.metadata.get("bounds")))
+    return out
+
+
+def check_bounds(obj: Any) -> None:
+    """Refuse (ValueError) a field value outside the bounds its `setting` declared."""
+    for f in dataclasses.fields(obj):
+        if f.metadata.get("bounds") is not None:
+            _check(f.name, getattr(obj, f.name), *f.metadata["bounds"])
 
 
 @dataclass
@@ -22,20 +66,20 @@ class FileLimits:
     """File-transfer limits of one chat service, published as the `file-client-cfg-get` Notice.
     The defaults are the real GMS answer (spec C.3); configure more file types if you need them."""
 
-    file_types: tuple[str, ...] = ("jpeg", "jpg", "pdf", "png", "zip")
-    max_file_size: int = 10 * 1024 * 1024
-    max_files: int = 5
-    max_total_size: int = 99_614_720
-    need_agent: bool = False
-    download_attempts: int = 2
-    delete_file: str = "odd"
+    file_types: tuple[str, ...] = setting(("jpeg", "jpg", "pdf", "png", "zip"),
+                                          "accepted extensions (`upload-file-types`), lower case, no dot")
+    max_file_size: int = setting(10 * 1024 * 1024, "bytes per file (`upload-max-file-size`)", bounds=(1, 1 << 30))
+    max_files: int = setting(5, "client uploads per chat (`upload-max-files`)", bounds=(0, 10_000))
+    max_total_size: int = setting(99_614_720, "bytes of client uploads per chat (`upload-max-total-size`)",
+                                  bounds=(0, 1 << 34))
+    need_agent: bool = setting(False, "uploads only while an agent is connected (`upload-need-agent`, code 200)")
+    download_attempts: int = setting(2, "customer downloads per chat (`download-attempts`, code 205)",
+                                     bounds=(0, 1_000_000))
+    delete_file: str = setting("odd", "`delete-file`, published as it is")
 
     def __post_init__(self) -> None:
         self.file_types = tuple(t.lower().lstrip(".") for t in self.file_types)
-        _check("max_file_size", self.max_file_size, 1, 1 << 30)
-        _check("max_files", self.max_files, 0, 10_000)
-        _check("max_total_size", self.max_total_size, 0, 1 << 34)
-        _check("download_attempts", self.download_attempts, 0, 1_000_000)
+        check_bounds(self)
 
 
 @dataclass
@@ -46,65 +90,56 @@ class MockConfig:
     """
 
     # identity / wire
-    alias: str = "117"
-    apikey: str | None = None  # when set, every /genesys request needs header `apikey: <this>`
-    # CORS: the request's own origin and (if cors_allow_localhost) http(s)://localhost|127.0.0.1|[::1]:<any port>
-    # are always allowed; these are added. "*" is refused (credentials are allowed).
-    cors_allow_origins: tuple[str, ...] = ()
-    cors_allow_localhost: bool = True
-    # Host header allowlist (DNS rebinding): IP literals, localhost, *.localhost and the ASGI
-    # server's own name are always allowed; these names are added; "*" turns the check off.
-    allowed_hosts: tuple[str, ...] = ()
+    alias: str = setting("117", "the GMS `alias` of every chat")
+    apikey: str | None = setting(None, "when set, every /genesys request needs header `apikey: <this>`")
+    cors_allow_origins: tuple[str, ...] = setting(
+        (), "origins allowed besides the request's own and (with `cors_allow_localhost`) local ones; "
+            "\"*\" is refused (credentials are allowed)")
+    cors_allow_localhost: bool = setting(True, "allow http(s)://localhost, 127.0.0.1 and [::1] on any port")
+    allowed_hosts: tuple[str, ...] = setting(
+        (), "Host header allowlist (DNS rebinding), added to IP literals, localhost, *.localhost and the "
+            "ASGI server's own name; \"*\" turns the check off")
     # simulated agent
-    agent_nickname: str = "Anna"
-    echo_join_delay: float = 0.2  # 0..3600
-    echo_typing_delay: float = 0.1  # time between TypingStarted and the echoed Message, 0..3600
-    echo_prefix: str = ""
-    # idle handling: IdleAlert after idle_alert_seconds of customer inactivity, IdleClose
-    # idle_close_seconds after that (0 = off). Polling (refresh) is not activity.
-    idle_alert_seconds: float = 300.0
-    idle_close_seconds: float = 120.0
+    agent_nickname: str = setting("Anna", "the agent's name (`join` and the echo agent)")
+    echo_join_delay: float = setting(0.2, "seconds before the echo agent joins", bounds=(0, 3600))
+    echo_typing_delay: float = setting(0.1, "seconds between TypingStarted and the echoed Message", bounds=(0, 3600))
+    echo_prefix: str = setting("", "put before each echoed text")
+    # idle handling (polling is not activity)
+    idle_alert_seconds: float = setting(300.0, "IdleAlert after this much customer inactivity (0: off)",
+                                        bounds=(0, 86_400))
+    idle_close_seconds: float = setting(120.0, "IdleClose this long after the IdleAlert (0: off)",
+                                        bounds=(0, 86_400))
     # bounds (all state is in memory)
-    max_body_bytes: int = 256 * 1024  # any non-upload request body, 1 KiB..64 MiB -> 413 beyond
-    max_chats: int = 20_000  # open + ended chats kept; ended ones are evicted first, then code 240
-    max_messages_per_chat: int = 5_000  # oldest are forgotten beyond this; indexes keep counting
-    max_message_chars: int = 10_000  # code 204 beyond
-    max_user_data_keys: int = 200
-    max_user_data_bytes: int = 64 * 1024  # keys + values of one chat, UTF-8
-    max_file_bytes: int = 10 * 1024 * 1024  # hard cap on one upload, whatever the service limits say
-    max_total_file_bytes: int = 256 * 1024 * 1024  # all files of all chats together
-    request_log_size: int = 2_000  # entries; the oldest go first
-    request_log_bytes: int = 16 << 20  # about this much form text in all, 64 KiB..1 GiB; the oldest go first
-    request_log_value_chars: int = 10_000  # a logged form value is cut there (entry lists it in "truncated")
-    max_wait_seconds: float = 60.0  # cap on the control API long polls
-    body_timeout_seconds: float = 30.0  # a request body must be complete this long after its headers (408)
-    header_timeout_seconds: float = 10.0  # MockGMS.running(): request headers must be complete this long after connect or the previous response
-    file_limits: FileLimits = field(default_factory=FileLimits)
-    service_file_limits: dict[str, FileLimits] = field(default_factory=dict)
+    max_body_bytes: int = setting(256 * 1024, "any non-upload request body; 413 beyond", bounds=(1024, 64 << 20))
+    max_chats: int = setting(20_000, "open + ended chats kept; ended ones are evicted first, then code 240",
+                             bounds=(1, 1_000_000))
+    max_messages_per_chat: int = setting(5_000, "oldest are forgotten beyond this; indexes keep counting",
+                                         bounds=(10, 1_000_000))
+    max_message_chars: int = setting(10_000, "code 204 beyond", bounds=(1, 1 << 20))
+    max_user_data_keys: int = setting(200, "userData keys of one chat", bounds=(1, 100_000))
+    max_user_data_bytes: int = setting(64 * 1024, "keys + values of one chat, UTF-8", bounds=(64, 16 << 20))
+    max_file_bytes: int = setting(10 * 1024 * 1024, "hard cap on one upload, whatever the service limits say",
+                                  bounds=(1, 1 << 30))
+    max_total_file_bytes: int = setting(256 * 1024 * 1024, "all files of all chats together", bounds=(0, 1 << 34))
+    request_log_size: int = setting(2_000, "entries; the oldest go first", bounds=(0, 1_000_000))
+    request_log_bytes: int = setting(16 << 20, "about this much form text in all; the oldest go first",
+                                     bounds=(64 << 10, 1 << 30))
+    request_log_value_chars: int = setting(10_000, "a logged form value is cut there (entry lists it in "
+                                                   "\"truncated\")", bounds=(16, 1 << 20))
+    max_wait_seconds: float = setting(60.0, "cap on the control API long polls", bounds=(0, 3600))
+    body_timeout_seconds: float = setting(30.0, "a request body must be complete this long after its headers (408)",
+                                          bounds=(0.01, 3600))
+    header_timeout_seconds: float = setting(10.0, "MockGMS.running(): request headers must be complete this long "
+                                                  "after connect or the previous response", bounds=(0.01, 3600))
+    file_limits: FileLimits = setting(doc="file limits of every service", factory=FileLimits)
+    service_file_limits: dict[str, FileLimits] = setting(doc="per-service overrides of `file_limits`", factory=dict)
 
     def __post_init__(self) -> None:
         if "*" in self.cors_allow_origins:
             raise ValueError("cors_allow_origins may not contain '*' (responses allow credentials)")
         self.cors_allow_origins = tuple(o.rstrip("/") for o in self.cors_allow_origins)
         self.allowed_hosts = tuple(self.allowed_hosts)
-        _check("echo_join_delay", self.echo_join_delay, 0, 3600)
-        _check("echo_typing_delay", self.echo_typing_delay, 0, 3600)
-        _check("idle_alert_seconds", self.idle_alert_seconds, 0, 86_400)
-        _check("idle_close_seconds", self.idle_close_seconds, 0, 86_400)
-        _check("max_body_bytes", self.max_body_bytes, 1024, 64 << 20)
-        _check("max_chats", self.max_chats, 1, 1_000_000)
-        _check("max_messages_per_chat", self.max_messages_per_chat, 10, 1_000_000)
-        _check("max_message_chars", self.max_message_chars, 1, 1 << 20)
-        _check("max_user_data_keys", self.max_user_data_keys, 1, 100_000)
-        _check("max_user_data_bytes", self.max_user_data_bytes, 64, 16 << 20)
-        _check("max_file_bytes", self.max_file_bytes, 1, 1 << 30)
-        _check("max_total_file_bytes", self.max_total_file_bytes, 0, 1 << 34)
-        _check("request_log_size", self.request_log_size, 0, 1_000_000)
-        _check("request_log_bytes", self.request_log_bytes, 64 << 10, 1 << 30)
-        _check("request_log_value_chars", self.request_log_value_chars, 16, 1 << 20)
-        _check("max_wait_seconds", self.max_wait_seconds, 0, 3600)
-        _check("body_timeout_seconds", self.body_timeout_seconds, 0.01, 3600)
-        _check("header_timeout_seconds", self.header_timeout_seconds, 0.01, 3600)
+        check_bounds(self)
 
     def limits_for(self, service: str) -> FileLimits:
         return self.service_file_limits.get(service, self.file_limits)

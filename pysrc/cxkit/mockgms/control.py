@@ -13,10 +13,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from .agent import ActionError, apply_action
+from .actions import ActionError, apply_action
 from .state import ServerState
 
-__all__ = ["list_chats", "get_chat", "agent_action", "wait_messages", "wait_chat", "wait_requests", "add_fault"]
+__all__ = ["list_chats", "get_chat", "agent_action", "message_matches", "wait_messages", "wait_chat", "wait_requests",
+           "add_fault"]
+
+
+def message_matches(message: dict[str, Any], match: dict[str, Any]) -> bool:
+    """Whether every field in `match` equals the message's (`from_type` is `from.type`).
+
+        >>> message_matches({"type": "Message", "from": {"type": "Agent"}}, {"type": "Message", "from_type": "Agent"})
+        True
+    """
+    for key, want in match.items():
+        have = (message.get("from") or {}).get("type") if key == "from_type" else message.get(key)
+        if have != want:
+            return False
+    return True
 
 
 def list_chats(state: ServerState) -> list[dict[str, Any]]:
@@ -46,9 +60,11 @@ def add_fault(state: ServerState, operation: str, mode: str, count: int = 1, del
 
 
 async def wait_messages(
-    state: ServerState, chat_id: str, after: int, timeout: float, type: str | None = None
+    state: ServerState, chat_id: str, after: int, timeout: float, type: str | None = None,
+    match: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Wait until the chat's transcript has a message with index > after (of `type`, if given)."""
+    """Wait until the chat's transcript has messages with index > after (of `type`, and whose
+    fields equal `match`, if given)."""
     chat = state.store.get(chat_id)
     if chat is None:
         raise ActionError(404, f"no chat {chat_id!r}")
@@ -56,7 +72,8 @@ async def wait_messages(
 
     def newer() -> list[dict[str, Any]]:
         found = chat.transcript.after(after)
-        return [m for m in found if m["type"] == type] if type else found
+        wanted = {**(match or {}), **({"type": type} if type else {})}
+        return [m for m in found if message_matches(m, wanted)] if wanted else found
 
     found = await chat.changed.wait_for(newer, timeout)
     return {

@@ -1,22 +1,10 @@
 """Fault injection for the Chat API: the next N requests of an operation fail in a chosen way.
 
-Modes (the operation is NOT performed unless the mode says so):
-- `http500`: HTTP 500 with the plain-text body `Internal Server Error`, as a failing server or
-  proxy answers (the original client sets `errorReason: "InvalidService"` for such answers).
-- `http404`: HTTP 404 with the plain-text body `Not Found`.
-- `http500json`: HTTP 500 with a GMS error body `{statusCode: 1, errors: [{code: 500}]}` (retryable).
-- `http404json`: HTTP 404 with a GMS error body `{statusCode: 2, errors: [{code: 404}]}`.
-- `status1`: HTTP 200, `{statusCode: 1, errors: [{code: 500}]}` ("chat server offline", retryable).
-- `status2`: HTTP 200, `{statusCode: 2, chatEnded: <actual>, errors: [{code: 249}]}`.
-- `delay`: waits `delayMs`, then performs the operation normally.
-- `drop`: no response at all. Under uvicorn the TCP connection is aborted (the client sees a reset /
-  "server disconnected without sending a response"); under httpx's ASGITransport the app raises
-  `ConnectionDropped`, which httpx re-raises to the caller.
-
-On the CometD chat channel a publish has no HTTP answer of its own: every error mode (the plain
-ones too) pushes the GMS error body to the publisher, and `drop` loses the operation silently.
-
-`count` is how many requests the fault applies to (default 1; -1 = until reset).
+The modes are declared once, with what each does, in `FAULT_MODE_TABLE`; the operation is NOT
+performed unless the mode says so. On the CometD chat channel a publish has no HTTP answer of its
+own: every error mode (the plain ones too) pushes the GMS error body to the publisher, and `drop`
+loses the operation silently. `count` is how many requests the fault applies to (default 1;
+-1 = until reset), `delayMs` the wait of a `delay` fault (`FAULT_FIELDS` has their bounds).
 
     >>> from cxkit.mockgms.faults import FaultTable
     >>> table = FaultTable()
@@ -37,16 +25,75 @@ from .errors import Code, GmsError
 if TYPE_CHECKING:
     from .chat import Chat
 
-__all__ = ["Fault", "FaultTable", "FAULT_MODES", "OPERATIONS", "ConnectionDropped", "fault_error",
+__all__ = ["Fault", "FaultField", "FaultMode", "FaultTable", "FAULT_FIELDS", "FAULT_MODES", "FAULT_MODE_TABLE",
+           "MAX_DELAY_MS", "MAX_FAULTS", "OPERATIONS", "ConnectionDropped", "check_fault", "fault_error",
            "plain_fault"]
 
-FAULT_MODES = ("http500", "http404", "http500json", "http404json", "status1", "status2", "delay", "drop")
+
+@dataclass(frozen=True)
+class FaultMode:
+    """One way a request can be made to fail, and what the client then sees."""
+
+    name: str
+    doc: str
+
+
+FAULT_MODE_TABLE: tuple[FaultMode, ...] = (
+    FaultMode("http500", "HTTP 500 with the plain-text body `Internal Server Error`, as a failing server or "
+                         "proxy answers (the original client sets `errorReason: \"InvalidService\"` for such "
+                         "answers)."),
+    FaultMode("http404", "HTTP 404 with the plain-text body `Not Found`."),
+    FaultMode("http500json", "HTTP 500 with a GMS error body `{statusCode: 1, errors: [{code: 500}]}` (retryable)."),
+    FaultMode("http404json", "HTTP 404 with a GMS error body `{statusCode: 2, errors: [{code: 404}]}`."),
+    FaultMode("status1", "HTTP 200, `{statusCode: 1, errors: [{code: 500}]}` (\"chat server offline\", retryable)."),
+    FaultMode("status2", "HTTP 200, `{statusCode: 2, chatEnded: <actual>, errors: [{code: 249}]}`."),
+    FaultMode("delay", "waits `delayMs`, then performs the operation normally."),
+    FaultMode("drop", "no response at all. Under uvicorn the TCP connection is aborted (the client sees a reset / "
+                      "\"server disconnected without sending a response\"); under httpx's ASGITransport the app "
+                      "raises `ConnectionDropped`, which httpx re-raises to the caller."),
+)
+FAULT_MODES = tuple(mode.name for mode in FAULT_MODE_TABLE)
 _PLAIN = {"http500": (500, "Internal Server Error"), "http404": (404, "Not Found")}
 OPERATIONS = (
     "requestChat", "refresh", "send", "startTyping", "stopTyping", "disconnect", "customNotice",
     "updateData", "updateNickname", "pushUrl", "fileLimits", "fileUpload", "fileDownload", "fileDelete",
 )
-MAX_FAULTS = 1000
+MAX_FAULTS = 1000  # pending at once, REST and CometD each
+MAX_DELAY_MS = 600_000
+
+
+@dataclass(frozen=True)
+class FaultField:
+    """A field of a fault request (`POST /mock/faults`, `POST /mock/cometd/faults`)."""
+
+    name: str
+    default: object
+    bounds: str
+    doc: str
+
+
+FAULT_FIELDS: tuple[FaultField, ...] = (
+    FaultField("operation", None, "", "what fails (required)"),
+    FaultField("mode", None, "", "how it fails (required)"),
+    FaultField("count", 1, "1 .. or -1", "how many requests it applies to; -1: until reset"),
+    FaultField("delayMs", 0, f"0 .. {MAX_DELAY_MS:,}", "the wait of a `delay` fault, in milliseconds"),
+)
+
+
+def check_fault(count: object, delay_ms: object, pending: int) -> None:
+    """Refuse (ValueError) a count or delay out of `FAULT_FIELDS`' bounds, or one fault too many.
+
+        >>> check_fault(0, 0, pending=0)
+        Traceback (most recent call last):
+        ...
+        ValueError: count must be a positive integer, or -1 for 'until reset'
+    """
+    if not isinstance(count, int) or isinstance(count, bool) or (count < 1 and count != -1):
+        raise ValueError("count must be a positive integer, or -1 for 'until reset'")
+    if not isinstance(delay_ms, int) or isinstance(delay_ms, bool) or not 0 <= delay_ms <= MAX_DELAY_MS:
+        raise ValueError(f"delayMs must be an integer between 0 and {MAX_DELAY_MS}")
+    if pending >= MAX_FAULTS:
+        raise ValueError(f"at most {MAX_FAULTS} faults can be pending")
 
 
 def plain_fault(mode: str) -> "Response | None":
@@ -97,12 +144,7 @@ class FaultTable:
             raise ValueError(f"unknown operation {operation!r}; one of {', '.join(OPERATIONS)} or '*'")
         if mode not in FAULT_MODES:
             raise ValueError(f"unknown mode {mode!r}; one of {', '.join(FAULT_MODES)}")
-        if not isinstance(count, int) or isinstance(count, bool) or (count < 1 and count != -1):
-            raise ValueError("count must be a positive integer, or -1 for 'until reset'")
-        if not isinstance(delay_ms, int) or isinstance(delay_ms, bool) or not 0 <= delay_ms <= 600_000:
-            raise ValueError("delayMs must be an integer between 0 and 600000")
-        if len(self._faults) >= MAX_FAULTS:
-            raise ValueError(f"at most {MAX_FAULTS} faults can be pending")
+        check_fault(count, delay_ms, len(self._faults))
         fault = Fault(operation, mode, count, delay_ms)
         self._faults.append(fault)
         return fault

@@ -1,17 +1,6 @@
-"""The JSON control API under /mock, and the agent console at /agent.
-
-    GET  /mock/chats                         {"chats": [summary, ...]}
-    GET  /mock/chats/{chatId}                detail (state, participants, messages, userData, files, typingPreview)
-    POST /mock/chats/{chatId}/agent          {"action": ..., params} -> {"messages": [appended], ...}
-    GET  /mock/chats/{chatId}/wait?after=N&timeout=S[&type=T]   long poll until a message index > N
-    GET  /mock/chats/{chatId}/files/{fileId}   a file's bytes (agent side, no identity needed)
-    GET  /mock/wait-chat?after=N&timeout=S   the first chat numbered > N (default 0: first since reset)
-    POST /mock/faults  {"operation", "mode", "count", "delayMs"};  GET /mock/faults  pending faults
-    GET  /mock/requests?operation=&chatId=   request log;  POST /mock/reset
-    GET  /mock/requests/wait?operation=&chatId=&after=N&timeout=S[&form.F=V...]   long poll until
-         the log has done (answered, failed or dropped) entries numbered > N matching every filter
-         (form.F=V: the request's form field F equals V) -> {"timedOut", "requests": [...]}
-    GET  /mock/config                        the effective configuration
+"""The JSON control API under /mock, and the agent console at /agent. `CONTROL_API` lists every
+route with what it does (the reference docs render it); the names match `MockGMS`'s Python API
+and the `gms` fixture's (docs/pytest-plugin.md, "One vocabulary", has the table of the three).
 
     >>> from cxkit.mockgms.routes_control import control_routes  # mounted by MockGMS
 """
@@ -31,12 +20,34 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from . import control
-from .agent import ActionError
+from .actions import ActionError
 from .jsonin import JsonRefused, load_json
 from .routes_chat import file_response
 from .state import ServerState
 
-__all__ = ["control_routes", "console_routes"]
+__all__ = ["CONTROL_API", "control_routes", "console_routes"]
+
+# (methods, path, what it does): the /mock/cometd routes are cometd.py's
+CONTROL_API: tuple[tuple[str, str, str], ...] = (
+    ("GET", "/mock/chats", '{"chats": [summary, ...]}, oldest first'),
+    ("GET", "/mock/chats/wait?after=N&timeout=S", 'long poll until a chat numbered > N (default 0: the first '
+                                                   'since reset) exists -> {"timedOut", "chat"}'),
+    ("GET", "/mock/wait-chat", "the same (an older name, kept for existing clients)"),
+    ("GET", "/mock/chats/{chatId}", "detail (state, participants, messages, userData, files, typingPreview)"),
+    ("POST", "/mock/chats/{chatId}/agent", '{"action": ..., params} -> {"messages": [appended], ...}'),
+    ("GET", "/mock/chats/{chatId}/wait?after=N&timeout=S[&type=T]",
+     'long poll until messages with index > N (of type T) -> {"timedOut", "messages", ...}'),
+    ("GET", "/mock/chats/{chatId}/files/{fileId}", "a file's bytes (agent side, no identity needed)"),
+    ("POST", "/mock/faults", '{"operation", "mode", "count", "delayMs"} -> {"fault", "faults"}'),
+    ("GET", "/mock/faults", '{"faults": [pending, ...]}'),
+    ("DELETE", "/mock/faults", 'drop the pending Chat API faults -> {"faults": []}'),
+    ("GET", "/mock/requests?operation=&chatId=", '{"requests": [...]}: the request log, oldest first'),
+    ("GET", "/mock/requests/wait?operation=&chatId=&after=N&timeout=S[&form.F=V...]",
+     "long poll until the log has done (answered, failed or dropped) entries numbered > N matching every "
+     'filter (form.F=V: the request\'s form field F equals V) -> {"timedOut", "requests": [...]}'),
+    ("POST", "/mock/reset", "forget every chat, fault and logged request"),
+    ("GET", "/mock/config", "the effective configuration"),
+)
 
 
 def _error(status: int, message: str) -> JSONResponse:
@@ -100,7 +111,9 @@ def control_routes(state: ServerState) -> list[Route]:
         return JSONResponse({"timedOut": found is None, "chat": found})
 
     async def faults(request: Request) -> Response:
-        if request.method == "GET":
+        if request.method == "DELETE":
+            state.faults.clear()
+        if request.method in ("GET", "DELETE"):
             return JSONResponse({"faults": state.faults.pending()})
         body = await _json_body(request)
         fault = control.add_fault(
@@ -140,12 +153,13 @@ def control_routes(state: ServerState) -> list[Route]:
 
     return [
         Route("/mock/chats", guarded(chats), methods=["GET"]),
+        Route("/mock/chats/wait", guarded(wait_chat), methods=["GET"]),  # before /mock/chats/{chat_id}
+        Route("/mock/wait-chat", guarded(wait_chat), methods=["GET"]),
         Route("/mock/chats/{chat_id}", guarded(chat), methods=["GET"]),
         Route("/mock/chats/{chat_id}/agent", guarded(agent), methods=["POST"]),
         Route("/mock/chats/{chat_id}/wait", guarded(wait), methods=["GET"]),
         Route("/mock/chats/{chat_id}/files/{file_id}", guarded(file), methods=["GET"]),
-        Route("/mock/wait-chat", guarded(wait_chat), methods=["GET"]),
-        Route("/mock/faults", guarded(faults), methods=["GET", "POST"]),
+        Route("/mock/faults", guarded(faults), methods=["GET", "POST", "DELETE"]),
         Route("/mock/reset", guarded(reset), methods=["POST"]),
         Route("/mock/requests", guarded(requests), methods=["GET"]),
         Route("/mock/requests/wait", guarded(wait_requests), methods=["GET"]),

@@ -43,8 +43,9 @@ Fixtures
     ``cxkit_url``                    the server's base URL, mock reset for this test.
     ``gms``                          ``MockGmsControl`` on the reset mock: ``wait_chat``,
                                      ``join``/``say``/``typing``/``end``/``agent``, ``fault``,
-                                     ``wait_message``, ``wait_request``, ``wait_typing_preview``,
-                                     ``requests``, ``chat``.
+                                     ``cometd_fault``, ``clear_faults``, ``wait_message``,
+                                     ``wait_request``, ``wait_typing_preview``, ``requests``,
+                                     ``chat``: the names of ``MockGMS``'s own API.
     ``open_chat_page``               factory ``open_chat_page(url=None, config=None, *, mock=True,
                                      init_script=None, wait=True) -> Page``: opens the bundled
                                      test page or ``url`` (a path is relative to the server),
