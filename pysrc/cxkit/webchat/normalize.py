@@ -3,7 +3,9 @@
     >>> from cxkit.webchat.normalize import normalize
     >>> normalize({"from": {"nickname": "Anna", "participantId": 2, "type": "Agent"},
     ...            "index": 4, "type": "Message", "text": "Hello", "utcTime": 1000})
-    {'text': 'Hello', 'type': 'Message', 'index': 4, 'timestamp': 1000, 'html': None, 'bubble': None, 'userData': None, 'from': {'id': 2, 'type': 'Agent', 'name': 'Anna'}}
+    ... # doctest: +NORMALIZE_WHITESPACE
+    {'text': 'Hello', 'type': 'Message', 'index': 4, 'timestamp': 1000, 'html': None, 'bubble': None,
+     'userData': None, 'from': {'id': 2, 'type': 'Agent', 'name': 'Anna'}}
 """
 
 from __future__ import annotations

@@ -90,6 +90,10 @@ def _refused_reply(reason: str) -> GmsReply:
     return GmsReply(HttpResponse(200, json.dumps(body), "OK"), body, "failed")
 
 
+# requestChat's identity when none is given: a new chat (Identity is frozen, so one is shared)
+_NEW_CHAT = Identity()
+
+
 def reply_of(data: Mapping[str, Any]) -> GmsReply:
     """A notification as if it had been the HTTP answer of a REST request."""
     return parse_reply(HttpResponse(200, json.dumps(data), "OK"))
@@ -116,7 +120,7 @@ class PushClient:
             return _network_reply() if str(exc) in ("no answer", "not connected") else _refused_reply(str(exc))
         return _ok_reply()
 
-    async def request_chat(self, identity: Identity = Identity(), *, nickname: str = "",
+    async def request_chat(self, identity: Identity = _NEW_CHAT, *, nickname: str = "",
                            first_name: str = "", last_name: str = "", email: str = "",
                            subject: str = "", endpoint: str = "",
                            user_data: Mapping[str, Any] | None = None) -> GmsReply:

@@ -136,8 +136,9 @@ async def _restore(service: RestoreHost, identity: Identity) -> str:
     if service.push is not None and asynchronous:
         # Async: learn the next index, then ask for the last page from there.
         reply = await service.push.ask(identity, -1)
-        next_position = (reply.body or {}).get("nextPosition") if reply.ok else None
-        if isinstance(next_position, int) and not isinstance(next_position, bool) and not (reply.body or {}).get("chatEnded"):
+        answer = reply.body or {}
+        next_position = answer.get("nextPosition") if reply.ok else None
+        if isinstance(next_position, int) and not isinstance(next_position, bool) and not answer.get("chatEnded"):
             start = max(1, next_position - service.config.max_message_page_size)
             reply = await service.push.ask(identity, start)
     elif service.push is not None:
