@@ -121,8 +121,9 @@ class MessageProcessor:
                      restoring: bool, history_below: int | None, old_messages: bool) -> None:
         session = self.host.session
         messages = body.get("messages")
-        history: tuple[list, list] = ([], [])
-        live: tuple[list, list] = ([], [])
+        # (originals, normalized) of the history and of the live messages
+        history: tuple[list[dict[str, Any]], list[dict[str, Any]]] = ([], [])
+        live: tuple[list[dict[str, Any]], list[dict[str, Any]]] = ([], [])
         events = _AnswerEvents()
         for position, raw in enumerate(messages if isinstance(messages, list) else []):
             if not isinstance(raw, dict) or not session.transcript.is_new(raw):
@@ -166,8 +167,8 @@ class MessageProcessor:
             normalized = normalize(original, restoring=is_history)
         return original, normalized
 
-    def _publish_received(self, body: Mapping[str, Any], originals: list, normalized: list,
-                          is_history: bool, old_messages: bool) -> None:
+    def _publish_received(self, body: Mapping[str, Any], originals: list[dict[str, Any]],
+                          normalized: list[dict[str, Any]], is_history: bool, old_messages: bool) -> None:
         if old_messages:
             normalized = sorted(normalized, key=lambda m: m.get("index") or 0, reverse=True)
         self.host.publish("messageReceived", {
