@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from .cookies import SessionCookies
-from .normalize import normalize, participant_id, sender_type
+from .normalize import normalize, participant_id, sender_of, sender_type
 from .session import ChatSession
 from .tasks import spawn
 
@@ -184,7 +184,7 @@ class MessageProcessor:
                       events: _AnswerEvents) -> None:
         """The roster changes now; the events wait in ``events`` for the end of the answer."""
         kind = raw.get("type")
-        sender = raw.get("from") if isinstance(raw.get("from"), dict) else {}
+        sender = sender_of(raw)
         # A pre-processor may have put anything there; only the known strings mean a party.
         party, raw_party = (value if isinstance(value, str) else None
                             for value in (sender_type(raw), sender.get("type")))
