@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
 from ..gms import (
@@ -232,7 +232,7 @@ class PushMode:
         finally:
             self._waiter = None
 
-    async def request_chat(self, publish: Any) -> GmsReply:
+    async def request_chat(self, publish: Callable[[], Awaitable[GmsReply]]) -> GmsReply:
         """Publish requestChat (``publish()``) and return the first notification of the new chat
         as its reply: the whole Chat V2 body, or the refusal; a network failure when the publish
         got no answer or no notification came within START_WAIT_S."""
