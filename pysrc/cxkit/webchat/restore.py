@@ -34,7 +34,7 @@ import json
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
-from ..gms import GmsClient, GmsReply, Identity
+from ..gms import ChatClient, GmsReply, Identity
 from .config import WebChatConfig
 from .cookies import SessionCookies
 from .push import PushMode
@@ -55,7 +55,7 @@ class RestoreHost(Protocol):
     config: WebChatConfig
     cookies: SessionCookies
     push: PushMode | None
-    client: GmsClient
+    client: ChatClient  # GmsClient, or PushClient in CometD mode
     now: Callable[[], float]
 
     @property
