@@ -6,7 +6,9 @@ typing rule, asynchronous chat (the page's session callbacks, restore, fetchHist
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
+import weakref
 
 import pytest
 from cometd_page import CometdPage, started
@@ -363,3 +365,31 @@ async def test_an_async_session_that_ended_meanwhile_is_a_restore_timeout():
     second = ws_page(gms, **{"async": store.config()}).boot()
     await second.wait_event("restoreTimeout")
     assert not second.service.active and await second.cmd("verifySession") == {"sessionActive": False}
+
+
+@virtual_time
+async def test_an_async_restore_waiting_for_the_page_survives_garbage_collection():
+    """The event loop holds tasks weakly: a restore waiting for an answer that only it holds
+    (the page's reader answers later) must be kept alive by the service and finish."""
+    gms = mock_gms()
+    store = SessionStore()
+    first = ws_page(gms, **{"async": store.config()}).boot()
+    await started(first)
+    await first.service.push.close()
+    answers: list[weakref.ref[asyncio.Future[str | None]]] = []
+
+    def read_later(*args):
+        answer = asyncio.get_running_loop().create_future()
+        answers.append(weakref.ref(answer))
+        return answer
+
+    second = ws_page(gms, **{"async": {**store.config(), "setSessionData": read_later}})
+    second.storage = MemoryStorage()
+    second.boot()
+    await settle()
+    gc.collect()
+    answer = answers[0]()
+    assert answer is not None and second.service.restoring
+    answer.set_result(store.saved)
+    assert await second.wait_event("restored") == {"async": True}
+    assert second.service.active and not second.service.restoring

@@ -74,7 +74,7 @@ def start_async_restore(host: RestoreHost) -> None:
     """Read the page's session data and restore that chat; ``restoring`` holds from now on, so
     a startChat or verifySession waits for the outcome."""
     try:
-        loop = asyncio.get_running_loop()
+        asyncio.get_running_loop()
     except RuntimeError:
         logger.error("WebChatService: async mode needs a running event loop to restore")
         return
@@ -94,4 +94,4 @@ def start_async_restore(host: RestoreHost) -> None:
         finally:
             done.set()
 
-    loop.create_task(run())
+    spawn(run())  # held until done: the loop keeps tasks only weakly

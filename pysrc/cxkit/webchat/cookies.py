@@ -89,7 +89,7 @@ class SessionCookies:
         return self._int(PING)
 
     @ping.setter
-    def ping(self, value: int) -> None:
+    def ping(self, value: float) -> None:  # a clock reading (epoch ms), stored whole
         self.storage.set(PING, str(int(value)))
 
     def load_filters(self) -> list[dict[str, str]]:
@@ -107,7 +107,7 @@ class SessionCookies:
         return self._int(CHAT_START_LOCK)
 
     @start_lock.setter
-    def start_lock(self, value: int) -> None:
+    def start_lock(self, value: float) -> None:  # a clock reading (epoch ms), stored whole
         self.storage.set(CHAT_START_LOCK, str(int(value)))
 
     def release_start_lock(self) -> None:

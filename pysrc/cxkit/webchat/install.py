@@ -73,7 +73,7 @@ def webchat_plugin_factory(config: Mapping[str, Any] | None = None, *,
     async def _install_on_app_ready(bus: Bus) -> None:
         import asyncio
 
-        done: asyncio.Future = asyncio.get_running_loop().create_future()
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         listener = bus.register_plugin(f"{NAME}Loader")
 
         def on_app_ready(event: Any) -> None:

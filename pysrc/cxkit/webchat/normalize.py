@@ -3,7 +3,9 @@
     >>> from cxkit.webchat.normalize import normalize
     >>> normalize({"from": {"nickname": "Anna", "participantId": 2, "type": "Agent"},
     ...            "index": 4, "type": "Message", "text": "Hello", "utcTime": 1000})
-    {'text': 'Hello', 'type': 'Message', 'index': 4, 'timestamp': 1000, 'html': None, 'bubble': None, 'userData': None, 'from': {'id': 2, 'type': 'Agent', 'name': 'Anna'}}
+    ... # doctest: +NORMALIZE_WHITESPACE
+    {'text': 'Hello', 'type': 'Message', 'index': 4, 'timestamp': 1000, 'html': None, 'bubble': None,
+     'userData': None, 'from': {'id': 2, 'type': 'Agent', 'name': 'Anna'}}
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import json
 import re
 from typing import Any
 
-__all__ = ["event_attributes", "is_bot", "normalize", "participant_id", "sender_type"]
+__all__ = ["event_attributes", "is_bot", "normalize", "participant_id", "sender_of", "sender_type"]
 
 _LEADING_INT = re.compile(r"\s*([+-]?\d+)")
 
@@ -53,6 +55,12 @@ def sender_type(raw: dict[str, Any]) -> str | None:
     return sender.get("type") if isinstance(sender, dict) else None
 
 
+def sender_of(raw: dict[str, Any]) -> dict[str, Any]:
+    """The ``from`` object; {} when there is none (or something else is there)."""
+    sender = raw.get("from")
+    return sender if isinstance(sender, dict) else {}
+
+
 def participant_id(raw: dict[str, Any]) -> int | None:
     sender = raw.get("from")
     return _parse_int(sender.get("participantId")) if isinstance(sender, dict) else None
@@ -72,7 +80,7 @@ def _structured_text(raw: dict[str, Any]) -> Any:
 
 def normalize(raw: dict[str, Any], *, restoring: bool = False) -> dict[str, Any]:
     """One normalized message built from (a possibly pre-processed copy of) a raw message."""
-    sender = raw.get("from") if isinstance(raw.get("from"), dict) else {}
+    sender = sender_of(raw)
     text = _structured_text(raw)
     kind = raw.get("type")
     message: dict[str, Any] = {

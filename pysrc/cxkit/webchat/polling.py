@@ -55,7 +55,7 @@ class PollingLoop:
         self.last_poll: float | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._next_tick = 0.0
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
 
     @property
     def tick_s(self) -> float:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from .cookies import SessionCookies
-from .normalize import normalize, participant_id, sender_type
+from .normalize import normalize, participant_id, sender_of, sender_type
 from .session import ChatSession
 from .tasks import spawn
 
@@ -121,8 +121,9 @@ class MessageProcessor:
                      restoring: bool, history_below: int | None, old_messages: bool) -> None:
         session = self.host.session
         messages = body.get("messages")
-        history: tuple[list, list] = ([], [])
-        live: tuple[list, list] = ([], [])
+        # (originals, normalized) of the history and of the live messages
+        history: tuple[list[dict[str, Any]], list[dict[str, Any]]] = ([], [])
+        live: tuple[list[dict[str, Any]], list[dict[str, Any]]] = ([], [])
         events = _AnswerEvents()
         for position, raw in enumerate(messages if isinstance(messages, list) else []):
             if not isinstance(raw, dict) or not session.transcript.is_new(raw):
@@ -166,8 +167,8 @@ class MessageProcessor:
             normalized = normalize(original, restoring=is_history)
         return original, normalized
 
-    def _publish_received(self, body: Mapping[str, Any], originals: list, normalized: list,
-                          is_history: bool, old_messages: bool) -> None:
+    def _publish_received(self, body: Mapping[str, Any], originals: list[dict[str, Any]],
+                          normalized: list[dict[str, Any]], is_history: bool, old_messages: bool) -> None:
         if old_messages:
             normalized = sorted(normalized, key=lambda m: m.get("index") or 0, reverse=True)
         self.host.publish("messageReceived", {
@@ -183,7 +184,7 @@ class MessageProcessor:
                       events: _AnswerEvents) -> None:
         """The roster changes now; the events wait in ``events`` for the end of the answer."""
         kind = raw.get("type")
-        sender = raw.get("from") if isinstance(raw.get("from"), dict) else {}
+        sender = sender_of(raw)
         # A pre-processor may have put anything there; only the known strings mean a party.
         party, raw_party = (value if isinstance(value, str) else None
                             for value in (sender_type(raw), sender.get("type")))

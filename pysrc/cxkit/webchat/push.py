@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
 from ..gms import (
@@ -90,6 +90,10 @@ def _refused_reply(reason: str) -> GmsReply:
     return GmsReply(HttpResponse(200, json.dumps(body), "OK"), body, "failed")
 
 
+# requestChat's identity when none is given: a new chat (Identity is frozen, so one is shared)
+_NEW_CHAT = Identity()
+
+
 def reply_of(data: Mapping[str, Any]) -> GmsReply:
     """A notification as if it had been the HTTP answer of a REST request."""
     return parse_reply(HttpResponse(200, json.dumps(data), "OK"))
@@ -116,7 +120,7 @@ class PushClient:
             return _network_reply() if str(exc) in ("no answer", "not connected") else _refused_reply(str(exc))
         return _ok_reply()
 
-    async def request_chat(self, identity: Identity = Identity(), *, nickname: str = "",
+    async def request_chat(self, identity: Identity = _NEW_CHAT, *, nickname: str = "",
                            first_name: str = "", last_name: str = "", email: str = "",
                            subject: str = "", endpoint: str = "",
                            user_data: Mapping[str, Any] | None = None) -> GmsReply:
@@ -201,7 +205,7 @@ class PushMode:
         self.first_notification: asyncio.Future[dict[str, Any]] | None = None
         self._waiter: asyncio.Future[dict[str, Any]] | None = None
         self._backlog: list[dict[str, Any]] = []
-        self._connecting: asyncio.Task | None = None
+        self._connecting: asyncio.Task[Any] | None = None
 
     async def connect(self) -> bool:
         if self.bayeux.running and self.bayeux.client_id is not None:
@@ -228,7 +232,7 @@ class PushMode:
         finally:
             self._waiter = None
 
-    async def request_chat(self, publish: Any) -> GmsReply:
+    async def request_chat(self, publish: Callable[[], Awaitable[GmsReply]]) -> GmsReply:
         """Publish requestChat (``publish()``) and return the first notification of the new chat
         as its reply: the whole Chat V2 body, or the refusal; a network failure when the publish
         got no answer or no notification came within START_WAIT_S."""

@@ -34,7 +34,7 @@ import json
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
-from ..gms import GmsClient, GmsReply, Identity
+from ..gms import ChatClient, GmsReply, Identity
 from .config import WebChatConfig
 from .cookies import SessionCookies
 from .push import PushMode
@@ -55,7 +55,7 @@ class RestoreHost(Protocol):
     config: WebChatConfig
     cookies: SessionCookies
     push: PushMode | None
-    client: GmsClient
+    client: ChatClient  # GmsClient, or PushClient in CometD mode
     now: Callable[[], float]
 
     @property
@@ -136,8 +136,9 @@ async def _restore(service: RestoreHost, identity: Identity) -> str:
     if service.push is not None and asynchronous:
         # Async: learn the next index, then ask for the last page from there.
         reply = await service.push.ask(identity, -1)
-        next_position = (reply.body or {}).get("nextPosition") if reply.ok else None
-        if isinstance(next_position, int) and not isinstance(next_position, bool) and not (reply.body or {}).get("chatEnded"):
+        answer = reply.body or {}
+        next_position = answer.get("nextPosition") if reply.ok else None
+        if isinstance(next_position, int) and not isinstance(next_position, bool) and not answer.get("chatEnded"):
             start = max(1, next_position - service.config.max_message_page_size)
             reply = await service.push.ask(identity, start)
     elif service.push is not None:

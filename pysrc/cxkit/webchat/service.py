@@ -99,7 +99,7 @@ class WebChatService:
         self.transport = transport
         self.cookies = SessionCookies(storage)
         self.page_info = page_info or PageInfo()
-        self.now = now or now_ms
+        self.now: Callable[[], float] = now or now_ms
         self.downloader = downloader
         self.config = WebChatConfig()
         self.client: ChatClient = GmsClient(transport)

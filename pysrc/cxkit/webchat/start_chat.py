@@ -114,10 +114,10 @@ async def _start_rest(s: CommandHost, e: CommandEvent,
     finally:
         lock_timer.cancel()
         s.cookies.release_start_lock()
-    if not reply.ok or not (reply.body or {}).get("chatId"):
+    body = reply.body or {}
+    if not reply.ok or not body.get("chatId"):
         e.deferred.reject(s.report_failure(reply))
         return
-    body = reply.body
     if s.session.active:
         # A restore started and finished while request-chat was in flight: it won. End
         # the chat just created, or it would wait on GMS for an agent nobody answers.

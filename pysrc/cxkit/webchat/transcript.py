@@ -5,8 +5,9 @@
     >>> t.is_new({"index": 1}), t.is_new({"index": 1}), t.next_index
     (True, False, 2)
     >>> t.roster.join(2, "Anna", supervisor=False, time=1000)
-    >>> t.roster.snapshot(), t.roster.connected_count
-    ({'2': {'name': 'Anna', 'connected': True, 'supervisor': False, 'connectedTime': 1000, 'disconnectedTime': False}}, 1)
+    >>> t.roster.snapshot(), t.roster.connected_count  # doctest: +NORMALIZE_WHITESPACE
+    ({'2': {'name': 'Anna', 'connected': True, 'supervisor': False, 'connectedTime': 1000,
+            'disconnectedTime': False}}, 1)
 """
 
 from __future__ import annotations

@@ -44,7 +44,7 @@ class ClientTyping:
         self.text = ""
         # This burst's startTyping (in flight or answered); every call of the burst gets its
         # answer, and no later burst sees it. None when the visitor is not typing.
-        self._started: asyncio.Task | None = None
+        self._started: asyncio.Task[Any] | None = None
         self._timer: asyncio.TimerHandle | None = None
 
     @property
@@ -101,7 +101,7 @@ class CometdTyping:
         self.text = ""
         self._sent = ""  # the text of the last startTyping
         self._idle = 0
-        self._started: asyncio.Task | None = None
+        self._started: asyncio.Task[Any] | None = None
         self._timer: asyncio.TimerHandle | None = None
 
     @property
