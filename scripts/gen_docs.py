@@ -3,23 +3,23 @@
     $ .venv/bin/python scripts/gen_docs.py            # writes docs/reference.md
     $ .venv/bin/python scripts/gen_docs.py --out /tmp # writes /tmp/reference.md
 
-Everything comes from the running code or its syntax tree: the WebChatService tables (commands
-with their resolutions and rejections, events with their payloads, in webchat/catalog.py; the
-configuration keys with types, defaults and ranges, `CONFIG_KEYS` in webchat/config.py), the JS face in pysrc/cxkit/web/widgets.js, the bus and plugin
-classes, the mock GMS routes, actions, fault modes and `MockConfig` bounds, and the argparse parsers.
+Everything comes from tables in the package, rendered as they are: the WebChatService commands
+with their resolutions and rejections and the events with their payloads (webchat/catalog.py),
+the configuration keys with types, defaults and ranges (`CONFIG_KEYS`, webchat/config.py), the
+bus and plugin classes, the mock's routes, actions, fault modes and settings, and `cxkit`'s
+argparse parser; the JS face's names come from the lists in pysrc/cxkit/web/widgets.js.
 tests/test_docs.py fails when docs/reference.md is stale.
 """
 
 from __future__ import annotations
 
 import argparse
-import ast
-import dataclasses
 import inspect
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "pysrc"))
@@ -30,13 +30,18 @@ from cxkit.bus import config as bus_module  # noqa: E402
 from cxkit.bus import messages as bus_messages  # noqa: E402
 from cxkit.gms.responses import GmsReply  # noqa: E402
 from cxkit.gms.transport import HttpResponse  # noqa: E402
-from cxkit.mockgms import OPERATIONS, Code, CometdConfig, MockGMS  # noqa: E402
+from cxkit.mockgms import (  # noqa: E402
+    OPERATIONS,
+    Code,
+    CometdConfig,
+    MockGMS,
+    routes_control,  # noqa: E402
+)
 from cxkit.mockgms import actions as actions_module  # noqa: E402
 from cxkit.mockgms import agent as agent_module  # noqa: E402
 from cxkit.mockgms import cometd_faults as cometd_faults_module  # noqa: E402
 from cxkit.mockgms import config as mock_config  # noqa: E402
 from cxkit.mockgms import faults as faults_module  # noqa: E402
-from cxkit.mockgms import routes_control  # noqa: E402
 from cxkit.mockgms.actions import ACTION_TABLE, ActionParam  # noqa: E402
 from cxkit.mockgms.agent import PRESETS  # noqa: E402
 from cxkit.mockgms.cometd_faults import COMETD_FAULT_TABLE  # noqa: E402
@@ -58,10 +63,6 @@ def code(text: Any) -> str:
     fence = "``" if "`" in text else "`"
     pad = " " if "`" in text else ""
     return f"{fence}{pad}{text}{pad}{fence}"
-
-
-def tree_of(module: Any) -> ast.Module:
-    return ast.parse(inspect.getsource(module))
 
 
 def rel(module: Any) -> str:
@@ -194,7 +195,8 @@ def _public_methods(cls: type) -> list[tuple[str, str, str]]:
         fn = member.fget if isinstance(member, property) else member
         if not callable(fn) and not isinstance(member, property):
             continue
-        sig = "" if isinstance(member, property) else str(inspect.signature(fn)).replace("self, ", "").replace("(self)", "()")
+        sig = "" if isinstance(member, property) else str(inspect.signature(fn))
+        sig = sig.replace("self, ", "").replace("(self)", "()")
         doc = (inspect.getdoc(fn) or "").split("\n")[0]
         rows.append((name, sig, doc))
     return rows
@@ -285,7 +287,8 @@ def section_mock() -> list[str]:
     lines += ["", f"Agent presets (`--agent`), from `PRESETS` ({rel(agent_module)}):", ""]
     lines += [f"- `{name}`: {doc}" for name, doc in PRESETS.items()]
     lines += ["", "### Faults", "",
-              "`POST /mock/faults` with `{\"operation\", \"mode\", \"count\", \"delayMs\"}` or `gms.fault(operation, mode,",
+              "`POST /mock/faults` with `{\"operation\", \"mode\", \"count\", \"delayMs\"}` or "
+              "`gms.fault(operation, mode,",
               "count=1, delay_ms=0)`. Operations: " + ", ".join(f"`{o}`" for o in OPERATIONS)
               + f" or `*`. Modes, from `FAULT_MODE_TABLE` ({rel(faults_module)}):", ""]
     lines += [f"- `{mode.name}`: {mode.doc}" for mode in FAULT_MODE_TABLE]
@@ -316,30 +319,6 @@ def section_mock() -> list[str]:
 
 # -- CLI ------------------------------------------------------------------------------------------
 
-def cli_parser() -> argparse.ArgumentParser:
-    """cxkit's real parser: `cli.build_parser()` if it exists, else the one `cli.main` builds
-    (captured at `parse_args`, before anything runs)."""
-    if hasattr(cli, "build_parser"):
-        return cli.build_parser()
-
-    class Captured(Exception):
-        pass
-
-    original = argparse.ArgumentParser.parse_args
-
-    def capture(self, *a, **k):
-        raise Captured(self)
-
-    argparse.ArgumentParser.parse_args = capture  # type: ignore[method-assign]
-    try:
-        cli.main(["--help"])
-    except Captured as caught:
-        return caught.args[0]
-    finally:
-        argparse.ArgumentParser.parse_args = original  # type: ignore[method-assign]
-    raise RuntimeError("cxkit.cli.main did not build a parser")
-
-
 def _options(parser: argparse.ArgumentParser) -> list[str]:
     rows = []
     for action in parser._actions:
@@ -350,13 +329,14 @@ def _options(parser: argparse.ArgumentParser) -> list[str]:
             flag += f" {action.metavar or action.dest.upper()}"
         default = "" if action.default in (None, False, argparse.SUPPRESS) or "default" in (action.help or "") \
             else f" (default `{action.default}`)"
-        repeat = " (repeatable)" if isinstance(action, argparse._AppendAction) and "repeatable" not in (action.help or "") else ""
+        repeatable = isinstance(action, argparse._AppendAction) and "repeatable" not in (action.help or "")
+        repeat = " (repeatable)" if repeatable else ""
         rows.append(f"  - `{flag}`: {action.help or ''}{default}{repeat}")
     return rows
 
 
 def section_cli() -> list[str]:
-    parser = cli_parser()
+    parser = cli.build_parser()
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     helps = {c.dest: c.help for c in sub._choices_actions}
     lines = ["## Command line", "", f"From the argparse parser of {rel(cli)}.", ""]
@@ -382,8 +362,8 @@ def render() -> str:
         "",
         f"<!-- Generated from the code by scripts/gen_docs.py. Do not edit; run `{REGENERATE}`. -->",
         "",
-        "Contents: [commands](#webchatservice-commands-{n}) · [events](#webchatservice-events-{e}) ·".format(
-            n=len(COMMAND_SPECS), e=len(EVENTS)),
+        f"Contents: [commands](#webchatservice-commands-{len(COMMAND_SPECS)}) · "
+        f"[events](#webchatservice-events-{len(EVENTS)}) ·",
         "[configuration](#configuration-_genesyswidgetswebchat) · [bus](#the-bus-cxbus) · [mock GMS](#mock-gms) ·",
         "[command line](#command-line)",
     ]

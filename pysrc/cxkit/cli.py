@@ -125,7 +125,8 @@ def version_text() -> str:
     return f"cxkit {__version__} ({', '.join(parts)})"
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The ``cxkit`` command line (the reference renders its options from it)."""
     parser = argparse.ArgumentParser(prog="cxkit", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=version_text(),
                         help="print cxkit's version (and its Python, Pyodide and PyScript) and exit")
@@ -164,7 +165,11 @@ def main(argv: list[str] | None = None) -> int:
     from . import doctor
 
     doctor.add_parser(sub)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     try:
         return args.func(args)
     except KeyboardInterrupt:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 
@@ -112,13 +113,14 @@ class ScriptAgent(ChatAgent):
     def customer_message(self, msg: dict[str, Any]) -> None:
         self._customer_messages += 1
 
+    def _more_than(self, seen: int) -> Callable[[], bool]:
+        return lambda: self._customer_messages > seen
+
     async def _run(self) -> None:
         seen = 0
         for step in self.steps:
             if step.get("waitFor") == "message":
-                got = await self.chat.changed.wait_for(
-                    lambda: self._customer_messages > seen, float(step.get("timeout", 3600))
-                )
+                got = await self.chat.changed.wait_for(self._more_than(seen), float(step.get("timeout", 3600)))
                 if not got:
                     return
                 seen = self._customer_messages

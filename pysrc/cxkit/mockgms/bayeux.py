@@ -47,8 +47,9 @@ import asyncio
 import secrets
 import time
 from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from .config import check_bounds, setting
 
@@ -98,7 +99,7 @@ class BayeuxSession:
     batch: int = 0  # the last batch number sent (ack extension)
     unacked: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # (batch, message) sent, not acknowledged
     # Owners hang their per-client state here (the chat bindings of cometd_chat.py).
-    on_close: list[Callable[["BayeuxSession"], None]] = field(default_factory=list)
+    on_close: list[Callable[[BayeuxSession], None]] = field(default_factory=list)
     _wakeup: asyncio.Event | None = None
     _connect_seq: int = 0
 
@@ -195,7 +196,8 @@ class BayeuxServer:
             if not names or not all(isinstance(n, str) and n.startswith("/") and not n.startswith("/meta/")
                                     for n in names):
                 return {**reply, "successful": False, "error": "403::Invalid subscription"}
-            for name in names:
+            for name in names:  # all str: checked above
+                assert isinstance(name, str)
                 (session.subscriptions.add if channel == "/meta/subscribe" else session.subscriptions.discard)(name)
             return {**reply, "successful": True}
         if channel.startswith("/meta/"):
@@ -298,7 +300,7 @@ class BayeuxServer:
                 session.wakeup.clear()
                 try:
                     await asyncio.wait_for(session.wakeup.wait(), remaining)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     return
         finally:
             session.holding -= 1

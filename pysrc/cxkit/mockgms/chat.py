@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import secrets
 import string
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 from .config import MockConfig
 from .signal import ChangeSignal
@@ -102,7 +103,7 @@ class Chat:
         self._next_participant = 2
 
     @classmethod
-    def create(cls, service: str, nickname: str, config: MockConfig, seq: int) -> "Chat":
+    def create(cls, service: str, nickname: str, config: MockConfig, seq: int) -> Chat:
         chat = cls(service, nickname, config, seq)
         chat.append("ParticipantJoined", chat.client)
         return chat

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..gms.websocket import ABORT_SCOPE_KEY
@@ -66,7 +66,7 @@ _NO_STORE = {"Cache-Control": "no-store"}
 class CometdFace:
     """`gms.cometd`: the Bayeux server (`.bayeux`), the chat channel (`.chat`) and their routes."""
 
-    def __init__(self, state: "ServerState", api: "ChatApi", config: CometdConfig | None = None) -> None:
+    def __init__(self, state: ServerState, api: ChatApi, config: CometdConfig | None = None) -> None:
         self.state, self.api = state, api
         self.bayeux = BayeuxServer(config or CometdConfig())
         self.chat = ChatChannel(state, api, self.bayeux)
@@ -109,7 +109,7 @@ class CometdFace:
     def config(self) -> CometdConfig:
         return self.bayeux.config
 
-    def routes(self) -> list[Route]:
+    def routes(self) -> list[BaseRoute]:
         return [
             Route(COMETD_PATH, self.bayeux_endpoint, methods=["POST"]),
             Route(COMETD_PATH + "/{rest:path}", self.bayeux_endpoint, methods=["POST"]),

@@ -89,7 +89,7 @@ def to_form(data: dict[str, Any]) -> ParsedForm:
     return ParsedForm(fields, user_data, {})
 
 
-def find_chat(state: "ServerState", fields: dict[str, str]) -> Chat:
+def find_chat(state: ServerState, fields: dict[str, str]) -> Chat:
     """The chat a CometD request means: by chatId when given, else by secureKey (checked)."""
     key = fields.get("secureKey", "")
     chat: Chat | None = None
@@ -105,7 +105,7 @@ def find_chat(state: "ServerState", fields: dict[str, str]) -> Chat:
     return chat
 
 
-def _chat_or_none(state: "ServerState", fields: dict[str, str]) -> Chat | None:
+def _chat_or_none(state: ServerState, fields: dict[str, str]) -> Chat | None:
     try:
         return find_chat(state, fields)
     except GmsError:
@@ -115,7 +115,7 @@ def _chat_or_none(state: "ServerState", fields: dict[str, str]) -> Chat | None:
 class Binding:
     """One Bayeux client following one chat from `position` on."""
 
-    def __init__(self, channel: "ChatChannel", session: BayeuxSession, chat: Chat, topic: str,
+    def __init__(self, channel: ChatChannel, session: BayeuxSession, chat: Chat, topic: str,
                  position: int) -> None:
         self.owner, self.session, self.chat, self.topic = channel, session, chat, topic
         self.position = position
@@ -151,7 +151,7 @@ class Binding:
 class ChatChannel:
     """Answers publishes on `/service/chatV2/*`; keeps the client <-> chat bindings."""
 
-    def __init__(self, state: "ServerState", api: "ChatApi", bayeux: BayeuxServer) -> None:
+    def __init__(self, state: ServerState, api: ChatApi, bayeux: BayeuxServer) -> None:
         self.state, self.api, self.bayeux = state, api, bayeux
         self.bindings: dict[tuple[str, str], Binding] = {}  # (clientId, chatId)
 

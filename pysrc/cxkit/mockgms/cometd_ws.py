@@ -30,16 +30,17 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from typing import TYPE_CHECKING, Any, Callable, Protocol
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
 from starlette.responses import PlainTextResponse
 from starlette.websockets import WebSocket, WebSocketState
 
 from ..gms.websocket import ABORT_SCOPE_KEY
 from .bayeux import UNKNOWN_CLIENT, WEBSOCKET, BayeuxServer, CometdConfig
+from .cometd_faults import CometdFaults
 from .cors import origin_allowed
 from .hosts import host_allowed
-from .cometd_faults import CometdFaults
 from .jsonin import JsonRefused, load_json
 
 if TYPE_CHECKING:
@@ -78,7 +79,7 @@ class CometdHost(Protocol):
 
     bayeux: BayeuxServer
     faults: CometdFaults
-    state: "ServerState"
+    state: ServerState
 
     @property
     def config(self) -> CometdConfig: ...

@@ -96,7 +96,7 @@ def check_fault(count: object, delay_ms: object, pending: int) -> None:
         raise ValueError(f"at most {MAX_FAULTS} faults can be pending")
 
 
-def plain_fault(mode: str) -> "Response | None":
+def plain_fault(mode: str) -> Response | None:
     """The plain-text HTTP answer of an `http500` / `http404` fault; None for the other modes."""
     if mode not in _PLAIN:
         return None
@@ -104,7 +104,7 @@ def plain_fault(mode: str) -> "Response | None":
     return PlainTextResponse(text, status_code=status, headers={"Cache-Control": "no-store"})
 
 
-def fault_error(mode: str, chat: "Chat | None") -> GmsError:
+def fault_error(mode: str, chat: Chat | None) -> GmsError:
     """The GMS error a fault answers with a JSON body (`http500json`, `http404json`, `status1`,
     `status2`; on the CometD chat channel also `http500` and `http404`). `chat` is the request's
     chat if known: status2 reports whether it really ended."""

@@ -22,9 +22,8 @@ OCTET_STREAM = "application/octet-stream"
 MAX_LENGTH = 255
 _TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
 # RFC 9110 media-type: type "/" subtype *( OWS ";" OWS parameter ), visible ASCII only
-_MEDIA_TYPE = re.compile(
-    rf"({_TOKEN})/({_TOKEN})((?:[ \t]*;[ \t]*{_TOKEN}=(?:{_TOKEN}|\"(?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\[\x20-\x7e])*\"))*)"
-)
+_QUOTED = r"\"(?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\[\x20-\x7e])*\""
+_MEDIA_TYPE = re.compile(rf"({_TOKEN})/({_TOKEN})((?:[ \t]*;[ \t]*{_TOKEN}=(?:{_TOKEN}|{_QUOTED}))*)")
 
 
 def media_type(value: str) -> str | None:

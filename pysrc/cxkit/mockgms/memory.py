@@ -22,7 +22,7 @@ _libc: ctypes.CDLL | None = None
 if sys.platform.startswith("linux"):
     try:
         _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        _libc.malloc_trim  # musl has none
+        _libc.malloc_trim  # noqa: B018 (the lookup raises AttributeError on musl, which has none)
     except (OSError, AttributeError):
         _libc = None
 

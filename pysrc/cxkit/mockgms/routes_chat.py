@@ -20,7 +20,8 @@ import asyncio
 import json
 import re
 import secrets
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import quote
 
 from starlette.requests import Request
@@ -110,7 +111,7 @@ class ChatApi:
                 early = await self._apply_fault(request, fault, chat_id)
                 if early is not None:
                     if early.media_type == "application/json":
-                        entry["statusCode"] = json.loads(early.body)["statusCode"]
+                        entry["statusCode"] = json.loads(bytes(early.body))["statusCode"]
                     return early
             if op == "requestChat":
                 body = self._request_chat(service, form)

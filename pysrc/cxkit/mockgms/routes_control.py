@@ -10,8 +10,8 @@ from __future__ import annotations
 import base64
 import dataclasses
 import hashlib
-import re
 import math
+import re
 from importlib import resources
 from typing import Any
 

@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Any, AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -37,8 +38,8 @@ from .bodycap import BodyCapMiddleware
 from .cometd import CometdFace, NoDelay
 from .config import MockConfig
 from .cors import CorsMiddleware
-from .hosts import HostGuardMiddleware, host_allowed
 from .faults import ConnectionDropped
+from .hosts import HostGuardMiddleware, host_allowed
 from .routes_chat import DROP_SCOPE_KEY, ChatApi, chat_routes
 from .routes_control import console_routes, control_routes
 from .serving import BodyTimeoutMiddleware, QuietDisconnect, uvicorn_config
@@ -110,7 +111,7 @@ class MockGMS(MockControlApi):
         *,
         agent: str = "echo",
         **uvicorn_kw: Any,
-    ) -> Iterator["MockGMS"]:
+    ) -> Iterator[MockGMS]:
         """Serve with uvicorn in a daemon thread; yields the MockGMS with `.url` set. The keep-alive
         and header timeouts of serving.py apply (`keep_alive=`, `header_timeout=` override them)."""
         from .threaded import serve_in_thread

@@ -15,7 +15,8 @@ All notifications happen on the server's event loop; waiters on that loop are wo
 from __future__ import annotations
 
 import asyncio
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 __all__ = ["ChangeSignal"]
 
@@ -63,6 +64,6 @@ class ChangeSignal:
                     self._waiters.remove(fut)
 
 
-def _wake(fut: "asyncio.Future[None]") -> None:
+def _wake(fut: asyncio.Future[None]) -> None:
     if not fut.done():
         fut.set_result(None)
