@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from cxkit.testing.page import init_script
 from e2e_support import RECORDER, command, wait_booted
 
 POLICY = "window.cxkitTestConfig = (w) => { w.cxkit = %s; };"
@@ -42,6 +43,28 @@ def test_now_boots_before_the_load_event(page, server_url):
     page.goto(f"{server_url}/cxkit/e2e.html")
     wait_booted(page)
     assert page.evaluate("window.threadAtDomReady") == "worker"
+
+
+AT_DOM_READY = """
+    document.addEventListener('DOMContentLoaded', () => { window.threadAtDomReady = window.__cxkit.thread; });
+"""
+
+
+def test_the_pytest_plugins_boot_now_takes_effect(page, server_url):
+    # The plugin's init script merges its options into the config as the loader announces itself
+    # (a new ``cxkit`` object when the page has none), after the loader's first lines ran.
+    page.add_init_script(init_script(None, {"cxkit": {"boot": "now"}}) + AT_DOM_READY)
+    page.goto(f"{server_url}/cxkit/e2e.html")
+    wait_booted(page)
+    assert page.evaluate("window.threadAtDomReady") == "worker"
+
+
+def test_options_set_after_the_loader_ran_are_read_at_boot(page, server_url):
+    page.add_init_script("window.cxkitTestEarly = () => { window._genesys.widgets.cxkit = {boot: 'command'}; };")
+    page.goto(f"{server_url}/cxkit/e2e.html")
+    assert page.evaluate(AFTER_LOAD_AND_IDLE) is True
+    assert page.evaluate(RUNTIME_REQUESTS) == []
+    assert page.evaluate("window.__cxkit.thread") is None
 
 
 def test_command_boot_waits_for_a_webchat_command_and_runs_it(page, server_url):
