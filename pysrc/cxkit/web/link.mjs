@@ -4,6 +4,8 @@
  * worker says when it dropped one. Everything else crosses as structured-clone data. */
 import * as dom from "./dom.mjs";
 
+var SLICE_MS = 8;  // well under the 50 ms of a long task, even when page handlers run long
+
 export function start(face) {
   var M = face.manifest, abs = function (p) { return new URL(p, face.base).href; };
   var held = new Map(), ids = 0, out = [], calls = 0, replies = {}, worker;
@@ -82,11 +84,22 @@ export function start(face) {
     log: function (level, text) { console[level](text); },
     failed: function (text) { face.fail(text); worker.terminate(); },
   };
-  worker.onmessage = function (e) {
-    e.data.forEach(function (op) {
-      var h = handlers[op[0]];
+  // The worker's ops run in order, in slices of about SLICE_MS: a big batch (a restored chat, a
+  // burst of messages) yields to the page between slices instead of making one long task.
+  var inbox = [], next = 0, draining = false, tick = new MessageChannel();
+  function drain() {
+    var until = performance.now() + SLICE_MS;
+    while (next < inbox.length) {
+      var op = inbox[next++], h = handlers[op[0]];
       try { if (h) h.apply(null, op.slice(1)); } catch (err) { console.error("cxkit: " + op[0] + ": " + (err && err.stack || err)); }
-    });
+      if (next < inbox.length && performance.now() >= until) { tick.port2.postMessage(0); return; }
+    }
+    inbox = []; next = 0; draining = false;
+  }
+  tick.port1.onmessage = drain;
+  worker.onmessage = function (e) {
+    for (var i = 0; i < e.data.length; i++) inbox.push(e.data[i]);
+    if (!draining) { draining = true; drain(); }
   };
   worker.onerror = function (e) { face.fail("cxkit worker: " + (e.message || "failed to start")); };
   dom.watchVisibility(send);
