@@ -9,12 +9,15 @@ nothing becomes a PyProxy, so nothing needs destroying. Objects that are already
 
 Speed matters here (every bus call crosses): scalars pass untouched, and the Python side is
 reduced to dicts, lists and JS handles before one ``to_js`` call, because a Python
-``default_converter`` costs a proxy per call (about 15 us).
+``default_converter`` costs a proxy per call (about 15 us). Between threads, ``to_json`` is
+faster still: the C JSON encoder writes the text, the page's ``JSON.parse`` reads it, and no JS
+object is made on the Python side at all.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -22,7 +25,7 @@ from typing import Any
 import js
 from pyodide.ffi import JsProxy, jsnull, to_js
 
-__all__ = ["to_js_plain", "to_py_plain", "error_text"]
+__all__ = ["to_js_plain", "to_json", "to_py_plain", "error_text"]
 
 _FLAG_LETTERS = ((re.IGNORECASE, "i"), (re.MULTILINE, "m"), (re.DOTALL, "s"))
 _SCALARS = frozenset((type(None), bool, int, float, str))
@@ -80,10 +83,32 @@ def to_js_plain(value: Any) -> Any:
     return to_js(value, dict_converter=_from_entries, create_pyproxies=False)
 
 
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (JsProxy, re.Pattern)):
+        raise TypeError("a JS object or a RegExp has no JSON form")
+    return _plain(value)
+
+
+_encode = json.JSONEncoder(default=_json_default, allow_nan=False, separators=(",", ":")).encode
+
+
+def to_json(value: Any) -> str:
+    """``value`` as JSON text that ``JSON.parse`` turns into what `to_js_plain` makes of it.
+
+        >>> to_json({"id": 1, "tags": ("a", "b"), "at": None})   # doctest: +SKIP
+        '{"id":1,"tags":["a","b"],"at":null}'
+
+    Raises ``TypeError`` for a value holding a JS object (a File, an element) or a pattern, and
+    ``ValueError`` for NaN, an infinity or a cycle: those cross with `to_js_plain`.
+    """
+    return _encode(value)
+
+
 def to_py_plain(value: Any) -> Any:
     """Convert JS data to Python; plain objects and arrays are copied, other JS objects
     (RegExp, elements, Files, functions) stay JS handles."""
-    if type(value) in _SCALARS:
+    kind = type(value)
+    if kind in _SCALARS or kind is dict or kind is list:  # Python already (a worker's batch)
         return value
     if value is jsnull:
         return None
