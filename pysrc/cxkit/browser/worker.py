@@ -3,11 +3,13 @@
     // cxkit/web/worker.mjs, once Pyodide is up (the page's cxkit/web/link.mjs is the other end):
     receive = py.pyimport("cxkit.browser.worker").start(init, post)
 
-The main thread sends batches ``{seq, cookie, ops}`` and receives lists of ops, one message per
-microtask each way. Ops to the page are JSON text, made by the C encoder as each op is sent (the
-page parses the batch in one ``JSON.parse``); an op holding a JS object (a File, a Blob) or a
-value JSON cannot write crosses as structured-clone data instead. A batch from the page is run
-whole, then the bus calls it queued, then the answers go back: one message in, one out. Start-up, as the original App orders it: App and QuickBus exist -> ``up``
+The main thread sends batches (``[seq, handles, ops]`` as JSON text, or ``{seq, handles, ops}`` as
+structured-clone data when they hold Files, Dates, undefined or shared objects) and receives
+lists of ops, one message per microtask each way. Ops to the page are JSON text, made by the C
+encoder as each op is sent (the page parses a batch with one ``JSON.parse``); an op holding a JS
+object (a File, a Blob) or a value JSON cannot write crosses as structured-clone data instead.
+A batch from the page is run whole, then the bus calls it queued, then the answers go back: one
+message in, one out. Start-up, as the original App orders it: App and QuickBus exist -> ``up``
 (the page replays its queued calls: everything but commands, then ``services`` starts the
 WebChatService, then the commands) -> the page runs its extensions -> ``go``: ``App.ready``
 (sticky), ``App.data('ready')``, then ``onReady(QuickBus)`` on the page.
@@ -293,17 +295,20 @@ class Worker:
         link.send("up")
 
     def receive(self, batch: Any) -> None:
-        message = batch.to_py()
         link, wake = self.link, self.wake
-        link.seq = message.get("seq", link.seq)
-        link.handles = message.get("handles", True)
-        ops = json.loads(message["json"]) if "json" in message else message.get("ops") or ()
+        if type(batch) is str:  # JSON text: [seq, handles, ops]
+            link.seq, link.handles, ops = json.loads(batch)
+        else:  # structured-clone data: {seq, handles, ops, cookie?}
+            message = batch.to_py()
+            link.seq = message.get("seq", link.seq)
+            link.handles = message.get("handles", True)
+            ops = message.get("ops") or ()
+            if "cookie" in message:
+                self.storage.refresh(str(message["cookie"]))
         link.hold()
         try:
             wake.holding = True
             try:
-                if "cookie" in message:
-                    self.storage.refresh(str(message["cookie"]))
                 for op in ops:
                     try:
                         self.ops[op[0]](*op[1:])

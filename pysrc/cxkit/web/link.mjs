@@ -50,8 +50,8 @@ export function start(face) {
   }
   function flush() {
     try {
-      worker.postMessage(json ? { seq: face.mirror.seq, json: JSON.stringify(out), handles: handles }
-        : { seq: face.mirror.seq, ops: out, handles: handles });
+      // JSON batches go as one string (no JS object for Pyodide to convert): [seq, handles, ops]
+      worker.postMessage(json ? JSON.stringify([face.mirror.seq, handles, out]) : { seq: face.mirror.seq, ops: out, handles: handles });
     } catch (e) { console.error("cxkit: a call could not be sent to the worker: " + e); }
     out = []; json = true; handles = false;
   }
