@@ -47,6 +47,8 @@ def _plain(value: Any) -> Any:
         return {k: _plain(v) for k, v in value.items()}
     if kind is list or kind is tuple:
         return [_plain(v) for v in value]
+    if value is jsnull:  # a JS null that came in: None, as JSON's null is
+        return None
     if isinstance(value, JsProxy):
         return value
     if isinstance(value, re.Pattern):
@@ -104,14 +106,30 @@ def to_json(value: Any) -> str:
     return _encode(value)
 
 
+def _nulls_to_none(value: Any) -> Any:
+    kind = type(value)
+    if kind is dict:
+        for k, v in value.items():
+            if v is jsnull or type(v) is dict or type(v) is list:
+                value[k] = _nulls_to_none(v)
+        return value
+    if kind is list:
+        for i, v in enumerate(value):
+            if v is jsnull or type(v) is dict or type(v) is list:
+                value[i] = _nulls_to_none(v)
+        return value
+    return None if value is jsnull else value
+
+
 def to_py_plain(value: Any) -> Any:
-    """Convert JS data to Python; plain objects and arrays are copied, other JS objects
-    (RegExp, elements, Files, functions) stay JS handles."""
+    """Convert JS data to Python; plain objects and arrays are copied (JS null is None, as it is
+    when the data comes as JSON), other JS objects (RegExp, elements, Files, functions) stay JS
+    handles."""
     kind = type(value)
     if kind in _SCALARS or kind is dict or kind is list:  # Python already (a worker's batch)
         return value
     if value is jsnull:
         return None
     if isinstance(value, JsProxy) and value.typeof != "function":
-        return value.to_py()
+        return _nulls_to_none(value.to_py())
     return value

@@ -33,7 +33,7 @@ from pyodide.ffi import create_proxy
 from ..bus import Bus, Deferred, install_app, install_quickbus, mark_app_ready, publish_app_ready, set_bus
 from .boot import MicrotaskWake
 from .bridge import JsBridge, install_console_logging
-from .convert import error_text, to_js_plain, to_json
+from .convert import error_text, to_js_plain, to_json, to_py_plain
 from .cookies import CookieStorage, parse_cookies
 from .handles import RemoteElement, RemoteFunction, handle_of
 from .services import install_services, page_info
@@ -299,7 +299,7 @@ class Worker:
         if type(batch) is str:  # JSON text: [seq, handles, ops]
             link.seq, link.handles, ops = json.loads(batch)
         else:  # structured-clone data: {seq, handles, ops, cookie?}
-            message = batch.to_py()
+            message = to_py_plain(batch)
             link.seq = message.get("seq", link.seq)
             link.handles = message.get("handles", True)
             ops = message.get("ops") or ()
@@ -395,5 +395,5 @@ def _preprocessor(options: Any) -> Any:
 
 def start(init: Any, post: Any) -> Any:
     """Start cxkit in this worker; returns the function the worker script hands the page's messages to."""
-    worker = Worker(init.to_py(), post)
+    worker = Worker(to_py_plain(init), post)
     return create_proxy(worker.receive)
