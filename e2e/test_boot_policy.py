@@ -82,6 +82,23 @@ def test_command_boot_waits_for_a_webchat_command_and_runs_it(page, server_url):
     assert page.evaluate("[window.__cxkit.thread, window.__cxkit.attached, window.sawReady]") == ["worker", True, True]
 
 
+def test_command_boot_from_a_command_before_the_load_event_starts_after_it(page, server_url):
+    page.add_init_script(POLICY % "{boot: 'command'}" + """
+        window.cxkitTestEarly = () => {
+            CXBus.registerPlugin('Early').command('WebChatService.getSessionData')
+                .done(() => { window.early = 'done'; }).fail(why => { window.early = 'fail: ' + why; });
+        };""")
+    page.goto(f"{server_url}/cxkit/e2e.html")
+    page.wait_for_function("() => window.early !== undefined", timeout=120_000)
+    assert page.evaluate("window.early") == "done"
+    timing = page.evaluate("""() => ({
+        load: performance.getEntriesByType('navigation')[0].loadEventStart,
+        first: Math.min(...performance.getEntriesByType('resource')
+            .filter(e => /\\/modules\\//.test(e.name)).map(e => e.startTime)),
+    })""")
+    assert timing["first"] >= timing["load"] > 0, timing
+
+
 def test_command_boot_restores_a_chat_without_waiting_for_a_command(context, page, server_url):
     context.add_cookies([{"name": "_genesys.widgets.webchat.state.keys", "value": "{}", "url": server_url}])
     page.add_init_script(POLICY % "{boot: 'command'}")

@@ -105,7 +105,10 @@
   function call(plugin, method, args, d) {
     args = [].slice.call(args);
     if (failure) { if (d) d.reject(failure); return d || false; }
-    if (!booting && opts().boot === "command" && method === "command" && /^WebChatService\./.test(args[0])) boot();
+    if (!booting && opts().boot === "command" && method === "command" && /^WebChatService\./.test(args[0])) {
+      // not before the page's load event: the runtime's downloads must not compete with the page's
+      if (doc.readyState === "complete") boot(); else addEventListener("load", boot, { once: true });
+    }
     var answer = d || local(plugin, method, args);
     if (!link) { queue.push([plugin, method, args, d]); return answer; }
     var r = link.call(plugin, method, d ? track(d) : 0, args);
