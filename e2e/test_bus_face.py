@@ -429,17 +429,19 @@ def test_payloads_reach_python_and_come_back_alike_in_both_modes(bus_page):
         const plain = await echo({text, n: null, big: 2 ** 53 - 1, neg: -1.5, list: [1, null, 'x', {a: [true]}], deep: {x: {y: {}}}});
         const when = new Date(Date.UTC(2026, 0, 2));
         const odd = await echo({u: undefined, nan: NaN, inf: -Infinity, when, n: null});
+        const none = await echo(undefined);
         return {
             plainText: plain.text === text, plainKeys: Object.keys(plain).sort(), n: String(plain.n),
             big: plain.big, neg: plain.neg, list: JSON.stringify(plain.list), hole: plain.list[1] === undefined,
             deep: JSON.stringify(plain.deep),
             oddKeys: Object.keys(odd).sort(), u: String(odd.u), nan: Number.isNaN(odd.nan), inf: odd.inf === -Infinity,
             when: odd.when instanceof Date && odd.when.getTime() === when.getTime(), oddN: String(odd.n),
+            none: JSON.stringify(none),
         };
     }""")
     assert got == {
         "plainText": True, "plainKeys": ["big", "deep", "list", "n", "neg", "text"], "n": "undefined",
         "big": 2 ** 53 - 1, "neg": -1.5, "list": '[1,null,"x",{"a":[true]}]', "hole": True, "deep": '{"x":{"y":{}}}',
         "oddKeys": ["inf", "n", "nan", "u", "when"], "u": "undefined", "nan": True, "inf": True, "when": True,
-        "oddN": "undefined",
+        "oddN": "undefined", "none": "{}",
     }

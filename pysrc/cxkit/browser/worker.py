@@ -4,8 +4,8 @@
     receive = py.pyimport("cxkit.browser.worker").start(init, post)
 
 The main thread sends batches (``[seq, handles, ops]`` as JSON text, or ``{seq, handles, ops}`` as
-structured-clone data when they hold Files, Dates, undefined or shared objects) and receives
-lists of ops, one message per microtask each way. Ops to the page are JSON text, made by the C
+structured-clone data when they hold Files, Dates, undefined properties or shared objects) and
+receives lists of ops, one message per microtask each way. Ops to the page are JSON text, made by the C
 encoder as each op is sent (the page parses a batch with one ``JSON.parse``); an op holding a JS
 object (a File, a Blob) or a value JSON cannot write crosses as structured-clone data instead.
 A batch from the page is run whole, then the bus calls it queued, then the answers go back: one

@@ -3,7 +3,7 @@
  * never cross: they stay here and the worker holds a handle ({__cxkit: "fn"|"el", id}); the
  * worker says when it dropped one. Everything else crosses as data: a batch of plain data as
  * one JSON string (the worker's C parser reads it faster than Pyodide converts JS objects), a
- * batch holding a File, a Date, undefined or a shared object as structured-clone data. */
+ * batch holding a File, a Date, an undefined property or a shared object as structured-clone data. */
 import * as dom from "./dom.mjs";
 
 var SLICE_MS = 8;  // well under the 50 ms of a long task, even when page handlers run long
@@ -18,7 +18,7 @@ export function start(face) {
   function enc(v, seen) {  // a copy the worker can receive: functions and elements become handles
     var t = typeof v;
     if (t === "function") { handles = true; return { __cxkit: "fn", id: hold(v) }; }
-    if (t === "string" || t === "boolean" || v === null) return v;
+    if (t === "string" || t === "boolean" || v == null) return v;  // undefined in an array: JSON's null, None either way
     if (t === "number") { if (!isFinite(v)) json = false; return v; }
     if (t !== "object" || v instanceof Blob || v instanceof RegExp || v instanceof Date
         || ArrayBuffer.isView(v) || v instanceof ArrayBuffer) { json = false; return v; }
@@ -34,7 +34,10 @@ export function start(face) {
     if (seen.has(v)) { json = false; return seen.get(v); }
     var copy = Array.isArray(v) ? [] : {};
     seen.set(v, copy);
-    Object.keys(v).forEach(function (k) { copy[k] = enc(v[k], seen); });
+    Object.keys(v).forEach(function (k) {
+      if (v[k] === undefined && !Array.isArray(v)) json = false;  // JSON would drop the key; Python sees it as None
+      copy[k] = enc(v[k], seen);
+    });
     return copy;
   }
   function dec(v) {  // handles back to what they stand for; Python's None (JSON null) is undefined
