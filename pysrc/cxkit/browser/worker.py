@@ -296,8 +296,10 @@ class Worker:
 
     def receive(self, batch: Any) -> None:
         link, wake = self.link, self.wake
-        if type(batch) is str:  # JSON text: [seq, handles, ops]
-            link.seq, link.handles, ops = json.loads(batch)
+        if type(batch) is str:  # JSON text: [seq, handles, ops] or [seq, handles, ops, cookie]
+            link.seq, link.handles, ops, *cookie = json.loads(batch)
+            if cookie:
+                self.storage.refresh(str(cookie[0]))
         else:  # structured-clone data: {seq, handles, ops, cookie?}
             message = to_py_plain(batch)
             link.seq = message.get("seq", link.seq)
