@@ -158,7 +158,7 @@ def find_chromium() -> str:
 def _serve(stack: ExitStack, root: Path) -> str:
     """Build ``root``'s bundle in a temporary directory and serve it."""
     build = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="cxkit-bench-")))
-    build_bundle(root, build)
+    build_bundle(root, build, test_pages=True)  # the bench pages are e2e.html and e2e_python.html
     return stack.enter_context(run_in_thread(create_app(build)))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from cxkit.testing.page import init_script
 from e2e_support import RECORDER, command, wait_booted
 
 POLICY = "window.cxkitTestConfig = (w) => { w.cxkit = %s; };"
@@ -44,6 +45,28 @@ def test_now_boots_before_the_load_event(page, server_url):
     assert page.evaluate("window.threadAtDomReady") == "worker"
 
 
+AT_DOM_READY = """
+    document.addEventListener('DOMContentLoaded', () => { window.threadAtDomReady = window.__cxkit.thread; });
+"""
+
+
+def test_the_pytest_plugins_boot_now_takes_effect(page, server_url):
+    # The plugin's init script merges its options into the config as the loader announces itself
+    # (a new ``cxkit`` object when the page has none), after the loader's first lines ran.
+    page.add_init_script(init_script(None, {"cxkit": {"boot": "now"}}) + AT_DOM_READY)
+    page.goto(f"{server_url}/cxkit/e2e.html")
+    wait_booted(page)
+    assert page.evaluate("window.threadAtDomReady") == "worker"
+
+
+def test_options_set_after_the_loader_ran_are_read_at_boot(page, server_url):
+    page.add_init_script("window.cxkitTestEarly = () => { window._genesys.widgets.cxkit = {boot: 'command'}; };")
+    page.goto(f"{server_url}/cxkit/e2e.html")
+    assert page.evaluate(AFTER_LOAD_AND_IDLE) is True
+    assert page.evaluate(RUNTIME_REQUESTS) == []
+    assert page.evaluate("window.__cxkit.thread") is None
+
+
 def test_command_boot_waits_for_a_webchat_command_and_runs_it(page, server_url):
     page.add_init_script(POLICY % "{boot: 'command'}" + RECORDER)
     page.goto(f"{server_url}/cxkit/e2e.html")
@@ -57,6 +80,23 @@ def test_command_boot_waits_for_a_webchat_command_and_runs_it(page, server_url):
     result = command(page, "WebChatService.getSessionData")
     assert result["ok"], result
     assert page.evaluate("[window.__cxkit.thread, window.__cxkit.attached, window.sawReady]") == ["worker", True, True]
+
+
+def test_command_boot_from_a_command_before_the_load_event_starts_after_it(page, server_url):
+    page.add_init_script(POLICY % "{boot: 'command'}" + """
+        window.cxkitTestEarly = () => {
+            CXBus.registerPlugin('Early').command('WebChatService.getSessionData')
+                .done(() => { window.early = 'done'; }).fail(why => { window.early = 'fail: ' + why; });
+        };""")
+    page.goto(f"{server_url}/cxkit/e2e.html")
+    page.wait_for_function("() => window.early !== undefined", timeout=120_000)
+    assert page.evaluate("window.early") == "done"
+    timing = page.evaluate("""() => ({
+        load: performance.getEntriesByType('navigation')[0].loadEventStart,
+        first: Math.min(...performance.getEntriesByType('resource')
+            .filter(e => /\\/modules\\//.test(e.name)).map(e => e.startTime)),
+    })""")
+    assert timing["first"] >= timing["load"] > 0, timing
 
 
 def test_command_boot_restores_a_chat_without_waiting_for_a_command(context, page, server_url):

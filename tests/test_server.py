@@ -17,7 +17,7 @@ import httpx
 import pytest
 from starlette.responses import JSONResponse
 
-from cxkit.server import IMMUTABLE_DIRS, create_app
+from cxkit.server import IMMUTABLE_DIRS, LOADER_CACHE_CONTROL, create_app
 
 
 @pytest.fixture
@@ -46,6 +46,8 @@ async def test_mime_types_and_cache_headers(site):
         r = await c.get("/cxkit/wheels/a.whl")
         assert r.headers["content-type"] == "application/zip"
         r = await c.get("/cxkit/widgets.js")
+        assert r.headers["cache-control"] == "public, max-age=300, stale-while-revalidate=86400"
+        r = await c.get("/cxkit/index.html")
         assert r.headers["cache-control"] == "no-cache"
         r = await c.get("/cxkit/")
         assert r.text == "<!doctype html>" and r.headers["content-type"].startswith("text/html")
@@ -152,7 +154,8 @@ def check_promised_headers(get, www: Path, *, brotli: bool) -> None:
         assert status == 200, rel
         assert headers["content-type"].split(";")[0] == PROMISED_TYPES[path.suffix], (rel, headers)
         immutable = rel.startswith(IMMUTABLE_DIRS)
-        want = "public, max-age=31536000, immutable" if immutable else "no-cache"
+        want = ("public, max-age=31536000, immutable" if immutable
+                else LOADER_CACHE_CONTROL if rel == "widgets.js" else "no-cache")
         assert headers.get("cache-control") == want, (rel, headers)
         assert "content-encoding" not in headers, rel
     wasm = "/cxkit/pyodide/1.0/pyodide.asm.wasm"

@@ -12,9 +12,10 @@ root layout (``/widgets.js``, ``/e2e.html``, ``/pyodide/...``) get a temporary r
 ``/cxkit/...``, so pages written for it keep working (one more round trip per file).
 
 Static files get the right MIME types (.mjs, .wasm, .whl), long immutable cache headers
-for the versioned runtime (``pyodide/<v>/``, ``pyscript/<v>/``, ``wheels/<hash>/``) and
-``no-cache`` for everything else; precompressed ``.br``/``.gz`` twins are sent to browsers
-that accept them. ``isolate=True`` adds COOP/COEP (needed for PyScript worker mode).
+for the versioned runtime (``pyodide/<v>/``, ``pyscript/<v>/``, ``wheels/<hash>/``), a short
+``max-age`` with ``stale-while-revalidate`` for ``widgets.js`` and ``no-cache`` for everything
+else; precompressed ``.br``/``.gz`` twins are sent to browsers that accept them.
+``isolate=True`` adds COOP/COEP (needed for PyScript worker mode).
 Paths under ``/genesys``, ``/mock`` and ``/agent`` go to the mock GMS when one is given.
 
 ``run_in_thread`` (and ``cxkit serve``) start uvicorn through ``cxkit.mockgms.serving.uvicorn_config``
@@ -40,6 +41,10 @@ __all__ = ["BUNDLE_PREFIX", "MOCK_PREFIXES", "StaticBundle", "allow_host", "crea
 BUNDLE_PREFIX = "/cxkit"
 MOCK_PREFIXES = ("/genesys", "/mock", "/agent")
 IMMUTABLE_DIRS = ("pyodide/", "pyscript/", "wheels/", "modules/")
+#: The loader: used from the cache for 5 minutes without a request, then for a day more while a
+#: background request refreshes it (no 304 round trip in front of the page's ``load`` event).
+LOADER = "widgets.js"
+LOADER_CACHE_CONTROL = "public, max-age=300, stale-while-revalidate=86400"
 MIME_TYPES = {
     ".mjs": "text/javascript", ".js": "text/javascript", ".wasm": "application/wasm",
     ".whl": "application/zip", ".zip": "application/zip", ".json": "application/json",
@@ -83,8 +88,8 @@ class StaticBundle:
             return PlainTextResponse("Not Found", status_code=404)
         rel = path.relative_to(self.root).as_posix()
         headers = {
-            "Cache-Control": "public, max-age=31536000, immutable"
-            if rel.startswith(IMMUTABLE_DIRS) else "no-cache",
+            "Cache-Control": "public, max-age=31536000, immutable" if rel.startswith(IMMUTABLE_DIRS)
+            else LOADER_CACHE_CONTROL if rel == LOADER else "no-cache",
             "Vary": "Accept-Encoding",
         }
         if self.isolate:

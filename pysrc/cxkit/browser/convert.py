@@ -9,12 +9,15 @@ nothing becomes a PyProxy, so nothing needs destroying. Objects that are already
 
 Speed matters here (every bus call crosses): scalars pass untouched, and the Python side is
 reduced to dicts, lists and JS handles before one ``to_js`` call, because a Python
-``default_converter`` costs a proxy per call (about 15 us).
+``default_converter`` costs a proxy per call (about 15 us). Between threads, ``to_json`` is
+faster still: the C JSON encoder writes the text, the page's ``JSON.parse`` reads it, and no JS
+object is made on the Python side at all.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -22,7 +25,7 @@ from typing import Any
 import js
 from pyodide.ffi import JsProxy, jsnull, to_js
 
-__all__ = ["to_js_plain", "to_py_plain", "error_text"]
+__all__ = ["to_js_plain", "to_json", "to_py_plain", "error_text"]
 
 _FLAG_LETTERS = ((re.IGNORECASE, "i"), (re.MULTILINE, "m"), (re.DOTALL, "s"))
 _SCALARS = frozenset((type(None), bool, int, float, str))
@@ -44,6 +47,8 @@ def _plain(value: Any) -> Any:
         return {k: _plain(v) for k, v in value.items()}
     if kind is list or kind is tuple:
         return [_plain(v) for v in value]
+    if value is jsnull:  # a JS null that came in: None, as JSON's null is
+        return None
     if isinstance(value, JsProxy):
         return value
     if isinstance(value, re.Pattern):
@@ -80,13 +85,51 @@ def to_js_plain(value: Any) -> Any:
     return to_js(value, dict_converter=_from_entries, create_pyproxies=False)
 
 
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (JsProxy, re.Pattern)):
+        raise TypeError("a JS object or a RegExp has no JSON form")
+    return _plain(value)
+
+
+_encode = json.JSONEncoder(default=_json_default, allow_nan=False, separators=(",", ":")).encode
+
+
+def to_json(value: Any) -> str:
+    """``value`` as JSON text that ``JSON.parse`` turns into what `to_js_plain` makes of it.
+
+        >>> to_json({"id": 1, "tags": ("a", "b"), "at": None})   # doctest: +SKIP
+        '{"id":1,"tags":["a","b"],"at":null}'
+
+    Raises ``TypeError`` for a value holding a JS object (a File, an element) or a pattern, and
+    ``ValueError`` for NaN, an infinity or a cycle: those cross with `to_js_plain`.
+    """
+    return _encode(value)
+
+
+def _nulls_to_none(value: Any) -> Any:
+    kind = type(value)
+    if kind is dict:
+        for k, v in value.items():
+            if v is jsnull or type(v) is dict or type(v) is list:
+                value[k] = _nulls_to_none(v)
+        return value
+    if kind is list:
+        for i, v in enumerate(value):
+            if v is jsnull or type(v) is dict or type(v) is list:
+                value[i] = _nulls_to_none(v)
+        return value
+    return None if value is jsnull else value
+
+
 def to_py_plain(value: Any) -> Any:
-    """Convert JS data to Python; plain objects and arrays are copied, other JS objects
-    (RegExp, elements, Files, functions) stay JS handles."""
-    if type(value) in _SCALARS:
+    """Convert JS data to Python; plain objects and arrays are copied (JS null is None, as it is
+    when the data comes as JSON), other JS objects (RegExp, elements, Files, functions) stay JS
+    handles."""
+    kind = type(value)
+    if kind in _SCALARS or kind is dict or kind is list:  # Python already (a worker's batch)
         return value
     if value is jsnull:
         return None
     if isinstance(value, JsProxy) and value.typeof != "function":
-        return value.to_py()
+        return _nulls_to_none(value.to_py())
     return value

@@ -3,13 +3,18 @@
     // cxkit/web/worker.mjs, once Pyodide is up (the page's cxkit/web/link.mjs is the other end):
     receive = py.pyimport("cxkit.browser.worker").start(init, post)
 
-The main thread sends batches ``{seq, cookie, ops}`` (``cookie`` when ``document.cookie`` changed
-since the last batch, so other tabs' writes reach the WebChatService: `cxkit.webchat.tabs`) and
-receives lists of ops, one message per microtask each way. Start-up, as the original App orders
-it: App and QuickBus exist -> ``up`` (the page replays its queued calls: everything but
-commands, then ``services`` starts the WebChatService, then the commands) -> the page runs its
-extensions -> ``go``: ``App.ready`` (sticky), ``App.data('ready')``, then ``onReady(QuickBus)``
-on the page.
+The main thread sends batches (``[seq, handles, ops]`` or ``[seq, handles, ops, cookie]`` as
+JSON text, or ``{seq, handles, ops, cookie?}`` as structured-clone data when they hold Files,
+Dates, undefined properties or shared objects; ``cookie`` when ``document.cookie`` changed since
+the last batch, so other tabs' writes reach the WebChatService: `cxkit.webchat.tabs`) and
+receives lists of ops, one message per microtask each way. Ops to the page are JSON text, made by the C
+encoder as each op is sent (the page parses a batch with one ``JSON.parse``); an op holding a JS
+object (a File, a Blob) or a value JSON cannot write crosses as structured-clone data instead.
+A batch from the page is run whole, then the bus calls it queued, then the answers go back: one
+message in, one out. Start-up, as the original App orders it: App and QuickBus exist -> ``up``
+(the page replays its queued calls: everything but commands, then ``services`` starts the
+WebChatService, then the commands) -> the page runs its extensions -> ``go``: ``App.ready``
+(sticky), ``App.data('ready')``, then ``onReady(QuickBus)`` on the page.
 
 JS functions and DOM elements stay on the page: here they are `RemoteFunction` and
 `RemoteElement` handles. After each change a synchronous reader could see (`Bus.watch`), the
@@ -19,6 +24,7 @@ and ``registry()`` at once.
 
 from __future__ import annotations
 
+import json
 import logging
 import weakref
 from collections.abc import Callable
@@ -31,7 +37,7 @@ from ..bus import Bus, Deferred, install_app, install_quickbus, mark_app_ready, 
 from ..webchat.tabs import cookies_changed
 from .boot import MicrotaskWake
 from .bridge import JsBridge, install_console_logging
-from .convert import error_text, to_js_plain
+from .convert import error_text, to_js_plain, to_json, to_py_plain
 from .cookies import CookieStorage, parse_cookies
 from .handles import RemoteElement, RemoteFunction, handle_of
 from .services import install_services, page_info
@@ -41,13 +47,37 @@ __all__ = ["WorkerCookies", "WorkerLink", "start"]
 log = logging.getLogger("cxkit.browser")
 
 
+class BatchWake(MicrotaskWake):
+    """The bus's wake-up: a microtask, except while a batch from the page is being run, after
+    which `Worker.receive` drains the bus itself (no JS call per batch for it)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.holding = False
+        self.woken = False
+
+    def __call__(self, drain: Callable[[], None]) -> None:
+        if self.holding:
+            self.woken = True
+        else:
+            super().__call__(drain)
+
+
+def _encoded(op: tuple[Any, ...]) -> Any:
+    """An op as JSON text, or as JS data when JSON cannot carry it (raises if neither can)."""
+    try:
+        return to_json(op)
+    except (TypeError, ValueError):
+        return to_js_plain(list(op))
+
+
 class WorkerLink:
     """Ops to the page, one ``post`` per microtask, with the bus's state when it changed."""
 
     def __init__(self, post: Callable[[Any], Any], bus: Bus) -> None:
         self._post = post
         self._bus = bus
-        self._out: list[list[Any]] = []
+        self._out: list[Any] = []
         self._drops: list[int] = []
         self._due = False
         self._flush = create_proxy(self.flush)  # one proxy for the worker's lifetime
@@ -55,10 +85,12 @@ class WorkerLink:
         self._asked = 0
         self._mirrored = (-1, -1)
         self.seq = 0  # the page's count of its own mirror changes, as last received
+        self.handles = True  # may the batch being run hold handles? (the page says)
         self.elements: weakref.WeakValueDictionary[int, RemoteElement] = weakref.WeakValueDictionary()
 
     def send(self, *op: Any) -> None:
-        self._out.append(list(op))
+        """Queue ``op`` for the page; converted now, so a value that cannot cross raises here."""
+        self._out.append(_encoded(op))
         self.schedule()
 
     def drop(self, handle: int) -> None:
@@ -82,24 +114,37 @@ class WorkerLink:
             self._due = True
             js.queueMicrotask(self._flush)
 
+    def hold(self) -> None:
+        """Until `flush`, sends wait without scheduling one (the caller flushes)."""
+        self._due = True
+
     def flush(self) -> None:
         self._due = False
         if self._drops:
-            self._out.append(["drop", self._drops])
+            self._out.append(to_json(("drop", self._drops)))
             self._drops = []
         if (self.seq, self._bus.version) != self._mirrored:
             # First: page code run by the ops after it (onReady, a handler) reads the bus as it is now.
             self._mirrored = (self.seq, self._bus.version)
-            self._out.insert(0, ["mirror", self.seq, self._bus.state()])
-        ops, self._out = self._out, []
-        if ops:
             try:
+                self._out.insert(0, _encoded(("mirror", self.seq, self._bus.state())))
+            except Exception:
+                log.exception("cxkit: the bus's state could not be sent to the page")
+        ops, self._out = self._out, []
+        if not ops:
+            return
+        try:
+            if all(type(op) is str for op in ops):  # the usual case: one string, one JSON.parse on the page
+                self._post("[" + ",".join(ops) + "]")
+            else:  # some ops are JS data: the page parses the others one by one
                 self._post(to_js_plain(ops))
-            except Exception:  # one value that cannot cross must not take the others with it
-                log.exception("cxkit: a message to the page could not be sent")
+        except Exception:  # the page must still hear of the next batch
+            log.exception("cxkit: a message to the page could not be sent")
 
     def decode(self, value: Any) -> Any:
         """Plain data from the page with its handles made stand-ins."""
+        if not self.handles:
+            return value
         kind = type(value)
         if kind is dict:
             if "__cxkit" in value:
@@ -149,6 +194,46 @@ class WorkerCookies(CookieStorage):
         self._link.send("cookie", self._count, line)
 
 
+class _WorkerBridge(JsBridge):
+    """The bridge with the page in another thread: values go to the link as Python data, which
+    converts each op once, instead of being made JS objects one by one."""
+
+    def _settled(self, token: int, resolved: bool, args: tuple) -> None:
+        try:
+            self._settle_js(token, resolved, *args)
+        except Exception as exc:  # a value that cannot cross (a cycle) rejects the command instead
+            log.exception("cxkit: a command's result cannot be sent to the page")
+            self._settle_js(token, False, error_text(exc))
+
+    def _js_subscriber(self, fn: Any) -> Any:
+        if not callable(fn):
+            return fn
+        deliver_js = self._deliver_js
+
+        def deliver(event: Any) -> None:
+            deliver_js(fn, float(event.time), event.publisher, event.event, event.data)
+
+        deliver.js_function = fn  # type: ignore[attr-defined]
+        return deliver
+
+    def _js_handler(self, fn: Any) -> Any:
+        if not callable(fn):
+            return fn
+        invoke_js = self._invoke_js
+        waiting = self._handler_deferreds
+
+        def handle(e: Any) -> None:
+            self._next_token += 1
+            token = self._next_token
+            waiting[token] = e.deferred
+            invoke_js(fn, token, float(e.time), e.commander, e.command, e.data if e.data else None)
+
+        return handle
+
+    def _js_interceptor(self, fn: Any) -> Any:
+        return fn if not callable(fn) else lambda options: fn(options)
+
+
 class _Page:
     """Stands in for the loader the main-thread bridge calls (``settle``, ``invoke``, ``deliver``)."""
 
@@ -189,7 +274,8 @@ class Worker:
     """One page's cxkit: the ops the page sends, and the start-up steps."""
 
     def __init__(self, init: dict[str, Any], post: Callable[[Any], Any]) -> None:
-        bus = self.bus = Bus(wake=MicrotaskWake())
+        self.wake = BatchWake()
+        bus = self.bus = Bus(wake=self.wake)
         set_bus(bus)
         link = self.link = WorkerLink(post, bus)
         install_console_logging(lambda level, text: link.send("log", level, text))
@@ -198,7 +284,7 @@ class Worker:
         self.page = init.get("page") or {}
         self.test_hook = bool(init.get("testHook"))
         self.storage = WorkerCookies(str(self.page.get("cookie") or ""), str(self.page.get("cookieDomain") or ""), link)
-        self.bridge = JsBridge(bus, _Page(link))
+        self.bridge = _WorkerBridge(bus, _Page(link))
         self.bridge.expose("CXBus", bus)
         self.app = install_app(bus, self.config)
         self.bridge.expose("App", self.app)
@@ -213,17 +299,35 @@ class Worker:
         link.send("up")
 
     def receive(self, batch: Any) -> None:
-        message = batch.to_py()
-        self.link.seq = message.get("seq", self.link.seq)
-        if "cookie" in message:
-            # before the ops: a startChat in this batch sees the other tab's lock or chat
-            self.cookies(str(message["cookie"]))
-        for op in message.get("ops") or ():
+        link, wake = self.link, self.wake
+        if type(batch) is str:  # JSON text: [seq, handles, ops] or [seq, handles, ops, cookie]
+            link.seq, link.handles, ops, *cookie = json.loads(batch)
+            if cookie:  # before the ops: a startChat in this batch sees the other tab's lock or chat
+                self.cookies(str(cookie[0]))
+        else:  # structured-clone data: {seq, handles, ops, cookie?}
+            message = to_py_plain(batch)
+            link.seq = message.get("seq", link.seq)
+            link.handles = message.get("handles", True)
+            ops = message.get("ops") or ()
+            if message.get("cookie") is not None:
+                self.cookies(str(message["cookie"]))
+        link.hold()
+        try:
+            wake.holding = True
             try:
-                self.ops[op[0]](*op[1:])
-            except Exception:
-                log.exception("cxkit: the page's %r could not be handled", op[0])
-        self.link.schedule()
+                for op in ops:
+                    try:
+                        self.ops[op[0]](*op[1:])
+                    except Exception:
+                        log.exception("cxkit: the page's %r could not be handled", op[0])
+            finally:
+                wake.holding = False
+            if wake.woken:  # what the batch queued on the bus runs now, and its answers go in this flush
+                wake.woken = False
+                self.bus.flush()
+        finally:
+            link.handles = True
+            link.flush()
 
     def cookies(self, text: str, confirmed: int | None = None) -> None:
         """The page's cookies as they are now (after our write ``confirmed``): other tabs'
@@ -307,5 +411,5 @@ def _preprocessor(options: Any) -> Any:
 
 def start(init: Any, post: Any) -> Any:
     """Start cxkit in this worker; returns the function the worker script hands the page's messages to."""
-    worker = Worker(init.to_py(), post)
+    worker = Worker(to_py_plain(init), post)
     return create_proxy(worker.receive)

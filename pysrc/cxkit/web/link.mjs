@@ -1,34 +1,48 @@
 /* cxkit worker link: starts the Python worker and carries the face's calls to it and its
  * answers back, one postMessage per microtask in each direction. Functions and DOM elements
  * never cross: they stay here and the worker holds a handle ({__cxkit: "fn"|"el", id}); the
- * worker says when it dropped one. Everything else crosses as structured-clone data. */
+ * worker says when it dropped one. Everything else crosses as data: a batch of plain data as
+ * one JSON string (the worker's C parser reads it faster than Pyodide converts JS objects), a
+ * batch holding a File, a Date, an undefined property or a shared object as structured-clone data. */
 import * as dom from "./dom.mjs";
+
+var SLICE_MS = 8;  // well under the 50 ms of a long task, even when page handlers run long
 
 export function start(face) {
   var M = face.manifest, abs = function (p) { return new URL(p, face.base).href; };
   var held = new Map(), ids = 0, out = [], calls = 0, replies = {}, worker;
+  var json = true, handles = false;  // the batch being gathered: all JSON can say? any handle in it?
   try { worker = spawn(abs(M.worker)); } catch (e) { face.fail("cannot start the cxkit worker: " + e); return; }
 
   function hold(v) { held.set(++ids, v); return ids; }
   function enc(v, seen) {  // a copy the worker can receive: functions and elements become handles
-    if (typeof v === "function") return { __cxkit: "fn", id: hold(v) };
-    if (v === null || typeof v !== "object" || v instanceof Blob || v instanceof RegExp || v instanceof Date
-        || ArrayBuffer.isView(v) || v instanceof ArrayBuffer) return v;
+    var t = typeof v;
+    if (t === "function") { handles = true; return { __cxkit: "fn", id: hold(v) }; }
+    if (t === "string" || t === "boolean" || v == null) return v;  // undefined in an array: JSON's null, None either way
+    if (t === "number") { if (!isFinite(v)) json = false; return v; }
+    if (t !== "object" || v instanceof Blob || v instanceof RegExp || v instanceof Date
+        || ArrayBuffer.isView(v) || v instanceof ArrayBuffer) { json = false; return v; }
     if (typeof v.jquery === "string" || ("jquery" in v && "0" in v)) return enc(v.length === 0 ? null : v[0], seen);
     if (v instanceof Element) {
+      handles = true;
+      if (v.files && v.files.length) json = false;
       return { __cxkit: "el", id: hold(v), tag: v.tagName, type: String(v.type || ""),
         value: v.value == null ? "" : String(v.value), files: v.files ? [].slice.call(v.files) : null };
     }
-    if (v instanceof FileList) return [].slice.call(v);
+    if (v instanceof FileList) return enc([].slice.call(v), seen);
     seen = seen || new Map();
-    if (seen.has(v)) return seen.get(v);
+    if (seen.has(v)) { json = false; return seen.get(v); }
     var copy = Array.isArray(v) ? [] : {};
     seen.set(v, copy);
-    Object.keys(v).forEach(function (k) { copy[k] = enc(v[k], seen); });
+    Object.keys(v).forEach(function (k) {
+      if (v[k] === undefined && !Array.isArray(v)) json = false;  // JSON would drop the key; Python sees it as None
+      copy[k] = enc(v[k], seen);
+    });
     return copy;
   }
-  function dec(v) {  // handles back to what they stand for; plain data is used as it came
-    if (v === null || typeof v !== "object" || v instanceof Blob || v instanceof RegExp) return v;
+  function dec(v) {  // handles back to what they stand for; Python's None (JSON null) is undefined
+    if (v === null) return undefined;
+    if (typeof v !== "object" || v instanceof Blob || v instanceof RegExp) return v;
     if (v.__cxkit && held.has(v.id)) return held.get(v.id);
     if (Array.isArray(v)) { for (var i = 0; i < v.length; i++) v[i] = dec(v[i]); return v; }
     for (var k in v) v[k] = dec(v[k]);
@@ -42,15 +56,19 @@ export function start(face) {
   function schedule() { if (!due) { due = true; queueMicrotask(flush); } }
   function cookiesChanged() { cookieDirty = true; schedule(); }
   function flush() {
-    var message = { seq: face.mirror.seq, ops: out }, cookie;
-    due = false; out = [];
+    var seq = face.mirror.seq, ops = out, plain = json, refs = handles, cookie;
+    due = false; out = []; json = true; handles = false;
     if (cookieDirty || !cookieEvents) {
       cookieDirty = false;
-      if ((cookie = document.cookie) !== sentCookie) message.cookie = sentCookie = cookie;
+      if ((cookie = document.cookie) !== sentCookie) sentCookie = cookie; else cookie = undefined;
     }
-    if (!message.ops.length && !("cookie" in message)) return;
-    try { worker.postMessage(message); }
-    catch (e) { console.error("cxkit: a call could not be sent to the worker: " + e); }
+    if (!ops.length && cookie === undefined) return;
+    try {
+      // JSON batches go as one string (no JS object for Pyodide to convert): [seq, handles, ops, cookie?]
+      var batch = [seq, refs, ops];
+      if (cookie !== undefined) batch.push(cookie);
+      worker.postMessage(plain ? JSON.stringify(batch) : { seq: seq, ops: ops, handles: refs, cookie: cookie });
+    } catch (e) { console.error("cxkit: a call could not be sent to the worker: " + e); }
   }
   function apply(fn, args) {  // page code runs here; the worker only sees data
     try { return [true, enc(fn.apply(null, args))]; } catch (e) { console.error(e); return [false, e && e.message || String(e)]; }
@@ -82,7 +100,7 @@ export function start(face) {
     reply: function (id, ok, value) { var r = replies[id]; delete replies[id]; if (r) r[ok ? 0 : 1](value); },
     mirror: function (seq, snap) {  // only a snapshot that saw all our own changes replaces ours
       if (seq !== face.mirror.seq) return;
-      ["names", "subs", "data", "registry"].forEach(function (k) { face.mirror[k] = snap[k]; });
+      ["names", "subs", "data", "registry"].forEach(function (k) { face.mirror[k] = k === "data" ? dec(snap[k]) : snap[k]; });
     },
     drop: function (list) { list.forEach(function (id) { held.delete(id); dom.unlisten(id); }); },
     cookie: function (n, line) { document.cookie = line; send(["cookies", sentCookie = document.cookie, n]); },
@@ -92,11 +110,23 @@ export function start(face) {
     log: function (level, text) { console[level](text); },
     failed: function (text) { face.fail(text); worker.terminate(); },
   };
-  worker.onmessage = function (e) {
-    e.data.forEach(function (op) {
-      var h = handlers[op[0]];
+  // The worker's ops run in order, in slices of about SLICE_MS: a big batch (a restored chat, a
+  // burst of messages) yields to the page between slices instead of making one long task.
+  var inbox = [], next = 0, draining = false, tick = new MessageChannel();
+  function drain() {
+    var until = performance.now() + SLICE_MS;
+    while (next < inbox.length) {
+      var op = inbox[next++], h = handlers[op[0]];
       try { if (h) h.apply(null, op.slice(1)); } catch (err) { console.error("cxkit: " + op[0] + ": " + (err && err.stack || err)); }
-    });
+      if (next < inbox.length && performance.now() >= until) { tick.port2.postMessage(0); return; }
+    }
+    inbox = []; next = 0; draining = false;
+  }
+  tick.port1.onmessage = drain;
+  worker.onmessage = function (e) {  // JSON text, or an array of ops some of which are JSON text
+    var ops = typeof e.data === "string" ? JSON.parse(e.data) : e.data;
+    for (var i = 0; i < ops.length; i++) inbox.push(typeof ops[i] === "string" ? JSON.parse(ops[i]) : ops[i]);
+    if (!draining) { draining = true; drain(); }
   };
   worker.onerror = function (e) { face.fail("cxkit worker: " + (e.message || "failed to start")); };
   dom.watchVisibility(send);

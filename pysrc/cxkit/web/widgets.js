@@ -105,7 +105,10 @@
   function call(plugin, method, args, d) {
     args = [].slice.call(args);
     if (failure) { if (d) d.reject(failure); return d || false; }
-    if (!booting && opts.boot === "command" && method === "command" && /^WebChatService\./.test(args[0])) boot();
+    if (!booting && opts().boot === "command" && method === "command" && /^WebChatService\./.test(args[0])) {
+      // not before the page's load event: the runtime's downloads must not compete with the page's
+      if (doc.readyState === "complete") boot(); else addEventListener("load", boot, { once: true });
+    }
     var answer = d || local(plugin, method, args);
     if (!link) { queue.push([plugin, method, args, d]); return answer; }
     var r = link.call(plugin, method, d ? track(d) : 0, args);
@@ -165,7 +168,8 @@
     if (ours.some(function (u) { return text.indexOf(u) >= 0; })) fail(String(r));
   }
 
-  var opts = cfg.cxkit || {};
+  // Read when used, never cached: test harnesses and late page scripts set them after this file runs.
+  function opts() { var live = w._genesys && w._genesys.widgets; return (live && live.cxkit) || cfg.cxkit || {}; }
   w.__cxkit = {
     manifest: M, base: base, Deferred: Deferred, config: cfg, attached: false, mirror: mirror, thread: null,
     common: {  // the small Common helper extensions receive
@@ -245,7 +249,7 @@
   function boot() {  // once; the thread is chosen now, when the page's own scripts are all there
     if (booting || !M.pyodide) return;
     booting = true;
-    var main = opts.thread ? opts.thread === "main" : !!doc.querySelector('script[type="py"], script[type="mpy"], py-script');
+    var thread = opts().thread, main = thread ? thread === "main" : !!doc.querySelector('script[type="py"], script[type="mpy"], py-script');
     w.__cxkit.thread = main ? "main" : "worker";
     if (main) return bootMain();
     import(abs(M.link)).catch(function (e) { fail("cannot load " + abs(M.link) + ": " + e); })
@@ -254,10 +258,15 @@
   // Boot policy (_genesys.widgets.cxkit.boot): "idle" (default) once the page has loaded and the
   // browser is idle, so the runtime's downloads never compete with the page's own; "now"; or
   // "command": at the first WebChatService command, or as "idle" when a chat is to be restored.
-  var chatCookie = /(^|;\s*)_genesys\.widgets\.webchat\.state\.keys=/.test(doc.cookie);
-  if (opts.boot === "now") boot();
-  else if (opts.boot !== "command" || chatCookie) {
-    var idle = function () { (w.requestIdleCallback || setTimeout)(boot, { timeout: 1000 }); };
-    if (doc.readyState === "complete") idle(); else addEventListener("load", idle, { once: true });
+  // The policy is read now (for "now") and again at the load event, so options set by scripts
+  // that run after this file still count.
+  function policy() {
+    var b = opts().boot;
+    if (b === "now") return boot();
+    if (b === "command" && !/(^|;\s*)_genesys\.widgets\.webchat\.state\.keys=/.test(doc.cookie)) return;
+    (w.requestIdleCallback || setTimeout)(boot, { timeout: 1000 });
   }
+  if (opts().boot === "now") boot();
+  else if (doc.readyState === "complete") policy();
+  else addEventListener("load", policy, { once: true });
 })();
