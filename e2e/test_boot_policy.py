@@ -67,6 +67,18 @@ def test_options_set_after_the_loader_ran_are_read_at_boot(page, server_url):
     assert page.evaluate("window.__cxkit.thread") is None
 
 
+def test_a_page_message_sent_while_python_starts_waits_for_it(page, server_url):
+    """What the page posts while Pyodide starts (a visibility change here) waits in the worker's
+    inbox and is handed over, one message at a time, once Python is up; the boot goes on."""
+    page.add_init_script(POLICY % "{boot: 'now'}")
+    page.goto(f"{server_url}/cxkit/e2e.html")
+    page.wait_for_function("() => !!(window.__cxkit && window.__cxkit.link)")
+    assert page.evaluate("() => { document.dispatchEvent(new Event('visibilitychange')); return window.__cxkit.attached; }") \
+        is False
+    wait_booted(page)
+    assert page.evaluate("[window.__cxkit.failure || null, window.__cxkit.attached]") == [None, True]
+
+
 def test_command_boot_waits_for_a_webchat_command_and_runs_it(page, server_url):
     page.add_init_script(POLICY % "{boot: 'command'}" + RECORDER)
     page.goto(f"{server_url}/cxkit/e2e.html")

@@ -140,7 +140,8 @@ export function start(face) {
       return new Promise(function (ok, no) { replies[++ids] = [ok, no]; send(["exec", ids, source]); });
     };
   }
-  face.link = { calls: function () { return calls; }, held: function () { return held.size; } };
+  face.link = { calls: function () { return calls; }, held: function () { return held.size; },
+    replies: function () { return Object.keys(replies).length; } };
 }
 
 function spawn(url) {  // a worker script must be same-origin: a bundle on another origin goes through a blob

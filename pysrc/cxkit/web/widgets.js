@@ -216,6 +216,7 @@
     },
     fail: fail,
     boot: boot,
+    waiting: function () { return Object.keys(pending).length; },  // commands not settled yet (leak checks)
   };
 
   var abs = function (p) { return new URL(p, base).href; };

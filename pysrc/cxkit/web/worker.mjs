@@ -42,7 +42,7 @@ async function boot(init) {
       py.unpackArchive(bytes, "wheel");
     }
     receive = py.pyimport("cxkit.browser.worker").start(init, post);
-    inbox.splice(0).forEach(function (message) { receive(message); });
+    inbox.splice(0).forEach(function (m) { receive(m); });  // one argument: forEach passes three
   } catch (e) {
     post([["failed", String(e && e.message || e)]]);
   }
