@@ -39,6 +39,20 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
+class _ClockCookie:
+    """A `SessionCookies` attribute kept in one cookie that holds a clock reading (epoch ms),
+    stored whole; None when it is missing or not a number."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, cookies: SessionCookies, owner: type | None = None) -> int | None:
+        return cookies._int(self.name)
+
+    def __set__(self, cookies: SessionCookies, value: float) -> None:
+        cookies.storage.set(self.name, str(int(value)))
+
+
 class SessionCookies:
     """Typed access to the webchat cookies over a `Storage`."""
 
@@ -84,13 +98,7 @@ class SessionCookies:
     def index(self, value: int) -> None:
         self.storage.set(INDEX, str(value))
 
-    @property
-    def ping(self) -> int | None:
-        return self._int(PING)
-
-    @ping.setter
-    def ping(self, value: float) -> None:  # a clock reading (epoch ms), stored whole
-        self.storage.set(PING, str(int(value)))
+    ping = _ClockCookie(PING)
 
     def load_filters(self) -> list[dict[str, str]]:
         saved = self._json(FILTERS)
@@ -102,13 +110,7 @@ class SessionCookies:
     def save_filters(self, custom: list[dict[str, str]]) -> None:
         self.storage.set(FILTERS, _dumps({"custom": custom}))
 
-    @property
-    def start_lock(self) -> int | None:
-        return self._int(CHAT_START_LOCK)
-
-    @start_lock.setter
-    def start_lock(self, value: float) -> None:  # a clock reading (epoch ms), stored whole
-        self.storage.set(CHAT_START_LOCK, str(int(value)))
+    start_lock = _ClockCookie(CHAT_START_LOCK)
 
     def release_start_lock(self) -> None:
         self.storage.delete(CHAT_START_LOCK)
