@@ -177,16 +177,11 @@ class Commands:
         self._settle_side_request(e, reply, resolve_with_body)
 
     async def sendFilteredMessage(self, e: CommandEvent) -> None:
-        s = self.s
         text = self._active_text(e, msg.NO_ACTIVE_SESSION_SHORT)
         if text is None:
             return
-        try:
-            s.session.filters.add(e.data.get("regex"))
-        except InvalidFilter:
-            e.deferred.reject(msg.INVALID_FILTERS)
+        if not self._add_filters(e, e.data.get("regex")):
             return
-        s.cookies.save_filters(s.session.filters.to_cookie())
         await self._send(e, text, "text", None, resolve_with_body=False)
 
     async def sendCustomNotice(self, e: CommandEvent) -> None:
@@ -230,14 +225,22 @@ class Commands:
 
     # -- filters, pre-processors, typing input ---------------------------------------------------
 
-    def addPrefilter(self, e: CommandEvent) -> None:
+    def _add_filters(self, e: CommandEvent, spec: Any) -> bool:
+        """Add the filters `spec` describes and keep them in their cookie; False after rejecting
+        ``e`` when `spec` is not a valid filter."""
         s = self.s
         try:
-            s.session.filters.add(e.data.get("filters"))
+            s.session.filters.add(spec)
         except InvalidFilter:
             e.deferred.reject(msg.INVALID_FILTERS)
-            return
+            return False
         s.cookies.save_filters(s.session.filters.to_cookie())
+        return True
+
+    def addPrefilter(self, e: CommandEvent) -> None:
+        s = self.s
+        if not self._add_filters(e, e.data.get("filters")):
+            return
         e.deferred.resolve(s.session.filters.registered())
 
     def registerPreProcessor(self, e: CommandEvent) -> None:
