@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, overload
 
 from ..gms import Identity
 from .ports import Storage
@@ -46,8 +46,12 @@ class _ClockCookie:
     def __init__(self, name: str) -> None:
         self.name = name
 
-    def __get__(self, cookies: SessionCookies, owner: type | None = None) -> int | None:
-        return cookies._int(self.name)
+    @overload
+    def __get__(self, cookies: None, owner: type | None = None) -> _ClockCookie: ...
+    @overload
+    def __get__(self, cookies: SessionCookies, owner: type | None = None) -> int | None: ...
+    def __get__(self, cookies: SessionCookies | None, owner: type | None = None) -> _ClockCookie | int | None:
+        return self if cookies is None else cookies._int(self.name)
 
     def __set__(self, cookies: SessionCookies, value: float) -> None:
         cookies.storage.set(self.name, str(int(value)))
