@@ -151,7 +151,7 @@ class FaultQueue:
         return fault
 
     def _take_first(self, matches: Callable[[Fault], bool]) -> Fault | None:
-        """The first pending fault that `matches`, consuming one use of it (count 0 means forever)."""
+        """The first pending fault that `matches`, consuming one use of it (count -1: until reset)."""
         for fault in self._faults:
             if matches(fault):
                 if fault.count > 0:
