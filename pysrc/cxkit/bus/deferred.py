@@ -99,19 +99,23 @@ class Deferred:
 
     def done(self, *fns: Callback | list[Callback]) -> Deferred:
         """Call each fn with the resolve arguments (now, if already resolved)."""
-        if self._state is PENDING:
-            self._done = _queued(self._done, fns)
-        elif self._state is RESOLVED:
-            _run_all(fns, self._args)
+        self._done = self._listen(self._done, RESOLVED, fns)
         return self
 
     def fail(self, *fns: Callback | list[Callback]) -> Deferred:
         """Call each fn with the reject arguments (now, if already rejected)."""
-        if self._state is PENDING:
-            self._fail = _queued(self._fail, fns)
-        elif self._state is REJECTED:
-            _run_all(fns, self._args)
+        self._fail = self._listen(self._fail, REJECTED, fns)
         return self
+
+    def _listen(self, queue: list[Callback] | None, outcome: str,
+                fns: tuple[Any, ...]) -> list[Callback] | None:
+        """`queue` with `fns` added while pending; once settled, run `fns` now if it settled as
+        `outcome` (else drop them). Returns the queue to keep."""
+        if self._state is PENDING:
+            return _queued(queue, fns)
+        if self._state is outcome:
+            _run_all(fns, self._args)
+        return queue
 
     def always(self, *fns: Callback | list[Callback]) -> Deferred:
         """Call each fn with the settle arguments, whichever way it settles."""

@@ -10,7 +10,7 @@
 import math
 from typing import Any
 
-from ..common.jsnumbers import js_number_text
+from ..common.jsnumbers import js_scalar_text
 
 __all__ = ["js_string", "loosely_equal"]
 
@@ -21,14 +21,11 @@ def js_string(value: Any) -> str:
     """Render a Python value the way JavaScript's `String(value)` renders its JSON-ish counterpart."""
     if value is None:
         return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
     if isinstance(value, str):
         return value
-    if isinstance(value, (int, float)):
-        return js_number_text(value)
+    scalar = js_scalar_text(value)
+    if scalar is not None:
+        return scalar
     if isinstance(value, (list, tuple)):
         return ",".join("" if item is None else js_string(item) for item in value)
     if isinstance(value, dict):

@@ -1,4 +1,5 @@
-"""JavaScript's ``String(number)`` for Python numbers: one rule for event names and form fields.
+"""JavaScript's ``String(number)`` for Python numbers (and ``String`` of a boolean): one rule for
+event names and form fields.
 
     >>> from cxkit.common.jsnumbers import js_number_text
     >>> [js_number_text(v) for v in (3, 3.0, 0.5, float("nan"), float("-inf"), 1e21)]
@@ -10,7 +11,7 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 
-__all__ = ["js_number_text"]
+__all__ = ["js_number_text", "js_scalar_text"]
 
 
 def js_number_text(value: int | float) -> str:
@@ -34,6 +35,22 @@ def js_number_text(value: int | float) -> str:
     if value == 0:
         return "0"  # -0 too
     return _shortest_js(value)
+
+
+def js_scalar_text(value: object) -> str | None:
+    """JavaScript's ``String(value)`` for a boolean or a number; None for anything else, whose
+    text each caller decides (null, strings, containers differ between them).
+
+        >>> js_scalar_text(True), js_scalar_text(2.0), js_scalar_text("2"), js_scalar_text(None)
+        ('true', '2', None, None)
+    """
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, (int, float)):
+        return js_number_text(value)
+    return None
 
 
 def _shortest_js(value: float) -> str:

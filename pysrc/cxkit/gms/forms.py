@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..common.jsnumbers import js_number_text
+from ..common.jsnumbers import js_scalar_text
 
 __all__ = ["Identity", "identity_fields", "identity_parts", "form_value", "param_fields",
            "user_data_fields"]
@@ -44,12 +44,9 @@ def form_value(value: Any) -> str:
     become "" as jQuery.param writes them (cxkit.bus.jsvalues.js_string gives "null")."""
     if value is None:
         return ""
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if isinstance(value, float):
-        return js_number_text(value)
+    scalar = js_scalar_text(value)
+    if scalar is not None:
+        return scalar
     if isinstance(value, (dict, list, tuple)):
         return json.dumps(value, separators=(",", ":"))
     return str(value)

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import json
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from .config import MockConfig
 from .errors import Code
+from .httponly import ConfiguredMiddleware
 
 __all__ = ["BodyCapMiddleware", "body_limit"]
 
@@ -32,15 +33,8 @@ def body_limit(path: str, config: MockConfig) -> int:
     return config.max_body_bytes
 
 
-class BodyCapMiddleware:
-    def __init__(self, app: ASGIApp, config: MockConfig) -> None:
-        self.app = app
-        self.config = config
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+class BodyCapMiddleware(ConfiguredMiddleware):
+    async def handle_http(self, scope: Scope, receive: Receive, send: Send) -> None:
         limit = body_limit(scope["path"], self.config)
         for name, value in scope.get("headers", []):
             if name == b"content-length":

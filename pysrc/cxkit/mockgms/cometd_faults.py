@@ -13,9 +13,8 @@ what each does, in `COMETD_FAULT_TABLE`; `count` and `delayMs` are as for the Ch
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from .faults import Fault, check_fault
+from .faults import Fault, FaultQueue
 
 __all__ = ["COMETD_FAULT_MODES", "COMETD_FAULT_TABLE", "CometdFaultMode", "CometdFaults"]
 
@@ -62,34 +61,15 @@ COMETD_FAULT_MODES: dict[str, tuple[str, ...]] = {
 }
 
 
-class CometdFaults:
-    def __init__(self) -> None:
-        self._faults: list[Fault] = []
-
+class CometdFaults(FaultQueue):
     def add(self, operation: str, mode: str, count: int = 1, delay_ms: int = 0) -> Fault:
         modes = COMETD_FAULT_MODES.get(operation)
         if modes is None:
             raise ValueError(f"unknown operation {operation!r}; one of {', '.join(COMETD_FAULT_MODES)}")
         if mode not in modes:
             raise ValueError(f"unknown mode {mode!r} for {operation}; one of {', '.join(modes)}")
-        check_fault(count, delay_ms, len(self._faults))
-        fault = Fault(operation, mode, count, delay_ms)
-        self._faults.append(fault)
-        return fault
+        return self._arm(operation, mode, count, delay_ms)
 
     def take(self, operation: str, modes: tuple[str, ...] | None = None) -> Fault | None:
         """The first pending fault for this operation (of one of ``modes``), using it once."""
-        for fault in self._faults:
-            if fault.operation == operation and (modes is None or fault.mode in modes):
-                if fault.count > 0:
-                    fault.count -= 1
-                    if fault.count == 0:
-                        self._faults.remove(fault)
-                return fault
-        return None
-
-    def pending(self) -> list[dict[str, Any]]:
-        return [f.as_dict() for f in self._faults]
-
-    def clear(self) -> None:
-        self._faults.clear()
+        return self._take_first(lambda fault: fault.operation == operation and (modes is None or fault.mode in modes))

@@ -19,9 +19,9 @@ import re
 from typing import Any
 
 from starlette.datastructures import Headers
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
-from .config import MockConfig
+from .httponly import ConfiguredMiddleware
 
 __all__ = ["CorsMiddleware", "origin_allowed"]
 
@@ -44,15 +44,8 @@ def origin_allowed(origin: str, host: str, scheme: str, extra: tuple[str, ...], 
     return False
 
 
-class CorsMiddleware:
-    def __init__(self, app: ASGIApp, config: MockConfig) -> None:
-        self.app = app
-        self.config = config
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+class CorsMiddleware(ConfiguredMiddleware):
+    async def handle_http(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = Headers(scope=scope)
         origin = headers.get("origin")
         if origin is None:

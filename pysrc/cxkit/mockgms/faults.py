@@ -15,6 +15,7 @@ loses the operation silently. `count` is how many requests the fault applies to 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -25,9 +26,9 @@ from .errors import Code, GmsError
 if TYPE_CHECKING:
     from .chat import Chat
 
-__all__ = ["Fault", "FaultField", "FaultMode", "FaultTable", "FAULT_FIELDS", "FAULT_MODES", "FAULT_MODE_TABLE",
-           "MAX_DELAY_MS", "MAX_FAULTS", "OPERATIONS", "ConnectionDropped", "check_fault", "fault_error",
-           "plain_fault"]
+__all__ = ["Fault", "FaultField", "FaultMode", "FaultQueue", "FaultTable", "FAULT_FIELDS", "FAULT_MODES",
+           "FAULT_MODE_TABLE", "MAX_DELAY_MS", "MAX_FAULTS", "OPERATIONS", "ConnectionDropped", "check_fault",
+           "fault_error", "plain_fault"]
 
 
 @dataclass(frozen=True)
@@ -135,24 +136,24 @@ class Fault:
         return {"operation": self.operation, "mode": self.mode, "count": self.count, "delayMs": self.delay_ms}
 
 
-class FaultTable:
+class FaultQueue:
+    """Pending faults in the order they were armed: the checks, the counting down and the listing that
+    the REST table and the CometD table share; each table says which operations and modes it knows."""
+
     def __init__(self) -> None:
         self._faults: list[Fault] = []
 
-    def add(self, operation: str, mode: str, count: int = 1, delay_ms: int = 0) -> Fault:
-        if operation != "*" and operation not in OPERATIONS:
-            raise ValueError(f"unknown operation {operation!r}; one of {', '.join(OPERATIONS)} or '*'")
-        if mode not in FAULT_MODES:
-            raise ValueError(f"unknown mode {mode!r}; one of {', '.join(FAULT_MODES)}")
+    def _arm(self, operation: str, mode: str, count: int, delay_ms: int) -> Fault:
+        """Queue a fault whose operation and mode the caller has checked; bounds count and delay."""
         check_fault(count, delay_ms, len(self._faults))
         fault = Fault(operation, mode, count, delay_ms)
         self._faults.append(fault)
         return fault
 
-    def take(self, operation: str) -> Fault | None:
-        """The first pending fault for this operation (or '*'), consuming one use of it."""
+    def _take_first(self, matches: Callable[[Fault], bool]) -> Fault | None:
+        """The first pending fault that `matches`, consuming one use of it (count -1: until reset)."""
         for fault in self._faults:
-            if fault.operation in (operation, "*"):
+            if matches(fault):
                 if fault.count > 0:
                     fault.count -= 1
                     if fault.count == 0:
@@ -165,3 +166,16 @@ class FaultTable:
 
     def clear(self) -> None:
         self._faults.clear()
+
+
+class FaultTable(FaultQueue):
+    def add(self, operation: str, mode: str, count: int = 1, delay_ms: int = 0) -> Fault:
+        if operation != "*" and operation not in OPERATIONS:
+            raise ValueError(f"unknown operation {operation!r}; one of {', '.join(OPERATIONS)} or '*'")
+        if mode not in FAULT_MODES:
+            raise ValueError(f"unknown mode {mode!r}; one of {', '.join(FAULT_MODES)}")
+        return self._arm(operation, mode, count, delay_ms)
+
+    def take(self, operation: str) -> Fault | None:
+        """The first pending fault for this operation (or '*'), consuming one use of it."""
+        return self._take_first(lambda fault: fault.operation in (operation, "*"))

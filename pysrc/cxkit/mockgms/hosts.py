@@ -21,9 +21,9 @@ from __future__ import annotations
 import ipaddress
 import json
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
-from .config import MockConfig
+from .httponly import ConfiguredMiddleware
 
 __all__ = ["HostGuardMiddleware", "host_allowed", "host_name"]
 
@@ -56,15 +56,8 @@ def host_allowed(host: str, allowed: tuple[str, ...], own: str | None = None) ->
     return name in {host_name(a) for a in allowed}
 
 
-class HostGuardMiddleware:
-    def __init__(self, app: ASGIApp, config: MockConfig) -> None:
-        self.app = app
-        self.config = config
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+class HostGuardMiddleware(ConfiguredMiddleware):
+    async def handle_http(self, scope: Scope, receive: Receive, send: Send) -> None:
         hosts = [v for k, v in scope.get("headers", []) if k == b"host"]
         server = scope.get("server")
         own = str(server[0]) if server else None

@@ -40,6 +40,7 @@ from .config import MockConfig
 from .cors import CorsMiddleware
 from .faults import ConnectionDropped
 from .hosts import HostGuardMiddleware, host_allowed
+from .httponly import HttpOnlyMiddleware
 from .routes_chat import DROP_SCOPE_KEY, ChatApi, chat_routes
 from .routes_control import console_routes, control_routes
 from .serving import BodyTimeoutMiddleware, QuietDisconnect, uvicorn_config
@@ -127,7 +128,7 @@ class MockGMS(MockControlApi):
             yield gms
 
 
-class _DropConnection:
+class _DropConnection(HttpOnlyMiddleware):
     """Implements the `drop` fault: abort the TCP connection so the client gets no response.
 
     The route marks the scope and raises ConnectionDropped; Starlette's error middleware then tries
@@ -136,14 +137,7 @@ class _DropConnection:
     re-raised, which is what the client then sees.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
+    async def handle_http(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def guarded_send(message: Message) -> None:
             if not scope.get(DROP_SCOPE_KEY):
                 await send(message)

@@ -28,6 +28,8 @@ from typing import Any
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .httponly import HttpOnlyMiddleware
+
 __all__ = ["BodyTimeoutMiddleware", "QuietDisconnect", "header_timeout_protocol", "uvicorn_config",
            "KEEP_ALIVE_S", "HEADER_TIMEOUT_S", "BODY_TIMEOUT_S"]
 
@@ -73,7 +75,7 @@ def header_timeout_protocol(base: type[asyncio.Protocol], timeout: float) -> typ
     return HeaderTimeout
 
 
-class BodyTimeoutMiddleware:
+class BodyTimeoutMiddleware(HttpOnlyMiddleware):
     """408 when the request body has not fully arrived `timeout` seconds after the headers.
 
     One timer per request, not a timeout around every receive: the request path stays as cheap
@@ -81,13 +83,10 @@ class BodyTimeoutMiddleware:
     """
 
     def __init__(self, app: ASGIApp, timeout: float = BODY_TIMEOUT_S) -> None:
-        self.app = app
+        super().__init__(app)
         self.timeout = timeout
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle_http(self, scope: Scope, receive: Receive, send: Send) -> None:
         task = asyncio.current_task()
         assert task is not None
         state = {"body_done": False, "started": False, "timed_out": False}

@@ -12,7 +12,7 @@ import copy
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..gms import form_value
+from ..gms import GmsReply, form_value
 from . import messages as msg
 from .catalog import COMMANDS
 from .command_host import CommandHost
@@ -139,12 +139,27 @@ class Commands:
             return None
         return text
 
+    def _active_text(self, e: CommandEvent, inactive: str) -> str | None:
+        """The text to send, or None after rejecting ``e`` (`inactive` without a chat; no text, too
+        long)."""
+        if not self.s.session.active:
+            e.deferred.reject(inactive)
+            return None
+        return self._text_to_send(e)
+
+    def _settle_side_request(self, e: CommandEvent, reply: GmsReply, resolve_with_body: bool = True) -> None:
+        """Settle ``e`` by a send-like request's reply: resolve (with the body) after the reply's
+        side effects, or reject with the reported failure."""
+        s = self.s
+        if reply.ok:
+            s.after_side_request(reply)
+            e.deferred.resolve(*([reply.body] if resolve_with_body else []))
+        else:
+            e.deferred.reject(s.report_failure(reply))
+
     async def sendMessage(self, e: CommandEvent) -> None:
-        s, data = self.s, e.data
-        if not s.session.active:
-            e.deferred.reject(msg.NO_ACTIVE_SESSION)
-            return
-        text = self._text_to_send(e)
+        data = e.data
+        text = self._active_text(e, msg.NO_ACTIVE_SESSION)
         if text is None:
             return
         attributes = None
@@ -159,26 +174,14 @@ class Commands:
         identity = s.session.identity
         reply = await s.request(lambda: s.client.send(identity, text, kind, attributes))
         s.polling.speed_up()
-        if reply.ok:
-            s.after_side_request(reply)
-            e.deferred.resolve(*([reply.body] if resolve_with_body else []))
-        else:
-            e.deferred.reject(s.report_failure(reply))
+        self._settle_side_request(e, reply, resolve_with_body)
 
     async def sendFilteredMessage(self, e: CommandEvent) -> None:
-        s = self.s
-        if not s.session.active:
-            e.deferred.reject(msg.NO_ACTIVE_SESSION_SHORT)
-            return
-        text = self._text_to_send(e)
+        text = self._active_text(e, msg.NO_ACTIVE_SESSION_SHORT)
         if text is None:
             return
-        try:
-            s.session.filters.add(e.data.get("regex"))
-        except InvalidFilter:
-            e.deferred.reject(msg.INVALID_FILTERS)
+        if not self._add_filters(e, e.data.get("regex")):
             return
-        s.cookies.save_filters(s.session.filters.to_cookie())
         await self._send(e, text, "text", None, resolve_with_body=False)
 
     async def sendCustomNotice(self, e: CommandEvent) -> None:
@@ -186,11 +189,7 @@ class Commands:
         identity = s.session.identity
         reply = await s.request(lambda: s.client.custom_notice(
             identity, _text(e.data.get("message") or "")))
-        if reply.ok:
-            s.after_side_request(reply)
-            e.deferred.resolve(reply.body)
-        else:
-            e.deferred.reject(s.report_failure(reply))
+        self._settle_side_request(e, reply)
 
     async def sendTyping(self, e: CommandEvent) -> None:
         s, data = self.s, e.data
@@ -226,14 +225,22 @@ class Commands:
 
     # -- filters, pre-processors, typing input ---------------------------------------------------
 
-    def addPrefilter(self, e: CommandEvent) -> None:
+    def _add_filters(self, e: CommandEvent, spec: Any) -> bool:
+        """Add the filters `spec` describes and keep them in their cookie; False after rejecting
+        ``e`` when `spec` is not a valid filter."""
         s = self.s
         try:
-            s.session.filters.add(e.data.get("filters"))
+            s.session.filters.add(spec)
         except InvalidFilter:
             e.deferred.reject(msg.INVALID_FILTERS)
-            return
+            return False
         s.cookies.save_filters(s.session.filters.to_cookie())
+        return True
+
+    def addPrefilter(self, e: CommandEvent) -> None:
+        s = self.s
+        if not self._add_filters(e, e.data.get("filters")):
+            return
         e.deferred.resolve(s.session.filters.registered())
 
     def registerPreProcessor(self, e: CommandEvent) -> None:

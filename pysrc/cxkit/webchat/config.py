@@ -15,9 +15,11 @@ import logging
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 __all__ = ["CONFIG_KEYS", "ConfigKey", "WebChatConfig"]
+
+_T = TypeVar("_T")
 
 logger = logging.getLogger("cxkit.webchat")
 
@@ -49,26 +51,25 @@ def _number(raw: Mapping[str, Any], key: str, default: float, low: float | None 
     return int(value) if integer and float(value).is_integer() else value
 
 
-def _bool(raw: Mapping[str, Any], key: str, default: bool) -> bool:
+def _of_type(raw: Mapping[str, Any], key: str, default: _T, kind: type[_T], expected: str) -> _T:
+    """``raw[key]`` when it is a `kind`; `default` when it is missing or None, and (with a warning
+    that it expected `expected`) when it is anything else."""
     value = raw.get(key, default)
     if value is None:
         return default
-    if not isinstance(value, bool):
-        logger.warning("WebChatService: invalid value %r for webchat.%s (expected true or "
-                       "false); using the default %r", value, key, default)
+    if not isinstance(value, kind):
+        logger.warning("WebChatService: invalid value %r for webchat.%s (expected %s); using the default %r",
+                       value, key, expected, default)
         return default
     return value
+
+
+def _bool(raw: Mapping[str, Any], key: str, default: bool) -> bool:
+    return _of_type(raw, key, default, bool, "true or false")
 
 
 def _str(raw: Mapping[str, Any], key: str, default: str = "") -> str:
-    value = raw.get(key, default)
-    if value is None:
-        return default
-    if not isinstance(value, str):
-        logger.warning("WebChatService: invalid value %r for webchat.%s (expected a string); "
-                       "using the default %r", value, key, default)
-        return default
-    return value
+    return _of_type(raw, key, default, str, "a string")
 
 
 def _section(raw: Mapping[str, Any], key: str) -> Mapping[str, Any]:

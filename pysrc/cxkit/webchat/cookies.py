@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, overload
 
 from ..gms import Identity
 from .ports import Storage
@@ -37,6 +37,24 @@ _SESSION_COOKIES = (SESSION, KEYS, INDEX, PING, FILTERS, META_DATA)
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"))
+
+
+class _ClockCookie:
+    """A `SessionCookies` attribute kept in one cookie that holds a clock reading (epoch ms),
+    stored whole; None when it is missing or not a number."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, cookies: None, owner: type | None = None) -> _ClockCookie: ...
+    @overload
+    def __get__(self, cookies: SessionCookies, owner: type | None = None) -> int | None: ...
+    def __get__(self, cookies: SessionCookies | None, owner: type | None = None) -> _ClockCookie | int | None:
+        return self if cookies is None else cookies._int(self.name)
+
+    def __set__(self, cookies: SessionCookies, value: float) -> None:
+        cookies.storage.set(self.name, str(int(value)))
 
 
 class SessionCookies:
@@ -84,13 +102,7 @@ class SessionCookies:
     def index(self, value: int) -> None:
         self.storage.set(INDEX, str(value))
 
-    @property
-    def ping(self) -> int | None:
-        return self._int(PING)
-
-    @ping.setter
-    def ping(self, value: float) -> None:  # a clock reading (epoch ms), stored whole
-        self.storage.set(PING, str(int(value)))
+    ping = _ClockCookie(PING)
 
     def load_filters(self) -> list[dict[str, str]]:
         saved = self._json(FILTERS)
@@ -102,13 +114,7 @@ class SessionCookies:
     def save_filters(self, custom: list[dict[str, str]]) -> None:
         self.storage.set(FILTERS, _dumps({"custom": custom}))
 
-    @property
-    def start_lock(self) -> int | None:
-        return self._int(CHAT_START_LOCK)
-
-    @start_lock.setter
-    def start_lock(self, value: float) -> None:  # a clock reading (epoch ms), stored whole
-        self.storage.set(CHAT_START_LOCK, str(int(value)))
+    start_lock = _ClockCookie(CHAT_START_LOCK)
 
     def release_start_lock(self) -> None:
         self.storage.delete(CHAT_START_LOCK)

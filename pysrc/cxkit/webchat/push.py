@@ -41,10 +41,12 @@ from .config import WebChatConfig
 from .session import ChatSession
 from .tasks import spawn
 
-__all__ = ["PushClient", "PushHost", "PushMode"]
+__all__ = ["DirectPublisher", "PushClient", "PushHost", "PushMode"]
 
 
-class _DirectPublisher(Protocol):
+class DirectPublisher(Protocol):
+    """The plugin side a push or restore publishes events through."""
+
     def publish_direct(self, event: str, data: Any = None) -> Any: ...
 
 
@@ -57,7 +59,7 @@ class PushHost(Protocol):
     websocket: WebSocketConnector | None
 
     @property
-    def plugin(self) -> _DirectPublisher: ...
+    def plugin(self) -> DirectPublisher: ...
 
     def publish(self, event: str, data: Any = None) -> None: ...
 
@@ -78,6 +80,19 @@ START_WAIT_S = 10.0
 
 def _ok_reply() -> GmsReply:
     return GmsReply(HttpResponse(200, '{"statusCode":0}', "OK"), {"statusCode": 0}, "ok")
+
+
+async def _notified_reply(publish: Awaitable[GmsReply], waiter: asyncio.Future[Any], wait_s: float) -> GmsReply:
+    """The reply to a publish that GMS answers with a notification: the publish's own failure, else
+    the notification `waiter` gets within `wait_s` seconds, else a network failure."""
+    published = await publish
+    if not published.ok:
+        return published
+    try:
+        data = await asyncio.wait_for(asyncio.shield(waiter), wait_s)
+    except TimeoutError:
+        return _network_reply()
+    return reply_of(data)
 
 
 def _network_reply() -> GmsReply:
@@ -221,14 +236,7 @@ class PushMode:
         self._waiter = waiter = loop.create_future()
         self._backlog = []
         try:
-            published = await self.client.refresh(identity, position)
-            if not published.ok:
-                return published
-            try:
-                data = await asyncio.wait_for(asyncio.shield(waiter), RESTORE_WAIT_S)
-            except TimeoutError:
-                return _network_reply()
-            return reply_of(data)
+            return await _notified_reply(self.client.refresh(identity, position), waiter, RESTORE_WAIT_S)
         finally:
             self._waiter = None
 
@@ -240,14 +248,7 @@ class PushMode:
         self.starting = True
         self.first_notification = waiter = loop.create_future()
         try:
-            published = await publish()
-            if not published.ok:
-                return published
-            try:
-                data = await asyncio.wait_for(asyncio.shield(waiter), START_WAIT_S)
-            except TimeoutError:
-                return _network_reply()
-            return reply_of(data)
+            return await _notified_reply(publish(), waiter, START_WAIT_S)
         finally:
             self.starting = False
             self.first_notification = None

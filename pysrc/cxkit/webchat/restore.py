@@ -37,14 +37,10 @@ from typing import Any, Protocol
 from ..gms import ChatClient, GmsReply, Identity
 from .config import WebChatConfig
 from .cookies import SessionCookies
-from .push import PushMode
+from .push import DirectPublisher, PushMode
 from .session import ChatSession
 
 __all__ = ["RestoreHost", "restore_session", "session_identity"]
-
-
-class _DirectPublisher(Protocol):
-    def publish_direct(self, event: str, data: Any = None) -> Any: ...
 
 
 class RestoreHost(Protocol):
@@ -59,7 +55,7 @@ class RestoreHost(Protocol):
     now: Callable[[], float]
 
     @property
-    def plugin(self) -> _DirectPublisher: ...
+    def plugin(self) -> DirectPublisher: ...
 
     def publish(self, event: str, data: Any = None) -> None: ...
 

@@ -76,18 +76,8 @@ class WebChatService:
 
     The chat's state is `session` (a `ChatSession`); message processing is `processor`."""
 
-    active = _OfSession()
-    identity = _OfSession()
-    restoring = _OfSession()
-    restore_done = _OfSession()
-    epoch = _OfSession()
-    transcript = _OfSession()
-    filters = _OfSession()
-    user_data = _OfSession()
-    file_limits = _OfSession()
-    poll_exceptions = _OfSession()
-    offline = _OfSession()
-    disconnected = _OfSession()
+    (active, identity, restoring, restore_done, epoch, transcript, filters, user_data, file_limits,
+     poll_exceptions, offline, disconnected) = (_OfSession() for _ in range(12))
 
     def __init__(self, bus: Bus, *, transport: Transport, storage: Storage,
                  page_info: PageInfo | None = None, now: Callable[[], float] | None = None,

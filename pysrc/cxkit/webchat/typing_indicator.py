@@ -35,12 +35,13 @@ CHECK_EVERY_S = 5.0  # CometD: how often the text is checked
 IDLE_CHECKS = 2  # CometD: checks without a change before stopTyping
 
 
-class ClientTyping:
-    def __init__(self, start: Callable[[str], Awaitable[Any]], stop: Callable[[str], Awaitable[Any]],
-                 on_change: Callable[[bool], None]) -> None:
+class _Typing:
+    """What both typing rules share: the start/stop requests, the burst's startTyping task, one
+    timer, and stopping at once. Subclasses say which text a stopTyping carries."""
+
+    def __init__(self, start: Callable[[str], Awaitable[Any]], stop: Callable[[str], Awaitable[Any]]) -> None:
         self._start = start
         self._stop = stop
-        self._on_change = on_change
         self.text = ""
         # This burst's startTyping (in flight or answered); every call of the burst gets its
         # answer, and no later burst sees it. None when the visitor is not typing.
@@ -51,6 +52,33 @@ class ClientTyping:
     def typing(self) -> bool:
         return self._started is not None
 
+    async def stop_now(self) -> Any:
+        """Send stopTyping at once (sendTyping with ``isTyping: false``)."""
+        if not self.typing:
+            return None
+        self.reset()
+        return await self._stop(self._stop_text())
+
+    def reset(self) -> None:
+        """Forget the typing state without a request (a message was sent, the chat ended)."""
+        raise NotImplementedError
+
+    def _stop_text(self) -> str:
+        """The text a stopTyping carries."""
+        return self.text
+
+    def _disarm(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+
+class ClientTyping(_Typing):
+    def __init__(self, start: Callable[[str], Awaitable[Any]], stop: Callable[[str], Awaitable[Any]],
+                 on_change: Callable[[bool], None]) -> None:
+        super().__init__(start, stop)
+        self._on_change = on_change
+
     async def touch(self, text: str) -> Any:
         """A keystroke or sendTyping call: start if idle, and (re)arm the stop timer."""
         self.text = text
@@ -60,13 +88,6 @@ class ClientTyping:
             self._on_change(True)
         # shield: a caller that gives up does not cancel the request the others wait for
         return await asyncio.shield(self._started)
-
-    async def stop_now(self) -> Any:
-        """Send stopTyping at once (sendTyping with ``isTyping: false``)."""
-        if not self.typing:
-            return None
-        self.reset()
-        return await self._stop(self.text)
 
     def reset(self) -> None:
         """Forget the typing state without a request (a message was sent, the chat ended)."""
@@ -79,34 +100,21 @@ class ClientTyping:
         self._disarm()
         self._timer = asyncio.get_running_loop().call_later(STOP_AFTER_S, self._expire)
 
-    def _disarm(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-
     def _expire(self) -> None:
         self._timer = None
         spawn(self.stop_now())
 
 
-class CometdTyping:
+class CometdTyping(_Typing):
     """The CometD typing rule, with `ClientTyping`'s interface. ``current_text()`` is the
     registered input's text (None without one: then the last ``touch`` text counts)."""
 
     def __init__(self, start: Callable[[str], Awaitable[Any]], stop: Callable[[str], Awaitable[Any]],
                  current_text: Callable[[], str | None]) -> None:
-        self._start = start
-        self._stop = stop
+        super().__init__(start, stop)
         self._current_text = current_text
-        self.text = ""
         self._sent = ""  # the text of the last startTyping
         self._idle = 0
-        self._started: asyncio.Task[Any] | None = None
-        self._timer: asyncio.TimerHandle | None = None
-
-    @property
-    def typing(self) -> bool:
-        return self._started is not None
 
     async def touch(self, text: str) -> Any:
         """A keystroke or sendTyping call: startTyping if idle; otherwise the next check sees
@@ -118,17 +126,12 @@ class CometdTyping:
             self._schedule()
         return await asyncio.shield(self._started)
 
-    async def stop_now(self) -> Any:
-        if not self.typing:
-            return None
-        self.reset()
-        return await self._stop(self._text())
-
     def reset(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        self._disarm()
         self._started = None
+
+    def _stop_text(self) -> str:
+        return self._text()
 
     def _text(self) -> str:
         current = self._current_text()
