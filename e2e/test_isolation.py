@@ -44,3 +44,19 @@ def test_second_sees_none_of_them_and_restores_nothing(chat_page):
     assert "restored" not in events(chat_page)
     assert command(chat_page, "WebChatService.verifySession")["value"] == {"sessionActive": False}
     wait_event(chat_page, "ready")
+
+
+CACHED_MODULES = """() => performance.getEntriesByType('resource')
+    .filter(e => e.name.endsWith('.mjs')).map(e => e.transferSize)"""
+
+
+def test_chat_pages_keep_the_http_cache_and_nothing_leaves(open_chat_page, offline_guard):
+    """The shared context is guarded by a proxy that fails outside requests, not by routes
+    (which would turn the HTTP cache off and make every boot fetch everything again)."""
+    first = open_chat_page()
+    second = open_chat_page()  # a second page of the context: the loader's modules come from the cache
+    assert first.evaluate(CACHED_MODULES) and second.evaluate(CACHED_MODULES) == [0] * len(
+        second.evaluate(CACHED_MODULES))
+    left = offline_guard.expect()
+    assert second.evaluate("fetch('http://example.invalid/probe.js').then(() => 'loaded', () => 'failed')") == "failed"
+    assert left == ["http://example.invalid/probe.js"]

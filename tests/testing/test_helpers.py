@@ -85,6 +85,35 @@ def test_offline_guard_records_and_fails_unless_expected() -> None:
     guard.assert_clean()
 
 
+def test_offline_guard_watch_records_without_routes_and_lets_go() -> None:
+    from cxkit.testing.guard import BLOCKING_PROXY
+
+    class Context:
+        def __init__(self) -> None:
+            self.listeners: dict[str, list] = {}
+
+        def on(self, event, fn) -> None:
+            self.listeners.setdefault(event, []).append(fn)
+
+        def remove_listener(self, event, fn) -> None:
+            self.listeners[event].remove(fn)
+
+        def route(self, *args) -> None:
+            raise AssertionError("watch() must not route: routes turn the HTTP cache off")
+
+    class Request:
+        url = "https://cdn.example.com/x.js"
+
+    context = Context()
+    guard = OfflineGuard().watch(context)
+    for fn in context.listeners["request"]:
+        fn(Request())
+    assert guard.violations == ["https://cdn.example.com/x.js"]
+    guard.uninstall(context)
+    assert context.listeners == {"request": [], "page": []}
+    assert BLOCKING_PROXY["server"].startswith("http://127.0.0.1:") and "127.0.0.1" in BLOCKING_PROXY["bypass"]
+
+
 def test_offline_guard_routes_only_non_local_urls() -> None:
     from cxkit.testing.guard import NOT_LOCAL
 

@@ -7,7 +7,10 @@
     ['https://cdn.example.com/x.js']
 
 ``guard.install(context)`` aborts and records every non-local request of a Playwright
-context, and every WebSocket to elsewhere (routes do not see WebSockets).
+context, and every WebSocket to elsewhere (routes do not see WebSockets). Routes turn the
+context's HTTP cache off, so the chat pages' shared context is guarded another way: it is made
+with ``proxy=BLOCKING_PROXY`` (a proxy nobody listens on: every non-local request fails, local
+ones bypass it) and ``guard.watch(context)`` records what tried to leave, cache kept.
 """
 
 from __future__ import annotations
@@ -16,13 +19,18 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-__all__ = ["LOCAL_HOSTS", "NOT_LOCAL", "OfflineGuard"]
+__all__ = ["BLOCKING_PROXY", "LOCAL_HOSTS", "NOT_LOCAL", "OfflineGuard"]
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 #: URLs that are not local, as a regex Playwright matches inside its driver.
 NOT_LOCAL = re.compile(
     r"^(?!(?:https?|wss?)://(?:127\.0\.0\.1|localhost|\[::1\])(?::\d+)?(?:/|$))(?!data:|blob:|about:)"
 )
+
+#: A context proxy that fails every request it gets (the discard port, closed on a test machine);
+#: loopback bypasses it (named: Playwright makes Chromium proxy loopback too unless told), so the
+#: page's own server and the mock still answer.
+BLOCKING_PROXY = {"server": "http://127.0.0.1:9", "bypass": "127.0.0.1,localhost,[::1]"}
 
 
 class OfflineGuard:
@@ -60,14 +68,27 @@ class OfflineGuard:
         # with the sync API a routed request waits until the test next talks to the browser, so
         # routing local requests would stall the page while a test blocks on the mock's long poll.
         self._route = route
-        self._on_page = lambda page: page.on("websocket", lambda ws: self.check(ws.url))
         context.route(NOT_LOCAL, route)
+        return self._watch_sockets(context)
+
+    def watch(self, context: Any) -> OfflineGuard:
+        """Record the non-local requests and WebSockets of a context made with
+        ``proxy=BLOCKING_PROXY``, which makes them fail (no route: the HTTP cache stays on)."""
+        self._on_request = lambda request: self.check(request.url)
+        context.on("request", self._on_request)
+        return self._watch_sockets(context)
+
+    def _watch_sockets(self, context: Any) -> OfflineGuard:
+        self._on_page = lambda page: page.on("websocket", lambda ws: self.check(ws.url))
         context.on("page", self._on_page)
         return self
 
     def uninstall(self, context: Any) -> None:
         """Stop guarding ``context`` (a shared context outlives the test that guarded it)."""
-        context.unroute(NOT_LOCAL, self._route)
+        if hasattr(self, "_route"):
+            context.unroute(NOT_LOCAL, self._route)
+        if hasattr(self, "_on_request"):
+            context.remove_listener("request", self._on_request)
         context.remove_listener("page", self._on_page)
 
     def assert_clean(self) -> None:

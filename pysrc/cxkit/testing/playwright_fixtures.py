@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from .chromium import ChromiumNotFound, chromium_launch_args, playwright_has_chromium
-from .guard import OfflineGuard
+from .guard import BLOCKING_PROXY, OfflineGuard
 from .page import ChatPageOpener
 from .shared_context import SharedContext
 
@@ -34,9 +34,12 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any], browser_t
 
 @pytest.fixture(scope="session")
 def cxkit_shared_context(browser: Any, browser_context_args: dict[str, Any]) -> Iterator[SharedContext]:
-    """The session's context for chat pages (``cxkit.testing.shared_context``)."""
-    context = browser.new_context(**browser_context_args)
-    yield SharedContext(context)
+    """The session's context for chat pages (``cxkit.testing.shared_context``), behind the
+    offline guard's blocking proxy unless the suite's context arguments name a proxy."""
+    context = browser.new_context(**{"proxy": BLOCKING_PROXY, **browser_context_args})
+    shared = SharedContext(context)
+    shared.blocked = "proxy" not in browser_context_args
+    yield shared
     context.close()
 
 
@@ -44,7 +47,7 @@ def cxkit_shared_context(browser: Any, browser_context_args: dict[str, Any]) -> 
 def cxkit_page(cxkit_shared_context: SharedContext) -> Iterator[Any]:
     """A new page in the session's chat context; the context is reset to new after the test
     (while its pages are still open: Cache Storage is reached through them)."""
-    yield cxkit_shared_context.context.new_page()
+    yield cxkit_shared_context.new_page()
     cxkit_shared_context.reset()
 
 
@@ -60,7 +63,7 @@ def open_chat_page(
     config = dict(args.get("config") or {})
     config["cxkit"] = {"snapshot": True, "boot": "now", **(config.get("cxkit") or {})}
     args["config"] = config
-    request.getfixturevalue("offline_guard")  # routes must be in place before the first page loads
+    request.getfixturevalue("offline_guard")  # in place before the first page loads
     return ChatPageOpener(cxkit_page, cxkit_url, **args)
 
 
@@ -69,9 +72,15 @@ def offline_guard(request: pytest.FixtureRequest) -> Iterator[OfflineGuard]:
     """Keep the test's browser context on this machine (the chat pages' shared context for a
     test that opens chat pages, else ``context``); fails the test at teardown if a request
     tried to leave, unless the test called ``offline_guard.expect()``."""
-    chat = "open_chat_page" in request.fixturenames
-    context = request.getfixturevalue("cxkit_page").context if chat else request.getfixturevalue("context")
-    guard = OfflineGuard().install(context)
+    if "open_chat_page" in request.fixturenames:
+        shared: SharedContext = request.getfixturevalue("cxkit_shared_context")
+        request.getfixturevalue("cxkit_page")  # the reset after the test comes after this teardown
+        context = shared.context
+        # the blocking proxy keeps the HTTP cache on (a route would turn it off: slower boots)
+        guard = OfflineGuard().watch(context) if shared.blocked else OfflineGuard().install(context)
+    else:
+        context = request.getfixturevalue("context")
+        guard = OfflineGuard().install(context)
     yield guard
     guard.uninstall(context)
     guard.assert_clean()
