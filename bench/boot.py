@@ -30,8 +30,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
-import shutil
 import statistics
 import sys
 import tempfile
@@ -39,6 +37,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from common import Fresh, Shared, find_chromium, machine
 from playwright.sync_api import sync_playwright
 
 from cxkit.bundle import build_bundle, project_root
@@ -113,12 +112,6 @@ COLLECT_JS = """() => ({
 })"""
 
 
-def find_chromium() -> str:
-    path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
-    if not path:
-        sys.exit("no Chromium found: apt-get install chromium, or set CHROMIUM_PATH")
-    return path
-
 
 def load(context, base: str, kind: str, outside: list[str]) -> dict:
     path, init, key = PAGES[kind]
@@ -182,37 +175,6 @@ def summary(samples: dict[str, list[dict]]) -> dict:
     }
 
 
-class _Fresh:
-    """A fresh (empty-cache) context per load."""
-
-    def __init__(self, browser) -> None:
-        self.browser = browser
-
-    def __call__(self) -> _Fresh:
-        self.context = self.browser.new_context()
-        return self
-
-    def __enter__(self):
-        return self.context
-
-    def __exit__(self, *exc) -> None:
-        self.context.close()
-
-
-class _Shared:
-    """The same persistent context for every load."""
-
-    def __init__(self, context) -> None:
-        self.context = context
-
-    def __call__(self) -> _Shared:
-        return self
-
-    def __enter__(self):
-        return self.context
-
-    def __exit__(self, *exc) -> None:
-        pass
 
 
 def run(n: int = N) -> dict:
@@ -229,15 +191,15 @@ def run(n: int = N) -> dict:
         Path(bare_dir, "bare_worker.mjs").write_text(BARE_WORKER_MJS % names)
         with run_in_thread(create_app(build, extra_static={"/bare": bare_dir})) as url, sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_FLAGS)
-            with _Fresh(browser)() as context:  # the browser's first navigation pays for starting its processes
+            with Fresh(browser) as context:  # the browser's first navigation pays for starting its processes
                 context.new_page().goto(f"{url}/bare/bare_worker.html")
-            cold = measure(_Fresh(browser), url, n, outside)
+            cold = measure(lambda: Fresh(browser), url, n, outside)
             browser.close()
             persistent = pw.chromium.launch_persistent_context(profile, executable_path=find_chromium(),
                                                                 args=CHROMIUM_FLAGS)
             for kind in PAGES:  # prime the HTTP cache and V8's code cache
                 load(persistent, url, kind, outside)
-            warm = measure(_Shared(persistent), url, n, outside)
+            warm = measure(lambda: Shared(persistent), url, n, outside)
             page = persistent.new_page()
             user_agent = page.evaluate("navigator.userAgent")
             persistent.close()
@@ -245,8 +207,7 @@ def run(n: int = N) -> dict:
         sys.exit(f"requests left 127.0.0.1: {outside}")
     return {
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "browser": user_agent,
-                    "loadavg_1min": round(os.getloadavg()[0], 2)},
+        "machine": machine(user_agent, loadavg_1min=round(os.getloadavg()[0], 2)),
         "method": f"{n} loads of each of four pages per mode, alternating; ms from navigation start to "
                   "WebChatService.ready (cxkit, worker, boot now) / the worker's message after loadPyodide() + one "
                   "statement (bare worker); App.ready, i.e. onReady (cxkit, thread main, boot now) / the end of the "

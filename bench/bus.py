@@ -39,8 +39,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
-import shutil
 import statistics
 import sys
 import tempfile
@@ -49,6 +47,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from common import find_chromium, machine
 from playwright.sync_api import sync_playwright
 
 from cxkit.bundle import build_bundle, project_root
@@ -148,12 +147,6 @@ ROUND_JS = """async ([calls, warmup]) => {
 }"""
 
 
-def find_chromium() -> str:
-    path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
-    if not path:
-        sys.exit("no Chromium found: apt-get install chromium, or set CHROMIUM_PATH")
-    return path
-
 
 def _serve(stack: ExitStack, root: Path) -> str:
     """Build ``root``'s bundle in a temporary directory and serve it."""
@@ -226,8 +219,7 @@ def run(against: Path | None = None) -> dict:
         modes[mode] = {"median_us": m, "vs_bare_worker": _ratios(m), "rounds_us": rounds[mode]}
     result = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "browser": user_agent,
-                    "loadavg_1min": round(os.getloadavg()[0], 2)},
+        "machine": machine(user_agent, loadavg_1min=round(os.getloadavg()[0], 2)),
         "method": f"{ROUNDS} rounds of {CALLS} calls (after {WARMUP} warm-up calls for sequential) per page, pages "
                   "alternating; per call = round time / calls; figures are medians over rounds, in microseconds; "
                   "payload: {id, text, flag} in, {ok, id, echo} out; bare worker: postMessage of the payload to a "

@@ -31,9 +31,7 @@ import argparse
 import json
 import math
 import os
-import platform
 import random
-import shutil
 import statistics
 import sys
 import time
@@ -41,6 +39,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
+from common import find_chromium, machine
 from playwright.sync_api import sync_playwright
 
 from cxkit.bundle import build_bundle, project_root
@@ -78,12 +77,6 @@ window.cxkitTestEarly = () => {
 };
 """
 
-
-def find_chromium() -> str:
-    path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
-    if not path:
-        sys.exit("no Chromium found: apt-get install chromium, or set CHROMIUM_PATH")
-    return path
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -178,7 +171,7 @@ def run(mode: str = "polling", build: bool = True) -> dict:
         idle_count = counts_after["connects"][transport] - counts_before["connects"][transport]
     result = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "browser": user_agent},
+        "machine": machine(user_agent),
         "mode": mode,
         "method": f"{MESSAGES} agent messages, seeded random gaps {GAP_S[0]}-{GAP_S[1]} s (seed {SEED}); latency = "
                   "page timeOrigin+now() at messageReceived - message utcTime (mock stamp); idle: "

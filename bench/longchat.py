@@ -55,8 +55,6 @@ import argparse
 import json
 import math
 import os
-import platform
-import shutil
 import statistics
 import sys
 import time
@@ -64,6 +62,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from common import find_chromium, machine
 from playwright.sync_api import sync_playwright
 
 from cxkit.bundle import build_bundle, project_root
@@ -209,12 +208,6 @@ CHURN_JS = """async (n) => {
 PAGE_COUNTS_JS = """() => ({waiting: __cxkit.waiting(), held: __cxkit.link ? __cxkit.link.held() : 0,
                            replies: __cxkit.link ? __cxkit.link.replies() : 0})"""
 
-
-def find_chromium() -> str:
-    path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
-    if not path:
-        sys.exit("no Chromium found: apt-get install chromium, or set CHROMIUM_PATH")
-    return path
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -402,8 +395,7 @@ def summarise(mode: str, user_agent: str, samples: list[dict], stamps: list, arr
     moved = {k: after[k] - before[k] for k in before if isinstance(before[k], int) and after.get(k) != before[k]}
     return {
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "browser": user_agent,
-                    "load_average": os.getloadavg()},
+        "machine": machine(user_agent, load_average=os.getloadavg()),
         "mode": mode,
         "messages": MESSAGES, "batch": BATCH, "durations_s": durations,
         "per_poll_answer_ms": {

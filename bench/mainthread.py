@@ -49,9 +49,7 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import random
-import shutil
 import statistics
 import struct
 import sys
@@ -62,6 +60,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
+from common import Fresh, Shared, find_chromium, machine
 from playwright.sync_api import sync_playwright
 
 from cxkit.bundle import build_bundle, project_root
@@ -177,12 +176,6 @@ COLLECT_JS = """() => {
   };
 }"""
 
-
-def find_chromium() -> str:
-    path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
-    if not path:
-        sys.exit("no Chromium found: apt-get install chromium, or set CHROMIUM_PATH")
-    return path
 
 
 def hero_png(width: int = 640, height: int = 360, seed: int = 7) -> bytes:
@@ -306,27 +299,6 @@ def load(context, site: str, variant: str, counter: ByteCounter, outside: list[s
     return sample
 
 
-class _Fresh:
-    def __init__(self, browser) -> None:
-        self.browser = browser
-
-    def __enter__(self):
-        self.context = self.browser.new_context()
-        return self.context
-
-    def __exit__(self, *exc) -> None:
-        self.context.close()
-
-
-class _Shared:
-    def __init__(self, context) -> None:
-        self.context = context
-
-    def __enter__(self):
-        return self.context
-
-    def __exit__(self, *exc) -> None:
-        pass
 
 
 LOAD_JS = """() => {
@@ -477,11 +449,11 @@ def run(n: int = N) -> dict:
         with run_in_thread(counter) as url, sync_playwright() as pw, httpx.Client(base_url=url, timeout=60) as control:
             site = f"{url}/site"
             browser = pw.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_FLAGS)
-            with _Fresh(browser) as context:  # the browser's first navigation pays for starting its processes
+            with Fresh(browser) as context:  # the browser's first navigation pays for starting its processes
                 load(context, site, "plain", counter, outside, measure=False)
             print("cold", flush=True)
-            cold = measure(lambda: _Fresh(browser), site, n, counter, outside)
-            cold_quick = quick_loads(lambda: _Fresh(browser), site, LOAD_N, outside)
+            cold = measure(lambda: Fresh(browser), site, n, counter, outside)
+            cold_quick = quick_loads(lambda: Fresh(browser), site, LOAD_N, outside)
             print("during a chat", flush=True)
             chat = during_chat(browser, site, control, outside)
             browser.close()
@@ -490,8 +462,8 @@ def run(n: int = N) -> dict:
             for variant in VARIANTS:  # prime the HTTP cache and V8's code cache
                 load(persistent, site, variant, counter, outside, measure=False)
             print("warm", flush=True)
-            warm = measure(lambda: _Shared(persistent), site, n, counter, outside)
-            warm_quick = quick_loads(lambda: _Shared(persistent), site, LOAD_N, outside)
+            warm = measure(lambda: Shared(persistent), site, n, counter, outside)
+            warm_quick = quick_loads(lambda: Shared(persistent), site, LOAD_N, outside)
             page = persistent.new_page()
             user_agent = page.evaluate("navigator.userAgent")
             page.close()
@@ -500,8 +472,7 @@ def run(n: int = N) -> dict:
         sys.exit(f"requests left 127.0.0.1: {outside}")
     return {
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "browser": user_agent,
-                    "loadavg_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)]},
+        "machine": machine(user_agent, loadavg_1min=[round(load_before, 2), round(os.getloadavg()[0], 2)]),
         "method": f"{n} loads per variant and mode, alternating; click at {CLICK_AT_S} s; window: navigation -> "
                   f"{WINDOW_MS / 1000:.0f} s after WebChatService.ready (plain: after load); "
                   "TBT = sum(longtask - 50 ms); "

@@ -69,6 +69,11 @@ def install_console_logging(write: Callable[[str, str], Any] = _to_console) -> N
 class JsBridge:
     """Dispatch calls from the JS face to the Python bus."""
 
+    # How data goes to page functions and comes back: JS objects on the page's own thread; the
+    # worker's bridge passes Python data through (its link converts each batch once).
+    _to_page = staticmethod(to_js_plain)
+    _from_page = staticmethod(to_py_plain)
+
     def __init__(self, bus: Bus, loader: Any) -> None:
         self.bus = bus
         self.loader = loader
@@ -164,10 +169,10 @@ class JsBridge:
     def _js_subscriber(self, fn: Any) -> Any:
         if not callable(fn):
             return fn
-        deliver_js = self._deliver_js
+        deliver_js, to_page = self._deliver_js, self._to_page
 
         def deliver(event: Any) -> None:
-            deliver_js(fn, float(event.time), event.publisher, event.event, to_js_plain(event.data))
+            deliver_js(fn, float(event.time), event.publisher, event.event, to_page(event.data))
 
         deliver.js_function = fn  # type: ignore[attr-defined]
         return deliver
@@ -175,7 +180,7 @@ class JsBridge:
     def _js_handler(self, fn: Any) -> Any:
         if not callable(fn):
             return fn
-        invoke_js = self._invoke_js
+        invoke_js, to_page = self._invoke_js, self._to_page
         waiting = self._handler_deferreds
 
         def handle(e: Any) -> None:
@@ -184,7 +189,7 @@ class JsBridge:
             waiting[token] = e.deferred
             # Command data is always a mapping; an empty one goes as None and the loader makes the {}.
             # The time goes as a float: the same JS number, but an int above 2**31 crosses slower.
-            invoke_js(fn, token, float(e.time), e.commander, e.command, to_js_plain(e.data) if e.data else None)
+            invoke_js(fn, token, float(e.time), e.commander, e.command, to_page(e.data) if e.data else None)
 
         return handle
 
@@ -192,7 +197,9 @@ class JsBridge:
         if not callable(fn):
             return fn
 
+        to_page, from_page = self._to_page, self._from_page
+
         def intercept(options: Any) -> Any:
-            return to_py_plain(fn(to_js_plain(options)))
+            return from_page(fn(to_page(options)))
 
         return intercept

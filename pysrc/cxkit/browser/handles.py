@@ -29,17 +29,32 @@ class Link(Protocol):
     def ask(self, handle: int, args: list[Any]) -> Deferred: ...
 
 
-class RemoteFunction:
-    """A JS function of the page. Calling it returns a Deferred of its return value; the
-    Deferred of ``edit(*args)`` resolves with ``(value, args)``, the arguments as the function
-    left them (pre-processors change the message in place)."""
+class _Handle:
+    """What every handle is: its number on the page, sent back as ``{"__cxkit": kind, "id"}``,
+    and dropped there when this stand-in goes."""
 
     __slots__ = ("link", "id")
-    typeof = "function"
+    kind = ""
 
     def __init__(self, link: Link, handle: int) -> None:
         self.link = link
         self.id = handle
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"__cxkit": self.kind, "id": self.id}
+
+    def __del__(self) -> None:
+        self.link.drop(self.id)
+
+
+class RemoteFunction(_Handle):
+    """A JS function of the page. Calling it returns a Deferred of its return value; the
+    Deferred of ``edit(*args)`` resolves with ``(value, args)``, the arguments as the function
+    left them (pre-processors change the message in place)."""
+
+    __slots__ = ()
+    kind = "fn"
+    typeof = "function"
 
     def __call__(self, *args: Any) -> Deferred:
         result = Deferred()
@@ -49,27 +64,23 @@ class RemoteFunction:
     def edit(self, *args: Any) -> Deferred:
         return self.link.ask(self.id, list(args))
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"__cxkit": "fn", "id": self.id}
-
-    def __del__(self) -> None:
-        self.link.drop(self.id)
-
     def __repr__(self) -> str:
         return f"<JS function #{self.id}>"
 
 
-class RemoteElement:
+class RemoteElement(_Handle):
     """A DOM element of the page: a `cxkit.webchat.TypingInput` (its text is posted on each
     edit) and a `cxkit.webchat.FileInput` (``files``: the JS Files chosen when it was passed)."""
 
-    def __init__(self, link: Link, handle: int, tag: str, kind: str, value: str, files: list[Any] | None) -> None:
-        self.link = link
-        self.id = handle
+    kind = "el"
+
+    def __init__(self, link: Link, handle: int, tag: str, input_type: str, value: str,
+                 files: list[Any] | None) -> None:
+        super().__init__(link, handle)
         self.tag = tag.upper()
         self.value = value
         self.files = files
-        self.is_text_input = self.tag == "TEXTAREA" or (self.tag == "INPUT" and kind.lower() in TEXT_INPUT_TYPES)
+        self.is_text_input = self.tag == "TEXTAREA" or (self.tag == "INPUT" and input_type.lower() in TEXT_INPUT_TYPES)
         self._callbacks: list[Callable[[], Any]] = []
 
     def on_input(self, callback: Callable[[], Any]) -> Callable[[], None]:
@@ -90,12 +101,6 @@ class RemoteElement:
         self.value = value
         for callback in list(self._callbacks):
             callback()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"__cxkit": "el", "id": self.id}
-
-    def __del__(self) -> None:
-        self.link.drop(self.id)
 
     def __repr__(self) -> str:
         return f"<{self.tag} #{self.id}>"

@@ -205,33 +205,13 @@ class _WorkerBridge(JsBridge):
             log.exception("cxkit: a command's result cannot be sent to the page")
             self._settle_js(token, False, error_text(exc))
 
-    def _js_subscriber(self, fn: Any) -> Any:
-        if not callable(fn):
-            return fn
-        deliver_js = self._deliver_js
+    @staticmethod
+    def _to_page(value: Any) -> Any:
+        return value
 
-        def deliver(event: Any) -> None:
-            deliver_js(fn, float(event.time), event.publisher, event.event, event.data)
-
-        deliver.js_function = fn  # type: ignore[attr-defined]
-        return deliver
-
-    def _js_handler(self, fn: Any) -> Any:
-        if not callable(fn):
-            return fn
-        invoke_js = self._invoke_js
-        waiting = self._handler_deferreds
-
-        def handle(e: Any) -> None:
-            self._next_token += 1
-            token = self._next_token
-            waiting[token] = e.deferred
-            invoke_js(fn, token, float(e.time), e.commander, e.command, e.data if e.data else None)
-
-        return handle
-
-    def _js_interceptor(self, fn: Any) -> Any:
-        return fn if not callable(fn) else lambda options: fn(options)
+    @staticmethod
+    def _from_page(value: Any) -> Any:
+        return value
 
 
 class _Page:
