@@ -1,7 +1,8 @@
 """When the loader boots Python (``_genesys.widgets.cxkit.boot``), and where (``thread``).
 
 - ``idle`` (default): after the page's ``load`` event, so the runtime never competes with the page;
-- ``now``: at once;
+- ``now``: at once when ``thread`` is given, else when the page's HTML is parsed (its
+  ``<script type="py">`` decides the thread), before the ``load`` event;
 - ``command``: at the first WebChatService command, or as ``idle`` when a chat is to be restored.
 """
 
@@ -36,8 +37,20 @@ def test_idle_boot_starts_after_the_load_event(page, server_url):
     assert timing["first"] >= timing["load"] > 0, timing
 
 
+AT_LOAD = """
+    addEventListener('load', () => { window.threadAtLoad = window.__cxkit.thread; });
+"""
+
+
 def test_now_boots_before_the_load_event(page, server_url):
-    page.add_init_script(POLICY % "{boot: 'now'}" + """
+    page.add_init_script(POLICY % "{boot: 'now'}" + AT_LOAD)
+    page.goto(f"{server_url}/cxkit/e2e.html")
+    wait_booted(page)
+    assert page.evaluate("window.threadAtLoad") == "worker"
+
+
+def test_now_with_a_thread_given_boots_before_the_page_is_parsed(page, server_url):
+    page.add_init_script(POLICY % "{boot: 'now', thread: 'worker'}" + """
         document.addEventListener('DOMContentLoaded', () => { window.threadAtDomReady = window.__cxkit.thread; });
     """)
     page.goto(f"{server_url}/cxkit/e2e.html")
@@ -45,18 +58,13 @@ def test_now_boots_before_the_load_event(page, server_url):
     assert page.evaluate("window.threadAtDomReady") == "worker"
 
 
-AT_DOM_READY = """
-    document.addEventListener('DOMContentLoaded', () => { window.threadAtDomReady = window.__cxkit.thread; });
-"""
-
-
 def test_the_pytest_plugins_boot_now_takes_effect(page, server_url):
     # The plugin's init script merges its options into the config as the loader announces itself
     # (a new ``cxkit`` object when the page has none), after the loader's first lines ran.
-    page.add_init_script(init_script(None, {"cxkit": {"boot": "now"}}) + AT_DOM_READY)
+    page.add_init_script(init_script(None, {"cxkit": {"boot": "now"}}) + AT_LOAD)
     page.goto(f"{server_url}/cxkit/e2e.html")
     wait_booted(page)
-    assert page.evaluate("window.threadAtDomReady") == "worker"
+    assert page.evaluate("window.threadAtLoad") == "worker"
 
 
 def test_options_set_after_the_loader_ran_are_read_at_boot(page, server_url):

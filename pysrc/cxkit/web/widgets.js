@@ -261,13 +261,17 @@
   // "command": at the first WebChatService command, or as "idle" when a chat is to be restored.
   // The policy is read now (for "now") and again at the load event, so options set by scripts
   // that run after this file still count.
+  function bootNow() {  // the thread is chosen from the page's scripts: wait until they are parsed
+    if (opts().thread || doc.readyState !== "loading") boot();
+    else doc.addEventListener("DOMContentLoaded", boot, { once: true });
+  }
   function policy() {
     var b = opts().boot;
-    if (b === "now") return boot();
+    if (b === "now") return bootNow();
     if (b === "command" && !/(^|;\s*)_genesys\.widgets\.webchat\.state\.keys=/.test(doc.cookie)) return;
     (w.requestIdleCallback || setTimeout)(boot, { timeout: 1000 });
   }
-  if (opts().boot === "now") boot();
+  if (opts().boot === "now") bootNow();
   else if (doc.readyState === "complete") policy();
   else addEventListener("load", policy, { once: true });
 })();
