@@ -39,6 +39,8 @@ class OfflineGuard:
     def __init__(self) -> None:
         self.violations: list[str] = []
         self.expected = False
+        self._route: Any = None  # install(): the route handler
+        self._on_request: Any = None  # watch(): the request listener
 
     def expect(self) -> list[str]:
         """Declare that this test provokes outside requests; returns the (live) record."""
@@ -85,9 +87,9 @@ class OfflineGuard:
 
     def uninstall(self, context: Any) -> None:
         """Stop guarding ``context`` (a shared context outlives the test that guarded it)."""
-        if hasattr(self, "_route"):
+        if self._route is not None:
             context.unroute(NOT_LOCAL, self._route)
-        if hasattr(self, "_on_request"):
+        if self._on_request is not None:
             context.remove_listener("request", self._on_request)
         context.remove_listener("page", self._on_page)
 
