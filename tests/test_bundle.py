@@ -71,6 +71,29 @@ def test_second_build_changes_nothing(bundle):
     assert after == before
 
 
+def test_a_rebuild_keeps_replaced_versioned_folders_for_a_day(bundle):
+    """A visitor's cached widgets.js (5 min, then stale for up to a day) names the previous
+    build's modules and wheel: a rebuild in place keeps them that long, then removes them."""
+    import os
+    import time
+
+    from cxkit.bundle import KEEP_REPLACED_S
+
+    out, manifest = bundle
+    current = (out / manifest["link"]).parent
+    recent, old = out / "modules" / "previousbuild0001", out / "modules" / "olderbuild000001"
+    for folder, age in ((recent, 60), (old, KEEP_REPLACED_S + 60)):
+        folder.mkdir()
+        (folder / "link.mjs").write_text("// a previous build")
+        then = time.time() - age
+        os.utime(folder, (then, then))
+    long_ago = time.time() - 2 * KEEP_REPLACED_S
+    os.utime(current, (long_ago, long_ago))           # in use: kept however old, and marked now
+    build_bundle(project_root(), out, test_pages=True)
+    assert sorted(p.name for p in (out / "modules").iterdir()) == sorted([current.name, recent.name])
+    assert time.time() - current.stat().st_mtime < KEEP_REPLACED_S
+
+
 def test_missing_runtime_assets_say_what_to_run(tmp_path):
     (tmp_path / "pysrc" / "cxkit" / "web").mkdir(parents=True)
     (tmp_path / "pysrc" / "cxkit" / "web" / "widgets.js").write_text("")

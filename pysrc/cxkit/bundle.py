@@ -19,6 +19,8 @@ The bundle holds everything a page needs, so nothing is ever fetched from a CDN:
 Its inputs come from the installed package, or in a checkout from ``node_modules`` and the
 sources (`cxkit.assets`). Big assets also get ``.gz`` and ``.br`` twins that the server sends
 to browsers that accept them. A second build with nothing changed only re-checks file stamps.
+A rebuild keeps the versioned folders it replaces for a day (`KEEP_REPLACED_S`): visitors'
+cached ``widgets.js`` still names them.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import hashlib
 import json
 import os
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +86,8 @@ def default_out(checkout: Path | None) -> Path:
     return checkout / "build" if checkout else Path.cwd() / "build"
 
 
-def _compress(path: Path) -> None:
+def compress_twins(path: Path) -> None:
+    """Write ``path``'s ``.gz`` (and, with brotli installed, ``.br``) twin unless it is current."""
     data = None
     for suffix, encode in ((".gz", lambda b: gzip.compress(b, 9, mtime=0)), (".br", _brotli)):
         twin = path.with_name(path.name + suffix)
@@ -160,16 +164,23 @@ def _copy_modules(web: Path, out: Path) -> dict[str, str]:
     digest = hashlib.sha256(b"".join(p.name.encode() + b"\0" + p.read_bytes() for p in sources)).hexdigest()[:16]
     for path in sources:
         copy_if_changed(path, out / digest / path.name)
-    if out.is_dir():
-        for stale in out.iterdir():
-            if stale.name != digest:
-                shutil.rmtree(stale)
+    _keep_only(out, {out / digest})
     return {key: f"modules/{digest}/{name}" for key, name in MODULES.items()}
 
 
+#: How long a replaced versioned folder stays: a visitor's cached ``widgets.js`` may name it
+#: for that long (its ``Cache-Control``: max-age 5 min + stale-while-revalidate 1 day).
+KEEP_REPLACED_S = 86_400 + 300
+
+
 def _keep_only(folder: Path, keep: set[Path]) -> None:
+    """Mark ``keep`` as in use now; remove the other folders unused for `KEEP_REPLACED_S`."""
+    now = time.time()
+    for path in keep:
+        if path.is_dir():
+            os.utime(path, (now, now))
     for stale in folder.iterdir() if folder.is_dir() else ():
-        if stale.is_dir() and stale not in keep:
+        if stale.is_dir() and stale not in keep and now - stale.stat().st_mtime > KEEP_REPLACED_S:
             shutil.rmtree(stale)
 
 
@@ -221,5 +232,5 @@ def build_bundle(root: Path | None = None, out: Path | None = None, *, test_page
 
     for path in out.rglob("*"):
         if path.is_file() and path.suffix in COMPRESS_SUFFIXES and path.stat().st_size >= COMPRESS_MIN_BYTES:
-            _compress(path)
+            compress_twins(path)
     return manifest
