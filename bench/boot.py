@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/boot.py           # prints a table, writes bench/results/boot.json
 
-One run, four pages alternating, from the same server; two pairs, each compared in the same run:
+One run, four pages alternating, from the same server (`cxkit serve`'s app in a process of its
+own, as a site's server is; see `common.serve_in_process`); pairs, each compared in the same run:
 
 - worker (the default on a website): ``/cxkit/e2e.html`` with ``_genesys.widgets.cxkit =
   {boot: "now"}`` (the loader, its worker, Pyodide and our wheel in a Web Worker), measured at
@@ -37,11 +38,10 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from common import Fresh, Shared, find_chromium, machine
+from common import Fresh, Shared, find_chromium, machine, serve_in_process
 from playwright.sync_api import sync_playwright
 
 from cxkit.bundle import build_bundle, project_root
-from cxkit.server import create_app, run_in_thread
 
 N = int(os.environ.get("BOOT_BENCH_N", "7"))
 BUDGET = 1.15
@@ -189,7 +189,7 @@ def run(n: int = N) -> dict:
         Path(bare_dir, "bare.html").write_text(BARE_HTML % names)
         Path(bare_dir, "bare_worker.html").write_text(BARE_WORKER_HTML)
         Path(bare_dir, "bare_worker.mjs").write_text(BARE_WORKER_MJS % names)
-        with run_in_thread(create_app(build, extra_static={"/bare": bare_dir})) as url, sync_playwright() as pw:
+        with serve_in_process(build, {"/bare": bare_dir}) as url, sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_FLAGS)
             with Fresh(browser) as context:  # the browser's first navigation pays for starting its processes
                 context.new_page().goto(f"{url}/bare/bare_worker.html")

@@ -6,6 +6,10 @@ A plain host page (a heading, paragraphs, a locally served 640x360 PNG hero imag
 image, a button) is served by the same server as the bundle (``/site/``), in four variants:
 
 - ``plain``: without ``widgets.js``;
+- ``script``: with an inert script instead (the built ``widgets.js`` inside ``if (false) {...}``,
+  served as ``/site/widgets.js``: the same bytes, name, cache headers and compressed twins, never
+  run): what any script tag of that size costs the page, so a widget variant's ratio against it
+  (``xs``) is what cxkit adds beyond being a script;
 - ``idle``: ``widgets.js``, worker mode, the default boot policy (after ``load``, when idle);
 - ``now``: ``widgets.js``, worker mode, ``cxkit.boot = "now"``;
 - ``main``: ``widgets.js``, ``cxkit.thread = "main"`` (PyScript on the page's thread), default
@@ -24,7 +28,7 @@ bytes, counted in the server; includes the worker's downloads, which the page's 
 does not see) and requests. Cold: a fresh browser context per load; warm: one persistent
 context (disk HTTP cache), one priming load per variant, then the measured loads. Variants
 alternate, in reverse order every other round. "Caused by cxkit" is a variant's median minus
-the plain page's median (TBT), or the ratio of medians (load, LCP). Load and LCP are also
+the plain page's median (TBT), or the ratio of medians (load, LCP), also against ``script``. Load and LCP are also
 taken from ``MAINTHREAD_LOAD_N`` quick loads per variant and mode (no click, the page closed
 0.5 s after load; same alternation): their medians are over the full and the quick loads, as a
 page that loads in ~0.1 s on localhost needs more than 3 samples. Budgets (DESIGN.md, issue 9):
@@ -63,7 +67,7 @@ import httpx
 from common import Fresh, Shared, find_chromium, machine
 from playwright.sync_api import sync_playwright
 
-from cxkit.bundle import build_bundle, project_root
+from cxkit.bundle import build_bundle, compress_twins, project_root
 from cxkit.mockgms import MockGMS
 from cxkit.server import create_app, run_in_thread
 
@@ -80,7 +84,8 @@ BURST_MESSAGES = 50
 BUNDLE = Path(os.environ.get("MAINTHREAD_BUNDLE", "/tmp/cxkit-mainthread-build"))
 RESULTS = Path(__file__).parent / "results" / "mainthread.json"
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
-VARIANTS = ("plain", "idle", "now", "main")
+VARIANTS = ("plain", "script", "idle", "now", "main")
+WITHOUT_CXKIT = ("plain", "script")
 ORIGINAL = {"source": "DESIGN.md, issue 9: the original product on a plain page, same machine class",
             "longest_task_ms": [170, 290], "tbt_ms": [150, 240], "ready_ms": 500}
 
@@ -133,7 +138,8 @@ WIDGET = """<script>
   })(CXBus.registerPlugin("HostPage"));
 </script>"""
 
-CXKIT_OPTIONS = {"plain": None, "idle": "", "now": ', cxkit: { boot: "now" }', "main": ', cxkit: { thread: "main" }'}
+CXKIT_OPTIONS = {"plain": None, "script": None, "idle": "", "now": ', cxkit: { boot: "now" }',
+                 "main": ', cxkit: { thread: "main" }'}
 
 #: Runs before the page's own scripts: observers for long tasks, long animation frames, LCP.
 INIT_JS = """
@@ -195,10 +201,17 @@ def hero_png(width: int = 640, height: int = 360, seed: int = 7) -> bytes:
             + chunk(b"IDAT", zlib.compress(bytes(raw), 6)) + chunk(b"IEND", b""))
 
 
-def write_site(folder: Path) -> None:
+INERT = """<script src="widgets.js"></script>"""
+
+
+def write_site(folder: Path, loader: Path) -> None:
+    """The variants' pages; ``widgets.js`` here is the built ``loader`` made inert (never run):
+    the same bytes on the wire, the same name and so the same cache headers."""
     (folder / "hero.png").write_bytes(hero_png())
+    (folder / "widgets.js").write_text("if (false) {\n" + loader.read_text() + "\n}\n")
+    compress_twins(folder / "widgets.js")
     for variant, options in CXKIT_OPTIONS.items():
-        widget = "" if options is None else WIDGET % {"cxkit": options}
+        widget = INERT if variant == "script" else "" if options is None else WIDGET % {"cxkit": options}
         (folder / f"{variant}.html").write_text(PAGE % {"widget": widget})
 
 
@@ -256,7 +269,7 @@ def open_page(context, outside: list[str]):
 
 
 def wait_ready(page, variant: str) -> None:
-    if variant == "plain":
+    if variant in WITHOUT_CXKIT:
         page.wait_for_function("() => performance.getEntriesByType('navigation')[0].loadEventEnd > 0",
                                timeout=60_000, polling=250)
         return
@@ -280,13 +293,13 @@ def load(context, site: str, variant: str, counter: ByteCounter, outside: list[s
         page.close()
         return {}
     first = page.evaluate(COLLECT_JS)
-    anchor = first["load"] if variant == "plain" else first["ready"]
+    anchor = first["load"] if variant in WITHOUT_CXKIT else first["ready"]
     settle_until(page, anchor + WINDOW_MS)
     s = page.evaluate(COLLECT_JS)
     page.close()
     end = anchor + WINDOW_MS
     sample = {
-        "ready_ms": None if variant == "plain" else round(s["ready"], 1),
+        "ready_ms": None if variant in WITHOUT_CXKIT else round(s["ready"], 1),
         "load_ms": round(s["load"], 1), "lcp_ms": None if s["lcp"] is None else round(s["lcp"], 1),
         "lcp_url": (s["lcp_url"] or "").rsplit("/", 1)[-1],
         "click_at_ms": round(s["click"]["at"], 1) if s["click"] else None,
@@ -355,9 +368,13 @@ def summary(samples: dict[str, list[dict]], quick: dict[str, list[dict]]) -> dic
         out[variant]["load_ms"] = med([s["load_ms"] for s in both])
         out[variant]["lcp_ms"] = med([s["lcp_ms"] for s in both])
         out[variant]["load_samples"] = len(both)
-    plain = out["plain"]
+    plain, script = out["plain"], out["script"]
     for variant in VARIANTS[1:]:
         v = out[variant]
+        if variant not in WITHOUT_CXKIT:  # what cxkit adds beyond any script tag of its size
+            v["load_ratio_vs_script"] = round(v["load_ms"] / script["load_ms"], 3) if script["load_ms"] else None
+            v["lcp_ratio_vs_script"] = (round(v["lcp_ms"] / script["lcp_ms"], 3)
+                                        if script["lcp_ms"] and v["lcp_ms"] else None)
         v["tbt_caused_ms"] = round(v["tbt_ms"] - plain["tbt_ms"], 1)
         v["load_added_ms"] = round(v["load_ms"] - plain["load_ms"], 1)
         v["lcp_added_ms"] = round(v["lcp_ms"] - plain["lcp_ms"], 1) if v["lcp_ms"] and plain["lcp_ms"] else None
@@ -444,7 +461,7 @@ def run(n: int = N) -> dict:
     outside: list[str] = []
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as site_dir, tempfile.TemporaryDirectory() as profile:
-        write_site(Path(site_dir))
+        write_site(Path(site_dir), BUNDLE / "widgets.js")
         counter = ByteCounter(create_app(BUNDLE, mock=MockGMS(agent="silent"), extra_static={"/site": site_dir}))
         with run_in_thread(counter) as url, sync_playwright() as pw, httpx.Client(base_url=url, timeout=60) as control:
             site = f"{url}/site"
@@ -478,7 +495,8 @@ def run(n: int = N) -> dict:
                   "TBT = sum(longtask - 50 ms); "
                   f"medians; caused = variant median - plain median; ratios of medians; load and LCP medians over "
                   f"those loads plus {LOAD_N} quick loads per variant and mode (no click, closed 0.5 s after load)",
-        "variants": {"plain": "no widgets.js", "idle": "worker, boot idle (default)", "now": "worker, boot now",
+        "variants": {"plain": "no widgets.js", "script": "an inert script of widgets.js's bytes (never run)",
+                     "idle": "worker, boot idle (default)", "now": "worker, boot now",
                      "main": "thread main (PyScript), boot idle (default)"},
         "budgets": {"tbt_caused_ms": TBT_BUDGET_MS, "load_ratio": LOAD_BUDGET, "lcp_ratio": LOAD_BUDGET,
                     "task_during_chat_ms": 50},
@@ -498,22 +516,25 @@ def main() -> None:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n")
     head = (f"{'median':11} {'TBT':>6} {'caused':>7} {'longest':>8} {'#long':>6} {'click':>7} {'ready':>7}"
-            f" {'load':>6} {'x':>5} {'LCP':>6} {'x':>5} {'MB':>6}")
+            f" {'load':>6} {'x':>5} {'xs':>5} {'LCP':>6} {'x':>5} {'xs':>5} {'MB':>6}")
     for mode in ("cold", "warm"):
         print(f"\n{mode}, ms\n{head}")
         for variant in VARIANTS:
             r = result[mode][variant]
             print(f"{variant:11} {fmt(r['tbt_ms']):>6} {fmt(r.get('tbt_caused_ms')):>7} {fmt(r['longest_ms']):>8}"
                   f" {fmt(r['long_tasks']):>6} {fmt(r['click_delay_ms'], '.1f'):>7} {fmt(r['ready_ms']):>7}"
-                  f" {fmt(r['load_ms']):>6} {fmt(r.get('load_ratio'), '.2f'):>5} {fmt(r['lcp_ms']):>6}"
-                  f" {fmt(r.get('lcp_ratio'), '.2f'):>5} {r['bytes'] / 1e6:>6.1f}")
+                  f" {fmt(r['load_ms']):>6} {fmt(r.get('load_ratio'), '.2f'):>5}"
+                  f" {fmt(r.get('load_ratio_vs_script'), '.2f'):>5} {fmt(r['lcp_ms']):>6}"
+                  f" {fmt(r.get('lcp_ratio'), '.2f'):>5} {fmt(r.get('lcp_ratio_vs_script'), '.2f'):>5}"
+                  f" {r['bytes'] / 1e6:>6.1f}")
     chat = result["during_chat"]
     print(f"\nduring a chat (worker): restore of {RESTORE_MESSAGES} messages: longest task "
           f"{chat['restore']['longest_ms_median']:.0f} ms (max {chat['restore']['longest_ms_max']:.0f}), TBT "
           f"{chat['restore']['tbt_ms_median']:.0f} ms; burst of {BURST_MESSAGES}: longest "
           f"{chat['burst']['longest_ms_median']:.0f} ms (max {chat['burst']['longest_ms_max']:.0f}), TBT "
           f"{chat['burst']['tbt_ms_median']:.0f} ms; goal: no task over 50 ms")
-    print(f"budgets: TBT caused <= {TBT_BUDGET_MS} ms, load and LCP <= {LOAD_BUDGET}x plain; "
+    print(f"x: against the plain page, xs: against the page with an inert script of widgets.js's bytes\n"
+          f"budgets: TBT caused <= {TBT_BUDGET_MS} ms, load and LCP <= {LOAD_BUDGET}x plain; "
           f"{time.monotonic() - started:.0f} s; written to {RESULTS}")
 
 
