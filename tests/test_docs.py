@@ -44,6 +44,41 @@ def test_generation_is_deterministic(gen_docs, generated):
     assert gen_docs.render() == generated
 
 
+def test_the_generator_renders_data_and_reads_no_source(gen_docs):
+    """The facts are declared once as data in the package; the generator only renders them."""
+    for parser in ("re", "ast", "tokenize"):
+        assert not hasattr(gen_docs, parser), f"gen_docs imports {parser}: render tables instead of parsing source"
+    source = (ROOT / "scripts" / "gen_docs.py").read_text()
+    for reader in ("getsource", "findsource", "getsourcelines"):
+        assert reader not in source, reader
+
+
+def test_every_template_field_is_a_rendered_fact(gen_docs):
+    assert set(gen_docs.PAGE.get_identifiers()) == set(gen_docs.facts())
+
+
+def test_the_js_face_table_is_rendered(generated):
+    from cxkit.bus import face
+
+    def listed(names):
+        return ", ".join(f"`{n}`" for n in names)
+
+    assert f"`window.CXBus` members: {listed(face.CXBUS_MEMBERS)}." in generated
+    assert f"plus `registerPlugin`): {listed(face.PLUGIN_MEMBERS)}." in generated
+    assert f"except {listed(face.JS_ONLY_MEMBERS)}." in generated
+    assert f"automatic commands {listed(face.AUTOMATIC_COMMANDS)}." in generated
+
+
+def test_python_bus_members_are_listed_once_with_their_aliases(generated):
+    from cxkit.bus import Bus, Plugin
+
+    assert "| `get_plugin` / `getPluginInterface` |" in generated
+    assert "| `register_command` / `registerCommand` |" in generated
+    for cls in (Bus, Plugin):
+        for name in (n for n in dir(cls) if not n.startswith("_")):
+            assert f"`{name}`" in generated, f"{cls.__name__}.{name}"
+
+
 def test_every_command_event_and_action_is_listed(generated):
     for name in COMMANDS:
         assert f"| `{name}` |" in generated, name
