@@ -57,27 +57,10 @@ NAME = "WebChatService"
 _IGNORED_POLL_ERRORS = {204}
 
 
-class _OfSession:
-    """A service attribute that is its chat session's (`ChatSession`), for code that reads the
-    service as a whole (tests, the browser glue)."""
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-
-    def __get__(self, service: Any, owner: type | None = None) -> Any:
-        return self if service is None else getattr(service.session, self.name)
-
-    def __set__(self, service: Any, value: Any) -> None:
-        setattr(service.session, self.name, value)
-
-
 class WebChatService:
     """One WebChatService on one bus. ``now()`` returns epoch milliseconds (cookies, locks).
 
     The chat's state is `session` (a `ChatSession`); message processing is `processor`."""
-
-    (active, identity, restoring, restore_done, epoch, transcript, filters, user_data, file_limits,
-     poll_exceptions, offline, disconnected) = (_OfSession() for _ in range(12))
 
     def __init__(self, bus: Bus, *, transport: Transport, storage: Storage,
                  page_info: PageInfo | None = None, now: Callable[[], float] | None = None,

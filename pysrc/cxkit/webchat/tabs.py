@@ -28,8 +28,8 @@ cookies, so it is left alone::
         other_tab = SessionCookies(storage)              # another tab starts a chat
         other_tab.save_identity(Identity("chat-of-the-other-tab", "117", "key", "u1"))
         print(cookies_changed(service))                  # restore
-        await service.restore_done.wait()
-        print(service.active, service.identity.chat_id)  # True chat-of-the-other-tab
+        await service.session.restore_done.wait()
+        print(service.session.active, service.session.identity.chat_id)  # True chat-of-the-other-tab
         service.stop_polling()
 
     asyncio.run(main())
@@ -57,12 +57,13 @@ _known: weakref.WeakKeyDictionary[WebChatService, str] = weakref.WeakKeyDictiona
 def cookies_changed(service: WebChatService) -> str | None:
     """React to session cookies another tab may have written; returns what it started:
     ``"restore"``, ``"poll"`` or None (nothing to do)."""
-    if not service.configured or service.restoring or is_async(service):
+    session = service.session
+    if not service.configured or session.restoring or is_async(service):
         return None
     chat_id = service.cookies.storage.get(SESSION)
-    if service.active:
-        _known[service] = service.identity.chat_id
-        if chat_id == service.identity.chat_id or service.push is not None:
+    if session.active:
+        _known[service] = session.identity.chat_id
+        if chat_id == session.identity.chat_id or service.push is not None:
             return None  # CometD pushes the end of the chat itself
         service.polling.speed_up()
         service.polling.last_poll = None  # due at the next tick
@@ -76,8 +77,8 @@ def cookies_changed(service: WebChatService) -> str | None:
         return None  # the other tab is still writing them: its next write brings the keys
     _known[service] = chat_id
     # Flagged at once: a startChat or a second change handled before the task runs waits for it.
-    service.restoring = True
-    done = service.restore_done = asyncio.Event()
+    session.restoring = True
+    done = session.restore_done = asyncio.Event()
     spawn(_restore(service, done))
     return "restore"
 
@@ -86,5 +87,5 @@ async def _restore(service: WebChatService, done: asyncio.Event) -> None:
     try:
         await restore_session(service)
     finally:
-        service.restoring = False
+        service.session.restoring = False
         done.set()
