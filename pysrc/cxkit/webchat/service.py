@@ -218,7 +218,7 @@ class WebChatService:
 
     def begin_push_session(self, body: Mapping[str, Any]) -> None:
         """CometD mode: the first notification after requestChat starts the session."""
-        self.new_transcript()
+        self.session.new_transcript()
         self.begin_session(Identity(str(body.get("chatId") or ""), str(body.get("alias") or ""),
                                     str(body.get("secureKey") or ""), str(body.get("userId") or "")))
         self.set_data("sessionActive", True)
@@ -268,9 +268,6 @@ class WebChatService:
             old, self.push = self.push, PushMode(self)
             self.client = self.push.client
             spawn(old.close())
-
-    def new_transcript(self) -> None:
-        self.session.new_transcript()
 
     # -- polling ---------------------------------------------------------------------------------
 
