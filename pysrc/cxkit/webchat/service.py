@@ -41,6 +41,7 @@ from .processing import MessageProcessor
 from .push import PushMode
 from .restore import restore_session
 from .session import ChatSession
+from .start_chat import identity_of
 from .tasks import spawn
 from .typing_indicator import ClientTyping, CometdTyping
 
@@ -219,8 +220,7 @@ class WebChatService:
     def begin_push_session(self, body: Mapping[str, Any]) -> None:
         """CometD mode: the first notification after requestChat starts the session."""
         self.session.new_transcript()
-        self.begin_session(Identity(str(body.get("chatId") or ""), str(body.get("alias") or ""),
-                                    str(body.get("secureKey") or ""), str(body.get("userId") or "")))
+        self.begin_session(identity_of(body))
         self.set_data("sessionActive", True)
         self.publish("started", self.session.identity.as_session_data())
 
