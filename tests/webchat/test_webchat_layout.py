@@ -112,7 +112,7 @@ def touched_and_typed(module: str) -> tuple[set[str], set[str]]:
 def test_every_host_member_is_touched_by_code_typed_with_it():
     hosts = host_protocols()
     assert {"CommandHost", "ChatCommandHost", "StartChatHost", "FileCommandHost", "WebChatHost",
-            "RestoreHost", "PushHost", "ProcessingHost"} <= set(hosts)
+            "RestoreHost", "PushHost", "ProcessingHost", "TabsHost"} <= set(hosts)
     bases = {name: {b.id for b in cls.bases if isinstance(b, ast.Name) and b.id in hosts}
              for name, (_, cls) in hosts.items()}
 

@@ -39,22 +39,37 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from .cookies import SESSION
-from .restore import is_async, restore_session
+from .polling import PollingLoop
+from .restore import RestoreHost, is_async, restore_session
 from .tasks import spawn
 
 if TYPE_CHECKING:
     from .service import WebChatService
 
-__all__ = ["cookies_changed"]
+__all__ = ["TabsHost", "cookies_changed"]
+
+
+class TabsHost(RestoreHost, Protocol):
+    """What a cookie change uses beyond a restore's host: whether the service has started, and
+    its polling (to poll at once)."""
+
+    configured: bool
+    polling: PollingLoop
+
+
+if TYPE_CHECKING:
+    def _service_is_a_host(service: WebChatService) -> TabsHost:
+        return service  # the browser glue holds its services untyped: mypy checks it here
+
 
 # The chat each service last had or tried to pick up.
-_known: weakref.WeakKeyDictionary[WebChatService, str] = weakref.WeakKeyDictionary()
+_known: weakref.WeakKeyDictionary[TabsHost, str] = weakref.WeakKeyDictionary()
 
 
-def cookies_changed(service: WebChatService) -> str | None:
+def cookies_changed(service: TabsHost) -> str | None:
     """React to session cookies another tab may have written; returns what it started:
     ``"restore"``, ``"poll"`` or None (nothing to do)."""
     session = service.session
@@ -83,7 +98,7 @@ def cookies_changed(service: WebChatService) -> str | None:
     return "restore"
 
 
-async def _restore(service: WebChatService, done: asyncio.Event) -> None:
+async def _restore(service: TabsHost, done: asyncio.Event) -> None:
     try:
         await restore_session(service)
     finally:
