@@ -145,7 +145,7 @@ def deep_size(o, seen):
     return size
 
 gc.collect()
-t = svc.transcript
+t = svc.session.transcript
 seen_ids = set()
 tracked = [0]
 module = pyodide_js._module

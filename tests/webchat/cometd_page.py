@@ -85,5 +85,5 @@ async def started(page: Page, **options: Any) -> dict[str, Any]:
     body = await page.cmd("startChat", {"nickname": "Nick", **options})
     assert body["statusCode"] == 0 and body["chatId"] and body["secureKey"], body
     assert [m["type"] for m in body["messages"]] == ["ParticipantJoined"]
-    await page.wait_for(lambda: page.service.active and page.of("messageReceived"))
+    await page.wait_for(lambda: page.service.session.active and page.of("messageReceived"))
     return body

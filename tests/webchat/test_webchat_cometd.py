@@ -72,7 +72,7 @@ async def test_send_resolves_status_0_and_own_messages_come_back_once():
     assert await page.cmd("sendMessage", {"message": "hi", "parentMessageID": "7"}) == {"statusCode": 0}
     await page.wait_for(lambda: len(page.delivered_indexes()) == 2)
     publish = next(r for r in page.transport.sent if r["op"] == "sendMessage")["payload"][0]["data"]
-    identity = page.service.identity
+    identity = page.service.session.identity
     assert [publish[k] for k in ("operation", "chatId", "alias", "secureKey", "userId")] == [
         "sendMessage", identity.chat_id, identity.alias, identity.secure_key, identity.user_id]
     assert publish["eventAttributes"] == {"general-properties": {"related-event-id": "7"}}
@@ -95,8 +95,8 @@ async def test_end_chat_and_server_end():
     await started(page)
     mark = page.mark()
     assert await page.cmd("endChat") == {"statusCode": 0}
-    assert page.names(mark, data=False)[-1] == "ended" and not page.service.active
-    await page.wait_for(lambda: gms.chat(page.chat_id if page.service.identity.chat_id else
+    assert page.names(mark, data=False)[-1] == "ended" and not page.service.session.active
+    await page.wait_for(lambda: gms.chat(page.chat_id if page.service.session.identity.chat_id else
                                              gms.chats()[0]["chatId"])["state"] == "ended")
     await page.wait_for(lambda: gms.cometd.clients() == [])  # no idle long poll after the chat
     # A second chat on the same page, then the agent ends it.
@@ -119,7 +119,7 @@ async def test_server_refusals_publish_error_with_the_notification_data():
     await page.wait_for(lambda: page.of("error"))
     error = page.of("error")[0]
     assert error["statusCode"] == 2 and error["errors"][0]["code"] == 249
-    assert page.service.active
+    assert page.service.session.active
 
 
 @virtual_time
@@ -127,7 +127,7 @@ async def test_start_refused_by_the_server_rejects_with_the_refusal_and_starts_n
     page = cometd_page(mock_gms()).boot()
     refusal = await page.reject("startChat", {})  # settled on the first notification, as the original
     assert refusal["errors"][0]["code"] == 161 and refusal["statusCode"] == 2
-    assert page.of("error") == [refusal] and not page.service.active
+    assert page.of("error") == [refusal] and not page.service.session.active
 
 
 @virtual_time
@@ -143,7 +143,8 @@ async def test_files_go_to_the_api_url():
                                     for m in d["messages"]))
     upload = [r for r in page.transport.sent if r["kind"] == "multipart"][-1]
     assert upload["url"] == GMS + "/genesys/2/chat-ntf"
-    assert upload["fields"][:2] == [("operation", "fileUpload"), ("secureKey", page.service.identity.secure_key)]
+    assert upload["fields"][:2] == [("operation", "fileUpload"),
+                                    ("secureKey", page.service.session.identity.secure_key)]
     await page.cmd("downloadFile", {"fileId": body["userData"]["file-id"]})
     [request] = page.downloader.requests
     assert request.url == GMS + "/genesys/2/chat-ntf" and ("operation", "fileDownload") in request.fields
@@ -172,7 +173,7 @@ async def test_reload_restores_through_request_notifications_without_duplicates(
     second = Page(gms, storage=storage, config={"cometD": dict(COMETD)}).boot()
     await second.wait_for(lambda: second.of("restored"))
     await second.wait_for(lambda: len(second.delivered_indexes()) == 4)
-    assert second.chat_id == chat_id and second.service.active
+    assert second.chat_id == chat_id and second.service.session.active
     history, live = second.of("messageReceived")
     assert history["restoring"] is True and [m["index"] for m in history["messages"]] == [1, 2, 3]
     assert live["restoring"] is False and [m["text"] for m in live["messages"]] == ["while away"]
@@ -193,7 +194,7 @@ async def test_restore_of_an_ended_chat_is_a_restore_timeout():
     gms.agent(first.chat_id, "end")
     second = Page(gms, storage=storage, config={"cometD": dict(COMETD)}).boot()
     await second.wait_for(lambda: "restoreTimeout" in second.names())
-    assert not second.service.active and storage.get("_genesys.widgets.webchat.state.session") is None
+    assert not second.service.session.active and storage.get("_genesys.widgets.webchat.state.session") is None
 
 
 @virtual_time

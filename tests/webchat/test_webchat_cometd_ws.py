@@ -149,7 +149,7 @@ async def test_faulted_connects_recover_without_losing_a_pushed_message(websocke
         assert len(page.transport.of("/meta/handshake")) == 2
     page.agent("say", text="after")
     await page.wait_for(lambda: "after" in texts(page))
-    assert once_each(page) and page.service.active
+    assert once_each(page) and page.service.session.active
 
 
 @pytest.mark.parametrize("mode", ["http500", "drop", "delay", "unknown"])
@@ -159,7 +159,7 @@ async def test_a_faulted_handshake_is_retried_and_the_chat_starts(mode):
     page = ws_page(gms).boot()
     gms.cometd.faults.add("handshake", mode, delay_ms=500)
     body = await page.cmd("startChat", {"nickname": "Nick"})
-    assert body["chatId"] == page.chat_id and page.service.active
+    assert body["chatId"] == page.chat_id and page.service.session.active
     page.agent("join")
     page.agent("say", text="hello")
     await page.wait_for(lambda: "hello" in texts(page))
@@ -171,7 +171,7 @@ async def test_a_first_handshake_without_answer_rejects_start_chat_with_the_netw
     page = ws_page(gms).boot()
     gms.cometd.faults.add("handshake", "drop", count=-1)
     failure = await page.reject("startChat", {"nickname": "Nick"})
-    assert failure["status"] == 0 and not page.service.active
+    assert failure["status"] == 0 and not page.service.session.active
     assert gms.chats() == []
 
 
@@ -204,7 +204,7 @@ async def test_start_chat_resolves_with_the_first_notification_and_a_lost_reques
     await page.cmd("endChat")
     gms.fault("requestChat", "drop")  # acknowledged, then nothing comes
     failure = await page.reject("startChat", {"nickname": "Nick"})
-    assert failure["status"] == 0 and not page.service.active and "started" not in page.names(page.mark())
+    assert failure["status"] == 0 and not page.service.session.active and "started" not in page.names(page.mark())
 
 
 @pytest.mark.parametrize("ack_first", [True, False], ids=["ack-first", "notification-first"])
@@ -223,7 +223,7 @@ async def test_end_chat_always_runs_the_whole_local_end_sequence(ack_first):
     names = page.names(mark, data=False)
     tail = ["supervisorDisconnected", "agentDisconnected", "clientDisconnected", "ended"]
     assert names[-4:] == tail and names.count("ended") == 1, names
-    assert not page.service.active
+    assert not page.service.session.active
 
 
 @virtual_time
@@ -231,8 +231,9 @@ async def test_the_mock_refuses_a_publish_without_the_right_identity():
     gms = mock_gms()
     page = ws_page(gms).boot()
     await started(page)
-    page.service.identity = page.service.identity.__class__(
-        page.chat_id, page.service.identity.alias, page.service.identity.secure_key, "someone-else")
+    session = page.service.session
+    session.identity = session.identity.__class__(
+        page.chat_id, session.identity.alias, session.identity.secure_key, "someone-else")
     assert await page.cmd("sendMessage", {"message": "forged"}) == {"statusCode": 0}
     await page.wait_for(lambda: page.of("error"))
     [error] = page.of("error")
@@ -305,7 +306,7 @@ async def test_an_async_chat_is_restored_through_the_page_callbacks(later):
     assert len(store.reads) == 1 and store.reads[0][0]  # once, at configure, with a key name
     await started(first)
     assert gms.chat(first.chat_id)["userData"]["GCTI_Chat_AsyncMode"] == "true"
-    assert store.writes == [first.service.identity.as_session_data()]
+    assert store.writes == [first.service.session.identity.as_session_data()]
     first.agent("join")
     for i in range(5):
         first.agent("say", text=f"m{i}")
@@ -317,7 +318,7 @@ async def test_an_async_chat_is_restored_through_the_page_callbacks(later):
     second.boot()
     restored = await second.wait_event("restored")
     assert restored == {"async": True} and len(store.reads) == 2
-    await second.wait_for(lambda: second.service.active)
+    await second.wait_for(lambda: second.service.session.active)
     assert second.bus.plugin.data("WebChatService.WebChatService.mode") == {"async": True}
     asks = [f["payload"][0]["data"]["transcriptPosition"] for f in second.frames("requestNotifications")]
     assert asks == [-1, 6]  # the next index (8), then one page of 2 back
@@ -344,13 +345,13 @@ async def test_the_restore_command_takes_session_data_in_async_mode():
     store = SessionStore()
     first = ws_page(gms, **{"async": store.config()}).boot()
     await started(first)
-    identity = first.service.identity.as_session_data()
+    identity = first.service.session.identity.as_session_data()
     await first.service.push.close()
     second = ws_page(gms, **{"async": {**ASYNC}})
     second.storage = MemoryStorage()
     second.boot()
     assert await second.cmd("restore", {"sessionData": identity}) is None
-    assert second.service.active and second.of("restored") == [{"async": True}]
+    assert second.service.session.active and second.of("restored") == [{"async": True}]
     assert await second.reject("restore", {"sessionData": identity}) == msg.RESTORE_SESSION_ACTIVE
 
 
@@ -364,7 +365,7 @@ async def test_an_async_session_that_ended_meanwhile_is_a_restore_timeout():
     gms.agent(first.chat_id, "end")
     second = ws_page(gms, **{"async": store.config()}).boot()
     await second.wait_event("restoreTimeout")
-    assert not second.service.active and await second.cmd("verifySession") == {"sessionActive": False}
+    assert not second.service.session.active and await second.cmd("verifySession") == {"sessionActive": False}
 
 
 @virtual_time
@@ -389,7 +390,7 @@ async def test_an_async_restore_waiting_for_the_page_survives_garbage_collection
     await settle()
     gc.collect()
     answer = answers[0]()
-    assert answer is not None and second.service.restoring
+    assert answer is not None and second.service.session.restoring
     answer.set_result(store.saved)
     assert await second.wait_event("restored") == {"async": True}
-    assert second.service.active and not second.service.restoring
+    assert second.service.session.active and not second.service.session.restoring

@@ -197,7 +197,7 @@ async def test_start_chat_rejects_server_and_ajax_errors_with_the_response():
     gms.fault("requestChat", "http500")
     failure = await page.reject("startChat", {"nickname": "N"})
     assert failure["status"] == 500
-    assert page.service.active is False and "pollingStarted" not in page.names()
+    assert page.service.session.active is False and "pollingStarted" not in page.names()
 
 
 @virtual_time
@@ -229,7 +229,7 @@ async def test_add_prefilter_and_hidden_messages():
     await page.wait_event("agentConnected")
     mark = page.mark()
     page.agent("say", text="a secret")
-    await page.wait_for(lambda: page.service.transcript.next_index == 4)
+    await page.wait_for(lambda: page.service.session.transcript.next_index == 4)
     assert page.names(mark, data=False) == ["agentTypingStopped"]  # only the implied typing stop
     page.agent("say", text="HIDDDEN")
     page.agent("say", text="{start:123456789}")  # co-browse token, built in
@@ -248,7 +248,7 @@ async def test_add_prefilter_rejections():
         assert await page.reject("addPrefilter", options) == (
             "Missing or invalid filters provided. Please provide a regular expression or an "
             "array of regular expressions.")
-    assert page.service.filters.custom == []
+    assert page.service.session.filters.custom == []
 
 
 @virtual_time
@@ -260,7 +260,7 @@ async def test_send_filtered_message():
     assert await page.cmd("sendFilteredMessage", {"message": "code 42", "regex": re.compile(r"code \d+")}) is None
     assert page.transport.of("send")[0]["fields"][3] == ("message", "code 42")
     await asyncio.sleep(3)
-    assert 2 not in page.delivered_indexes() and page.service.transcript.next_index == 3
+    assert 2 not in page.delivered_indexes() and page.service.session.transcript.next_index == 3
     assert await page.reject("sendFilteredMessage", {"message": "x", "regex": "x"}) == msg.INVALID_FILTERS
 
 
@@ -273,7 +273,7 @@ async def test_send_filtered_message_checks_its_text_like_send_message():
     assert await page.reject("sendFilteredMessage", {"message": "toolong", "regex": "x"}) == \
         msg.MESSAGE_TOO_LONG.format(5)
     assert page.transport.of("send") == []
-    assert page.service.filters.registered() == []  # nothing added by a rejected call
+    assert page.service.session.filters.registered() == []  # nothing added by a rejected call
 
 
 @virtual_time

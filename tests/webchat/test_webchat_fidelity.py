@@ -86,7 +86,7 @@ async def test_3_restore_while_active_publishes_restored_and_rejects():
     mark = page.mark()
     assert await page.reject("restore") == msg.RESTORE_SESSION_ACTIVE
     assert page.names(mark) == ["restored"]
-    assert page.service.active and page.transport.of("refresh")  # the chat goes on
+    assert page.service.session.active and page.transport.of("refresh")  # the chat goes on
 
 
 # -- 5: stopTyping carries the startTyping's transcriptPosition ----------------------------------
@@ -102,7 +102,7 @@ async def test_5_stop_typing_sends_the_position_of_the_start_typing_it_closes():
     start, stop = page.transport.of("startTyping")[0], page.transport.of("stopTyping")[0]
     position = dict(start["fields"])["transcriptPosition"]
     assert position == "2" and dict(stop["fields"])["transcriptPosition"] == position
-    assert page.service.transcript.next_index > 3
+    assert page.service.session.transcript.next_index > 3
     # sendTyping({isTyping: false}) closes with the position of its own start, too
     await page.cmd("sendTyping", {"message": "again"})
     await page.cmd("sendTyping", {"isTyping": False})

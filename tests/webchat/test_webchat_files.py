@@ -26,7 +26,7 @@ async def test_get_file_limits_resolves_the_json_text():
     request = page.transport.of("limits")[0]
     assert request["kind"] == "multipart" and request["url"] == f"{BASE}/{page.chat_id}/file/limits"
     assert [name for name, _ in request["fields"]] == ["alias", "userId", "secureKey"]
-    assert page.service.file_limits is not None
+    assert page.service.session.file_limits is not None
 
 
 @virtual_time
@@ -114,7 +114,7 @@ async def test_download_file_builds_the_request_for_the_port():
     assert await page.reject("downloadFile", {}) == msg.NO_FILE_ID
     assert await page.cmd("downloadFile", {"fileId": "f1", "fileName": "my.txt"}) is None
     (request,) = page.downloader.requests
-    ident = page.service.identity
+    ident = page.service.session.identity
     assert request.url == f"{BASE}/{page.chat_id}/file/f1/download"
     assert request.fields == [("alias", ident.alias), ("secureKey", ident.secure_key),
                               ("userId", ident.user_id)]

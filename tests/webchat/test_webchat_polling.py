@@ -136,9 +136,9 @@ async def test_reset_poll_exceptions():
     page = Page(gms, config={"pollExceptionLimit": 2}).boot()
     await page.start()
     gms.fault("refresh", "status1", count=2)
-    await page.wait_for(lambda: page.service.poll_exceptions == 2)
+    await page.wait_for(lambda: page.service.session.poll_exceptions == 2)
     assert await page.cmd("resetPollExceptions") is None
-    assert page.service.poll_exceptions == 0
+    assert page.service.session.poll_exceptions == 0
     gms.fault("refresh", "status1", count=2)
     await asyncio.sleep(10)
     assert page.of("chatServerWentOffline") == []

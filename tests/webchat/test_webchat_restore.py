@@ -15,7 +15,7 @@ async def chat_then_reload(gms, *, while_away=(), **config):
     first.agent("join")
     first.agent("say", text="Hello")
     first.agent("say", text="a secret")
-    await first.wait_for(lambda: first.service.transcript.next_index == 5)
+    await first.wait_for(lambda: first.service.session.transcript.next_index == 5)
     await first.cmd("stopPoll")  # the page unloads
     for text in while_away:
         first.agent("say", text=text)
@@ -135,8 +135,8 @@ async def test_restore_command_rejections():
     assert rejected == [(msg.RESTORE_SESSION_ACTIVE,)]
     assert msg.RESTORE_SESSION_ACTIVE == "Chat session is already active, ignoring restore command."
     assert msg.ALREADY_RESTORING == "Already restoring. Ignoring request."
-    page.service.restoring = True
-    page.service.active = False
+    page.service.session.restoring = True
+    page.service.session.active = False
     rejected.clear()
     own.command("WebChatService.restore").fail(lambda *a: rejected.append(a))
     await settle()
@@ -152,7 +152,7 @@ async def test_verify_session_waits_for_a_running_restore():
     gms.fault("refresh", "delay", count=1, delay_ms=2000)
     second = Page(gms, storage=first.storage, config={"ajaxTimeout": 5000}).boot()
     await settle()
-    assert second.service.restoring
+    assert second.service.session.restoring
     assert await second.cmd("verifySession") == {"sessionActive": True}
     assert "restored" in second.names()
 
@@ -190,7 +190,7 @@ async def chat_left_on_reload(gms, **config):
     await first.start()
     first.agent("join")
     first.agent("say", text="old")
-    await first.wait_for(lambda: first.service.transcript.next_index == 4)
+    await first.wait_for(lambda: first.service.session.transcript.next_index == 4)
     await first.cmd("stopPoll")
     return first
 
@@ -202,7 +202,7 @@ async def test_start_chat_during_the_automatic_restore_waits_and_the_restore_win
     gms.fault("refresh", "delay", count=1, delay_ms=1000)
     second = Page(gms, storage=first.storage).boot()
     await settle()
-    assert second.service.restoring
+    assert second.service.session.restoring
     assert await second.reject("startChat", {"nickname": "New"}) == msg.ALREADY_ACTIVE
     assert second.transport.of("requestChat") == []  # no second chat was asked for
     assert len(gms.chats()) == 1
@@ -228,7 +228,7 @@ async def test_start_chat_during_a_failing_restore_starts_a_clean_chat():
     await second.wait_for(lambda: 3 in second.delivered_indexes())
     await asyncio.sleep(5)
     assert second.delivered_indexes() == [1, 2, 3]  # the new chat's, each once
-    assert [m["text"] for m in second.service.transcript.as_result()["messages"]][-1] == "new"
+    assert [m["text"] for m in second.service.session.transcript.as_result()["messages"]][-1] == "new"
     assert "restored" not in second.names()
     assert second.storage.values["_genesys.widgets.webchat.state.session"] == second.chat_id
 
@@ -277,7 +277,7 @@ async def test_start_chat_that_finishes_during_a_restore_wins_and_the_restore_st
     second.agent("say", text="new")
     await asyncio.sleep(5)
     assert rejected == [()]
-    assert not second.service.restoring
+    assert not second.service.session.restoring
     assert "restored" not in second.names()
     assert second.chat_id == body["chatId"]
     assert second.delivered_indexes() == [1, 2, 3]

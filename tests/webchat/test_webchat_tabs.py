@@ -149,7 +149,7 @@ async def test_cometd_tabs_pick_up_the_chat_and_the_end_reaches_the_other_tab():
     await settle()
     await started(a)
     assert cookies_changed(b.service) == "restore"
-    await b.wait_for(lambda: b.service.active and b.of("restored"))
+    await b.wait_for(lambda: b.service.session.active and b.of("restored"))
     assert b.chat_id == a.chat_id
     a.agent("join")
     a.agent("say", text="to both")
@@ -158,7 +158,7 @@ async def test_cometd_tabs_pick_up_the_chat_and_the_end_reaches_the_other_tab():
     await a.cmd("endChat")
     assert cookies_changed(b.service) is None  # the server's notification ends it
     await b.wait_for(lambda: "ended" in b.names())
-    assert not b.service.active
+    assert not b.service.session.active
     for page in (a, b):
         indexes = page.delivered_indexes()
         assert indexes == sorted(set(indexes)) and texts(page).count("to both") == 1

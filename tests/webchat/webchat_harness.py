@@ -152,12 +152,12 @@ class Page:
     async def start(self, **options: Any) -> dict[str, Any]:
         options.setdefault("nickname", "Nick")
         body = await self.cmd("startChat", options)
-        await self.wait_for(lambda: self.service.transcript.next_index > 1)
+        await self.wait_for(lambda: self.service.session.transcript.next_index > 1)
         return body
 
     @property
     def chat_id(self) -> str:
-        return self.service.identity.chat_id
+        return self.service.session.identity.chat_id
 
     def agent(self, action: str, **params: Any) -> list[dict[str, Any]]:
         return self.gms.agent(self.chat_id, action, **params)

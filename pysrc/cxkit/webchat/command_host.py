@@ -1,5 +1,7 @@
-"""`CommandHost`: what the command handlers (commands.py, start_chat.py, file_commands.py) use
-of their service, so they depend on this contract instead of on `WebChatService` itself::
+"""`CommandHost`: what every command module (commands.py, start_chat.py, file_commands.py) uses
+of its service: the chat session, the configuration, GMS requests and their failures. Each
+module's own protocol (`ChatCommandHost`, `StartChatHost`, `FileCommandHost`) adds the few
+members only its handlers touch::
 
     def handler(service: CommandHost, e: CommandEvent) -> None:
         e.deferred.resolve(service.session.identity.as_session_data())
@@ -7,51 +9,27 @@ of their service, so they depend on this contract instead of on `WebChatService`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
 
-from ..gms import GmsReply
-from .polling import PollingLoop
-from .ports import Downloader, PageInfo, TypingInput
-from .restore import RestoreHost
-from .typing_indicator import ClientTyping, CometdTyping
-
-if TYPE_CHECKING:
-    from ..bus import Plugin
+from ..gms import ChatClient, GmsReply
+from .config import WebChatConfig
+from .push import DirectPublisher
+from .session import ChatSession
 
 __all__ = ["CommandHost"]
 
 
-class CommandHost(RestoreHost, Protocol):
-    """A restore's host, plus the configuration, polling, typing and file members."""
+class CommandHost(Protocol):
+    """The members every command module uses."""
 
-    configured: bool
-    page_info: PageInfo
-    downloader: Downloader | None
-    polling: PollingLoop
-    typing: ClientTyping | CometdTyping
+    session: ChatSession
+    config: WebChatConfig
+    client: ChatClient  # GmsClient, or PushClient in CometD mode
 
     @property
-    def plugin(self) -> Plugin: ...
+    def plugin(self) -> DirectPublisher: ...
 
-    @property
-    def preprocessors(self) -> list[Callable[[dict[str, Any]], Any]]: ...
-
-    @property
-    def sleeping(self) -> bool: ...
-
-    def apply_config(self, raw: Mapping[str, Any] | None) -> None: ...
-
-    def configure(self, raw: Mapping[str, Any] | None) -> None: ...
+    async def request(self, call: Callable[[], Awaitable[GmsReply]]) -> GmsReply: ...
 
     def report_failure(self, reply: GmsReply, *, plain: bool = False) -> dict[str, Any]: ...
-
-    def new_transcript(self) -> None: ...
-
-    def end_locally(self) -> None: ...
-
-    def stop_polling(self) -> bool: ...
-
-    def after_side_request(self, reply: GmsReply) -> None: ...
-
-    def attach_typing_input(self, element: TypingInput) -> None: ...

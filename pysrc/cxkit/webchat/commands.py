@@ -1,7 +1,10 @@
 """The 27 WebChatService commands. Each handler settles ``e.deferred`` on every path.
 
 Handlers that need no I/O are plain functions (the bus resolves them synchronously); the others
-are ``async def``. Registered by `register_commands`::
+are ``async def``. ``startChat`` is in start_chat.py, the file commands in file_commands.py, the
+rest here; each group types its service by the protocol of what it uses (`ChatCommandHost`,
+`StartChatHost`, `FileCommandHost`), and `WebChatHost` is all three. Registered by
+`register_commands`::
 
     register_commands(service)   # service.plugin now answers WebChatService.<command>
 """
@@ -9,22 +12,60 @@ are ``async def``. Registered by `register_commands`::
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable, Mapping
+from functools import partial
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..gms import GmsReply, form_value
 from . import messages as msg
 from .catalog import COMMANDS
 from .command_host import CommandHost
-from .file_commands import download_file, get_file_limits, send_file
+from .file_commands import FileCommandHost, download_file, get_file_limits, send_file
 from .filters import InvalidFilter
-from .restore import restore_session
-from .start_chat import start_chat
+from .polling import PollingLoop
+from .ports import TypingInput
+from .restore import RestoreHost, restore_session
+from .start_chat import StartChatHost, start_chat
+from .typing_indicator import ClientTyping, CometdTyping
 
 if TYPE_CHECKING:
-    from ..bus import CommandEvent
+    from ..bus import CommandEvent, Plugin
 
-__all__ = ["COMMANDS", "register_commands"]
+__all__ = ["COMMANDS", "ChatCommandHost", "WebChatHost", "register_commands"]
+
+
+class ChatCommandHost(CommandHost, RestoreHost, Protocol):
+    """What this module's handlers use: a restore's host (the ``restore`` command runs one),
+    plus configuration, polling, typing, pre-processors and the local end of a chat."""
+
+    configured: bool
+    polling: PollingLoop
+    typing: ClientTyping | CometdTyping
+
+    @property
+    def preprocessors(self) -> list[Callable[[dict[str, Any]], Any]]: ...
+
+    @property
+    def sleeping(self) -> bool: ...
+
+    def apply_config(self, raw: Mapping[str, Any] | None) -> None: ...
+
+    def configure(self, raw: Mapping[str, Any] | None) -> None: ...
+
+    def end_locally(self) -> None: ...
+
+    def stop_polling(self) -> bool: ...
+
+    def after_side_request(self, reply: GmsReply) -> None: ...
+
+    def attach_typing_input(self, element: TypingInput) -> None: ...
+
+
+class WebChatHost(ChatCommandHost, StartChatHost, FileCommandHost, Protocol):
+    """Every command's host at once, with the plugin the commands are registered on."""
+
+    @property
+    def plugin(self) -> Plugin: ...
 
 
 def _js_typeof(value: Any) -> str:
@@ -53,7 +94,9 @@ def _first(value: Any) -> Any:
 
 
 class Commands:
-    def __init__(self, service: CommandHost) -> None:
+    """The handlers of this module, bound to their service."""
+
+    def __init__(self, service: ChatCommandHost) -> None:
         self.s = service
 
     # -- session ---------------------------------------------------------------------------------
@@ -67,9 +110,6 @@ class Commands:
             return
         self.s.configure(e.data)
         e.deferred.resolve()
-
-    async def startChat(self, e: CommandEvent) -> None:
-        await start_chat(self.s, e)
 
     async def endChat(self, e: CommandEvent) -> None:
         s = self.s
@@ -352,21 +392,16 @@ class Commands:
             s.push.history = False
             e.deferred.reject(s.report_failure(reply))
 
-    # -- files -----------------------------------------------------------------------------------
 
-    async def getFileLimits(self, e: CommandEvent) -> None:
-        await get_file_limits(self.s, e)
-
-    async def sendFile(self, e: CommandEvent) -> None:
-        await send_file(self.s, e)
-
-    async def downloadFile(self, e: CommandEvent) -> None:
-        await download_file(self.s, e)
-
-
-def register_commands(service: CommandHost) -> Commands:
+def register_commands(service: WebChatHost) -> Commands:
+    """Register the 27 commands on ``service.plugin``, in the catalog's order."""
     commands = Commands(service)
+    elsewhere: dict[str, Callable[[CommandEvent], Awaitable[None]]] = {
+        "startChat": partial(start_chat, service),
+        "getFileLimits": partial(get_file_limits, service),
+        "sendFile": partial(send_file, service),
+        "downloadFile": partial(download_file, service)}
     for name in COMMANDS:
-        handler: Callable[..., Any] = getattr(commands, name)
+        handler: Callable[..., Any] = elsewhere.get(name) or getattr(commands, name)
         service.plugin.register_command(name, handler)
     return commands

@@ -9,17 +9,29 @@ from __future__ import annotations
 import inspect
 import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..gms import STATUS_FAILED, GmsReply, HttpResponse, Identity, form_value, parse_reply
 from . import messages as msg
 from .command_host import CommandHost
 from .files import FileLimits
+from .polling import PollingLoop
+from .ports import Downloader
 
 if TYPE_CHECKING:
     from ..bus import CommandEvent
 
-__all__ = ["download_file", "get_file_limits", "local_refusal", "pick_file", "send_file"]
+__all__ = ["FileCommandHost", "download_file", "get_file_limits", "local_refusal", "pick_file", "send_file"]
+
+
+class FileCommandHost(CommandHost, Protocol):
+    """What the file commands use beyond `CommandHost`: the page's download port, and what an
+    upload does as a send does (polling speeds up, the answer is delivered)."""
+
+    downloader: Downloader | None
+    polling: PollingLoop
+
+    def after_side_request(self, reply: GmsReply) -> None: ...
 
 
 def _text(value: Any) -> str:
@@ -48,7 +60,7 @@ def pick_file(option: Any) -> Any:
     return candidate
 
 
-async def get_file_limits(s: CommandHost, e: CommandEvent) -> None:
+async def get_file_limits(s: FileCommandHost, e: CommandEvent) -> None:
     """getFileLimits: ask GMS, remember the limits for sendFile, resolve with the JSON text."""
     if s.config.cometd_enabled and not s.config.cometd_api_url:
         e.deferred.reject(msg.COMETD_FILES)
@@ -66,7 +78,7 @@ async def get_file_limits(s: CommandHost, e: CommandEvent) -> None:
     e.deferred.resolve(reply.http.text)
 
 
-async def send_file(s: CommandHost, e: CommandEvent) -> None:
+async def send_file(s: FileCommandHost, e: CommandEvent) -> None:
     """sendFile: refuse locally what the known limits forbid, else upload."""
     if s.config.cometd_enabled and not s.config.cometd_api_url:
         e.deferred.reject(msg.COMETD_FILES)
@@ -96,7 +108,7 @@ async def send_file(s: CommandHost, e: CommandEvent) -> None:
     e.deferred.reject(s.report_failure(reply, plain=True))
 
 
-async def download_file(s: CommandHost, e: CommandEvent) -> None:
+async def download_file(s: FileCommandHost, e: CommandEvent) -> None:
     """downloadFile: hand the page's download port the request (nothing is fetched here)."""
     file_id = e.data.get("fileId")
     if file_id is None or file_id == "":

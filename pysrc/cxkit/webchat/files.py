@@ -18,11 +18,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["FILE_LIMITS_NOTICE", "FileLimits", "UPLOAD_ERROR_CODES", "upload_error_code"]
+__all__ = ["FILE_LIMITS_NOTICE", "FileLimits"]
 
 FILE_LIMITS_NOTICE = "file-client-cfg-get"
-UPLOAD_ERROR_CODES = {201: "max number of files reached", 202: "file or total size too large",
-                      203: "file type not allowed"}
 
 
 def _int(values: Mapping[str, Any], key: str) -> int | None:
@@ -82,9 +80,3 @@ class FileLimits:
         self.used_files += 1
         self.used_total_size += size
 
-
-def upload_error_code(codes: Iterable[int]) -> int | None:
-    for code in codes:
-        if code in UPLOAD_ERROR_CODES:
-            return code
-    return None

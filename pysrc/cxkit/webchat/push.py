@@ -220,7 +220,6 @@ class PushMode:
         self.first_notification: asyncio.Future[dict[str, Any]] | None = None
         self._waiter: asyncio.Future[dict[str, Any]] | None = None
         self._backlog: list[dict[str, Any]] = []
-        self._connecting: asyncio.Task[Any] | None = None
 
     async def connect(self) -> bool:
         if self.bayeux.running and self.bayeux.client_id is not None:

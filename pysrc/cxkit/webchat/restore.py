@@ -129,20 +129,7 @@ async def _restore(service: RestoreHost, identity: Identity) -> str:
     service.set_data(f"{service.name}.sessionData", identity.as_session_data())
     service.cookies.ping = service.now()
     asynchronous = is_async(service)
-    if service.push is not None and asynchronous:
-        # Async: learn the next index, then ask for the last page from there.
-        reply = await service.push.ask(identity, -1)
-        answer = reply.body or {}
-        next_position = answer.get("nextPosition") if reply.ok else None
-        if isinstance(next_position, int) and not isinstance(next_position, bool) and not answer.get("chatEnded"):
-            start = max(1, next_position - service.config.max_message_page_size)
-            reply = await service.push.ask(identity, start)
-    elif service.push is not None:
-        # CometD: requestNotifications from position 1; its notification is the answer.
-        reply = await service.push.ask(identity, 1)
-    else:
-        reply = await service.request(lambda: service.client.refresh(identity, 1,
-                                                                     service.preview_text()))
+    reply = await _ask(service, identity, asynchronous)
     if session.active:
         # A startChat begun before this restore finished first: its chat is the page's now,
         # and this answer (about the previous chat) must not touch it.
@@ -157,6 +144,33 @@ async def _restore(service: RestoreHost, identity: Identity) -> str:
         session.identity = Identity()
         service.publish("restoreTimeout")
         return "timeout"
+    _resume(service, reply, body, history_below, asynchronous)
+    return "restored"
+
+
+async def _ask(service: RestoreHost, identity: Identity, asynchronous: bool) -> GmsReply:
+    """GMS's answer about the chat to restore: a refresh from position 1 (REST), the
+    notification answering requestNotifications (CometD), or the last page (async)."""
+    push = service.push
+    if push is not None and asynchronous:
+        # Async: learn the next index, then ask for the last page from there.
+        reply = await push.ask(identity, -1)
+        answer = reply.body or {}
+        next_position = answer.get("nextPosition") if reply.ok else None
+        if isinstance(next_position, int) and not isinstance(next_position, bool) and not answer.get("chatEnded"):
+            start = max(1, next_position - service.config.max_message_page_size)
+            reply = await push.ask(identity, start)
+        return reply
+    if push is not None:
+        # CometD: requestNotifications from position 1; its notification is the answer.
+        return await push.ask(identity, 1)
+    return await service.request(lambda: service.client.refresh(identity, 1, service.preview_text()))
+
+
+def _resume(service: RestoreHost, reply: GmsReply, body: Mapping[str, Any], history_below: int | None,
+            asynchronous: bool) -> None:
+    """GMS still has the chat: ``restored``, the messages, then the session goes on."""
+    session = service.session
     service.update_identity(body)
     if asynchronous:
         service.set_data(f"{service.name}.mode", {"async": True})
@@ -173,4 +187,3 @@ async def _restore(service: RestoreHost, identity: Identity) -> str:
     service.start_polling()
     if service.push is not None:
         service.push.replay_backlog()
-    return "restored"

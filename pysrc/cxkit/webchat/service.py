@@ -41,6 +41,7 @@ from .processing import MessageProcessor
 from .push import PushMode
 from .restore import restore_session
 from .session import ChatSession
+from .start_chat import identity_of
 from .tasks import spawn
 from .typing_indicator import ClientTyping, CometdTyping
 
@@ -57,27 +58,10 @@ NAME = "WebChatService"
 _IGNORED_POLL_ERRORS = {204}
 
 
-class _OfSession:
-    """A service attribute that is its chat session's (`ChatSession`), for code that reads the
-    service as a whole (tests, the browser glue)."""
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-
-    def __get__(self, service: Any, owner: type | None = None) -> Any:
-        return self if service is None else getattr(service.session, self.name)
-
-    def __set__(self, service: Any, value: Any) -> None:
-        setattr(service.session, self.name, value)
-
-
 class WebChatService:
     """One WebChatService on one bus. ``now()`` returns epoch milliseconds (cookies, locks).
 
     The chat's state is `session` (a `ChatSession`); message processing is `processor`."""
-
-    (active, identity, restoring, restore_done, epoch, transcript, filters, user_data, file_limits,
-     poll_exceptions, offline, disconnected) = (_OfSession() for _ in range(12))
 
     def __init__(self, bus: Bus, *, transport: Transport, storage: Storage,
                  page_info: PageInfo | None = None, now: Callable[[], float] | None = None,
@@ -235,9 +219,8 @@ class WebChatService:
 
     def begin_push_session(self, body: Mapping[str, Any]) -> None:
         """CometD mode: the first notification after requestChat starts the session."""
-        self.new_transcript()
-        self.begin_session(Identity(str(body.get("chatId") or ""), str(body.get("alias") or ""),
-                                    str(body.get("secureKey") or ""), str(body.get("userId") or "")))
+        self.session.new_transcript()
+        self.begin_session(identity_of(body))
         self.set_data("sessionActive", True)
         self.publish("started", self.session.identity.as_session_data())
 
@@ -285,9 +268,6 @@ class WebChatService:
             old, self.push = self.push, PushMode(self)
             self.client = self.push.client
             spawn(old.close())
-
-    def new_transcript(self) -> None:
-        self.session.new_transcript()
 
     # -- polling ---------------------------------------------------------------------------------
 

@@ -12,19 +12,44 @@ import asyncio
 import copy
 import json
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..gms import GmsReply, Identity, form_value
 from . import messages as msg
 from .command_host import CommandHost
+from .cookies import SessionCookies
+from .ports import PageInfo
+from .push import PushMode
 
 if TYPE_CHECKING:
-    from ..bus import CommandEvent
+    from ..bus import CommandEvent, Plugin
 
-__all__ = ["START_LOCK_MS", "start_chat"]
+__all__ = ["START_LOCK_MS", "StartChatHost", "start_chat"]
 
 START_LOCK_MS = 2000
 START_LOCK_REFRESH_S = 0.5
+
+
+
+class StartChatHost(CommandHost, Protocol):
+    """What startChat uses beyond `CommandHost`: the page facts and the start lock for the
+    request, and the members that begin the session."""
+
+    page_info: PageInfo
+    cookies: SessionCookies
+    push: PushMode | None
+    now: Callable[[], float]
+
+    @property
+    def plugin(self) -> Plugin: ...
+
+    def set_data(self, key: str, value: Any) -> None: ...
+
+    def publish(self, event: str, data: Any = None) -> None: ...
+
+    def begin_session(self, identity: Identity) -> None: ...
+
+    def start_polling(self) -> bool: ...
 
 
 def _text(value: Any) -> str:
@@ -57,7 +82,7 @@ def call_user_data(value: Any) -> Mapping[str, Any] | None:
     return value if isinstance(value, Mapping) else None
 
 
-def request_user_data(s: CommandHost) -> dict[str, Any]:
+def request_user_data(s: StartChatHost) -> dict[str, Any]:
     """What request-chat sends as userData: the language, the service's userData, the page."""
     page = s.page_info
     language = s.plugin.data("App.language") or page.language
@@ -71,7 +96,7 @@ def request_user_data(s: CommandHost) -> dict[str, Any]:
     return user_data
 
 
-def _request_chat(s: CommandHost, data: Any,
+def _request_chat(s: StartChatHost, data: Any,
                   user_data: dict[str, Any]) -> Callable[[], Awaitable[GmsReply]]:
     return lambda: s.client.request_chat(
         Identity(), nickname=_text(data.get("nickname")),
@@ -80,7 +105,7 @@ def _request_chat(s: CommandHost, data: Any,
         endpoint=s.config.endpoint, user_data=user_data)
 
 
-async def start_chat(s: CommandHost, e: CommandEvent) -> None:
+async def start_chat(s: StartChatHost, e: CommandEvent) -> None:
     if s.session.restoring and s.session.restore_done is not None:
         # The restore is asking GMS about the previous chat: let it finish first, so the
         # two chats never mix. If that chat is still there, the restore wins.
@@ -105,7 +130,7 @@ async def start_chat(s: CommandHost, e: CommandEvent) -> None:
         await _start_rest(s, e, request, now)
 
 
-async def _start_rest(s: CommandHost, e: CommandEvent,
+async def _start_rest(s: StartChatHost, e: CommandEvent,
                       request: Callable[[], Awaitable[GmsReply]], now: float) -> None:
     s.cookies.start_lock = now
     lock_timer = _LockRefresher(s)
@@ -124,7 +149,7 @@ async def _start_rest(s: CommandHost, e: CommandEvent,
         await s.client.disconnect(identity_of(body))
         e.deferred.reject(msg.ALREADY_ACTIVE)
         return
-    s.new_transcript()
+    s.session.new_transcript()
     # The first refresh (position 1) delivers the start answer's messages, as observed.
     s.begin_session(identity_of(body))
     s.set_data("sessionActive", True)
@@ -134,7 +159,7 @@ async def _start_rest(s: CommandHost, e: CommandEvent,
     e.deferred.resolve(body)
 
 
-async def _start_push(s: CommandHost, e: CommandEvent,
+async def _start_push(s: StartChatHost, e: CommandEvent,
                       request: Callable[[], Awaitable[GmsReply]]) -> None:
     """CometD: publish requestChat; settle on the first notification of the new chat, as the
     original does (resolve with its whole body, or reject with the refusal). No cross-tab
@@ -152,7 +177,7 @@ async def _start_push(s: CommandHost, e: CommandEvent,
 class _LockRefresher:
     """Keeps the cross-tab start lock fresh every 500 ms while request-chat is in flight."""
 
-    def __init__(self, service: CommandHost) -> None:
+    def __init__(self, service: StartChatHost) -> None:
         self._service = service
         self._loop = asyncio.get_running_loop()
         self._handle = self._loop.call_later(START_LOCK_REFRESH_S, self._refresh)

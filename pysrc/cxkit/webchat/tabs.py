@@ -28,8 +28,8 @@ cookies, so it is left alone::
         other_tab = SessionCookies(storage)              # another tab starts a chat
         other_tab.save_identity(Identity("chat-of-the-other-tab", "117", "key", "u1"))
         print(cookies_changed(service))                  # restore
-        await service.restore_done.wait()
-        print(service.active, service.identity.chat_id)  # True chat-of-the-other-tab
+        await service.session.restore_done.wait()
+        print(service.session.active, service.session.identity.chat_id)  # True chat-of-the-other-tab
         service.stop_polling()
 
     asyncio.run(main())
@@ -39,30 +39,46 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from .cookies import SESSION
-from .restore import is_async, restore_session
+from .polling import PollingLoop
+from .restore import RestoreHost, is_async, restore_session
 from .tasks import spawn
 
 if TYPE_CHECKING:
     from .service import WebChatService
 
-__all__ = ["cookies_changed"]
+__all__ = ["TabsHost", "cookies_changed"]
+
+
+class TabsHost(RestoreHost, Protocol):
+    """What a cookie change uses beyond a restore's host: whether the service has started, and
+    its polling (to poll at once)."""
+
+    configured: bool
+    polling: PollingLoop
+
+
+if TYPE_CHECKING:
+    def _service_is_a_host(service: WebChatService) -> TabsHost:
+        return service  # the browser glue holds its services untyped: mypy checks it here
+
 
 # The chat each service last had or tried to pick up.
-_known: weakref.WeakKeyDictionary[WebChatService, str] = weakref.WeakKeyDictionary()
+_known: weakref.WeakKeyDictionary[TabsHost, str] = weakref.WeakKeyDictionary()
 
 
-def cookies_changed(service: WebChatService) -> str | None:
+def cookies_changed(service: TabsHost) -> str | None:
     """React to session cookies another tab may have written; returns what it started:
     ``"restore"``, ``"poll"`` or None (nothing to do)."""
-    if not service.configured or service.restoring or is_async(service):
+    session = service.session
+    if not service.configured or session.restoring or is_async(service):
         return None
     chat_id = service.cookies.storage.get(SESSION)
-    if service.active:
-        _known[service] = service.identity.chat_id
-        if chat_id == service.identity.chat_id or service.push is not None:
+    if session.active:
+        _known[service] = session.identity.chat_id
+        if chat_id == session.identity.chat_id or service.push is not None:
             return None  # CometD pushes the end of the chat itself
         service.polling.speed_up()
         service.polling.last_poll = None  # due at the next tick
@@ -76,15 +92,15 @@ def cookies_changed(service: WebChatService) -> str | None:
         return None  # the other tab is still writing them: its next write brings the keys
     _known[service] = chat_id
     # Flagged at once: a startChat or a second change handled before the task runs waits for it.
-    service.restoring = True
-    done = service.restore_done = asyncio.Event()
+    session.restoring = True
+    done = session.restore_done = asyncio.Event()
     spawn(_restore(service, done))
     return "restore"
 
 
-async def _restore(service: WebChatService, done: asyncio.Event) -> None:
+async def _restore(service: TabsHost, done: asyncio.Event) -> None:
     try:
         await restore_session(service)
     finally:
-        service.restoring = False
+        service.session.restoring = False
         done.set()
