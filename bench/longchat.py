@@ -68,6 +68,7 @@ from playwright.sync_api import sync_playwright
 from cxkit.bundle import build_bundle, project_root
 from cxkit.mockgms import MockConfig, MockGMS
 from cxkit.server import create_app, run_in_thread
+from cxkit.testing.churn import CENSUS_PY, CHURN_JS, PAGE_COUNTS_JS, SETUP_PY, TRACE_PY
 
 MESSAGES = int(os.environ.get("LONGCHAT_MESSAGES", "10000"))
 BATCH = int(os.environ.get("LONGCHAT_BATCH", "50"))
@@ -166,48 +167,6 @@ if tracemalloc.is_tracing():
 """
 
 STAMPS_PY = "result = [list(s) for s in stamps]"
-
-SETUP_PY = """
-leak_svc = bus.register_plugin("LeakSvc")
-leak_svc.register_command("echo", lambda e: e.deferred.resolve({"i": e.data.get("i"), "cb": e.data.get("cb")}))
-leak_svc.ready()
-result = True
-"""
-CENSUS_PY = "from cxkit.browser.census import census\nresult = census()"
-TRACE_PY = "from cxkit.browser.census import trace_proxies\ntrace_proxies()\nresult = True"
-
-#: The churn of e2e/test_leaks.py.
-CHURN_JS = """async (n) => {
-  if (!window.churn) {
-    const p = CXBus.registerPlugin('Churn');
-    p.registerCommand('echo', e => e.deferred.resolve(e.data));
-    p.ready();
-    window.churn = p;
-  }
-  const p = window.churn;
-  let delivered = 0, answered = 0;
-  for (let i = 0; i < n; i++) {
-    p.subscribe('Churn.tick', e => { delivered += e.data.i === i ? 1 : 0; });
-    p.publish('tick', {i});
-    await p.command('Churn.echo', {i});
-    p.unsubscribe('Churn.tick');
-  }
-  const ask = (d, check) => new Promise((ok, no) => d.done(r => { answered += check(r) ? 1 : 0; ok(); }).fail(no));
-  for (let i = 0; i < n; i += 50) {
-    const round = [];
-    for (let j = i; j < i + 50 && j < n; j++) {
-      round.push(ask(p.command('LeakSvc.echo', {i: j, cb: function () { return j; }}),
-                     r => r.i === j && typeof r.cb === 'function'));
-      round.push(ask(p.command('Churn.echo', {i: j}), r => r.i === j));
-    }
-    await Promise.all(round);
-  }
-  return {delivered, answered};
-}"""
-
-PAGE_COUNTS_JS = """() => ({waiting: __cxkit.waiting(), held: __cxkit.link ? __cxkit.link.held() : 0,
-                           replies: __cxkit.link ? __cxkit.link.replies() : 0})"""
-
 
 
 def percentile(values: list[float], p: float) -> float:

@@ -14,56 +14,11 @@ from typing import Any, Iterator
 
 import pytest
 
+from cxkit.testing.churn import CENSUS_PY, CHURN_JS, PAGE_COUNTS_JS, SETUP_PY, TRACE_PY
 from e2e_support import wait_booted
 
 N = 1_000
 PAGES = {"worker": "e2e.html", "main": "e2e_python.html"}
-
-SETUP_PY = """
-svc = bus.register_plugin("LeakSvc")
-svc.register_command("echo", lambda e: e.deferred.resolve({"i": e.data.get("i"), "cb": e.data.get("cb")}))
-svc.ready()
-result = True
-"""
-CENSUS_PY = "from cxkit.browser.census import census\nresult = census()"
-TRACE_PY = "from cxkit.browser.census import trace_proxies\ntrace_proxies()\nresult = True"
-
-#: Page JS: a plugin with a JS command handler, then `n` cycles and `n` command rounds.
-CHURN_JS = """async (n) => {
-  if (!window.churn) {
-    const p = CXBus.registerPlugin('Churn');
-    p.registerCommand('echo', e => e.deferred.resolve(e.data));
-    p.ready();
-    window.churn = p;
-  }
-  const p = window.churn;
-  let delivered = 0;
-  for (let i = 0; i < n; i++) {
-    p.subscribe('Churn.tick', e => { delivered += e.data.i === i ? 1 : 0; });
-    p.publish('tick', {i});
-    await p.command('Churn.echo', {i});  // a round trip: the delivery is done by its answer
-    p.unsubscribe('Churn.tick');
-  }
-  let answered = 0;
-  // The original's Deferred: then() returns nothing, so wrap it in a Promise to wait on it.
-  const ask = (d, check) => new Promise((ok, no) => d.done(r => { answered += check(r) ? 1 : 0; ok(); }).fail(no));
-  for (let i = 0; i < n; i += 50) {  // 50 rounds in flight at a time
-    const round = [];
-    for (let j = i; j < i + 50 && j < n; j++) {
-      round.push(ask(p.command('LeakSvc.echo', {i: j, cb: function () { return j; }}),
-                     r => r.i === j && typeof r.cb === 'function'));
-      round.push(ask(p.command('Churn.echo', {i: j}), r => r.i === j));
-    }
-    await Promise.all(round);
-  }
-  return {delivered, answered};
-}"""
-
-PAGE_COUNTS_JS = """() => ({
-  waiting: __cxkit.waiting(),
-  held: __cxkit.link ? __cxkit.link.held() : 0,
-  replies: __cxkit.link ? __cxkit.link.replies() : 0,
-})"""
 
 
 def counts(page) -> dict[str, int]:
