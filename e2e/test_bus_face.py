@@ -54,6 +54,14 @@ def until_py(page, source: str, timeout_ms: int = 10_000) -> None:
 
 PAGES = {"worker": "e2e.html", "main": "e2e_python.html"}
 
+#: ``window.inWorkerMessage`` is true while the link's handler of a worker message runs.
+IN_WORKER_MESSAGE = """
+const d = Object.getOwnPropertyDescriptor(Worker.prototype, 'onmessage');
+Object.defineProperty(Worker.prototype, 'onmessage', {configurable: true, get() { return d.get.call(this); },
+  set(fn) { d.set.call(this, function (e) {
+    window.inWorkerMessage = true; try { return fn.call(this, e); } finally { window.inWorkerMessage = false; } }); }});
+"""
+
 
 @pytest.fixture(scope="module", params=list(PAGES))
 def bus_page(request, browser, server_url: str) -> Iterator[Any]:
@@ -64,6 +72,7 @@ def bus_page(request, browser, server_url: str) -> Iterator[Any]:
     page.console_lines = []
     page.on("console", lambda m: page.console_lines.append(m.text))
     page.add_init_script("window.cxkitTestConfig = (w) => { w.cxkit = {testHook: true}; };")
+    page.add_init_script(IN_WORKER_MESSAGE)
     page.goto(f"{server_url}/cxkit/{PAGES[request.param]}")
     wait_booted(page)
     page.wait_for_function("() => !!window.cxkitPy")
@@ -417,6 +426,30 @@ def test_a_big_batch_from_the_worker_runs_in_order_across_several_tasks(bus_page
     }""")
     assert [i for i, _ in seen] == list(range(60))
     assert seen[0][1] is False and seen[-1][1] is True
+
+
+def test_a_big_batch_runs_from_the_task_after_the_one_that_received_it(bus_page):
+    """A message of a few ops runs in the task that received it (no extra hop for a command's
+    answer); one of more than 16 is only parsed there, and its first op runs from the next task,
+    so parsing a big batch and its first slice never add up to one long task."""
+    if bus_page.evaluate("window.__cxkit.thread") != "worker":
+        pytest.skip("no worker messages on the main thread")
+    first = bus_page.evaluate("""async () => {
+        const first = {};
+        for (const n of [1, 40]) {
+            const seen = [];
+            CXBus.registerPlugin('BatchWatch' + n)
+                .subscribe('BatchPub' + n + '.tick', () => seen.push(window.inWorkerMessage));
+            await cxkitPy('pub = bus.register_plugin("BatchPub' + n + '")\\n'
+                + 'for i in range(' + n + '): pub.publish("tick", {"i": i})\\nresult = True');
+            await new Promise(r => {
+                const t = setInterval(() => { if (seen.length >= n) { clearInterval(t); r(); } }, 10);
+            });
+            first[n] = seen[0];
+        }
+        return first;
+    }""")
+    assert first == {"1": True, "40": False}
 
 
 def test_payloads_reach_python_and_come_back_alike_in_both_modes(bus_page):

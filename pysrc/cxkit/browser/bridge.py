@@ -73,6 +73,8 @@ class JsBridge:
     # worker's bridge passes Python data through (its link converts each batch once).
     _to_page = staticmethod(to_js_plain)
     _from_page = staticmethod(to_py_plain)
+    #: Do the page's arguments come as Python data already (the worker's JSON batches)?
+    _args_are_python = False
 
     def __init__(self, bus: Bus, loader: Any) -> None:
         self.bus = bus
@@ -92,7 +94,8 @@ class JsBridge:
             if method == "command":  # the hot path (1,000s a second in a busy page): no generic dispatch
                 target = self._plugins.get(plugin) if plugin else self.bus
                 if target is not None:
-                    target.command(*[to_py_plain(a) for a in args])._on_settle(self._settled, token)
+                    deferred = target.command(*(args if self._args_are_python else [to_py_plain(a) for a in args]))
+                    deferred._on_settle(self._settled, token)
                     return None
             return self._call(plugin, method, token, [to_py_plain(a) for a in args])
         except Exception as exc:  # a JS caller gets a console error, a command a rejection
@@ -105,7 +108,7 @@ class JsBridge:
         deferred = self._handler_deferreds.pop(token, None)
         if deferred is None:
             return
-        values = [to_py_plain(a) for a in args]
+        values = args if self._args_are_python else [to_py_plain(a) for a in args]
         (deferred.resolve if ok else deferred.reject)(*values)
 
     @property

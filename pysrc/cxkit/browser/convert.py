@@ -19,13 +19,14 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import Any
 
 import js
 from pyodide.ffi import JsProxy, jsnull, to_js
 
-__all__ = ["to_js_plain", "to_json", "to_py_plain", "error_text"]
+__all__ = ["to_js_plain", "to_json", "from_json", "to_py_plain", "error_text"]
 
 _FLAG_LETTERS = ((re.IGNORECASE, "i"), (re.MULTILINE, "m"), (re.DOTALL, "s"))
 _SCALARS = frozenset((type(None), bool, int, float, str))
@@ -94,6 +95,18 @@ def _json_default(value: Any) -> Any:
 _encode = json.JSONEncoder(default=_json_default, allow_nan=False, separators=(",", ":")).encode
 
 
+def _c_encoder() -> Callable[[Any, int], Any] | None:
+    """The C encoder `_encode` makes on each call, made once: every op crosses through it, and
+    ``JSONEncoder.encode``'s Python layers cost more than the C work for a small op."""
+    if c_make_encoder is None:  # a Python without the C accelerator
+        return None
+    return c_make_encoder({}, _json_default, encode_basestring_ascii, None, ":", ",", False, False, False)
+
+
+_c_encode = _c_encoder()
+_scan_json = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+
+
 def to_json(value: Any) -> str:
     """``value`` as JSON text that ``JSON.parse`` turns into what `to_js_plain` makes of it.
 
@@ -103,7 +116,28 @@ def to_json(value: Any) -> str:
     Raises ``TypeError`` for a value holding a JS object (a File, an element) or a pattern, and
     ``ValueError`` for NaN, an infinity or a cycle: those cross with `to_js_plain`.
     """
-    return _encode(value)
+    global _c_encode
+    if _c_encode is None:
+        return _encode(value)
+    try:
+        return "".join(_c_encode(value, 0))
+    except BaseException:
+        _c_encode = _c_encoder()  # its cycle markers may keep what the failed call left in them
+        raise
+
+
+def from_json(text: str) -> Any:
+    """JSON text as ``JSON.stringify`` writes it (no surrounding blanks), read with the C scanner
+    `json.loads` wraps; anything else goes through `json.loads` and its error messages.
+
+        >>> from_json('[1,{"a":null}]')   # doctest: +SKIP
+        [1, {'a': None}]
+    """
+    try:
+        value, end = _scan_json(text, 0)
+    except StopIteration:
+        end = -1
+    return value if end == len(text) else json.loads(text)
 
 
 def _nulls_to_none(value: Any) -> Any:

@@ -24,7 +24,6 @@ and ``registry()`` at once.
 
 from __future__ import annotations
 
-import json
 import logging
 import weakref
 from collections.abc import Callable
@@ -37,7 +36,7 @@ from ..bus import Bus, Deferred, install_app, install_quickbus, mark_app_ready, 
 from ..webchat.tabs import cookies_changed
 from .boot import MicrotaskWake
 from .bridge import JsBridge, install_console_logging
-from .convert import error_text, to_js_plain, to_json, to_py_plain
+from .convert import error_text, from_json, to_js_plain, to_json, to_py_plain
 from .cookies import CookieStorage, parse_cookies
 from .handles import RemoteElement, RemoteFunction, handle_of
 from .services import install_services, page_info
@@ -63,14 +62,6 @@ class BatchWake(MicrotaskWake):
             super().__call__(drain)
 
 
-def _encoded(op: tuple[Any, ...]) -> Any:
-    """An op as JSON text, or as JS data when JSON cannot carry it (raises if neither can)."""
-    try:
-        return to_json(op)
-    except (TypeError, ValueError):
-        return to_js_plain(list(op))
-
-
 class WorkerLink:
     """Ops to the page, one ``post`` per microtask, with the bus's state when it changed."""
 
@@ -78,6 +69,7 @@ class WorkerLink:
         self._post = post
         self._bus = bus
         self._out: list[Any] = []
+        self._mixed = False  # does _out hold an op as JS data (not JSON text)?
         self._drops: list[int] = []
         self._due = False
         self._flush = create_proxy(self.flush)  # one proxy for the worker's lifetime
@@ -90,8 +82,18 @@ class WorkerLink:
 
     def send(self, *op: Any) -> None:
         """Queue ``op`` for the page; converted now, so a value that cannot cross raises here."""
-        self._out.append(_encoded(op))
-        self.schedule()
+        self._out.append(self._encoded(op))
+        if not self._due:
+            self.schedule()
+
+    def _encoded(self, op: tuple[Any, ...]) -> Any:
+        """``op`` as JSON text, or as JS data when JSON cannot carry it (raises if neither can)."""
+        try:
+            return to_json(op)
+        except (TypeError, ValueError):
+            value = to_js_plain(list(op))
+            self._mixed = True
+            return value
 
     def drop(self, handle: int) -> None:
         self._drops.append(handle)
@@ -127,14 +129,14 @@ class WorkerLink:
             # First: page code run by the ops after it (onReady, a handler) reads the bus as it is now.
             self._mirrored = (self.seq, self._bus.version)
             try:
-                self._out.insert(0, _encoded(("mirror", self.seq, self._bus.state())))
+                self._out.insert(0, self._encoded(("mirror", self.seq, self._bus.state())))
             except Exception:
                 log.exception("cxkit: the bus's state could not be sent to the page")
-        ops, self._out = self._out, []
+        ops, self._out, mixed, self._mixed = self._out, [], self._mixed, False
         if not ops:
             return
         try:
-            if all(type(op) is str for op in ops):  # the usual case: one string, one JSON.parse on the page
+            if not mixed:  # the usual case: one string, one JSON.parse on the page
                 self._post("[" + ",".join(ops) + "]")
             else:  # some ops are JS data: the page parses the others one by one
                 self._post(to_js_plain(ops))
@@ -198,12 +200,15 @@ class _WorkerBridge(JsBridge):
     """The bridge with the page in another thread: values go to the link as Python data, which
     converts each op once, instead of being made JS objects one by one."""
 
+    _args_are_python = True
+
     def _settled(self, token: int, resolved: bool, args: tuple) -> None:
+        send = self.loader.send
         try:
-            self._settle_js(token, resolved, *args)
+            send("settle", token, resolved, list(args))
         except Exception as exc:  # a value that cannot cross (a cycle) rejects the command instead
             log.exception("cxkit: a command's result cannot be sent to the page")
-            self._settle_js(token, False, error_text(exc))
+            send("settle", token, False, [error_text(exc)])
 
     @staticmethod
     def _to_page(value: Any) -> Any:
@@ -281,9 +286,10 @@ class Worker:
     def receive(self, batch: Any) -> None:
         link, wake = self.link, self.wake
         if type(batch) is str:  # JSON text: [seq, handles, ops] or [seq, handles, ops, cookie]
-            link.seq, link.handles, ops, *cookie = json.loads(batch)
-            if cookie:  # before the ops: a startChat in this batch sees the other tab's lock or chat
-                self.cookies(str(cookie[0]))
+            message = from_json(batch)
+            link.seq, link.handles, ops = message[0], message[1], message[2]
+            if len(message) > 3:  # before the ops: a startChat in this batch sees the other tab's lock or chat
+                self.cookies(str(message[3]))
         else:  # structured-clone data: {seq, handles, ops, cookie?}
             message = to_py_plain(batch)
             link.seq = message.get("seq", link.seq)
@@ -320,10 +326,10 @@ class Worker:
                 log.exception("cxkit: a cookie change could not be handled")
 
     def call(self, plugin: str, method: str, token: int, args: list[Any]) -> None:
-        self.bridge.call(plugin, method, token, *self.link.decode(args))
+        self.bridge.call(plugin, method, token, *(self.link.decode(args) if self.link.handles else args))
 
     def settle(self, token: int, ok: bool, args: list[Any]) -> None:
-        self.bridge.settle(token, ok, *self.link.decode(args))
+        self.bridge.settle(token, ok, *(self.link.decode(args) if self.link.handles else args))
 
     def reply(self, reply: int, ok: bool, value: Any, args: Any) -> None:
         self.link.answer(reply, ok, self.link.decode(value), self.link.decode(args))

@@ -6,7 +6,9 @@
  * batch holding a File, a Date, an undefined property or a shared object as structured-clone data. */
 import * as dom from "./dom.mjs";
 
-var SLICE_MS = 8;  // well under the 50 ms of a long task, even when page handlers run long
+// Ops run in slices of SLICE_MS, well under the 50 ms of a long task even when page handlers run
+// long; a batch of up to NOW_OPS runs in the task that parsed it, a longer one from the next task.
+var SLICE_MS = 8, NOW_OPS = 16;
 
 export function start(face) {
   var M = face.manifest, abs = function (p) { return new URL(p, face.base).href; };
@@ -20,24 +22,26 @@ export function start(face) {
     if (t === "function") { handles = true; return { __cxkit: "fn", id: hold(v) }; }
     if (t === "string" || t === "boolean" || v == null) return v;  // undefined in an array: JSON's null, None either way
     if (t === "number") { if (!isFinite(v)) json = false; return v; }
-    if (t !== "object" || v instanceof Blob || v instanceof RegExp || v instanceof Date
-        || ArrayBuffer.isView(v) || v instanceof ArrayBuffer) { json = false; return v; }
-    if (typeof v.jquery === "string" || ("jquery" in v && "0" in v)) return enc(v.length === 0 ? null : v[0], seen);
-    if (v instanceof Element) {
-      handles = true;
-      if (v.files && v.files.length) json = false;
-      return { __cxkit: "el", id: hold(v), tag: v.tagName, type: String(v.type || ""),
-        value: v.value == null ? "" : String(v.value), files: v.files ? [].slice.call(v.files) : null };
+    if (!Array.isArray(v) && (Object.getPrototypeOf(v) !== Object.prototype || "jquery" in v)) {  // not plain data
+      if (t !== "object" || v instanceof Blob || v instanceof RegExp || v instanceof Date
+          || ArrayBuffer.isView(v) || v instanceof ArrayBuffer) { json = false; return v; }
+      if (typeof v.jquery === "string" || ("jquery" in v && "0" in v)) return enc(v.length === 0 ? null : v[0], seen);
+      if (v instanceof Element) {
+        handles = true;
+        if (v.files && v.files.length) json = false;
+        return { __cxkit: "el", id: hold(v), tag: v.tagName, type: String(v.type || ""),
+          value: v.value == null ? "" : String(v.value), files: v.files ? [].slice.call(v.files) : null };
+      }
+      if (v instanceof FileList) return enc([].slice.call(v), seen);
     }
-    if (v instanceof FileList) return enc([].slice.call(v), seen);
     seen = seen || new Map();
     if (seen.has(v)) { json = false; return seen.get(v); }
-    var copy = Array.isArray(v) ? [] : {};
+    var list = Array.isArray(v), copy = list ? [] : {}, keys = Object.keys(v);
     seen.set(v, copy);
-    Object.keys(v).forEach(function (k) {
-      if (v[k] === undefined && !Array.isArray(v)) json = false;  // JSON would drop the key; Python sees it as None
+    for (var i = 0, k; i < keys.length; i++) {
+      if (v[k = keys[i]] === undefined && !list) json = false;  // JSON would drop the key; Python sees it as None
       copy[k] = enc(v[k], seen);
-    });
+    }
     return copy;
   }
   function dec(v) {  // handles back to what they stand for; Python's None (JSON null) is undefined
@@ -58,15 +62,11 @@ export function start(face) {
   function flush() {
     var seq = face.mirror.seq, ops = out, plain = json, refs = handles, cookie;
     due = false; out = []; json = true; handles = false;
-    if (cookieDirty || !cookieEvents) {
-      cookieDirty = false;
-      if ((cookie = document.cookie) !== sentCookie) sentCookie = cookie; else cookie = undefined;
-    }
+    if (cookieDirty || !cookieEvents) { cookieDirty = false; cookie = document.cookie; }
+    if (cookie === sentCookie) cookie = undefined; else if (cookie !== undefined) sentCookie = cookie;
     if (!ops.length && cookie === undefined) return;
-    try {
-      // JSON batches go as one string (no JS object for Pyodide to convert): [seq, handles, ops, cookie?]
-      var batch = [seq, refs, ops];
-      if (cookie !== undefined) batch.push(cookie);
+    try {  // JSON batches go as one string (no JS object for Pyodide to convert): [seq, handles, ops, cookie?]
+      var batch = cookie === undefined ? [seq, refs, ops] : [seq, refs, ops, cookie];
       worker.postMessage(plain ? JSON.stringify(batch) : { seq: seq, ops: ops, handles: refs, cookie: cookie });
     } catch (e) { console.error("cxkit: a call could not be sent to the worker: " + e); }
   }
@@ -110,8 +110,8 @@ export function start(face) {
     log: function (level, text) { console[level](text); },
     failed: function (text) { face.fail(text); worker.terminate(); },
   };
-  // The worker's ops run in order, in slices of about SLICE_MS: a big batch (a restored chat, a
-  // burst of messages) yields to the page between slices instead of making one long task.
+  // The worker's ops run in order, in slices: a big batch (a restored chat, a burst of messages)
+  // yields to the page between slices instead of making one long task.
   var inbox = [], next = 0, draining = false, tick = new MessageChannel();
   function drain() {
     var until = performance.now() + SLICE_MS;
@@ -126,7 +126,7 @@ export function start(face) {
   worker.onmessage = function (e) {  // JSON text, or an array of ops some of which are JSON text
     var ops = typeof e.data === "string" ? JSON.parse(e.data) : e.data;
     for (var i = 0; i < ops.length; i++) inbox.push(typeof ops[i] === "string" ? JSON.parse(ops[i]) : ops[i]);
-    if (!draining) { draining = true; drain(); }
+    if (!draining) { draining = true; if (ops.length > NOW_OPS) tick.port2.postMessage(0); else drain(); }
   };
   worker.onerror = function (e) { face.fail("cxkit worker: " + (e.message || "failed to start")); };
   dom.watchVisibility(send);
