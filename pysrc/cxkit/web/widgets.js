@@ -19,46 +19,60 @@
   // The original product's Deferred (not a Promise): then() attaches callbacks and returns
   // undefined; callbacks added once it is settled run at once, with the settled arguments.
   function Deferred() {
-    const d = this;
-    let state = "pending", values = [], waiting = { resolved: [], rejected: [], progress: [] };
-    const on = (kind) => (...fns) => {  // done, fail, progress: functions, or arrays of them
-      for (const fn of fns.flat()) {
-        if (typeof fn !== "function") continue;
-        if (state === "pending" || kind === "progress") waiting[kind].push(fn);
-        else if (state === kind) fn.apply(d, values);
-      }
-      return p;
-    };
-    const to = (kind) => (...args) => {  // resolve, reject, notify
-      if (state !== "pending") return d;
-      const fns = waiting[kind];
-      if (kind !== "progress") { state = kind; values = args; waiting = { progress: [] }; }
-      fns.forEach((fn) => { try { fn.apply(d, args); } catch (e) { console.error(e); } });
-      return d;
-    };
-    const p = {
-      done: on("resolved"), fail: on("rejected"), progress: on("progress"),
-      always: (...fns) => { p.done(...fns); return p.fail(...fns); },
-      then: (done, fail, progress) => { p.done(done); p.fail(fail); p.progress(progress); },
-      state: () => state,
-      isResolved: () => state === "resolved",
-      isRejected: () => state === "rejected",
-      pipe: (done, fail) => {  // a filter's value settles the new promise; a returned promise is followed
-        const next = new Deferred();
-        const via = (filter, settle) => (...args) => {
-          if (!filter) return settle(...args);
-          const r = filter.apply(d, args);
-          if (r && typeof r.done === "function") r.done(next.resolve).fail(next.reject);
-          else settle(r);
-        };
-        p.done(via(done, next.resolve));
-        p.fail(via(fail, next.reject));
-        return next.promise();
+    var st = "pending", args = [], cbs = { resolved: [], rejected: [], progress: [] }, d = this, p;
+    function add(kind) {
+      return function (one) {  // one function is the usual call: no flattening copy for it
+        var fns = arguments.length === 1 && typeof one === "function" ? arguments : [].concat.apply([], arguments);
+        for (var i = 0; i < fns.length; i++) {
+          var fn = fns[i];
+          if (typeof fn !== "function") continue;
+          if (kind === "progress" || st === "pending") cbs[kind].push(fn);
+          else if (st === kind) fn.apply(d, args);
+        }
+        return p;
+      };
+    }
+    function settle(to) {
+      return function () {
+        if (st !== "pending") return d;
+        st = to; args = [].slice.call(arguments);
+        cbs[to].forEach(function (fn) { try { fn.apply(d, args); } catch (e) { console.error(e); } });
+        cbs = { resolved: [], rejected: [], progress: [] };
+        return d;
+      };
+    }
+    p = {
+      done: add("resolved"), fail: add("rejected"), progress: add("progress"),
+      always: function () { p.done.apply(p, arguments); return p.fail.apply(p, arguments); },
+      then: function (a, b, c) { p.done(a); p.fail(b); p.progress(c); },
+      state: function () { return st; },
+      isResolved: function () { return st === "resolved"; },
+      isRejected: function () { return st === "rejected"; },
+      pipe: function (a, b) {  // a filter's value settles the new promise; a returned promise is followed
+        var n = new Deferred();
+        function via(f, to) {
+          return function () {
+            if (!f) return to.apply(n, arguments);
+            var r = f.apply(d, arguments);
+            if (r && typeof r.done === "function") r.done(n.resolve).fail(n.reject); else to(r);
+          };
+        }
+        p.done(via(a, n.resolve)); p.fail(via(b, n.reject));
+        return n.promise();
       },
-      promise: (target) => (target ? Object.assign(target, p) : p),
+      promise: function (t) { return t ? Object.assign(t, p) : p; },
     };
-    Object.assign(d, p, { resolve: to("resolved"), reject: to("rejected"), notify: to("progress") });
-    for (const m of ["resolve", "reject", "notify"]) d[m + "With"] = (context, args) => d[m](...(args || []));
+    Object.assign(d, p, {
+      resolve: settle("resolved"), reject: settle("rejected"),
+      notify: function () {
+        var a = arguments;
+        if (st === "pending") cbs.progress.forEach(function (fn) { fn.apply(d, a); });
+        return d;
+      },
+      resolveWith: function (c, a) { return d.resolve.apply(d, a || []); },
+      rejectWith: function (c, a) { return d.reject.apply(d, a || []); },
+      notifyWith: function (c, a) { return d.notify.apply(d, a || []); },
+    });
   }
 
   // What the face answers at once (the worker's answers come later). The worker sends snapshots;
