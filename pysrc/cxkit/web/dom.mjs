@@ -10,13 +10,13 @@ export function pageFacts() {
 // The widest parent domain that accepts a cookie ("" for host-only: localhost, IP hosts), as the
 // original shares a chat between sub-domains.
 function cookieDomain(host) {
-  if (!host || host.indexOf(".") < 0 || host.indexOf(":") >= 0 || /^[\d.]+$/.test(host)) return "";
-  var labels = host.split("."), probe = "_cxkit.cookie.probe";
-  for (var size = 2; size <= labels.length; size++) {
-    var domain = labels.slice(-size).join(".");
-    document.cookie = probe + "=1; path=/; domain=" + domain;
-    if (document.cookie.indexOf(probe + "=1") >= 0) {
-      document.cookie = probe + "=; path=/; domain=" + domain + "; max-age=0";
+  const labels = host.split("."), probe = "_cxkit.cookie.probe=";
+  if (/^[\d.]*$|:/.test(host)) return "";  // an IP address, or no host
+  for (let size = 2; size <= labels.length; size++) {
+    const domain = labels.slice(-size).join(".");
+    document.cookie = `${probe}1; path=/; domain=${domain}`;
+    if (document.cookie.includes(probe + "1")) {
+      document.cookie = `${probe}; path=/; domain=${domain}; max-age=0`;
       return domain;
     }
   }
@@ -27,7 +27,7 @@ function cookieDomain(host) {
 // cookieStore says so at once; elsewhere each second), and when the page is back in view.
 // True when change events are there (no event, no change).
 export function watchCookies(changed) {
-  var events = !!(window.cookieStore && cookieStore.addEventListener), call = function () { changed(); };
+  const events = !!(window.cookieStore && cookieStore.addEventListener), call = () => changed();
   if (events) cookieStore.addEventListener("change", call); else setInterval(call, 1000);
   document.addEventListener("visibilitychange", call);
   window.addEventListener("focus", call);
@@ -35,23 +35,24 @@ export function watchCookies(changed) {
 }
 
 export function watchVisibility(send) {
-  document.addEventListener("visibilitychange", function () { send(["hidden", document.hidden]); });
+  document.addEventListener("visibilitychange", () => send(["hidden", document.hidden]));
 }
 
-var listeners = {};
-export function listen(id, el, send) {  // the worker's TypingInput: each edit posts the text
-  if (listeners[id] || !el) return;
-  listeners[id] = [el, function () { send(["input", id, String(el.value == null ? "" : el.value)]); }];
-  el.addEventListener("input", listeners[id][1]);
+const inputs = new Map();  // the worker's TypingInput handles: each edit posts the text
+export function listen(id, el, send) {
+  if (inputs.has(id) || !el) return;
+  inputs.set(id, new AbortController());
+  el.addEventListener("input", () => send(["input", id, String(el.value ?? "")]), { signal: inputs.get(id).signal });
 }
 export function unlisten(id) {
-  var l = listeners[id];
-  if (l) { l[0].removeEventListener("input", l[1]); delete listeners[id]; }
+  if (inputs.has(id)) inputs.get(id).abort();
+  inputs.delete(id);
 }
 
 export function save(blob, name) {  // hand a downloaded file to the user under its name
-  var url = URL.createObjectURL(blob), a = document.createElement("a");
-  a.href = url; a.download = name || "download"; a.style.display = "none";
-  document.body.appendChild(a); a.click(); a.remove();
-  setTimeout(function () { URL.revokeObjectURL(url); }, 0);
+  const a = document.createElement("a");
+  a.href = URL.createObjectURL(blob);
+  a.download = name || "download";
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 0);
 }

@@ -1,22 +1,23 @@
 /* cxkit loader, the face: defines window.CXBus and window._genesys.widgets.bus at once, answers
  * what the bus API answers synchronously from a mirror, queues the rest until Python is up, then
- * boots it: in a Web Worker by default (cxkit-link.mjs), or on the page's main thread under
- * PyScript for pages that run Python themselves. Bus logic lives in Python. */
-(function () {
+ * boots it: in a Web Worker by default (link.mjs), or on the page's main thread under PyScript
+ * for pages that run Python themselves. Bus logic lives in Python. */
+(() => {
   "use strict";
-  var M = /*@MANIFEST@*/{};
-  var w = window, doc = document;
+  const M = /*@MANIFEST@*/{};
+  const w = window, doc = document;
   if (w.__cxkit) return;  // included twice: the first copy owns the page
-  var g = (w._genesys = w._genesys || {});
-  var cfg = (g.widgets = g.widgets || g.cxwidget || {});
-  var me = doc.currentScript || [].slice.call(doc.scripts).filter(function (s) { return /widgets\.js(\?|$)/.test(s.src); })[0];
-  var base = new URL(".", me ? me.src : location.href).href;
-  var queue = [], link = null, failure = null, tokens = 0, pending = {}, booting = false;
-  // What the face answers at once (the worker's answers come later): plugin names, subscribers,
-  // data stores, registry. The worker sends snapshots; local changes apply here immediately.
-  var mirror = { seq: 0, names: { CXBus: 1, QuickBus: 1, App: 1, WebChatService: 1 }, subs: {}, data: {}, registry: {}, modules: {} };
+  const g = (w._genesys = w._genesys || {});
+  const cfg = (g.widgets = g.widgets || g.cxwidget || {});
+  const me = doc.currentScript || doc.querySelector('script[src*="widgets.js"]');
+  const base = new URL(".", me ? me.src : location.href).href;
+  const abs = (path) => new URL(path, base).href;
+  const append = (el) => (doc.head || doc.documentElement).appendChild(el);
+  const queue = [], pending = {};
+  let link = null, failure = null, tokens = 0, booting = false, loader;
 
-  // The original product's Deferred (not a Promise): then() attaches and returns undefined.
+  // The original product's Deferred (not a Promise): then() attaches callbacks and returns
+  // undefined; callbacks added once it is settled run at once, with the settled arguments.
   function Deferred() {
     var st = "pending", args = [], cbs = { resolved: [], rejected: [], progress: [] }, d = this, p;
     function add(kind) {
@@ -63,215 +64,218 @@
     };
     Object.assign(d, p, {
       resolve: settle("resolved"), reject: settle("rejected"),
-      notify: function () { var a = arguments; if (st === "pending") cbs.progress.forEach(function (fn) { fn.apply(d, a); }); return d; },
+      notify: function () {
+        var a = arguments;
+        if (st === "pending") cbs.progress.forEach(function (fn) { fn.apply(d, a); });
+        return d;
+      },
       resolveWith: function (c, a) { return d.resolve.apply(d, a || []); },
       rejectWith: function (c, a) { return d.reject.apply(d, a || []); },
       notifyWith: function (c, a) { return d.notify.apply(d, a || []); },
     });
   }
 
-  function entry(p) { return (mirror.registry[p] = mirror.registry[p] || { events: [], commands: [] }); }
-  function add(list, names) { [].concat(names).forEach(function (n) { if (list.indexOf(n) < 0) list.push(n); }); return true; }
-  function data(p, key, value) {
-    var store = (mirror.data[p] = mirror.data[p] || {}), dot = typeof key === "string" ? key.indexOf(".") : -1;
-    if (key == null) return Object.assign({}, store);
-    if (value != null) { mirror.seq++; store[key] = value; return value; }
-    if (dot > 0) store = mirror.data[key.slice(0, dot)] || {}, key = key.slice(dot + 1);
-    return store[key];
-  }
-  function local(p, m, a) {  // the answer the Python bus gives, from the mirror
-    var subs = mirror.subs, ev = a[0], list, kept, out = {};
-    switch (m) {
-      case "subscribe":
-        if (typeof ev !== "string" || typeof a[1] !== "function") return false;
-        mirror.seq++; (subs[ev] = subs[ev] || []).push(p); return ev;
-      case "unsubscribe":
-        list = subs[ev] || []; kept = list.filter(function (n) { return n !== p; });
-        if (kept.length === list.length) return false;
-        mirror.seq++; subs[ev] = kept; return true;
-      case "subscribers":
-        Object.keys(subs).forEach(function (e) { if (e.indexOf(p + ".") === 0 && subs[e].length) out[e] = subs[e].slice(); });
-        return out;
-      case "registry": return JSON.parse(JSON.stringify(mirror.registry));
-      case "data": return data(p, a[0], a[1]);
-      case "registerCommand": mirror.seq++; return add(entry(p).commands, ev);
-      case "registerEvents": mirror.seq++; return add(entry(p).events, ev);
-      case "configure": return undefined;
-      case "registerModule": if (typeof ev !== "string" || mirror.modules[ev]) return false; mirror.modules[ev] = 1; return true;
+  // What the face answers at once (the worker's answers come later). The worker sends snapshots;
+  // the page's own changes apply here at once and count in seq, so an older snapshot is ignored.
+  const mirror = { seq: 0, subs: {}, data: {}, registry: {}, modules: {},
+    names: { CXBus: 1, QuickBus: 1, App: 1, WebChatService: 1 } };
+  const changed = (value) => { mirror.seq++; return value; };
+  const entry = (p) => (mirror.registry[p] = mirror.registry[p] || { events: [], commands: [] });
+  const listed = (list, names) => {
+    for (const n of [].concat(names)) if (!list.includes(n)) list.push(n);
+    return changed(true);
+  };
+  const answers = {  // as the Python bus answers (any other method: true)
+    subscribe(p, ev, fn) {
+      if (typeof ev !== "string" || typeof fn !== "function") return false;
+      (mirror.subs[ev] = mirror.subs[ev] || []).push(p);
+      return changed(ev);
+    },
+    unsubscribe(p, ev) {
+      const list = mirror.subs[ev] || [], kept = list.filter((n) => n !== p);
+      if (kept.length === list.length) return false;
+      mirror.subs[ev] = kept;
+      return changed(true);
+    },
+    subscribers(p) {
+      const mine = Object.entries(mirror.subs).filter(([ev, names]) => ev.startsWith(p + ".") && names.length);
+      return Object.fromEntries(mine.map(([ev, names]) => [ev, names.slice()]));
+    },
+    registry: () => JSON.parse(JSON.stringify(mirror.registry)),
+    registerCommand: (p, names) => listed(entry(p).commands, names),
+    registerEvents: (p, names) => listed(entry(p).events, names),
+    registerModule: (p, name) => typeof name === "string" && !mirror.modules[name] && (mirror.modules[name] = true),
+    data(p, key, value) {  // "Other.key" reads another plugin's store
+      const store = (mirror.data[p] = mirror.data[p] || {}), dot = typeof key === "string" ? key.indexOf(".") : -1;
+      if (key == null) return { ...store };
+      if (value != null) return changed(store[key] = value);
+      return dot > 0 ? (mirror.data[key.slice(0, dot)] || {})[key.slice(dot + 1)] : store[key];
+    },
+  };
+
+  function call(plugin, method, args, d) {  // d: the Deferred of a call that answers later
+    if (failure) return d ? d.reject(failure) : false;
+    if (!booting && method === "command" && opts().boot === "command" && /^WebChatService\./.test(args[0])) {
+      whenLoaded(boot);  // not before the load event: the runtime's downloads must not compete with the page's
     }
-    return true;
+    if (link && link.sync && !d) return link.call(plugin, method, 0, args);  // Python answers itself
+    const answer = d || (answers[method] ? answers[method](plugin, ...args) : true);
+    if (link) link.call(plugin, method, d ? track(d) : 0, args);
+    else queue.push([plugin, method, args, d]);
+    return answer;
   }
-  function track(d) { var t = ++tokens; pending[t] = d; return t; }
-  function call(plugin, method, args, d) {
-    args = [].slice.call(args);
-    if (failure) { if (d) d.reject(failure); return d || false; }
-    if (!booting && opts().boot === "command" && method === "command" && /^WebChatService\./.test(args[0])) {
-      // not before the page's load event: the runtime's downloads must not compete with the page's
-      if (doc.readyState === "complete") boot(); else addEventListener("load", boot, { once: true });
-    }
-    var answer = d || local(plugin, method, args);
-    if (!link) { queue.push([plugin, method, args, d]); return answer; }
-    var r = link.call(plugin, method, d ? track(d) : 0, args);
-    return link.sync && !d ? r : answer;
-  }
+  const track = (d) => { pending[++tokens] = d; return tokens; };
+  const member = (plugin, method, later) => (later
+    ? (...args) => call(plugin, method, args, new Deferred()).promise()
+    : (...args) => call(plugin, method, args));
   function loadFile(url) {  // the one bus member that stays in JS: it is a script tag
-    var d = new Deferred(), s = doc.createElement("script");
+    const d = new Deferred(), s = doc.createElement("script");
     s.src = url;
-    s.onload = function () { d.resolve(); };
-    s.onerror = function () { d.reject("Could not load plugin file: " + url); };
-    (doc.head || doc.documentElement).appendChild(s);
+    s.onload = () => d.resolve();
+    s.onerror = () => d.reject("Could not load plugin file: " + url);
+    append(s);
     return d.promise();
   }
 
   var METHODS = ["publish", "publishDirect", "republish", "subscribe", "unsubscribe", "before",
     "registerCommand", "registerEvents", "subscribers", "registry", "data", "ready"];
   function face(name) {
-    var f = { namespace: function () { return name; } };
-    METHODS.forEach(function (m) { f[m] = function () { return call(name, m, arguments); }; });
-    f.command = function () { return call(name, "command", arguments, new Deferred()).promise(); };
+    const f = { namespace: () => name, command: member(name, "command", true) };
+    for (const m of METHODS) f[m] = member(name, m);
     return f;
   }
   function registerPlugin(name) {
     if (typeof name !== "string" || mirror.names[name]) return false;
-    mirror.seq++; mirror.names[name] = 1; entry(name).commands.push("COMMANDS", "EVENTS", "LOAD");
+    mirror.names[name] = 1;
+    entry(name).commands.push("COMMANDS", "EVENTS", "LOAD");
+    mirror.seq++;
     return call("", "registerPlugin", [name]) === false ? false : face(name);
   }
-  var cx = face("CXBus");
+  const cx = face("CXBus");
   var CXBus = {
-    registerPlugin: registerPlugin,
-    command: cx.command, subscribe: cx.subscribe, data: cx.data,
-    configure: function () { return call("", "configure", arguments); },
-    registerMaster: function () { return undefined; },
-    loadPlugin: function () { return call("", "loadPlugin", arguments, new Deferred()).promise(); },
-    loadModule: function () { return call("", "loadModule", arguments, new Deferred()).promise(); },
-    loadFile: loadFile,
-    registerModule: function () { return call("", "registerModule", arguments); },
+    registerPlugin: registerPlugin, loadFile: loadFile, command: cx.command, subscribe: cx.subscribe, data: cx.data,
+    configure: (...args) => { call("", "configure", args); },
+    registerMaster: () => undefined,
+    loadPlugin: member("", "loadPlugin", true), loadModule: member("", "loadModule", true),
+    registerModule: member("", "registerModule"),
   };
-  var quick = face("QuickBus");
-  quick.registerPlugin = registerPlugin;
   w.CXBus = CXBus;
-  cfg.bus = quick;
+  cfg.bus = face("QuickBus");
+  cfg.bus.registerPlugin = registerPlugin;
 
   function fail(reason) {  // every call still waiting is rejected; a bus already up stays up
-    if (w.__cxkit.failure) return;
-    var text = w.__cxkit.failure = String(reason);
+    if (loader.failure) return;
+    const text = (loader.failure = String(reason));
     console.error("cxkit: boot failed: " + text);
     if (!link || !link.sync) {  // no bus (or its worker died): nothing will answer
-      failure = text; link = null;
-      queue.splice(0).forEach(function (q) { if (q[3]) q[3].reject(text); });
-      Object.keys(pending).forEach(function (t) { w.__cxkit.settle(+t, false, text); });
+      failure = text;
+      link = null;
+      for (const q of queue.splice(0)) if (q[3]) q[3].reject(text);
+      for (const token in pending) loader.settle(token, false, text);
     }
     w.dispatchEvent(new CustomEvent("cxkit:failed", { detail: text }));
   }
-  function onError(e) {  // only a rejection that names our bundle (PyScript, Pyodide, a wheel) is our boot's
-    var r = e.reason, text = String(r) + " " + (r && r.stack || "");
-    if (ours.some(function (u) { return text.indexOf(u) >= 0; })) fail(String(r));
-  }
-
+  const send = (q) => link.call(q[0], q[1], q[3] ? track(q[3]) : 0, q[2]);  // a call queued before boot
   // Read when used, never cached: test harnesses and late page scripts set them after this file runs.
-  function opts() { var live = w._genesys && w._genesys.widgets; return (live && live.cxkit) || cfg.cxkit || {}; }
-  w.__cxkit = {
-    manifest: M, base: base, Deferred: Deferred, config: cfg, attached: false, mirror: mirror, thread: null,
-    common: {  // the small Common helper extensions receive
-      resolve: function (e, v) { e.deferred.resolve(v); },
-      reject: function (e, v) { e.deferred.reject(v); },
+  const opts = () => ((w._genesys || {}).widgets || {}).cxkit || cfg.cxkit || {};
+
+  loader = w.__cxkit = {
+    manifest: M, base: base, Deferred: Deferred, config: cfg, mirror: mirror, attached: false, thread: null,
+    // the small Common helper extensions receive
+    common: { resolve: (e, v) => e.deferred.resolve(v), reject: (e, v) => e.deferred.reject(v) },
+    settle: (token, ok, ...args) => {  // Python settles a JS command's Deferred
+      const d = pending[token];
+      delete pending[token];
+      if (d) (ok ? d.resolve : d.reject)(...args);
     },
-    settle: function (token, ok) {  // Python settles a JS command's Deferred
-      var d = pending[token]; delete pending[token];
-      if (d) (ok ? d.resolve : d.reject).apply(d, [].slice.call(arguments, 2));
-    },
-    // Run a JS command handler with a Deferred that reports back to Python.
-    invoke: function (fn, token, time, commander, command, data) {
-      var d = new Deferred();
-      d.done(function () { link.settle(token, true, [].slice.call(arguments)); })
-        .fail(function () { link.settle(token, false, [].slice.call(arguments)); });
+    invoke: (fn, token, time, commander, command, data) => {  // a JS command handler, for Python
+      const d = new Deferred();
+      d.done((...args) => link.settle(token, true, args)).fail((...args) => link.settle(token, false, args));
       // Empty data comes as undefined: a {} made here is cheaper than one made from Python.
-      try { fn({ time: time, commander: commander, command: command, deferred: d, data: data || {} }); }
+      try { fn({ time, commander, command, deferred: d, data: data || {} }); }
       catch (e) { console.error(e); d.reject(e && e.message || String(e)); }
     },
-    deliver: function (fn, time, publisher, event, data) {  // a JS subscriber gets a plain object
-      try { fn({ time: time, publisher: publisher, event: event, data: data }); } catch (e) { console.error(e); }
+    deliver: (fn, time, publisher, event, data) => {  // a JS subscriber gets a plain object
+      try { fn({ time, publisher, event, data }); } catch (e) { console.error(e); }
     },
     // b: {call(plugin, method, token, args), settle(token, ok, args), sync, services()}. The queue is
     // replayed with the page's commands last, after services() starts the services, so early
     // subscribers see everything the services publish as they start.
-    attach: function (b) {
+    attach: (b) => {
       if (failure) return false;
       link = b;
-      w.__cxkit.attached = true; w.__cxkit.attachedAt = performance.now();
-      removeEventListener("unhandledrejection", onError);
-      var q = queue.splice(0), replay = function (q) {
-        var r = link.call(q[0], q[1], q[3] ? track(q[3]) : 0, q[2]);
-        if (r === false && q[1] === "registerPlugin") console.warn("cxkit: registerPlugin('" + q[2][0] + "') was refused");
-      };
-      q.filter(function (c) { return c[1] !== "command"; }).forEach(replay);
+      loader.attached = true;
+      loader.attachedAt = performance.now();
+      const calls = queue.splice(0);
+      calls.filter((q) => q[1] !== "command").forEach(send);
       if (b.services) b.services();
-      q.filter(function (c) { return c[1] === "command"; }).forEach(replay);
+      calls.filter((q) => q[1] === "command").forEach(send);
       return true;
     },
-    // Python (main-thread mode) attaches with its bridge: call(plugin, method, token, ...args).
-    attachPython: function (bridge) {
-      return w.__cxkit.attach({ sync: true, settle: function (t, ok, a) { bridge.settle.apply(null, [t, ok].concat(a)); },
-        call: function (p, m, t, a) { return bridge.call.apply(null, [p, m, t].concat(a)); } });
+    attachPython: (bridge) => {  // main-thread mode: bridge.call(plugin, method, token, ...args)
+      removeEventListener("unhandledrejection", onRejection);
+      return loader.attach({ sync: true, settle: (token, ok, args) => bridge.settle(token, ok, ...args),
+        call: (plugin, method, token, args) => bridge.call(plugin, method, token, ...args) });
     },
     fail: fail,
-    boot: boot,
-    waiting: function () { return Object.keys(pending).length; },  // commands not settled yet (leak checks)
+    waiting: () => Object.keys(pending).length,  // commands not settled yet (leak checks)
   };
 
-  var abs = function (p) { return new URL(p, base).href; };
-  var ours = [M.pyscript, M.pyodide, M.link].filter(Boolean).map(function (p) { return abs(p).replace(/[^/]*$/, ""); }).concat((M.wheels || []).map(abs));
-  addEventListener("unhandledrejection", onError);
-
+  function boot() {  // once; the thread is chosen now, when the page's own scripts are all there
+    if (booting) return;
+    booting = true;
+    const given = opts().thread, py = doc.querySelector('script[type="py"], script[type="mpy"], py-script');
+    loader.thread = (given ? given === "main" : !!py) ? "main" : "worker";
+    if (loader.thread === "main") return bootMain();
+    import(abs(M.link)).catch((e) => fail(`cannot load ${abs(M.link)}: ${e}`))
+      .then((m) => m && m.start(loader)).catch((e) => fail("cxkit could not start: " + e));
+  }
   function bootMain() {  // PyScript on the page's own thread: for pages that import cxkit in Python
-    var files = {}, dir = M.pyodide.replace(/[^/]*$/, "");
-    (M.wheels || []).forEach(function (p) { files[abs(p)] = "/lib/python3.14/site-packages/*"; });
+    const dir = M.pyodide.replace(/[^/]*$/, ""), files = {};
+    for (const wheel of M.wheels) files[abs(wheel)] = "/lib/python3.14/site-packages/*";
     // Fetch the runtime while PyScript itself loads, instead of after it (saves its import chain).
     // Not the .wasm: a preloaded response bypasses V8's wasm code cache (warm boot +430 ms here).
-    [["modulepreload", M.pyodide], ["modulepreload", dir + "pyodide.asm.mjs"], ["preload", dir + "python_stdlib.zip"], ["preload", dir + "pyodide-lock.json"]].concat((M.wheels || []).map(function (p) { return ["preload", p]; }))
-      .forEach(function (h) {
-        var l = doc.createElement("link");
-        l.rel = h[0]; l.href = abs(h[1]);
-        if (h[0] === "preload") { l.as = "fetch"; l.crossOrigin = "anonymous"; }
-        (doc.head || doc.documentElement).appendChild(l);
-      });
-    var py = doc.createElement("script");
+    const runtime = [M.pyodide, dir + "pyodide.asm.mjs", dir + "python_stdlib.zip", dir + "pyodide-lock.json"];
+    for (const path of runtime.concat(M.wheels)) {
+      const hint = doc.createElement("link");
+      if (path.endsWith(".mjs")) hint.rel = "modulepreload";
+      else Object.assign(hint, { rel: "preload", as: "fetch", crossOrigin: "anonymous" });
+      hint.href = abs(path);
+      append(hint);
+    }
+    const py = doc.createElement("script");
     py.type = "py";
     // PyScript's editor/terminal/game plugins are not needed by a widget, and its error plugin
     // would put banners on the host page: we report to the console and on cxkit:failed instead.
-    var plugins = ["!codemirror", "!deprecations-manager", "!donkey", "!error", "!py-editor", "!py-game", "!py-terminal"];
-    py.setAttribute("config", JSON.stringify({ interpreter: abs(M.pyodide), files: files, plugins: plugins }));
+    const plugins = ["!codemirror", "!deprecations-manager", "!donkey", "!error", "!py-editor", "!py-game",
+      "!py-terminal"];
+    py.setAttribute("config", JSON.stringify({ interpreter: abs(M.pyodide), files, plugins }));
     py.textContent = "import js\ntry:\n    from cxkit.browser import boot\n    boot()\n" +
       "except BaseException as e:\n    getattr(js.window, '__cxkit').fail(f'{type(e).__name__}: {e}')\n";
-    py.addEventListener("py:done", function () { if (!link) fail("Python boot code finished without starting the bus"); });
-    (doc.head || doc.documentElement).appendChild(py);
-    import(abs(M.pyscript)).catch(function (e) { fail("cannot load PyScript from " + abs(M.pyscript) + ": " + e); });
+    py.addEventListener("py:done", () => { if (!link) fail("Python boot code finished without starting the bus"); });
+    append(py);
+    addEventListener("unhandledrejection", onRejection);
+    import(abs(M.pyscript)).catch((e) => fail(`cannot load PyScript from ${abs(M.pyscript)}: ${e}`));
   }
-  function boot() {  // once; the thread is chosen now, when the page's own scripts are all there
-    if (booting || !M.pyodide) return;
-    booting = true;
-    var thread = opts().thread, main = thread ? thread === "main" : !!doc.querySelector('script[type="py"], script[type="mpy"], py-script');
-    w.__cxkit.thread = main ? "main" : "worker";
-    if (main) return bootMain();
-    import(abs(M.link)).catch(function (e) { fail("cannot load " + abs(M.link) + ": " + e); })
-      .then(function (m) { try { if (m) m.start(w.__cxkit); } catch (e) { fail("cxkit could not start: " + e); } });
+  function onRejection(e) {  // only a rejection that names our bundle (PyScript, Pyodide, a wheel) is our boot's
+    const r = e.reason, text = String(r) + " " + (r && r.stack || "");
+    const ours = [M.pyscript, M.pyodide].map((p) => abs(p).replace(/[^/]*$/, "")).concat(M.wheels.map(abs));
+    if (ours.some((url) => text.includes(url))) fail(String(r));
   }
+
   // Boot policy (_genesys.widgets.cxkit.boot): "idle" (default) once the page has loaded and the
   // browser is idle, so the runtime's downloads never compete with the page's own; "now"; or
   // "command": at the first WebChatService command, or as "idle" when a chat is to be restored.
-  // The policy is read now (for "now") and again at the load event, so options set by scripts
-  // that run after this file still count.
-  function bootNow() {  // the thread is chosen from the page's scripts: wait until they are parsed
-    if (opts().thread || doc.readyState !== "loading") boot();
-    else doc.addEventListener("DOMContentLoaded", boot, { once: true });
+  // It is read now (for "now") and again at the load event, so later scripts' options count.
+  function whenLoaded(fn) {
+    if (doc.readyState === "complete") fn(); else addEventListener("load", fn, { once: true });
   }
-  function policy() {
-    var b = opts().boot;
-    if (b === "now") return bootNow();
-    if (b === "command" && !/(^|;\s*)_genesys\.widgets\.webchat\.state\.keys=/.test(doc.cookie)) return;
-    (w.requestIdleCallback || setTimeout)(boot, { timeout: 1000 });
+  function atLoad() {
+    const policy = opts().boot, chat = /(^|;\s*)_genesys\.widgets\.webchat\.state\.keys=/.test(doc.cookie);
+    if (policy === "now") boot();
+    else if (policy !== "command" || chat) (w.requestIdleCallback || setTimeout)(boot, { timeout: 1000 });
   }
-  if (opts().boot === "now") bootNow();
-  else if (doc.readyState === "complete") policy();
-  else addEventListener("load", policy, { once: true });
+  if (opts().boot !== "now") whenLoaded(atLoad);
+  else if (opts().thread || doc.readyState !== "loading") boot();
+  else doc.addEventListener("DOMContentLoaded", boot, { once: true });  // the page's scripts choose the thread
 })();

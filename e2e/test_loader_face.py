@@ -1,0 +1,238 @@
+"""The loader's own JS, before and without Python: the original's Deferred, the answers the face
+gives at once from its mirror, the configuration it reads, and what page code sees when the
+boot fails.
+
+Most pages here use the ``command`` boot policy and never issue a WebChatService command, so
+nothing is downloaded and no Python runs: what is checked is the JS alone. The failure tests
+make one part of the bundle fail to load (a Playwright route) and watch every call settle.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+NO_BOOT = "window.cxkitTestConfig = (w) => { w.cxkit = {boot: 'command'}; };"
+
+
+def quiet_page(page: Any, server_url: str) -> Any:
+    """The e2e page with the face only (boot policy ``command``, no command issued)."""
+    page.add_init_script(NO_BOOT)
+    page.goto(f"{server_url}/cxkit/e2e.html")
+    return page
+
+
+# -- the original's Deferred -------------------------------------------------------------------------
+
+def test_deferred_callbacks_arguments_and_late_callbacks(page, server_url):
+    got = quiet_page(page, server_url).evaluate("""() => {
+        const d = new __cxkit.Deferred(), seen = [];
+        const p = d.promise();
+        const chained = p.done(function (a, b) { seen.push(['done1', a, b]); },
+                               [a => seen.push(['done2', a]), null, a => seen.push(['done3', a])], 'not a function');
+        p.fail(() => seen.push(['fail']));
+        p.always(() => seen.push(['always']));
+        const thenResult = p.then(a => seen.push(['then', a]), () => seen.push(['then-fail']));
+        const pending = [p.state(), p.isResolved(), p.isRejected()];
+        const resolvedReturns = d.resolve('a', 'b') === d;
+        d.resolve('again'); d.reject('too late');
+        const settled = seen.splice(0);
+        p.done(a => seen.push(['late', a]));       // runs at once, with the stored arguments
+        p.fail(() => seen.push(['late fail']));  // never
+        const late = seen.splice(0);
+        return {chained: chained === p, thenResult: thenResult === undefined, pending, resolvedReturns, settled, late,
+                after: [p.state(), p.isResolved(), p.isRejected()],
+                promiseHasNoResolver: p.resolve === undefined && p.reject === undefined && p.notify === undefined};
+    }""")
+    assert got["chained"] and got["thenResult"] and got["resolvedReturns"] and got["promiseHasNoResolver"]
+    assert got["pending"] == ["pending", False, False]
+    assert got["settled"] == [["done1", "a", "b"], ["done2", "a"], ["done3", "a"], ["always"], ["then", "a"]]
+    assert got["late"] == [["late", "a"]]
+    assert got["after"] == ["resolved", True, False]
+
+
+def test_deferred_rejection_progress_and_the_with_variants(page, server_url):
+    got = quiet_page(page, server_url).evaluate("""() => {
+        const seen = [];
+        const r = new __cxkit.Deferred();
+        r.fail((a, b) => seen.push(['fail', a, b])).always(() => seen.push(['always'])).done(() => seen.push(['done']));
+        r.progress(v => seen.push(['progress', v]));
+        const notifyReturns = r.notify(1) === r;
+        r.notifyWith(null, [2]);
+        r.rejectWith(null, ['why', 'more']);
+        r.notify(3);  // settled: progress callbacks no longer run
+        const w = new __cxkit.Deferred();
+        w.done((...args) => seen.push(['with', args]));
+        w.resolveWith({}, ['x', 'y']);
+        const empty = new __cxkit.Deferred();
+        empty.done((...args) => seen.push(['empty', args.length]));
+        empty.resolveWith({});
+        return {seen, notifyReturns, state: [r.state(), r.isRejected(), r.isResolved()]};
+    }""")
+    assert got["notifyReturns"] is True
+    assert got["seen"] == [["progress", 1], ["progress", 2], ["fail", "why", "more"], ["always"],
+                           ["with", ["x", "y"]], ["empty", 0]]
+    assert got["state"] == ["rejected", True, False]
+
+
+def test_deferred_promise_target_and_a_throwing_callback(page, server_url):
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    got = quiet_page(page, server_url).evaluate("""() => {
+        const d = new __cxkit.Deferred(), seen = [];
+        const target = {mine: 1};
+        const made = d.promise(target);
+        made.done(() => { throw new Error('callback blew up'); });
+        made.done(v => seen.push(v));  // the next callback still runs
+        d.resolve(5);
+        return {same: made === target, mine: target.mine, state: target.state(), seen,
+                members: Object.keys(d.promise()).sort()};
+    }""")
+    assert got["same"] and got["mine"] == 1 and got["state"] == "resolved" and got["seen"] == [5]
+    assert got["members"] == sorted(["done", "fail", "progress", "always", "then", "state", "isResolved",
+                                     "isRejected", "pipe", "promise"])
+    assert any("callback blew up" in e for e in errors), errors
+
+
+def test_deferred_pipe_filters_and_follows(page, server_url):
+    got = quiet_page(page, server_url).evaluate("""async () => {
+        const D = __cxkit.Deferred, out = {};
+        const settled = d => new Promise(r => d.done((...a) => r(['done', ...a])).fail((...a) => r(['fail', ...a])));
+        const ok = new D(); ok.resolve(2, 'extra');
+        out.mapped = await settled(ok.pipe(v => v * 10));
+        out.passed = await settled(ok.pipe());  // no filter: every argument passes
+        const inner = new D();
+        const followed = ok.pipe(() => inner.promise());
+        inner.reject('inner said no');
+        out.followed = await settled(followed);
+        const bad = new D(); bad.reject('no');
+        out.failMapped = await settled(bad.pipe(null, why => why + '!'));
+        out.failPassed = await settled(bad.pipe(v => v));
+        out.isPromise = typeof ok.pipe().resolve === 'undefined';
+        return out;
+    }""")
+    assert got == {"mapped": ["done", 20], "passed": ["done", 2, "extra"], "followed": ["fail", "inner said no"],
+                   "failMapped": ["fail", "no!"], "failPassed": ["fail", "no"], "isPromise": True}
+
+
+# -- what the face answers at once, before Python is up ---------------------------------------------
+
+def test_synchronous_answers_before_boot(page, server_url):
+    got = quiet_page(page, server_url).evaluate("""() => {
+        const qb = _genesys.widgets.bus, p = CXBus.registerPlugin('Pre'), other = qb.registerPlugin('PreOther');
+        const fn = () => {};
+        const out = {
+            attached: __cxkit.attached, thread: __cxkit.thread,
+            taken: CXBus.registerPlugin('Pre'), reserved: CXBus.registerPlugin('WebChatService'),
+            notString: CXBus.registerPlugin(7), ns: [p.namespace(), qb.namespace(), other.namespace()],
+            subscribed: other.subscribe('Pre.went', fn), noFn: other.subscribe('Pre.went'),
+            notName: other.subscribe(5, fn),
+            command: p.registerCommand('go', fn), events: p.registerEvents(['went', 'stopped']),
+            again: p.registerEvents('went'),
+            written: p.data('mode', 'chat'), read: p.data('mode'), cross: CXBus.data('Pre.mode'),
+            missing: p.data('nothing'), published: p.publish('went', {}), ready: p.ready(),
+            module: CXBus.registerModule('m', fn), moduleTaken: CXBus.registerModule('m', fn),
+            moduleBadName: CXBus.registerModule(3, fn), configured: CXBus.configure({debug: false}),
+            master: CXBus.registerMaster(), commandState: p.command('PreOther.x').state(),
+        };
+        out.subscribers = p.subscribers();
+        const registry = p.registry();
+        registry.Pre.events.push('changed here');
+        out.registry = p.registry().Pre;
+        const store = p.data();
+        store.mode = 'changed here';
+        out.store = p.data();
+        out.unsubscribed = other.unsubscribe('Pre.went');
+        out.unsubscribedAgain = other.unsubscribe('Pre.went');
+        out.subscribersAfter = p.subscribers();
+        return out;
+    }""")
+    assert got.pop("registry") == {"events": ["went", "stopped"], "commands": ["COMMANDS", "EVENTS", "LOAD", "go"]}
+    assert got == {
+        "attached": False, "thread": None, "taken": False, "reserved": False, "notString": False,
+        "ns": ["Pre", "QuickBus", "PreOther"], "subscribed": "Pre.went", "noFn": False, "notName": False,
+        "command": True, "events": True, "again": True, "written": "chat", "read": "chat", "cross": "chat",
+        "missing": None, "published": True, "ready": True, "module": True, "moduleTaken": False,
+        "moduleBadName": False, "configured": None, "master": None, "commandState": "pending",
+        "subscribers": {"Pre.went": ["PreOther"]}, "store": {"mode": "chat"}, "unsubscribed": True,
+        "unsubscribedAgain": False, "subscribersAfter": {},
+    }
+
+
+def test_the_loader_included_twice_keeps_the_first(page, server_url):
+    got = quiet_page(page, server_url).evaluate("""() => new Promise(done => {
+        const bus = window.CXBus, loader = window.__cxkit, quick = _genesys.widgets.bus;
+        CXBus.registerPlugin('First');
+        const again = document.createElement('script');
+        again.src = 'widgets.js?again';
+        again.onload = () => done([window.CXBus === bus, window.__cxkit === loader, _genesys.widgets.bus === quick,
+                                   CXBus.registerPlugin('First')]);
+        document.head.appendChild(again);
+    })""")
+    assert got == [True, True, True, False]
+
+
+def test_the_original_cxwidget_configuration_is_read(page, server_url):
+    html = """<!doctype html><meta charset="utf-8"><title>cxwidget</title>
+<script>window._genesys = {cxwidget: {cxkit: {boot: 'command'}, webchat: {dataURL: '/genesys/2/chat/x'}}};</script>
+<script src="widgets.js"></script>"""
+    page.route(f"{server_url}/cxkit/cxwidget.html", lambda route: route.fulfill(body=html, content_type="text/html"))
+    page.goto(f"{server_url}/cxkit/cxwidget.html")
+    got = page.evaluate("""() => [_genesys.widgets === _genesys.cxwidget, __cxkit.config === _genesys.cxwidget,
+                                  _genesys.cxwidget.bus.namespace()]""")
+    assert got == [True, True, "QuickBus"]
+
+
+# -- a boot that fails: every call settles ----------------------------------------------------------
+
+EARLY_CALLS = """
+window.cxkitTestEarly = () => {
+  window.failed = [];
+  addEventListener('cxkit:failed', e => window.failed.push(e.detail));
+  window.rejections = [];
+  const p = CXBus.registerPlugin('Early');
+  p.command('WebChatService.getSessionData').fail(why => window.rejections.push(why));
+  CXBus.loadPlugin('Other').fail(why => window.rejections.push(why));
+};
+"""
+
+
+def failed_boot(page: Any, server_url: str, thread: str, part: str) -> dict[str, Any]:
+    """Boot now on ``thread`` with the bundle file matching ``part`` missing (404); what page code saw."""
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.route(part, lambda route: route.fulfill(status=404, body="not here"))
+    choose = "window.cxkitTestConfig = (w) => { w.cxkit = {boot: 'now', thread: '" + thread + "'}; };"
+    page.add_init_script(choose + EARLY_CALLS)
+    page.goto(f"{server_url}/cxkit/e2e.html")
+    page.wait_for_function("window.failed.length === 1 && window.rejections.length === 2", timeout=60_000)
+    got = page.evaluate("""async () => ({
+        failure: __cxkit.failure, failed: window.failed, rejections: window.rejections, attached: __cxkit.attached,
+        later: await new Promise(r => CXBus.command('App.anything').done(() => r('resolved')).fail(r)),
+        laterPlugin: CXBus.registerPlugin('Later'), waiting: __cxkit.waiting(),
+    })""")
+    got["errors"] = errors
+    return got
+
+
+@pytest.mark.parametrize("thread, part, says", [
+    ("worker", "**/link.mjs", "cannot load "),
+    ("main", "**/pyscript/*/core.js", "cannot load PyScript from "),
+])
+def test_a_part_that_cannot_load_rejects_every_call_with_the_reason(page, server_url, thread, part, says):
+    got = failed_boot(page, server_url, thread, part)
+    reason = got["failure"]
+    assert reason.startswith(says), reason
+    assert got["failed"] == [reason] and got["rejections"] == [reason, reason] and got["later"] == reason
+    assert got["attached"] is False and got["laterPlugin"] is False and got["waiting"] == 0
+    assert f"cxkit: boot failed: {reason}" in got["errors"]
+
+
+def test_a_missing_wheel_fails_the_main_thread_boot_with_its_url(page, server_url):
+    # PyScript fetches the wheel itself: the failure reaches the page as an unhandled rejection
+    # naming the wheel, which the loader recognises as its own boot's
+    got = failed_boot(page, server_url, "main", "**/wheels/*/*.whl")
+    reason = got["failure"]
+    assert ".whl" in reason, reason
+    assert got["rejections"] == [reason, reason] and got["later"] == reason and got["attached"] is False
