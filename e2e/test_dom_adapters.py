@@ -57,7 +57,8 @@ def test_cookie_and_visibility_watches(page, server_url):
     dom_page(page, f"{server_url}/cxkit/e2e.html")
     got = page.evaluate("""async () => {
         let changes = 0;
-        const events = dom.watchCookies(() => { changes += 1; });
+        const given = [];
+        const events = dom.watchCookies((c) => { changes += 1; given.push(c); });
         dom.watchVisibility(send);
         const next = async (fire) => {
             const before = changes;
@@ -69,9 +70,12 @@ def test_cookie_and_visibility_watches(page, server_url):
                 cookie: await next(() => { document.cookie = 'other=tab; path=/'; }),
                 visibility: await next(() => document.dispatchEvent(new Event('visibilitychange'))),
                 focus: await next(() => window.dispatchEvent(new Event('focus'))),
-                sent};
+                deleted: await next(() => { document.cookie = 'other=; path=/; max-age=0'; }),
+                sent, given};
     }""")
-    assert got == {"events": True, "cookie": 1, "visibility": 1, "focus": 1, "sent": [["hidden", False]]}
+    # a change event hands on its own values (this tab's document.cookie may not show them yet)
+    assert got == {"events": True, "cookie": 1, "visibility": 1, "focus": 1, "deleted": 1,
+                   "sent": [["hidden", False]], "given": [[["other", "tab"]], [], [], [["other", None]]]}
 
 
 def test_typing_inputs_post_each_edit_until_unlistened(page, server_url):

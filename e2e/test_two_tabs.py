@@ -205,3 +205,40 @@ def test_4_end_chat_in_one_tab_ends_it_in_the_other(open_tab, gms):
     assert command(a, "WebChatService.verifySession")["value"] == {"sessionActive": False}
     assert gms.chat(chat_id)["state"] == "ended"
     assert len(gms.chats()) == 1
+
+
+# -- a change event ahead of this tab's document.cookie -------------------------------------------
+
+#: Fires the cookie change event another tab's write makes, for a cookie this tab's
+#: document.cookie does not show (Chromium can deliver the event first).
+ANNOUNCE = """([name, value]) => cookieStore.dispatchEvent(new CookieChangeEvent('change', {
+    changed: value === null ? [] : [{name, value}], deleted: value === null ? [{name}] : []}))"""
+WORKER_SEES = "src => cxkitPy(src)"
+
+
+def test_a_cookie_change_the_tab_does_not_show_yet_still_reaches_the_worker(browser, server_url):
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.add_init_script("window.cxkitTestConfig = w => { w.cxkit = {testHook: true, boot: 'now', thread: 'worker'}; };")
+        page.goto(f"{server_url}/cxkit/e2e.html")
+        page.wait_for_function("() => !!window.cxkitPy")
+        seen = "result = worker.storage.get(%r)"
+        page.evaluate(ANNOUNCE, [START_LOCK, "1700000000000"])
+        assert page.evaluate("document.cookie").find(START_LOCK) < 0
+        assert page.evaluate(WORKER_SEES, seen % START_LOCK) == "1700000000000"
+        # once document.cookie shows another value, that is the one
+        page.evaluate("n => { document.cookie = n + '=1700000000001; path=/'; }", START_LOCK)
+        page.evaluate(ANNOUNCE, [START_LOCK, "1700000000001"])
+        assert page.evaluate(WORKER_SEES, seen % START_LOCK) == "1700000000001"
+        # an announced value is dropped when this tab writes that cookie itself
+        page.evaluate(ANNOUNCE, ["other", "from-a-tab"])
+        page.evaluate(WORKER_SEES, "worker.storage.set('other', 'mine'); result = True")
+        assert page.evaluate(WORKER_SEES, "result = None") is None  # the write and its confirmation are back
+        assert page.evaluate(WORKER_SEES, seen % "other") == "mine"
+        assert "other=mine" in page.evaluate("document.cookie")
+        # an announced deletion hides a cookie document.cookie still shows
+        page.evaluate(ANNOUNCE, [START_LOCK, None])
+        assert page.evaluate(WORKER_SEES, seen % START_LOCK) is None
+    finally:
+        context.close()

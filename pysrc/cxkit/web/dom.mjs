@@ -26,9 +26,14 @@ function cookieDomain(host) {
 // Other tabs write the session cookies too: `changed` is called when they may have (Chromium's
 // cookieStore says so at once; elsewhere each second), and when the page is back in view.
 // True when change events are there (no event, no change).
+// changed([[name, value or null for deleted], ...]): the change event's own values, which this
+// tab's document.cookie may not show yet; [] where only a fresh read can tell.
 export function watchCookies(changed) {
-  const events = !!(window.cookieStore && cookieStore.addEventListener), call = () => changed();
-  if (events) cookieStore.addEventListener("change", call); else setInterval(call, 1000);
+  const events = !!(window.cookieStore && cookieStore.addEventListener), call = () => changed([]);
+  if (events) {
+    cookieStore.addEventListener("change", (e) => changed(
+      [...e.changed.map((c) => [c.name, c.value]), ...e.deleted.map((c) => [c.name, null])]));
+  } else setInterval(call, 1000);
   document.addEventListener("visibilitychange", call);
   window.addEventListener("focus", call);
   return events;
