@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -61,7 +62,8 @@ def test_offline_guard_catches_an_outside_request(page, server_url, offline_guar
 def test_a_broken_bundle_is_reported_and_queued_calls_rejected(page, bundle_dir, tmp_path):
     broken = tmp_path / "bundle"
     shutil.copytree(bundle_dir, broken)
-    wheel = next(p for p in (broken / "wheels").rglob("cxkit-*.whl"))
+    # the wheel the loader names (a rebuild keeps the ones it replaced for a day beside it)
+    wheel = broken / json.loads((broken / "manifest.json").read_text())["wheels"][0]
     for twin in wheel.parent.iterdir():
         twin.unlink()
     errors: list[str] = []
