@@ -65,9 +65,11 @@ export function start(face) {
     cookieDirty = true; schedule();
   }
   function cookies() {
-    var text = document.cookie, jar = new Map(text ? text.split("; ").map(function (kv) {
-      var at = kv.indexOf("="); return at < 0 ? ["", kv] : [kv.slice(0, at), kv.slice(at + 1)];
-    }) : []);
+    var text = document.cookie, jar = new Map();
+    text.split("; ").forEach(function (kv) {  // the first of two same names wins, as Python reads them
+      var at = kv.indexOf("="), name = at < 0 ? "" : kv.slice(0, at);
+      if (kv && !jar.has(name)) jar.set(name, at < 0 ? kv : kv.slice(at + 1));
+    });
     unseen = unseen.filter(function (c) { return c[1] === null ? jar.has(c[0]) : jar.get(c[0]) !== c[1]; });
     if (!unseen.length) return text;
     unseen.forEach(function (c) { if (c[1] === null) jar.delete(c[0]); else jar.set(c[0], c[1]); });
