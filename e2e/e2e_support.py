@@ -10,13 +10,23 @@ import json
 
 from cxkit.testing.page import BOOT_TIMEOUT_MS, EVENTS, command, events, wait_event, wait_ready, wait_text
 
-__all__ = ["ALIASES", "BOOT_TIMEOUT_MS", "RECORDER", "command", "events", "wait_booted", "wait_event", "wait_ready", "wait_text"]
+__all__ = ["ALIASES", "BOOT_TIMEOUT_MS", "RECORDER", "command", "events", "start_chat", "wait_booted", "wait_event",
+           "wait_ready", "wait_text"]
 
 #: Init script: ``window.ev`` and ``window.T`` name the plugin's recorder and its bus plugin.
 ALIASES = """
 Object.defineProperty(window, 'ev', {configurable: true, get: () => window.cxkitTest && window.cxkitTest.events});
 Object.defineProperty(window, 'T', {configurable: true, get: () => window.cxkitTest && window.cxkitTest.plugin});
 """
+
+
+def start_chat(page, gms) -> str:
+    """Start a chat as "Jo" from the page; its chat id once the mock has it and polling started."""
+    result = command(page, "WebChatService.startChat", {"nickname": "Jo"})
+    assert result["ok"], result
+    chat_id = gms.wait_chat()["chatId"]
+    wait_event(page, "pollingStarted")
+    return chat_id
 
 
 def wait_booted(page, timeout: float = BOOT_TIMEOUT_MS) -> None:

@@ -11,7 +11,7 @@ from typing import Any, Iterator
 import pytest
 
 from cxkit.mockgms import FileLimits
-from e2e_support import command, events, wait_event, wait_text
+from e2e_support import command, events, start_chat, wait_event, wait_text
 
 RESTORE_SESSION_ACTIVE = "Chat session is already active, ignoring restore command."  # commands page
 START_UP = ["data.sleeping", "data.sessionActive", "ready", "data.userData"]
@@ -30,14 +30,6 @@ window.cxkitTestEarly = () => {
   for (const name of %s) plugin.subscribe('WebChatService.' + name, e => seen.push({name, data: e.data}));
 };
 """ % json.dumps(START_UP)
-
-
-def start_chat(page: Any, gms: Any) -> str:
-    result = command(page, "WebChatService.startChat", {"nickname": "Jo"})
-    assert result["ok"], result
-    chat_id = gms.wait_chat()["chatId"]
-    wait_event(page, "pollingStarted")
-    return chat_id
 
 
 def with_agent(page: Any, gms: Any) -> str:

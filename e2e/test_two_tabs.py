@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from e2e_support import command, events, wait_event, wait_text
+from e2e_support import command, events, start_chat, wait_event, wait_text
 
 START_LOCK = "_genesys.widgets.webchat.state.chatStartLock"
 NO_ACTIVE_SESSION = "There is no active chat session"
@@ -57,14 +57,6 @@ def delivered(page: Any) -> dict[str, Any]:
 
 def session_id(page: Any) -> str:
     return command(page, "WebChatService.getSessionData")["value"]["sessionID"]
-
-
-def start_chat(page: Any, gms: Any) -> str:
-    result = command(page, "WebChatService.startChat", {"nickname": "Jo"})
-    assert result["ok"], result
-    chat_id = gms.wait_chat()["chatId"]
-    wait_event(page, "pollingStarted")
-    return chat_id
 
 
 def assert_each_once(page: Any, texts: list[str]) -> None:

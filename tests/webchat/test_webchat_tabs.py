@@ -24,6 +24,16 @@ def tabs(gms, **config):
     return a, b
 
 
+async def tabs_in_one_chat():
+    """Tab A started a chat and tab B picked it up (its cookies changed) and polls it."""
+    gms = mock_gms()
+    a, b = tabs(gms)
+    await a.start()
+    cookies_changed(b.service)
+    await b.wait_event("pollingStarted")
+    return gms, a, b
+
+
 def texts(page):
     return [m["text"] for d in page.of("messageReceived") for m in d["messages"] if m.get("text")]
 
@@ -82,11 +92,7 @@ async def test_start_chat_while_the_other_tabs_chat_is_being_picked_up_rejects_w
 
 @virtual_time
 async def test_a_tab_whose_chat_was_ended_in_another_tab_asks_gms_at_once():
-    gms = mock_gms()
-    a, b = tabs(gms)
-    await a.start()
-    cookies_changed(b.service)
-    await b.wait_event("pollingStarted")
+    gms, a, b = await tabs_in_one_chat()
     await asyncio.sleep(20)  # quiet: the tabs poll every 3 s now (pollRateMax)
     assert b.service.polling.rate == 3000
     mark = b.mark()
@@ -103,11 +109,7 @@ async def test_a_tab_whose_chat_was_ended_in_another_tab_asks_gms_at_once():
 
 @virtual_time
 async def test_a_tab_with_its_own_chat_ignores_cookie_changes_that_keep_it():
-    gms = mock_gms()
-    a, b = tabs(gms)
-    await a.start()
-    cookies_changed(b.service)
-    await b.wait_event("pollingStarted")
+    gms, a, b = await tabs_in_one_chat()
     before = len(b.transport.sent)
     a.storage.set("_genesys.widgets.webchat.state.ping", "1")
     assert cookies_changed(b.service) is None
