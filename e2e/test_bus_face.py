@@ -479,3 +479,33 @@ def test_payloads_reach_python_and_come_back_alike_in_both_modes(bus_page):
         "oddKeys": ["inf", "n", "nan", "u", "when"], "u": "undefined", "nan": True, "inf": True, "when": True,
         "oddN": "undefined", "none": "{}",
     }
+
+
+def test_a_js_handlers_answer_reaches_a_js_caller_at_once_and_once(bus_page):
+    """As in the original, a JS caller's callbacks run inside the JS handler's resolve() (in
+    worker mode the page settles its own caller instead of waiting for the worker to relay the
+    answer, and the worker then sends no answer of its own: two commands, two settles on the
+    page); nothing is left waiting on either side. (On the main thread Python holds the loader's
+    settle function itself, so the count is worker mode's.)"""
+    got = bus_page.evaluate("""async () => {
+        const svc = CXBus.registerPlugin('SyncSvc'), caller = CXBus.registerPlugin('SyncCaller');
+        const order = [], settled = [], face = window.__cxkit, settle = face.settle;
+        face.settle = (token, ...rest) => { settled.push(token); return settle(token, ...rest); };
+        let answer = null;
+        svc.registerCommand('later', e => { answer = e.deferred; });
+        svc.registerCommand('fails', e => e.deferred.reject('no', 2));
+        svc.ready();
+        caller.command('SyncSvc.later', {n: 1}).done(v => order.push('done ' + v.n));
+        const end = performance.now() + 10000;
+        while (!answer && performance.now() < end) await new Promise(r => setTimeout(r, 5));
+        answer.resolve({n: 2});
+        order.push('after resolve');
+        const failed = await new Promise(r => caller.command('SyncSvc.fails').fail((...a) => r(a)));
+        const py = await cxkitPy(
+            'from cxkit.browser.census import census\\nresult = census()["bridge_pending_handlers"]');
+        face.settle = settle;
+        return {order, failed, settles: settled.length, waiting: face.waiting(), py};
+    }""")
+    worker = bus_page.url.endswith(PAGES["worker"])
+    assert got == {"order": ["done 2", "after resolve"], "failed": ["no", 2], "settles": 2 if worker else 0,
+                   "waiting": 0, "py": 0}

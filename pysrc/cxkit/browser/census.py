@@ -21,6 +21,7 @@ from collections import Counter
 from typing import Any
 
 from ..bus import Bus, get_bus
+from .bridge import JsBridge
 
 __all__ = ["WATCHED_TYPES", "census", "trace_proxies"]
 
@@ -49,12 +50,15 @@ def census(bus: Bus | None = None) -> dict[str, int]:
     types = Counter(type(o).__name__ for o in objects)
     for name in WATCHED_TYPES:
         counts[name] = types.get(name, 0)
-    by_name: dict[str, list[Any]] = {"JsBridge": [], "WorkerLink": []}
+    by_name: dict[str, list[Any]] = {"WorkerLink": []}
+    bridges = []
     for o in objects:
         found = by_name.get(type(o).__name__)
         if found is not None:
             found.append(o)
-    counts["bridge_pending_handlers"] = sum(b.pending_handlers for b in by_name["JsBridge"])
+        elif isinstance(o, JsBridge):  # the worker's is a subclass
+            bridges.append(o)
+    counts["bridge_pending_handlers"] = sum(b.pending_handlers for b in bridges)
     # Worker mode only (none on the main thread): questions to the page, drops not yet sent,
     # elements known by handle.
     counts["link_asks"] = sum(len(link._asks) for link in by_name["WorkerLink"])

@@ -201,6 +201,7 @@ class _WorkerBridge(JsBridge):
     converts each op once, instead of being made JS objects one by one."""
 
     _args_are_python = True
+    _callers_settled_on_page = True
 
     def _settled(self, token: int, resolved: bool, args: tuple) -> None:
         send = self.loader.send
@@ -228,8 +229,12 @@ class _Page:
     def settle(self, token: int, ok: bool, *args: Any) -> None:
         self.send("settle", token, ok, list(args))
 
-    def invoke(self, fn: RemoteFunction, token: int, time: float, commander: str, command: str, data: Any) -> None:
-        self.send("invoke", fn.id, token, time, commander, command, data)
+    def invoke(self, fn: RemoteFunction, token: int, time: float, commander: str, command: str, data: Any,
+               caller: int = 0) -> None:
+        if caller:
+            self.send("invoke", fn.id, token, time, commander, command, data, caller)
+        else:
+            self.send("invoke", fn.id, token, time, commander, command, data)
 
     def deliver(self, fn: RemoteFunction, time: float, publisher: str, event: str, data: Any) -> None:
         self.send("deliver", fn.id, time, publisher, event, data)
@@ -328,7 +333,9 @@ class Worker:
     def call(self, plugin: str, method: str, token: int, args: list[Any]) -> None:
         self.bridge.call(plugin, method, token, *(self.link.decode(args) if self.link.handles else args))
 
-    def settle(self, token: int, ok: bool, args: list[Any]) -> None:
+    def settle(self, token: int, ok: bool, args: list[Any], relayed: int = 0) -> None:
+        if relayed:  # the page settled the caller itself and sent no values (nothing here reads them)
+            self.bridge.settled_on_page(token)
         self.bridge.settle(token, ok, *(self.link.decode(args) if self.link.handles else args))
 
     def reply(self, reply: int, ok: bool, value: Any, args: Any) -> None:

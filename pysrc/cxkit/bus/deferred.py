@@ -274,6 +274,21 @@ class Deferred:
             self.done(lambda *args: fn(tag, True, args))
             self.fail(lambda *args: fn(tag, False, args))
 
+    def _sole_watch(self, fn: Callable[[Any, bool, tuple[Any, ...]], Any]) -> Any:
+        """The tag `fn` watches this with, when nothing else listens to it (else None).
+
+        Internal: the worker's bridge tells the page which of its own commands a JS handler's
+        answer settles, so the page settles that caller at once instead of after a trip here.
+        """
+        watch = self._watch
+        if watch is not None and watch[0] == fn and not self._done and not self._fail:
+            return watch[1]
+        return None
+
+    def _unwatch(self) -> None:
+        """Internal: forget the watcher (it heard of the outcome another way)."""
+        self._watch = None
+
     # -- Python side -----------------------------------------------------------------------------
 
     def __await__(self) -> Generator[Any, None, Any]:

@@ -94,7 +94,9 @@ export function start(face) {
     up: function () {
       face.attach({ sync: false, services: function () { send(["services"]); },
         call: function (p, m, token, args) { calls++; send(["call", p, m, token, enc(args)]); },
-        settle: function (token, ok, args) { send(["settle", token, ok, enc(args)]); } });
+        settle: function (token, ok, args, relayed) {  // relayed: the page's caller has the values
+          send(relayed ? ["settle", token, ok, [], 1] : ["settle", token, ok, enc(args)]);
+        } });
       var jq = window.jQuery || null;
       Object.keys(face.config.extensions || {}).forEach(function (name) {
         var ext = face.config.extensions[name];
@@ -106,7 +108,9 @@ export function start(face) {
     },
     onReady: function () { if (typeof face.config.onReady === "function") face.config.onReady(face.config.bus); },
     settle: function (token, ok, args) { face.settle.apply(null, [token, ok].concat(dec(args))); },
-    invoke: function (fn, token, time, commander, command, data) { face.invoke(held.get(fn), token, time, commander, command, dec(data)); },
+    invoke: function (fn, token, time, commander, command, data, caller) {
+      face.invoke(held.get(fn), token, time, commander, command, dec(data), caller);
+    },
     deliver: function (fn, time, publisher, event, data) { face.deliver(held.get(fn), time, publisher, event, dec(data)); },
     call: function (reply, fn, args) {  // a `before` or a pre-processor: the answer and the edited arguments
       args = dec(args);

@@ -188,9 +188,15 @@
       delete pending[token];
       if (d) (ok ? d.resolve : d.reject)(...args);
     },
-    invoke: (fn, token, time, commander, command, data) => {  // a JS command handler, for Python
-      const d = new Deferred();
-      d.done((...args) => link.settle(token, true, args)).fail((...args) => link.settle(token, false, args));
+    // A JS command handler, for Python. `caller`: the page's own command it answers, which only
+    // the page waits for (worker mode); it is settled here, without a trip to the worker and back.
+    invoke: (fn, token, time, commander, command, data, caller) => {
+      const d = new Deferred(), answer = (ok) => (...args) => {
+        const relay = caller in pending;
+        link.settle(token, ok, args, relay);
+        if (relay) loader.settle(caller, ok, ...args);
+      };
+      d.done(answer(true)).fail(answer(false));
       // Empty data comes as undefined: a {} made here is cheaper than one made from Python.
       try { fn({ time, commander, command, deferred: d, data: data || {} }); }
       catch (e) { console.error(e); d.reject(e && e.message || String(e)); }
