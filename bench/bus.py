@@ -30,7 +30,7 @@ leaves 127.0.0.1 and the run fails if something did.
 ``--against DIR`` builds a second checkout (e.g. ``git archive HEAD | tar -x -C DIR``, with
 ``node_modules`` linked in) and alternates its rounds with ours in the same browser, so a
 before/after comparison does not depend on how busy the machine was at two different times.
-Its main-thread page is measured (a checkout from before the worker has no worker mode).
+Its worker page is measured (its main-thread page if it is from before the worker mode).
 The bundle is built in a temporary directory, never in the checkout's ``build/``.
 """
 
@@ -205,7 +205,8 @@ def run(against: Path | None = None) -> dict:
         url = _serve(stack, project_root())
         pages = {mode: _open(browser, url, mode, outside) for mode in ("main", "worker")}
         if against:
-            pages["against"] = _open(browser, _serve(stack, against), "main", outside)
+            mode = "worker" if (against / "pysrc" / "cxkit" / "web" / "link.mjs").exists() else "main"
+            pages["against"] = _open(browser, _serve(stack, against), mode, outside)
         rounds: dict[str, list[dict]] = {name: [] for name in pages}
         for i in range(ROUNDS):  # alternate, so all see the same machine
             for name in (list(pages) if i % 2 == 0 else list(pages)[::-1]):

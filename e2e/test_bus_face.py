@@ -54,11 +54,13 @@ def until_py(page, source: str, timeout_ms: int = 10_000) -> None:
 
 PAGES = {"worker": "e2e.html", "main": "e2e_python.html"}
 
-#: ``window.inWorkerMessage`` is true while the link's handler of a worker message runs.
+#: ``window.inWorkerMessage`` is true while the link's handler of a worker message runs;
+#: ``window.workerMessages`` counts those messages.
 IN_WORKER_MESSAGE = """
 const d = Object.getOwnPropertyDescriptor(Worker.prototype, 'onmessage');
 Object.defineProperty(Worker.prototype, 'onmessage', {configurable: true, get() { return d.get.call(this); },
   set(fn) { d.set.call(this, function (e) {
+    window.workerMessages = (window.workerMessages || 0) + 1;
     window.inWorkerMessage = true; try { return fn.call(this, e); } finally { window.inWorkerMessage = false; } }); }});
 """
 
@@ -450,6 +452,22 @@ def test_a_big_batch_runs_from_the_task_after_the_one_that_received_it(bus_page)
         return first;
     }""")
     assert first == {"1": True, "40": False}
+
+
+def test_a_burst_of_answers_comes_in_several_messages_in_order(bus_page):
+    """250 commands issued at once are run in one batch in the worker; their answers go to the
+    page 100 at a time (the page settles the first ones while the worker makes the rest)."""
+    if bus_page.evaluate("window.__cxkit.thread") != "worker":
+        pytest.skip("no worker messages on the main thread")
+    got = bus_page.evaluate("""async () => {
+        const p = CXBus.registerPlugin('BurstCaller'), order = [], before = window.workerMessages;
+        const all = [];
+        for (let i = 0; i < 250; i++) all.push(p.command('PySvc.mul', {a: i, b: 2}).done(v => order.push(v)));
+        await Promise.all(all);
+        return {messages: window.workerMessages - before, ordered: order.every((v, i) => v === 2 * i), n: order.length};
+    }""")
+    assert got["ordered"] and got["n"] == 250
+    assert got["messages"] >= 3, got
 
 
 def test_payloads_reach_python_and_come_back_alike_in_both_modes(bus_page):

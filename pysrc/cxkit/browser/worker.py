@@ -62,8 +62,14 @@ class BatchWake(MicrotaskWake):
             super().__call__(drain)
 
 
+#: Ops to the page go as soon as this many are waiting (a burst of answers: the page runs the
+#: first ones while this thread makes the rest), else at the end of the microtask.
+POST_EVERY = 100
+
+
 class WorkerLink:
-    """Ops to the page, one ``post`` per microtask, with the bus's state when it changed."""
+    """Ops to the page, one ``post`` per microtask (or per `POST_EVERY` ops), with the bus's
+    state when it changed."""
 
     def __init__(self, post: Callable[[Any], Any], bus: Bus) -> None:
         self._post = post
@@ -82,9 +88,12 @@ class WorkerLink:
 
     def send(self, *op: Any) -> None:
         """Queue ``op`` for the page; converted now, so a value that cannot cross raises here."""
-        self._out.append(self._encoded(op))
+        out = self._out
+        out.append(self._encoded(op))
         if not self._due:
             self.schedule()
+        elif len(out) >= POST_EVERY:
+            self._post_out()
 
     def _encoded(self, op: tuple[Any, ...]) -> Any:
         """``op`` as JSON text, or as JS data when JSON cannot carry it (raises if neither can)."""
@@ -122,6 +131,9 @@ class WorkerLink:
 
     def flush(self) -> None:
         self._due = False
+        self._post_out()
+
+    def _post_out(self) -> None:
         if self._drops:
             self._out.append(to_json(("drop", self._drops)))
             self._drops = []
