@@ -18,7 +18,7 @@ from typing import Any
 import js
 from pyodide.ffi import create_proxy
 
-__all__ = ["CookieStorage", "cookie_domain", "parse_cookies", "watch_cookies"]
+__all__ = ["CookieStorage", "cookie_domain", "decode_cookie_text", "parse_cookies", "watch_cookies"]
 
 _PROBE = "_cxkit.cookie.probe"
 
@@ -28,7 +28,8 @@ def _is_ip(host: str) -> bool:
     return ":" in host or re.fullmatch(r"\d{1,3}(?:\.\d{1,3}){3}", host) is not None
 
 
-def _decode(text: str) -> str:
+def decode_cookie_text(text: str) -> str:
+    """A cookie's name or value as written (URI-encoded), decoded."""
     try:
         return str(js.decodeURIComponent(text))
     except Exception:  # a malformed escape someone else wrote: keep it as it is
@@ -55,7 +56,7 @@ def parse_cookies(text: str) -> dict[str, str]:
     for part in text.split(";"):
         name, sep, value = part.strip().partition("=")
         if sep:
-            jar.setdefault(_decode(name), _decode(value))
+            jar.setdefault(decode_cookie_text(name), decode_cookie_text(value))
     return jar
 
 

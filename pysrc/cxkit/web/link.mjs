@@ -55,30 +55,18 @@ export function start(face) {
   // Other tabs' cookie writes (the start lock, a chat) go with the next message. Reading
   // document.cookie costs ~15 us, so it is read only after a change event where the browser
   // has them, and before every message where it has not. A change event can come before this
-  // tab's document.cookie shows the change: its [name, value|null] pairs stay `unseen` and
-  // are laid over document.cookie until it shows them or this tab writes that cookie itself.
-  var due = false, sentCookie, cookieEvents = false, cookieDirty = false, unseen = [];
+  // tab's document.cookie shows the change: its own [name, value|null] pairs go too (`heard`).
+  var due = false, sentCookie, cookieEvents = false, cookieDirty = false;
   function send(op) { out.push(op); schedule(); }
   function schedule() { if (!due) { due = true; queueMicrotask(flush); } }
   function cookiesChanged(changes) {
-    unseen = unseen.filter(function (u) { return !changes.some(function (c) { return c[0] === u[0]; }); }).concat(changes);
+    if (changes.length) send(["heard", changes]);
     cookieDirty = true; schedule();
-  }
-  function cookies() {
-    var text = document.cookie, jar = new Map();
-    text.split("; ").forEach(function (kv) {  // the first of two same names wins, as Python reads them
-      var at = kv.indexOf("="), name = at < 0 ? "" : kv.slice(0, at);
-      if (kv && !jar.has(name)) jar.set(name, at < 0 ? kv : kv.slice(at + 1));
-    });
-    unseen = unseen.filter(function (c) { return c[1] === null ? jar.has(c[0]) : jar.get(c[0]) !== c[1]; });
-    if (!unseen.length) return text;
-    unseen.forEach(function (c) { if (c[1] === null) jar.delete(c[0]); else jar.set(c[0], c[1]); });
-    return Array.from(jar, function (kv) { return kv[0] ? kv[0] + "=" + kv[1] : kv[1]; }).join("; ");
   }
   function flush() {
     var seq = face.mirror.seq, ops = out, plain = json, refs = handles, cookie;
     due = false; out = []; json = true; handles = false;
-    if (cookieDirty || !cookieEvents) { cookie = cookies(); cookieDirty = unseen.length > 0; }
+    if (cookieDirty || !cookieEvents) { cookie = document.cookie; cookieDirty = false; }
     if (cookie === sentCookie) cookie = undefined; else if (cookie !== undefined) sentCookie = cookie;
     if (!ops.length && cookie === undefined) return;
     try {  // JSON batches go as one string (no JS object for Pyodide to convert): [seq, handles, ops, cookie?]
@@ -123,11 +111,7 @@ export function start(face) {
       ["names", "subs", "data", "registry"].forEach(function (k) { face.mirror[k] = k === "data" ? dec(snap[k]) : snap[k]; });
     },
     drop: function (list) { list.forEach(function (id) { held.delete(id); dom.unlisten(id); }); },
-    cookie: function (n, line) {
-      var name = line.slice(0, line.indexOf("="));
-      unseen = unseen.filter(function (c) { return c[0] !== name; });  // this tab's own write is the newer
-      document.cookie = line; send(["cookies", sentCookie = cookies(), n]);
-    },
+    cookie: function (n, line) { document.cookie = line; send(["cookies", sentCookie = document.cookie, n]); },
     listen: function (id) { dom.listen(id, held.get(id), send); },
     unlisten: function (id) { dom.unlisten(id); },
     download: function (blob, name) { dom.save(blob, name); },
