@@ -501,10 +501,9 @@ def test_payloads_reach_python_and_come_back_alike_in_both_modes(bus_page):
 
 def test_a_js_handlers_answer_reaches_a_js_caller_at_once_and_once(bus_page):
     """As in the original, a JS caller's callbacks run inside the JS handler's resolve() (in
-    worker mode the page settles its own caller instead of waiting for the worker to relay the
-    answer, and the worker then sends no answer of its own: two commands, two settles on the
-    page); nothing is left waiting on either side. (On the main thread Python holds the loader's
-    settle function itself, so the count is worker mode's.)"""
+    both modes the page settles its own caller, in worker mode without waiting for the worker to
+    relay the answer, and Python then sends no answer of its own: two commands, two settles);
+    nothing is left waiting on either side."""
     got = bus_page.evaluate("""async () => {
         const svc = CXBus.registerPlugin('SyncSvc'), caller = CXBus.registerPlugin('SyncCaller');
         const order = [], settled = [], face = window.__cxkit, settle = face.settle;
@@ -524,6 +523,4 @@ def test_a_js_handlers_answer_reaches_a_js_caller_at_once_and_once(bus_page):
         face.settle = settle;
         return {order, failed, settles: settled.length, waiting: face.waiting(), py};
     }""")
-    worker = bus_page.url.endswith(PAGES["worker"])
-    assert got == {"order": ["done 2", "after resolve"], "failed": ["no", 2], "settles": 2 if worker else 0,
-                   "waiting": 0, "py": 0}
+    assert got == {"order": ["done 2", "after resolve"], "failed": ["no", 2], "settles": 2, "waiting": 0, "py": 0}

@@ -75,9 +75,6 @@ class JsBridge:
     _from_page = staticmethod(to_py_plain)
     #: Do the page's arguments come as Python data already (the worker's JSON batches)?
     _args_are_python = False
-    #: Does the page settle a JS caller of a JS handler itself (`settled_on_page`)? In a worker,
-    #: that saves the caller a round trip; on the page's own thread there is none to save.
-    _callers_settled_on_page = False
 
     def __init__(self, bus: Bus, loader: Any) -> None:
         self.bus = bus
@@ -114,12 +111,14 @@ class JsBridge:
         values = args if self._args_are_python else [to_py_plain(a) for a in args]
         (deferred.resolve if ok else deferred.reject)(*values)
 
-    def settled_on_page(self, token: int) -> None:
-        """The page settled the JS command that JS handler ``token`` answers: it needs no answer
-        from here when the handler's Deferred settles (`settle` follows)."""
-        deferred = self._handler_deferreds.get(token)
+    def settled_on_page(self, token: int, ok: bool) -> None:
+        """JS handler ``token`` settled, and the page gave its values to the one waiting for
+        them, a JS command of its own (`_js_handler` named it): no answer goes back, and no
+        values cross (nothing here reads them)."""
+        deferred = self._handler_deferreds.pop(token, None)
         if deferred is not None:
             deferred._unwatch()
+            (deferred.resolve if ok else deferred.reject)()
 
     @property
     def pending_handlers(self) -> int:
@@ -194,7 +193,7 @@ class JsBridge:
         if not callable(fn):
             return fn
         invoke_js, to_page = self._invoke_js, self._to_page
-        waiting, settled, relay = self._handler_deferreds, self._settled, self._callers_settled_on_page
+        waiting, settled = self._handler_deferreds, self._settled
 
         def handle(e: Any) -> None:
             self._next_token += 1
@@ -203,7 +202,7 @@ class JsBridge:
             # Command data is always a mapping; an empty one goes as None and the loader makes the {}.
             # The time goes as a float: the same JS number, but an int above 2**31 crosses slower.
             args = [fn, token, float(e.time), e.commander, e.command, to_page(e.data) if e.data else None]
-            caller = deferred._sole_watch(settled) if relay else None
+            caller = deferred._sole_watch(settled)
             if caller:  # a page command that only the page waits for: the page settles it itself
                 args.append(caller)
             invoke_js(*args)

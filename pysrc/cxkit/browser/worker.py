@@ -228,7 +228,6 @@ class _WorkerBridge(JsBridge):
     converts each op once, instead of being made JS objects one by one."""
 
     _args_are_python = True
-    _callers_settled_on_page = True
 
     def _settled(self, token: int, resolved: bool, args: tuple) -> None:
         send = self.loader.send
@@ -369,9 +368,10 @@ class Worker:
         self.bridge.call(plugin, method, token, *(self.link.decode(args) if self.link.handles else args))
 
     def settle(self, token: int, ok: bool, args: list[Any], relayed: int = 0) -> None:
-        if relayed:  # the page settled the caller itself and sent no values (nothing here reads them)
-            self.bridge.settled_on_page(token)
-        self.bridge.settle(token, ok, *(self.link.decode(args) if self.link.handles else args))
+        if relayed:
+            self.bridge.settled_on_page(token, ok)
+        else:
+            self.bridge.settle(token, ok, *(self.link.decode(args) if self.link.handles else args))
 
     def reply(self, reply: int, ok: bool, value: Any, args: Any) -> None:
         self.link.answer(reply, ok, self.link.decode(value), self.link.decode(args))

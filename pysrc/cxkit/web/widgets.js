@@ -189,7 +189,7 @@
       if (d) (ok ? d.resolve : d.reject)(...args);
     },
     // A JS command handler, for Python. `caller`: the page's own command it answers, which only
-    // the page waits for (worker mode); it is settled here, without a trip to the worker and back.
+    // the page waits for; it is settled here (in worker mode, without a trip there and back).
     invoke: (fn, token, time, commander, command, data, caller) => {
       const d = new Deferred(), answer = (ok) => (...args) => {
         const relay = caller in pending;
@@ -220,7 +220,8 @@
     },
     attachPython: (bridge) => {  // main-thread mode: bridge.call(plugin, method, token, ...args)
       removeEventListener("unhandledrejection", onRejection);
-      return loader.attach({ sync: true, settle: (token, ok, args) => bridge.settle(token, ok, ...args),
+      return loader.attach({ sync: true, settle: (token, ok, args, relayed) => (relayed
+        ? bridge.settled_on_page(token, ok) : bridge.settle(token, ok, ...args)),
         call: (plugin, method, token, args) => bridge.call(plugin, method, token, ...args) });
     },
     fail: fail,
