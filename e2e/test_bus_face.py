@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from cxkit.bus.face import CXBUS_MEMBERS, PLUGIN_MEMBERS, QUICKBUS_MEMBERS
+from cxkit.bus.face import CXBUS_MEMBERS, DEFERRED_MEMBERS, PLUGIN_MEMBERS, PROMISE_MEMBERS, QUICKBUS_MEMBERS
 from e2e_support import wait_booted
 
 CANCELLED = "Command was cancelled by a 'before' function."
@@ -303,6 +303,25 @@ def test_plugin_interface_and_quickbus_members(bus_page):
                                                 Object.keys(window._genesys.widgets.bus).sort()]""")
     assert plugin == sorted(PLUGIN_MEMBERS)
     assert quick == sorted(QUICKBUS_MEMBERS)
+
+
+def test_a_commands_promise_and_a_handlers_deferred_have_the_original_members(bus_page):
+    """Spec A.6: what a command returns and what a JS handler gets, member for member;
+    ``debug()`` tells the state and the settled arguments."""
+    got = bus_page.evaluate("""async () => {
+        const svc = CXBus.registerPlugin('ShapeSvc');
+        let deferred = null;
+        svc.registerCommand('pair', e => { deferred = Object.keys(e.deferred).sort(); e.deferred.resolve(1, 'two'); });
+        svc.ready();
+        const promise = CXBus.registerPlugin('ShapeCaller').command('ShapeSvc.pair');
+        const pending = promise.debug();
+        await promise;
+        return {promise: Object.keys(promise).sort(), deferred, pending, settled: promise.debug()};
+    }""")
+    assert got["promise"] == sorted(PROMISE_MEMBERS)
+    assert got["deferred"] == sorted(DEFERRED_MEMBERS)
+    assert got["pending"] == {"state": "pending", "args": []}
+    assert got["settled"] == {"state": "resolved", "args": [1, "two"]}
 
 
 def test_configure_debug_logs_to_the_console(bus_page):

@@ -1,7 +1,8 @@
 """The names page code finds on the bus's JavaScript face (pysrc/cxkit/web/widgets.js), stated once.
 
 `window.CXBus` has `CXBUS_MEMBERS`; what `CXBus.registerPlugin(name)` returns has
-`PLUGIN_MEMBERS`; the QuickBus (`window._genesys.widgets.bus`, what `onReady` receives) is a
+`PLUGIN_MEMBERS`; a command's promise has `PROMISE_MEMBERS` and a JS handler's Deferred
+`DEFERRED_MEMBERS`; the QuickBus (`window._genesys.widgets.bus`, what `onReady` receives) is a
 plugin object with `registerPlugin` besides (`QUICKBUS_MEMBERS`). Each member has a Python `Bus`
 or `Plugin` attribute of the same name, which widgets.js forwards the call to (it answers
 `namespace` and `registerMaster` itself), except `JS_ONLY_MEMBERS`. Every plugin also answers
@@ -17,7 +18,10 @@ checks that the page's objects have exactly these keys::
 
 from __future__ import annotations
 
-__all__ = ["AUTOMATIC_COMMANDS", "CXBUS_MEMBERS", "JS_ONLY_MEMBERS", "PLUGIN_MEMBERS", "QUICKBUS_MEMBERS"]
+__all__ = [
+    "AUTOMATIC_COMMANDS", "CXBUS_MEMBERS", "DEFERRED_MEMBERS", "JS_ONLY_MEMBERS", "PLUGIN_MEMBERS",
+    "PROMISE_MEMBERS", "QUICKBUS_MEMBERS",
+]
 
 # Both in the order the original's documentation lists them (spec A.1 and A.3).
 #: the members of ``window.CXBus``
@@ -32,6 +36,15 @@ PLUGIN_MEMBERS: tuple[str, ...] = (
 )
 #: the QuickBus: the plugin object of the plugin "QuickBus", with ``registerPlugin`` grafted on
 QUICKBUS_MEMBERS: tuple[str, ...] = (*PLUGIN_MEMBERS, "registerPlugin")
+#: the promise a command returns (the ``promise()`` of its Deferred), spec A.6
+PROMISE_MEMBERS: tuple[str, ...] = (
+    "done", "fail", "always", "progress", "then", "promise", "state", "isResolved", "isRejected", "pipe",
+    "debug",
+)
+#: the Deferred a JS command handler gets (``e.deferred``): the promise's members and the resolver side
+DEFERRED_MEMBERS: tuple[str, ...] = (
+    *PROMISE_MEMBERS, "resolve", "reject", "notify", "resolveWith", "rejectWith", "notifyWith",
+)
 #: no Python counterpart: loading a script is a script tag
 JS_ONLY_MEMBERS: tuple[str, ...] = ("loadFile",)
 #: the commands every registered plugin answers without registering them

@@ -46,6 +46,7 @@
       always: function () { p.done.apply(p, arguments); return p.fail.apply(p, arguments); },
       then: function (a, b, c) { p.done(a); p.fail(b); p.progress(c); },
       state: function () { return st; },
+      debug: function () { return { state: st, args: args.slice() }; },  // as Python's Deferred.debug()
       isResolved: function () { return st === "resolved"; },
       isRejected: function () { return st === "rejected"; },
       pipe: function (a, b) {  // a filter's value settles the new promise; a returned promise is followed
