@@ -208,14 +208,28 @@ ANNOUNCE = """([name, value]) => cookieStore.dispatchEvent(new CookieChangeEvent
 WORKER_SEES = "src => cxkitPy(src)"
 
 
-def test_a_cookie_change_the_tab_does_not_show_yet_still_reaches_the_worker(browser, server_url):
+#: The storage the WebChatService reads, as ``storage``, in each mode's Python.
+STORAGE = {
+    "worker": "storage = worker.storage\n",
+    "main": "import gc\nfrom cxkit.browser.cookies import CookieStorage\n"
+            "storage = next(o for o in gc.get_objects() if type(o) is CookieStorage)\n",
+}
+PAGE = {"worker": "e2e.html", "main": "e2e_python.html"}
+
+
+@pytest.mark.parametrize("thread", ["worker", "main"])
+def test_a_cookie_change_the_tab_does_not_show_yet_still_reaches_python(browser, server_url, thread):
     context = browser.new_context()
     try:
         page = context.new_page()
-        page.add_init_script("window.cxkitTestConfig = w => { w.cxkit = {testHook: true, boot: 'now', thread: 'worker'}; };")
-        page.goto(f"{server_url}/cxkit/e2e.html")
-        page.wait_for_function("() => !!window.cxkitPy")
-        seen = "result = worker.storage.get(%r)"
+        page.add_init_script("window.cxkitTestConfig = w => { w.cxkit = {testHook: true, boot: 'now', thread: '%s'}; };"
+                             % thread)
+        page.goto(f"{server_url}/cxkit/{PAGE[thread]}")
+        page.wait_for_function("() => !!window.cxkitPy && window.__cxkit.attached")
+        # the main thread's watch starts with the services, after WebChatService.ready
+        page.evaluate("""() => new Promise(r => CXBus.registerPlugin('TabReady')
+            .subscribe('WebChatService.ready', () => r(true)))""")
+        seen = STORAGE[thread] + "result = storage.get(%r)"
         page.evaluate(ANNOUNCE, [START_LOCK, "1700000000000"])
         assert page.evaluate("document.cookie").find(START_LOCK) < 0
         assert page.evaluate(WORKER_SEES, seen % START_LOCK) == "1700000000000"
@@ -225,7 +239,7 @@ def test_a_cookie_change_the_tab_does_not_show_yet_still_reaches_the_worker(brow
         assert page.evaluate(WORKER_SEES, seen % START_LOCK) == "1700000000001"
         # an announced value is dropped when this tab writes that cookie itself
         page.evaluate(ANNOUNCE, ["other", "from-a-tab"])
-        page.evaluate(WORKER_SEES, "worker.storage.set('other', 'mine'); result = True")
+        page.evaluate(WORKER_SEES, STORAGE[thread] + "storage.set('other', 'mine'); result = True")
         assert page.evaluate(WORKER_SEES, "result = None") is None  # the write and its confirmation are back
         assert page.evaluate(WORKER_SEES, seen % "other") == "mine"
         assert "other=mine" in page.evaluate("document.cookie")

@@ -24,7 +24,7 @@ from ..bus import Bus, boot_app, set_bus
 from ..webchat.tabs import cookies_changed
 from .bridge import JsBridge
 from .convert import error_text, to_py_plain
-from .cookies import watch_cookies
+from .cookies import CookieStorage, watch_cookies
 from .services import install_services
 
 __all__ = ["boot", "MicrotaskWake"]
@@ -63,6 +63,7 @@ def boot() -> Bus:
     bridge.expose("CXBus", bus)
 
     services: list[Any] = []
+    storage = CookieStorage() if config.get("webchat") else None  # it probes the cookie domain: only if used
 
     def join_page() -> None:
         # The page's queued calls and its extensions come in once App and QuickBus exist and
@@ -72,7 +73,7 @@ def boot() -> Bus:
         try:
             for name in ("App", "QuickBus"):
                 bridge.expose(name, bus.get_plugin(name))
-            services.extend(_install_services(bus, config, bridge))
+            services.extend(_install_services(bus, config, bridge, storage))
         except Exception as exc:
             loader.fail(f"cxkit could not start its services: {error_text(exc)}")
             raise
@@ -89,7 +90,7 @@ def boot() -> Bus:
         # subscriptions are attached by now, so they see everything a service publishes.
         for service in services:
             service.start()
-        watch_cookies(lambda: _cookies_changed(services))
+        watch_cookies(lambda: _cookies_changed(services), storage)
         if callable(on_ready):
             on_ready(loader.config.bus)
 
@@ -116,8 +117,9 @@ def _cookies_changed(services: list[Any]) -> None:
             js.console.error(f"cxkit: a cookie change could not be handled: {error_text(exc)}")
 
 
-def _install_services(bus: Bus, config: dict[str, Any], bridge: JsBridge) -> list[Any]:
-    installed = install_services(bus, config)
+def _install_services(bus: Bus, config: dict[str, Any], bridge: JsBridge,
+                      storage: CookieStorage | None) -> list[Any]:
+    installed = install_services(bus, config, storage=storage)
     for name, service in installed.items():
         bridge.expose(name, service.plugin)
     return list(installed.values())

@@ -61,11 +61,17 @@ def parse_cookies(text: str) -> dict[str, str]:
 
 
 class CookieStorage:
-    """Cookie-backed `cxkit.webchat.Storage`; ``_read``/``_write`` are where the document is."""
+    """Cookie-backed `cxkit.webchat.Storage`; ``_read``/``_write`` are where the document is.
+
+    A cookie change event can come before this tab's ``document.cookie`` shows the change
+    (Chromium delivers it first at times): `hear` takes the event's own values, which are laid
+    over the cookies read until they show there or this tab writes that cookie itself.
+    """
 
     def __init__(self, domain: str | None = None) -> None:
         self.domain = cookie_domain(str(js.location.hostname)) if domain is None else domain
         self._suffix = "; path=/" + (f"; domain={self.domain}" if self.domain else "") + "; SameSite=Lax"
+        self._heard: dict[str, str | None] = {}
 
     def _read(self) -> str:
         return str(js.document.cookie)
@@ -73,29 +79,53 @@ class CookieStorage:
     def _write(self, line: str) -> None:
         js.document.cookie = line
 
+    def _jar(self) -> dict[str, str]:
+        return parse_cookies(self._read())
+
+    def _shown(self, jar: dict[str, str]) -> dict[str, str]:
+        """``jar``, after forgetting the heard values it shows."""
+        if self._heard:
+            self._heard = {name: value for name, value in self._heard.items() if jar.get(name) != value}
+        return jar
+
+    def hear(self, changes: list[list[Any]]) -> None:
+        """A change event's ``[name, value or None for deleted]`` pairs, as written (encoded)."""
+        for name, value in changes:
+            self._heard[decode_cookie_text(str(name))] = None if value is None else decode_cookie_text(str(value))
+        self._shown(self._jar())
+
     def get(self, name: str) -> str | None:
-        return parse_cookies(self._read()).get(name)
+        jar = self._shown(self._jar())
+        return self._heard[name] if name in self._heard else jar.get(name)
 
     def set(self, name: str, value: str) -> None:
+        self._heard.pop(name, None)  # this tab's own write is the newer
         self._write(f"{js.encodeURIComponent(name)}={js.encodeURIComponent(value)}{self._suffix}")
 
     def delete(self, name: str) -> None:
+        self._heard.pop(name, None)
         self._write(f"{js.encodeURIComponent(name)}={self._suffix}; max-age=0")
 
 
-def watch_cookies(changed: Callable[[], Any]) -> None:
+def watch_cookies(changed: Callable[[], Any], storage: CookieStorage | None = None) -> None:
     """Main thread: call ``changed()`` whenever ``document.cookie`` has changed, as another tab's
     writes change it (Chromium's ``cookieStore`` says so at once; elsewhere a look each second),
-    and when the page comes back into view. The listener lives as long as the page, so its one
-    proxy is never destroyed. (In a worker, the page's link sends the changed cookies.)
+    and when the page comes back into view; a change event's own values go to
+    ``storage.hear`` first, as ``document.cookie`` may not show them yet. The listener lives as
+    long as the page, so its one proxy is never destroyed. (In a worker, the page's link sends
+    the changed cookies.)
 
         >>> watch_cookies(lambda: print("cookies changed"))   # doctest: +SKIP
     """
     last = [str(js.document.cookie)]
 
-    def look(*_event: Any) -> None:
+    def look(event: Any = None) -> None:
+        heard = []
+        if storage is not None and hasattr(event, "deleted"):  # a CookieChangeEvent
+            heard = [[c.name, c.value] for c in event.changed] + [[c.name, None] for c in event.deleted]
+            storage.hear(heard)
         now = str(js.document.cookie)
-        if now != last[0]:
+        if now != last[0] or heard:
             last[0] = now
             changed()
 

@@ -37,7 +37,7 @@ from ..webchat.tabs import cookies_changed
 from .boot import MicrotaskWake
 from .bridge import JsBridge, install_console_logging
 from .convert import error_text, from_json, to_js_plain, to_json, to_py_plain
-from .cookies import CookieStorage, decode_cookie_text, parse_cookies
+from .cookies import CookieStorage, parse_cookies
 from .handles import RemoteElement, RemoteFunction, handle_of
 from .services import install_services, page_info
 
@@ -170,37 +170,27 @@ class WorkerLink:
 
 
 class WorkerCookies(CookieStorage):
-    """The page's cookies, as of the page's last message, with two overlays: values a cookie
-    change event announced that the page's ``document.cookie`` did not show yet (Chromium can
-    deliver the event first), until it shows them or this worker writes that cookie; and this
-    worker's own writes, until the page confirms them (its next ``cookies`` op)."""
+    """The page's cookies, as of the page's last message (with the values change events
+    announced on top: `CookieStorage.hear`), and this worker's own writes on top of those until
+    the page confirms them (its next ``cookies`` op)."""
 
     def __init__(self, text: str, domain: str, link: WorkerLink) -> None:
         super().__init__(domain)
-        self._jar = parse_cookies(text)
-        self._heard: dict[str, str | None] = {}
+        self._text = parse_cookies(text)
         self._pending: list[tuple[int, str, str | None]] = []
         self._count = 0
         self._link = link
 
     def refresh(self, text: str, confirmed: int | None = None) -> None:
-        self._jar = parse_cookies(text)
+        self._text = self._shown(parse_cookies(text))  # what it shows now is no longer "heard"
         if confirmed is not None:
             self._pending = [p for p in self._pending if p[0] > confirmed]
-        self._forget_shown()
 
-    def hear(self, changes: list[list[Any]]) -> None:
-        """A change event's ``[name, value or None for deleted]`` pairs, as the page got them."""
-        for name, value in changes:
-            self._heard[decode_cookie_text(str(name))] = None if value is None else decode_cookie_text(str(value))
-        self._forget_shown()
-
-    def _forget_shown(self) -> None:
-        jar = self._jar
-        self._heard = {name: value for name, value in self._heard.items() if jar.get(name) != value}
+    def _jar(self) -> dict[str, str]:
+        return self._text
 
     def get(self, name: str) -> str | None:
-        value = self._heard[name] if name in self._heard else self._jar.get(name)
+        value = super().get(name)
         for _, key, written in self._pending:
             if key == name:
                 value = written
@@ -215,7 +205,6 @@ class WorkerCookies(CookieStorage):
         super().delete(name)
 
     def _note(self, name: str, value: str | None) -> None:
-        self._heard.pop(name, None)  # this tab's own write is the newer
         self._count += 1
         self._pending.append((self._count, name, value))
 
