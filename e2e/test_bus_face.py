@@ -14,7 +14,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from cxkit.bus.face import CXBUS_MEMBERS, DEFERRED_MEMBERS, PLUGIN_MEMBERS, PROMISE_MEMBERS, QUICKBUS_MEMBERS
+from cxkit.bus.face import (
+    CXBUS_MEMBERS, DEFERRED_MEMBERS, PLUGIN_MEMBERS, PROMISE_MEMBERS, PROMISE_RESULT_MEMBERS, QUICKBUS_MEMBERS,
+)
 from e2e_support import wait_booted
 
 CANCELLED = "Command was cancelled by a 'before' function."
@@ -322,6 +324,8 @@ def test_a_commands_promise_and_a_handlers_deferred_have_the_original_members(bu
     assert got["deferred"] == sorted(DEFERRED_MEMBERS)
     assert got["pending"] == {"state": "pending", "args": []}
     assert got["settled"] == {"state": "resolved", "args": [1, "two"]}
+    later = bus_page.evaluate("names => names.map(n => typeof CXBus[n]('ShapeNothing').done)", list(PROMISE_RESULT_MEMBERS))
+    assert later == ["function"] * len(PROMISE_RESULT_MEMBERS)
 
 
 def test_configure_debug_logs_to_the_console(bus_page):

@@ -23,13 +23,14 @@ from typing import Any
 import js
 
 from ..bus import Bus, Deferred
+from ..bus.face import PROMISE_RESULT_MEMBERS
 from .convert import error_text, to_js_plain, to_py_plain
 
 __all__ = ["JsBridge", "ConsoleHandler"]
 
 log = logging.getLogger("cxkit.browser")
 
-_DEFERRED_METHODS = frozenset(("command", "loadPlugin", "loadModule"))
+_DEFERRED_METHODS = frozenset(PROMISE_RESULT_MEMBERS)
 
 
 def _to_console(level: str, text: str) -> None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 __all__ = [
     "AUTOMATIC_COMMANDS", "CXBUS_MEMBERS", "DEFERRED_MEMBERS", "JS_ONLY_MEMBERS", "PLUGIN_MEMBERS",
-    "PROMISE_MEMBERS", "QUICKBUS_MEMBERS",
+    "PROMISE_MEMBERS", "PROMISE_RESULT_MEMBERS", "QUICKBUS_MEMBERS",
 ]
 
 # Both in the order the original's documentation lists them (spec A.1 and A.3).
@@ -45,6 +45,8 @@ PROMISE_MEMBERS: tuple[str, ...] = (
 DEFERRED_MEMBERS: tuple[str, ...] = (
     *PROMISE_MEMBERS, "resolve", "reject", "notify", "resolveWith", "rejectWith", "notifyWith",
 )
+#: the members that answer with a promise (the others answer at once)
+PROMISE_RESULT_MEMBERS: tuple[str, ...] = ("command", "loadPlugin", "loadModule")
 #: no Python counterpart: loading a script is a script tag
 JS_ONLY_MEMBERS: tuple[str, ...] = ("loadFile",)
 #: the commands every registered plugin answers without registering them
