@@ -18,7 +18,7 @@ from typing import Any
 import js
 from pyodide.ffi import create_proxy
 
-__all__ = ["CookieStorage", "cookie_domain", "decode_cookie_text", "parse_cookies", "watch_cookies"]
+__all__ = ["CookieStorage", "cookie_domain", "parse_cookies", "watch_cookies"]
 
 _PROBE = "_cxkit.cookie.probe"
 
@@ -28,8 +28,7 @@ def _is_ip(host: str) -> bool:
     return ":" in host or re.fullmatch(r"\d{1,3}(?:\.\d{1,3}){3}", host) is not None
 
 
-def decode_cookie_text(text: str) -> str:
-    """A cookie's name or value as written (URI-encoded), decoded."""
+def _decode(text: str) -> str:
     try:
         return str(js.decodeURIComponent(text))
     except Exception:  # a malformed escape someone else wrote: keep it as it is
@@ -56,7 +55,7 @@ def parse_cookies(text: str) -> dict[str, str]:
     for part in text.split(";"):
         name, sep, value = part.strip().partition("=")
         if sep:
-            jar.setdefault(decode_cookie_text(name), decode_cookie_text(value))
+            jar.setdefault(_decode(name), _decode(value))
     return jar
 
 
@@ -91,7 +90,7 @@ class CookieStorage:
     def hear(self, changes: list[list[Any]]) -> None:
         """A change event's ``[name, value or None for deleted]`` pairs, as written (encoded)."""
         for name, value in changes:
-            self._heard[decode_cookie_text(str(name))] = None if value is None else decode_cookie_text(str(value))
+            self._heard[_decode(str(name))] = None if value is None else _decode(str(value))
         self._shown(self._jar())
 
     def get(self, name: str) -> str | None:

@@ -176,18 +176,18 @@ class WorkerCookies(CookieStorage):
 
     def __init__(self, text: str, domain: str, link: WorkerLink) -> None:
         super().__init__(domain)
-        self._text = parse_cookies(text)
+        self._page_jar = parse_cookies(text)
         self._pending: list[tuple[int, str, str | None]] = []
         self._count = 0
         self._link = link
 
     def refresh(self, text: str, confirmed: int | None = None) -> None:
-        self._text = self._shown(parse_cookies(text))  # what it shows now is no longer "heard"
+        self._page_jar = self._shown(parse_cookies(text))  # what it shows now is no longer "heard"
         if confirmed is not None:
             self._pending = [p for p in self._pending if p[0] > confirmed]
 
     def _jar(self) -> dict[str, str]:
-        return self._text
+        return self._page_jar
 
     def get(self, name: str) -> str | None:
         value = super().get(name)

@@ -277,8 +277,8 @@ class Deferred:
     def _sole_watch(self, fn: Callable[[Any, bool, tuple[Any, ...]], Any]) -> Any:
         """The tag `fn` watches this with, when nothing else listens to it (else None).
 
-        Internal: the worker's bridge tells the page which of its own commands a JS handler's
-        answer settles, so the page settles that caller at once instead of after a trip here.
+        Internal: the JS bridge tells the page which of its own commands a JS handler's answer
+        settles, so the page settles that caller itself (in worker mode, without a trip here).
         """
         watch = self._watch
         if watch is not None and watch[0] == fn and not self._done and not self._fail:
