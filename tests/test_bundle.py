@@ -30,6 +30,20 @@ def test_bundle_holds_runtime_loader_wheels_and_pages(bundle):
     assert json.loads((out / "manifest.json").read_text())["wheels"] == manifest["wheels"]
 
 
+def test_the_main_thread_boot_data_names_files_of_the_bundle(bundle):
+    """widgets.js boots PyScript from ``manifest["main"]``: the wheels go where the bundled
+    Pyodide's Python looks, the files to fetch at once are there (not the .wasm, whose preloaded
+    response would skip V8's code cache), and PyScript's error banners are off."""
+    out, manifest = bundle
+    main = manifest["main"]
+    lock = json.loads((out / manifest["pyodide"]).with_name("pyodide-lock.json").read_text())
+    assert main["sitePackages"] == "/lib/python{}.{}/site-packages/*".format(*lock["info"]["python"].split(".")[:2])
+    assert all((out / path).is_file() for path in main["preload"])
+    assert manifest["pyodide"] in main["preload"] and manifest["wheels"][0] in main["preload"]
+    assert not any(path.endswith(".wasm") for path in main["preload"])
+    assert "!error" in main["plugins"] and all(p.startswith("!") for p in main["plugins"])
+
+
 def test_loader_carries_the_manifest(bundle):
     out, manifest = bundle
     loader = (out / "widgets.js").read_text()

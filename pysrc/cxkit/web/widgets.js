@@ -239,12 +239,9 @@
       .then((m) => m && m.start(loader)).catch((e) => fail("cxkit could not start: " + e));
   }
   function bootMain() {  // PyScript on the page's own thread: for pages that import cxkit in Python
-    const dir = M.pyodide.replace(/[^/]*$/, ""), files = {};
-    for (const wheel of M.wheels) files[abs(wheel)] = "/lib/python3.14/site-packages/*";
-    // Fetch the runtime while PyScript itself loads, instead of after it (saves its import chain).
-    // Not the .wasm: a preloaded response bypasses V8's wasm code cache (warm boot +430 ms here).
-    const runtime = [M.pyodide, dir + "pyodide.asm.mjs", dir + "python_stdlib.zip", dir + "pyodide-lock.json"];
-    for (const path of runtime.concat(M.wheels)) {
+    const files = {};  // M.main: the wheels' place, what to fetch at once, plugins off (cxkit.bundle)
+    for (const wheel of M.wheels) files[abs(wheel)] = M.main.sitePackages;
+    for (const path of M.main.preload) {
       const hint = doc.createElement("link");
       if (path.endsWith(".mjs")) hint.rel = "modulepreload";
       else Object.assign(hint, { rel: "preload", as: "fetch", crossOrigin: "anonymous" });
@@ -253,11 +250,7 @@
     }
     const py = doc.createElement("script");
     py.type = "py";
-    // PyScript's editor/terminal/game plugins are not needed by a widget, and its error plugin
-    // would put banners on the host page: we report to the console and on cxkit:failed instead.
-    const plugins = ["!codemirror", "!deprecations-manager", "!donkey", "!error", "!py-editor", "!py-game",
-      "!py-terminal"];
-    py.setAttribute("config", JSON.stringify({ interpreter: abs(M.pyodide), files, plugins }));
+    py.setAttribute("config", JSON.stringify({ interpreter: abs(M.pyodide), files, plugins: M.main.plugins }));
     py.textContent = "import js\ntry:\n    from cxkit.browser import boot\n    boot()\n" +
       "except BaseException as e:\n    getattr(js.window, '__cxkit').fail(f'{type(e).__name__}: {e}')\n";
     py.addEventListener("py:done", () => { if (!link) fail("Python boot code finished without starting the bus"); });
