@@ -317,7 +317,7 @@ def test_a_commands_promise_and_a_handlers_deferred_have_the_original_members(bu
         svc.ready();
         const promise = CXBus.registerPlugin('ShapeCaller').command('ShapeSvc.pair');
         const pending = promise.debug();
-        await promise;
+        await new Promise(r => { setTimeout(r, 10000); promise.always(r); });
         return {promise: Object.keys(promise).sort(), deferred, pending, settled: promise.debug()};
     }""")
     assert got["promise"] == sorted(PROMISE_MEMBERS)
@@ -486,7 +486,7 @@ def test_a_burst_of_answers_comes_in_several_messages_in_order(bus_page):
         const p = CXBus.registerPlugin('BurstCaller'), order = [], before = window.workerMessages;
         const all = [];
         for (let i = 0; i < 250; i++) all.push(p.command('PySvc.mul', {a: i, b: 2}).done(v => order.push(v)));
-        await Promise.all(all);
+        await Promise.race([Promise.all(all), new Promise(r => setTimeout(r, 30000))]);  // a lost answer fails below
         return {messages: window.workerMessages - before, ordered: order.every((v, i) => v === 2 * i), n: order.length};
     }""")
     assert got["ordered"] and got["n"] == 250
@@ -540,7 +540,10 @@ def test_a_js_handlers_answer_reaches_a_js_caller_at_once_and_once(bus_page):
         while (!answer && performance.now() < end) await new Promise(r => setTimeout(r, 5));
         answer.resolve({n: 2});
         order.push('after resolve');
-        const failed = await new Promise(r => caller.command('SyncSvc.fails').fail((...a) => r(a)));
+        const failed = await new Promise(r => {
+            setTimeout(() => r('no answer within 10 s'), 10000);
+            caller.command('SyncSvc.fails').fail((...a) => r(a));
+        });
         const py = await cxkitPy(
             'from cxkit.browser.census import census\\nresult = census()["bridge_pending_handlers"]');
         face.settle = settle;

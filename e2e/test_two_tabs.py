@@ -227,8 +227,10 @@ def test_a_cookie_change_the_tab_does_not_show_yet_still_reaches_python(browser,
         page.goto(f"{server_url}/cxkit/{PAGE[thread]}")
         page.wait_for_function("() => !!window.cxkitPy && window.__cxkit.attached")
         # the main thread's watch starts with the services, after WebChatService.ready
-        page.evaluate("""() => new Promise(r => CXBus.registerPlugin('TabReady')
-            .subscribe('WebChatService.ready', () => r(true)))""")
+        page.evaluate("""() => new Promise((r, no) => {
+            setTimeout(() => no(new Error('no WebChatService.ready within 30 s')), 30000);
+            CXBus.registerPlugin('TabReady').subscribe('WebChatService.ready', () => r(true));
+        })""")
         seen = STORAGE[thread] + "result = storage.get(%r)"
         page.evaluate(ANNOUNCE, [START_LOCK, "1700000000000"])
         assert page.evaluate("document.cookie").find(START_LOCK) < 0
