@@ -230,6 +230,18 @@ def test_a_part_that_cannot_load_rejects_every_call_with_the_reason(page, server
     assert f"cxkit: boot failed: {reason}" in got["errors"]
 
 
+def test_a_wheel_the_network_fails_fails_the_main_thread_boot_with_its_url(page, server_url):
+    # PyScript's fetch rejects with a bare "Failed to fetch": the loader adds the files whose
+    # preload failed
+    page.route("**/wheels/*/*.whl", lambda route: route.abort())
+    page.add_init_script("window.cxkitTestConfig = (w) => { w.cxkit = {boot: 'now', thread: 'main'}; };"
+                         + EARLY_CALLS)
+    page.goto(f"{server_url}/cxkit/e2e.html")
+    page.wait_for_function("window.failed.length === 1 && window.rejections.length === 2", timeout=60_000)
+    got = page.evaluate("({failure: __cxkit.failure, wheel: new URL(__cxkit.manifest.wheels[0], __cxkit.base).href})")
+    assert "Failed to fetch" in got["failure"] and got["wheel"] in got["failure"], got
+
+
 def test_a_missing_wheel_fails_the_main_thread_boot_with_its_url(page, server_url):
     # PyScript fetches the wheel itself: the failure reaches the page as an unhandled rejection
     # naming the wheel, which the loader recognises as its own boot's

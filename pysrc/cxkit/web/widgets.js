@@ -13,7 +13,7 @@
   const base = new URL(".", me ? me.src : location.href).href;
   const abs = (path) => new URL(path, base).href;
   const append = (el) => (doc.head || doc.documentElement).appendChild(el);
-  const queue = [], pending = {};
+  const queue = [], pending = {}, unfetched = [];  // unfetched: main-thread boot files the network failed
   let link = null, failure = null, tokens = 0, booting = false, loader;
 
   // The original product's Deferred (not a Promise): then() attaches callbacks and returns
@@ -246,6 +246,7 @@
       if (path.endsWith(".mjs")) hint.rel = "modulepreload";
       else Object.assign(hint, { rel: "preload", as: "fetch", crossOrigin: "anonymous" });
       hint.href = abs(path);
+      hint.onerror = () => unfetched.push(hint.href);
       append(hint);
     }
     const py = doc.createElement("script");
@@ -261,7 +262,8 @@
   function onRejection(e) {  // only a rejection that names our bundle (PyScript, Pyodide, a wheel) is our boot's
     const r = e.reason, text = String(r) + " " + (r && r.stack || "");
     const ours = [M.pyscript, M.pyodide].map((p) => abs(p).replace(/[^/]*$/, "")).concat(M.wheels.map(abs));
-    if (ours.some((url) => text.includes(url))) fail(String(r));
+    // A network failure (PyScript's "Failed to fetch") names no URL: the preloads that failed do.
+    if (ours.some((url) => text.includes(url))) fail(unfetched.length ? `${r} (${unfetched.join(", ")})` : String(r));
   }
 
   // Boot policy (_genesys.widgets.cxkit.boot): "idle" (default) once the page has loaded and the
