@@ -230,6 +230,21 @@ def test_a_part_that_cannot_load_rejects_every_call_with_the_reason(page, server
     assert f"cxkit: boot failed: {reason}" in got["errors"]
 
 
+@pytest.mark.parametrize("part, says", [
+    ("**/wheels/*/*.whl", "{wheel}: "),
+    ("**/python_stdlib.zip", "loading Pyodide from {pyodide}: "),
+])
+def test_a_file_the_network_fails_is_named_in_the_worker_boots_failure(page, server_url, part, says):
+    page.route(part, lambda route: route.abort())
+    page.add_init_script("window.cxkitTestConfig = (w) => { w.cxkit = {boot: 'now', thread: 'worker'}; };"
+                         + EARLY_CALLS)
+    page.goto(f"{server_url}/cxkit/e2e.html")
+    page.wait_for_function("window.failed.length === 1 && window.rejections.length === 2", timeout=60_000)
+    got = page.evaluate("""({failure: __cxkit.failure, wheel: new URL(__cxkit.manifest.wheels[0], __cxkit.base).href,
+                            pyodide: new URL(__cxkit.manifest.pyodide, __cxkit.base).href.replace(/[^/]*$/, '')})""")
+    assert got["failure"].startswith(says.format(**got)), got
+
+
 def test_a_wheel_the_network_fails_fails_the_main_thread_boot_with_its_url(page, server_url):
     # PyScript's fetch rejects with a bare "Failed to fetch": the loader adds the files whose
     # preload failed

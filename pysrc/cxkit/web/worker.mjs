@@ -20,11 +20,12 @@ async function cachedSnapshot(key) {
 }
 
 async function boot(init) {
+  var step = "loading Pyodide from " + init.pyodide.replace(/[^/]*$/, "");  // a network error names no URL
   try {
     var wheel = fetch(init.wheel).then(function (r) {
       if (!r.ok) throw new Error(init.wheel + ": HTTP " + r.status);
       return r.arrayBuffer();
-    });
+    }, function (e) { throw new Error(init.wheel + ": " + (e && e.message || e)); });
     var key = init.wheel + "?snapshot=" + encodeURIComponent(init.pyodide);
     var snapshot = init.snapshot ? await cachedSnapshot(key) : null;
     var pyodide = await import(init.pyodide);
@@ -41,9 +42,11 @@ async function boot(init) {
       py = await pyodide.loadPyodide({ indexURL: options.indexURL, _loadSnapshot: snapshot });
       py.unpackArchive(bytes, "wheel");
     }
+    step = "starting cxkit";
     receive = py.pyimport("cxkit.browser.worker").start(init, post);
     inbox.splice(0).forEach(function (m) { receive(m); });  // one argument: forEach passes three
   } catch (e) {
-    post([["failed", String(e && e.message || e)]]);
+    var text = String(e && e.message || e);
+    post([["failed", text.includes(init.wheel) ? text : step + ": " + text]]);
   }
 }
