@@ -1,10 +1,15 @@
-"""Plugin tests run pytest inside pytest (``pytester``), against a fake bundle: no browser."""
+"""Plugin tests run pytest inside pytest (``pytester``), against a fake bundle: no browser.
+The control-API tests share a running mock (``server``) and a reset client (``control``)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from cxkit.mockgms import MockConfig, MockGMS
+from cxkit.testing import MockGmsControl
 
 pytest_plugins = ["pytester"]
 
@@ -46,3 +51,18 @@ def suite(pytester: pytest.Pytester) -> pytest.Pytester:
     """A pytester whose suite serves a fake bundle (a ``cxkit_bundle_dir`` override)."""
     pytester.makeconftest(FAKE_BUNDLE_CONFTEST)
     return pytester
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[MockGMS]:
+    """A MockGMS on its own thread, agent silent, no idle alerts (one per test module)."""
+    with MockGMS.running(config=MockConfig(idle_alert_seconds=0), agent="silent") as gms:
+        yield gms
+
+
+@pytest.fixture
+def control(server: MockGMS) -> Iterator[MockGmsControl]:
+    """``MockGmsControl`` on ``server``, reset before the test."""
+    with MockGmsControl(server.url, timeout=5) as gms:
+        gms.reset()
+        yield gms

@@ -5,25 +5,12 @@ from __future__ import annotations
 import threading
 import time
 from types import SimpleNamespace
-from typing import Iterator
 
 import httpx
 import pytest
 
-from cxkit.mockgms import MockConfig, MockGMS
 from cxkit.testing import MockGmsControl
 from cxkit.testing import control as control_module
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[MockGMS]:
-    with MockGMS.running(config=MockConfig(idle_alert_seconds=0), agent="silent") as gms:
-        yield gms
-
-@pytest.fixture
-def control(server: MockGMS) -> Iterator[MockGmsControl]:
-    with MockGmsControl(server.url, timeout=5) as gms:
-        gms.reset()
-        yield gms
 
 def start(control: MockGmsControl, **form: str) -> str:
     started = httpx.post(control.base_url + "/genesys/2/chat/customer-support", data={"nickname": "Jo", **form})

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -18,19 +17,6 @@ VOCABULARY = {
     "fault", "faults", "cometd_fault", "cometd_faults", "clear_faults",
     "wait_chat", "wait_messages", "wait_message", "wait_requests", "wait_request",
 }
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[MockGMS]:
-    with MockGMS.running(config=MockConfig(idle_alert_seconds=0), agent="silent") as gms:
-        yield gms
-
-
-@pytest.fixture
-def control(server: MockGMS) -> Iterator[MockGmsControl]:
-    with MockGmsControl(server.url, timeout=5) as gms:
-        gms.reset()
-        yield gms
 
 
 def start(url: str, **form: str) -> str:
