@@ -12,6 +12,7 @@ import pytest
 from cxkit.testing import MockGmsControl
 from cxkit.testing import control as control_module
 
+
 def start(control: MockGmsControl, **form: str) -> str:
     started = httpx.post(control.base_url + "/genesys/2/chat/customer-support", data={"nickname": "Jo", **form})
     return started.json()["chatId"]
