@@ -16,6 +16,7 @@ import pytest
 
 from cxkit.bus.face import (
     CXBUS_MEMBERS, DEFERRED_MEMBERS, PLUGIN_MEMBERS, PROMISE_MEMBERS, PROMISE_RESULT_MEMBERS, QUICKBUS_MEMBERS,
+    UNLOCKED_MEMBERS,
 )
 from e2e_support import wait_booted
 
@@ -550,3 +551,26 @@ def test_a_js_handlers_answer_reaches_a_js_caller_at_once_and_once(bus_page):
         return {order, failed, settles: settled.length, waiting: face.waiting(), py};
     }""")
     assert got == {"order": ["done 2", "after resolve"], "failed": ["no", 2], "settles": 2, "waiting": 0, "py": 0}
+
+
+def test_configured_unlocked_the_bus_hands_out_any_plugins_interface(bus_page):
+    """Spec A.2: ``CXBus.configure({unlocked: true})`` exposes ``CXBus.getPluginInterface(name)``:
+    the object ``registerPlugin`` returned, or an interface of a plugin registered elsewhere (in
+    Python here), acting as that plugin; ``undefined`` for an unknown name. Locked again, it is gone."""
+    got = bus_page.evaluate("""async () => {
+        const before = typeof CXBus.getPluginInterface;
+        const mine = CXBus.registerPlugin('UnlockedJs');
+        CXBus.configure({unlocked: true});
+        const get = CXBus.getPluginInterface;
+        const same = get('UnlockedJs') === mine, unknown = get('NoSuchPlugin'), keys = Object.keys(CXBus).sort();
+        const echo = await new Promise(r => {
+            setTimeout(() => r('no answer within 10 s'), 10000);
+            get('PySvc').command('echo', {x: 1}).done(r).fail(r);
+        });
+        CXBus.configure({unlocked: false});
+        return {before, same, unknown: String(unknown), keys, echo, after: typeof CXBus.getPluginInterface};
+    }""")
+    assert got["before"] == "undefined" and got["after"] == "undefined"
+    assert got["same"] is True and got["unknown"] == "undefined"
+    assert got["keys"] == sorted([*CXBUS_MEMBERS, *UNLOCKED_MEMBERS])
+    assert got["echo"] == {"commander": "PySvc", "data": {"x": 1}}

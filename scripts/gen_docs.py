@@ -180,7 +180,7 @@ def bus_facts() -> dict[str, str]:
     texts = [(k, v) for k, v in vars(bus_messages).items() if k.isupper() and isinstance(v, str)]
     return {
         "cxbus_members": names(face.CXBUS_MEMBERS), "plugin_members": names(face.PLUGIN_MEMBERS),
-        "promise_members": names(face.PROMISE_MEMBERS),
+        "promise_members": names(face.PROMISE_MEMBERS), "unlocked_members": names(face.UNLOCKED_MEMBERS),
         "resolver_members": names(face.DEFERRED_MEMBERS[len(face.PROMISE_MEMBERS):]),
         "js_only": names(face.JS_ONLY_MEMBERS), "automatic_commands": names(face.AUTOMATIC_COMMANDS),
         "settlement_texts": bullets([*(f'`{k}`: "{v}"' for k, v in texts), "`loadPlugin(name)` with nothing to "

@@ -63,7 +63,8 @@ def test_the_js_face_table_is_rendered(generated):
     def listed(names):
         return ", ".join(f"`{n}`" for n in names)
 
-    assert f"`window.CXBus` members: {listed(face.CXBUS_MEMBERS)}." in generated
+    assert f"`window.CXBus` members: {listed(face.CXBUS_MEMBERS)};" in generated
+    assert f"also {listed(face.UNLOCKED_MEMBERS)} (" in generated
     assert f"plus `registerPlugin`): {listed(face.PLUGIN_MEMBERS)}." in generated
     assert f"except {listed(face.JS_ONLY_MEMBERS)}." in generated
     assert f"automatic commands {listed(face.AUTOMATIC_COMMANDS)}." in generated

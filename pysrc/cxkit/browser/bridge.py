@@ -130,7 +130,8 @@ class JsBridge:
     def _target(self, plugin: str | None) -> Any:
         if not plugin:
             return self.bus
-        target = self._plugins.get(plugin)
+        # A plugin registered in Python answers too: `CXBus.getPluginInterface` (unlocked) names any.
+        target = self._plugins.get(plugin) or self.bus.get_plugin(plugin)
         if target is None:
             raise LookupError(f"plugin {plugin!r} is not registered on this page")
         return target

@@ -1,12 +1,13 @@
 """The names page code finds on the bus's JavaScript face (pysrc/cxkit/web/widgets.js), stated once.
 
-`window.CXBus` has `CXBUS_MEMBERS`; what `CXBus.registerPlugin(name)` returns has
-`PLUGIN_MEMBERS`; a command's promise has `PROMISE_MEMBERS` and a JS handler's Deferred
-`DEFERRED_MEMBERS`; the QuickBus (`window._genesys.widgets.bus`, what `onReady` receives) is a
-plugin object with `registerPlugin` besides (`QUICKBUS_MEMBERS`). Each member has a Python `Bus`
-or `Plugin` attribute of the same name, which widgets.js forwards the call to (it answers
-`namespace` and `registerMaster` itself), except `JS_ONLY_MEMBERS`. Every plugin also answers
-the `AUTOMATIC_COMMANDS`. scripts/gen_docs.py renders these tables, and e2e/test_bus_face.py
+`window.CXBus` has `CXBUS_MEMBERS` (and `UNLOCKED_MEMBERS` while configured unlocked); what
+`CXBus.registerPlugin(name)` returns has `PLUGIN_MEMBERS`; a command's promise has
+`PROMISE_MEMBERS` and a JS handler's Deferred `DEFERRED_MEMBERS`; the QuickBus
+(`window._genesys.widgets.bus`, what `onReady` receives) is a plugin object with `registerPlugin`
+besides (`QUICKBUS_MEMBERS`). Each member has a Python `Bus` or `Plugin` attribute of the same
+name, which widgets.js forwards the call to (it answers `namespace` and `registerMaster` itself),
+except `JS_ONLY_MEMBERS`. Every plugin also answers the `AUTOMATIC_COMMANDS`.
+scripts/gen_docs.py renders these tables, and e2e/test_bus_face.py
 checks that the page's objects have exactly these keys::
 
     >>> from cxkit.bus.face import CXBUS_MEMBERS, PLUGIN_MEMBERS, QUICKBUS_MEMBERS
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 __all__ = [
     "AUTOMATIC_COMMANDS", "CXBUS_MEMBERS", "DEFERRED_MEMBERS", "JS_ONLY_MEMBERS", "PLUGIN_MEMBERS",
-    "PROMISE_MEMBERS", "PROMISE_RESULT_MEMBERS", "QUICKBUS_MEMBERS",
+    "PROMISE_MEMBERS", "PROMISE_RESULT_MEMBERS", "QUICKBUS_MEMBERS", "UNLOCKED_MEMBERS",
 ]
 
 # Both in the order the original's documentation lists them (spec A.1 and A.3).
@@ -47,6 +48,8 @@ DEFERRED_MEMBERS: tuple[str, ...] = (
 )
 #: the members that answer with a promise (the others answer at once)
 PROMISE_RESULT_MEMBERS: tuple[str, ...] = ("command", "loadPlugin", "loadModule")
+#: on ``window.CXBus`` only while ``CXBus.configure({unlocked: true})`` holds (spec A.2)
+UNLOCKED_MEMBERS: tuple[str, ...] = ("getPluginInterface",)
 #: no Python counterpart: loading a script is a script tag
 JS_ONLY_MEMBERS: tuple[str, ...] = ("loadFile",)
 #: the commands every registered plugin answers without registering them

@@ -145,17 +145,29 @@
     for (const m of METHODS) f[m] = member(name, m);
     return f;
   }
+  const faces = {};  // each plugin's interface object, for getPluginInterface
   function registerPlugin(name) {
     if (typeof name !== "string" || mirror.names[name]) return false;
     mirror.names[name] = 1;
     entry(name).commands.push("COMMANDS", "EVENTS", "LOAD");
     mirror.seq++;
-    return call("", "registerPlugin", [name]) === false ? false : face(name);
+    return call("", "registerPlugin", [name]) === false ? false : (faces[name] = face(name));
+  }
+  function getPluginInterface(name) {  // only while configured `unlocked` (spec A.2)
+    // The worker's snapshots name every plugin; on the page's thread, Python's registry does.
+    const known = typeof name === "string"
+      && (mirror.names[name] || (link && link.sync && name in call("", "registry", [])));
+    return known ? (faces[name] = faces[name] || face(name)) : undefined;
   }
   const cx = face("CXBus");
   var CXBus = {
     registerPlugin: registerPlugin, loadFile: loadFile, command: cx.command, subscribe: cx.subscribe, data: cx.data,
-    configure: (...args) => { call("", "configure", args); },
+    configure: (...args) => {
+      call("", "configure", args);
+      const unlocked = args[0] && typeof args[0] === "object" ? args[0].unlocked : undefined;
+      if (unlocked) CXBus.getPluginInterface = getPluginInterface;
+      else if (unlocked !== undefined) delete CXBus.getPluginInterface;
+    },
     registerMaster: () => undefined,
     loadPlugin: member("", "loadPlugin", true), loadModule: member("", "loadModule", true),
     registerModule: member("", "registerModule"),
