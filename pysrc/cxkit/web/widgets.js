@@ -173,7 +173,7 @@
     registerModule: member("", "registerModule"),
   };
   w.CXBus = CXBus;
-  cfg.bus = face("QuickBus");
+  cfg.bus = faces.QuickBus = face("QuickBus");
   cfg.bus.registerPlugin = registerPlugin;
 
   function fail(reason) {  // every call still waiting is rejected; a bus already up stays up
