@@ -93,7 +93,9 @@ async def test_mock_prefixes_go_to_the_mock_and_extra_static_is_mounted(site, tm
     async with client(create_app(site, mock=mock, extra_static={"/site": mine})) as c:
         assert (await c.post("/genesys/2/chat/x")).json() == {"mock": True}
         assert (await c.get("/mock/chats")).json() == {"mock": True}
-        assert (await c.get("/site/page.html")).text == "mine"
+        mine_page = await c.get("/site/page.html")
+        assert mine_page.text == "mine"
+        assert "access-control-allow-origin" not in mine_page.headers  # only the bundle is for any origin
         assert (await c.get("/cxkit/widgets.js")).text == "/* loader */"
     assert seen == ["/genesys/2/chat/x", "/mock/chats"]
 
@@ -157,6 +159,7 @@ def check_promised_headers(get, www: Path, *, brotli: bool) -> None:
         want = ("public, max-age=31536000, immutable" if immutable
                 else LOADER_CACHE_CONTROL if rel == "widgets.js" else "no-cache")
         assert headers.get("cache-control") == want, (rel, headers)
+        assert headers.get("access-control-allow-origin") == "*", (rel, headers)  # a page on another origin
         assert "content-encoding" not in headers, rel
     wasm = "/cxkit/pyodide/1.0/pyodide.asm.wasm"
     for accept, encoding in (("gzip", "gzip"), *((("br, gzip", "br"),) if brotli else ())):
@@ -165,6 +168,7 @@ def check_promised_headers(get, www: Path, *, brotli: bool) -> None:
         assert headers["content-type"] == "application/wasm"
         assert "accept-encoding" in headers.get("vary", "").lower()
         assert headers["cache-control"] == "public, max-age=31536000, immutable"
+        assert headers.get("access-control-allow-origin") == "*"
 
 
 def http_get(base: str):

@@ -15,7 +15,8 @@ Static files get the right MIME types (.mjs, .wasm, .whl), long immutable cache 
 for the versioned runtime (``pyodide/<v>/``, ``pyscript/<v>/``, ``wheels/<hash>/``), a short
 ``max-age`` with ``stale-while-revalidate`` for ``widgets.js`` and ``no-cache`` for everything
 else; precompressed ``.br``/``.gz`` twins are sent to browsers that accept them.
-``isolate=True`` adds COOP/COEP (needed for PyScript worker mode).
+``isolate=True`` adds COOP/COEP (needed for PyScript worker mode). Bundle files carry
+``Access-Control-Allow-Origin: *``, so pages on other origins can load it (docs/serving.md).
 Paths under ``/genesys``, ``/mock`` and ``/agent`` go to the mock GMS when one is given.
 
 ``run_in_thread`` (and ``cxkit serve``) start uvicorn through ``cxkit.mockgms.serving.uvicorn_config``
@@ -56,6 +57,10 @@ ISOLATION_HEADERS = {
     "Cross-Origin-Embedder-Policy": "require-corp",
     "Cross-Origin-Resource-Policy": "same-origin",
 }
+#: A page on another origin may load the bundle (a static host, another port): module scripts, the
+#: worker's imports and Pyodide's fetches are CORS requests. The bundle is public and read
+#: without credentials, so any origin may.
+BUNDLE_CORS_HEADERS = {"Access-Control-Allow-Origin": "*"}
 
 
 def _accepted(request: Request) -> list[str]:
@@ -67,9 +72,10 @@ def _accepted(request: Request) -> list[str]:
 class StaticBundle:
     """ASGI app serving one folder (the built bundle or a user's static folder)."""
 
-    def __init__(self, root: str | Path, *, isolate: bool = False) -> None:
+    def __init__(self, root: str | Path, *, isolate: bool = False, cors: bool = False) -> None:
         self.root = Path(root).resolve()
         self.isolate = isolate
+        self.cors = cors
 
     def resolve(self, url_path: str) -> Path | None:
         rel = url_path.lstrip("/")
@@ -94,6 +100,8 @@ class StaticBundle:
         }
         if self.isolate:
             headers.update(ISOLATION_HEADERS)
+        if self.cors:
+            headers.update(BUNDLE_CORS_HEADERS)
         media = MIME_TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         for encoding in _accepted(request):
             twin = path.with_name(path.name + (".br" if encoding == "br" else ".gz"))
@@ -119,7 +127,7 @@ def create_app(
 
     ``extra_static`` maps a URL prefix (e.g. ``/site``) to a folder of the user's pages.
     """
-    bundle = StaticBundle(build_dir, isolate=isolate)
+    bundle = StaticBundle(build_dir, isolate=isolate, cors=True)
     mounts = sorted(
         ((prefix.rstrip("/"), StaticBundle(folder, isolate=isolate))
          for prefix, folder in (extra_static or {}).items()),
