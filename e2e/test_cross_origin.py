@@ -30,17 +30,27 @@ PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Shop</title></
 </body></html>"""
 
 
-class _QuietHandler(SimpleHTTPRequestHandler):
+class _SiteHandler(SimpleHTTPRequestHandler):
+    """Pages named ``*-isolated.html`` come with COOP/COEP, as a cross-origin isolated site's."""
+
+    def end_headers(self) -> None:
+        if self.path.endswith("-isolated.html"):
+            self.send_header("Cross-Origin-Opener-Policy", "same-origin")
+            self.send_header("Cross-Origin-Embedder-Policy", "require-corp")
+        super().end_headers()
+
     def log_message(self, format: str, *args: object) -> None:
         pass
 
 
 @pytest.fixture
 def site(tmp_path: Path, server_url: str) -> Iterator[str]:
-    """A plain static server (another port: another origin) with a page per thread."""
+    """A plain static server (another port: another origin) with a page per thread, each also
+    cross-origin isolated."""
     for thread in ("worker", "main"):
-        (tmp_path / f"{thread}.html").write_text(PAGE % {"bundle": server_url, "thread": thread})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_QuietHandler, directory=str(tmp_path)))
+        for name in (thread, f"{thread}-isolated"):
+            (tmp_path / f"{name}.html").write_text(PAGE % {"bundle": server_url, "thread": thread})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_SiteHandler, directory=str(tmp_path)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
@@ -49,14 +59,16 @@ def site(tmp_path: Path, server_url: str) -> Iterator[str]:
         server.server_close()
 
 
+@pytest.mark.parametrize("isolated", [False, True], ids=["plain", "coop-coep"])
 @pytest.mark.parametrize("thread", ["worker", "main"])
-def test_a_bundle_on_another_origin_boots_and_chats(page, server_url, site, gms, thread):
+def test_a_bundle_on_another_origin_boots_and_chats(page, server_url, site, gms, thread, isolated):
     page.add_init_script(WORKERS + RECORDER)
-    page.goto(f"{site}/{thread}.html")
+    page.goto(f"{site}/{thread}{'-isolated' if isolated else ''}.html")
     page.wait_for_function("() => window.__cxkit && (__cxkit.failure || ev.some(e => e.name === 'ready'))",
                            timeout=60_000)
     assert page.evaluate("window.__cxkit.failure") is None
     assert page.evaluate("location.origin") == site
+    assert page.evaluate("crossOriginIsolated") is isolated
     assert page.evaluate("window.__cxkit.thread") == thread
     workers = page.evaluate("workersStarted")
     if thread == "worker":

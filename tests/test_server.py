@@ -70,6 +70,7 @@ async def test_isolation_headers_only_when_asked(site):
         r = await c.get("/cxkit/widgets.js")
         assert r.headers["cross-origin-opener-policy"] == "same-origin"
         assert r.headers["cross-origin-embedder-policy"] == "require-corp"
+        assert r.headers["cross-origin-resource-policy"] == "cross-origin"  # the bundle, for any page
 
 
 async def test_paths_cannot_escape_the_bundle(site):
@@ -160,6 +161,7 @@ def check_promised_headers(get, www: Path, *, brotli: bool) -> None:
                 else LOADER_CACHE_CONTROL if rel == "widgets.js" else "no-cache")
         assert headers.get("cache-control") == want, (rel, headers)
         assert headers.get("access-control-allow-origin") == "*", (rel, headers)  # a page on another origin
+        assert headers.get("cross-origin-resource-policy") == "cross-origin", (rel, headers)
         assert "content-encoding" not in headers, rel
     wasm = "/cxkit/pyodide/1.0/pyodide.asm.wasm"
     for accept, encoding in (("gzip", "gzip"), *((("br, gzip", "br"),) if brotli else ())):

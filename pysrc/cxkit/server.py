@@ -16,7 +16,8 @@ for the versioned runtime (``pyodide/<v>/``, ``pyscript/<v>/``, ``wheels/<hash>/
 ``max-age`` with ``stale-while-revalidate`` for ``widgets.js`` and ``no-cache`` for everything
 else; precompressed ``.br``/``.gz`` twins are sent to browsers that accept them.
 ``isolate=True`` adds COOP/COEP (needed for PyScript worker mode). Bundle files carry
-``Access-Control-Allow-Origin: *``, so pages on other origins can load it (docs/serving.md).
+``Access-Control-Allow-Origin: *`` and ``Cross-Origin-Resource-Policy: cross-origin``, so pages on
+other origins can load it (docs/serving.md).
 Paths under ``/genesys``, ``/mock`` and ``/agent`` go to the mock GMS when one is given.
 
 ``run_in_thread`` (and ``cxkit serve``) start uvicorn through ``cxkit.mockgms.serving.uvicorn_config``
@@ -58,9 +59,10 @@ ISOLATION_HEADERS = {
     "Cross-Origin-Resource-Policy": "same-origin",
 }
 #: A page on another origin may load the bundle (a static host, another port): module scripts, the
-#: worker's imports and Pyodide's fetches are CORS requests. The bundle is public and read
-#: without credentials, so any origin may.
-BUNDLE_CORS_HEADERS = {"Access-Control-Allow-Origin": "*"}
+#: worker's imports and Pyodide's fetches are CORS requests, and under the page's own
+#: ``Cross-Origin-Embedder-Policy: require-corp`` its plain ``<script src>`` needs CORP. The bundle
+#: is public and read without credentials, so any origin may.
+BUNDLE_CORS_HEADERS = {"Access-Control-Allow-Origin": "*", "Cross-Origin-Resource-Policy": "cross-origin"}
 
 
 def _accepted(request: Request) -> list[str]:
