@@ -77,6 +77,21 @@ def test_big_assets_get_compressed_twins(bundle):
         assert twin.is_file() and twin.stat().st_size < wasm.stat().st_size
 
 
+def test_only_the_bundles_own_files_get_twins(tmp_path):
+    """``out`` may hold other things: in a checkout, ``build/`` is also setuptools' staging
+    folder, and twins written there ended up in a wheel built from the checkout (21 MB, not 7.5)."""
+    out = tmp_path / "build"
+    foreign = out / "lib" / "cxkit" / "runtime" / "big.js"
+    foreign.parent.mkdir(parents=True)
+    foreign.write_text("x" * 20_000)
+    manifest = build_bundle(project_root(), out)
+    assert not list(foreign.parent.glob("big.js.*"))
+    assert (out / "widgets.js.gz").is_file() and (out / manifest["link"]).with_suffix(".mjs.gz").is_file()
+    for page in manifest["pages"]:
+        if (out / page).stat().st_size >= 8 * 1024:
+            assert (out / (page + ".gz")).is_file(), page
+
+
 def test_second_build_changes_nothing(bundle):
     out, _ = bundle
     before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}

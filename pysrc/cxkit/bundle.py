@@ -31,6 +31,7 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -252,7 +253,24 @@ def build_bundle(root: Path | None = None, out: Path | None = None, *, test_page
     manifest["pages"] = _render_pages(assets.web, out, manifest, test_pages)
     write_if_changed(out / "manifest.json", json.dumps(manifest, indent=1).encode())
 
-    for path in out.rglob("*"):
-        if path.is_file() and path.suffix in COMPRESS_SUFFIXES and path.stat().st_size >= COMPRESS_MIN_BYTES:
+    for path in _bundle_files(out, manifest["pages"]):
+        if path.suffix in COMPRESS_SUFFIXES and path.stat().st_size >= COMPRESS_MIN_BYTES:
             compress_twins(path)
     return manifest
+
+
+#: The folders a build writes into ``out``; anything else there is not the bundle's.
+BUNDLE_DIRS = ("pyodide", "pyscript", "wheels", "modules", "static")
+
+
+def _bundle_files(out: Path, pages: list[str]) -> Iterator[Path]:
+    """The files a build wrote into ``out``, old versioned folders included, and nothing else:
+    ``out`` may hold other things (in a checkout, ``build/`` is also setuptools' staging folder,
+    whose files must not get twins that a wheel built there would then carry)."""
+    for name in ("widgets.js", "manifest.json", *pages):
+        if (out / name).is_file():
+            yield out / name
+    for folder in BUNDLE_DIRS:
+        for path in sorted((out / folder).rglob("*")):
+            if path.is_file():
+                yield path
