@@ -7,11 +7,13 @@ WebChatService event in ``window.cxkitTest.events`` (``window.ev`` here, for old
 from __future__ import annotations
 
 import json
+import re
 
+from cxkit.bundle import project_root
 from cxkit.testing.page import BOOT_TIMEOUT_MS, EVENTS, command, events, wait_event, wait_ready, wait_text
 
-__all__ = ["ALIASES", "BOOT_TIMEOUT_MS", "RECORDER", "command", "events", "start_chat", "wait_booted", "wait_event",
-           "wait_ready", "wait_text"]
+__all__ = ["ALIASES", "BOOT_TIMEOUT_MS", "RECORDER", "VIOLATIONS", "command", "documented_policies", "events",
+           "start_chat", "wait_booted", "wait_event", "wait_ready", "wait_text"]
 
 #: Init script: ``window.ev`` and ``window.T`` name the plugin's recorder and its bus plugin.
 ALIASES = """
@@ -44,3 +46,30 @@ window.cxkitTestEarly = () => {
   for (const n of %s) rec.plugin.subscribe('WebChatService.' + n, e => rec.events.push({name: n, data: e.data}));
 };
 """ % json.dumps(list(EVENTS))
+
+
+#: Init script for pages under a Content-Security-Policy: every ``securitypolicyviolation`` in
+#: ``window.cspViolations``, and ``until(predicate, ms)``, a wait polled inside the page (Playwright's
+#: ``wait_for_function`` polls with ``eval``, which a policy without 'unsafe-eval' blocks).
+VIOLATIONS = """
+window.cspViolations = [];
+document.addEventListener('securitypolicyviolation', e => cspViolations.push({
+  directive: e.violatedDirective, blocked: e.blockedURI, source: e.sourceFile, line: e.lineNumber, sample: e.sample}));
+window.until = (predicate, timeoutMs = 20000) => new Promise((resolve, reject) => {
+  const start = performance.now();
+  (function check() {
+    let value;
+    try { value = predicate(); } catch (e) { value = false; }
+    if (value) resolve(value);
+    else if (performance.now() - start > timeoutMs) reject(new Error('timed out: ' + predicate));
+    else setTimeout(check, 20);
+  })();
+});
+"""
+
+
+def documented_policies() -> list[str]:
+    """The policies docs/csp.md states (its code blocks that start with ``default-src``), in order:
+    worker and main thread with the bundle on the page's origin, then with it on another."""
+    text = (project_root() / "docs" / "csp.md").read_text()
+    return re.findall(r"^```\w*\n(default-src [^\n]+)\n```", text, re.M)

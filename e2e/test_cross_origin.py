@@ -1,7 +1,11 @@
 """The bundle on another origin than the page (a static host, a CDN-like subdomain, another
 port): the loader, its modules, the worker and Pyodide's downloads are CORS requests, and a
 worker script from another origin starts from a ``blob:`` URL. Here the page comes from a plain
-static server of its own, and the bundle and the mock GMS from the session server.
+static server of its own, and the bundle and the mock GMS from the session server: as it is,
+cross-origin isolated (COOP/COEP), and under the policies docs/csp.md gives for this case.
+
+Waits poll inside the page (``until``, from e2e_support.VIOLATIONS): Playwright's
+``wait_for_function`` uses ``eval``, which the worker's policy blocks.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from e2e_support import RECORDER, command
+from e2e_support import RECORDER, VIOLATIONS, command, documented_policies
 
 #: Records the URL of each worker the page starts.
 WORKERS = """
@@ -22,12 +26,18 @@ const PageWorker = window.Worker;
 window.Worker = function (url, options) { workersStarted.push(String(url)); return new PageWorker(url, options); };
 """
 
-PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Shop</title></head><body>
-<script>window._genesys = {widgets: {webchat: {dataURL: "%(bundle)s/genesys/2/chat/customer-support"},
-  cxkit: {boot: "now", thread: "%(thread)s"}}};</script>
+#: The page; with a policy, its <meta> comes first. No inline script: the policies allow none.
+PAGE = """<!doctype html><html><head><meta charset="utf-8">%(meta)s<title>Shop</title></head><body>
+<script src="config-%(thread)s.js"></script>
 <script src="%(bundle)s/cxkit/widgets.js"></script>
-<script>cxkitTestEarly();</script>
+<script src="early.js"></script>
 </body></html>"""
+CONFIG = """window._genesys = {widgets: {webchat: {dataURL: "%(bundle)s/genesys/2/chat/customer-support"},
+  cxkit: {boot: "now", thread: "%(thread)s"}}};"""
+#: The origin docs/csp.md names for the bundle in its policies.
+DOC_ORIGIN = "https://static.your.site"
+THREADS = ("worker", "main")
+BOOT_TIMEOUT_MS = 60_000
 
 
 class _SiteHandler(SimpleHTTPRequestHandler):
@@ -45,11 +55,18 @@ class _SiteHandler(SimpleHTTPRequestHandler):
 
 @pytest.fixture
 def site(tmp_path: Path, server_url: str) -> Iterator[str]:
-    """A plain static server (another port: another origin) with a page per thread, each also
-    cross-origin isolated."""
-    for thread in ("worker", "main"):
+    """A plain static server (another port: another origin) with, per thread, a plain page, a
+    cross-origin isolated one, and one under the thread's documented policy."""
+    policies = dict(zip(THREADS, documented_policies()[2:]))
+    (tmp_path / "early.js").write_text("cxkitTestEarly();\n")
+    for thread in THREADS:
+        fill = {"bundle": server_url, "thread": thread, "meta": ""}
+        (tmp_path / f"config-{thread}.js").write_text(CONFIG % fill)
         for name in (thread, f"{thread}-isolated"):
-            (tmp_path / f"{name}.html").write_text(PAGE % {"bundle": server_url, "thread": thread})
+            (tmp_path / f"{name}.html").write_text(PAGE % fill)
+        policy = policies[thread].replace(DOC_ORIGIN, server_url)
+        meta = f'<meta http-equiv="Content-Security-Policy" content="{policy}">'
+        (tmp_path / f"{thread}-csp.html").write_text(PAGE % {**fill, "meta": meta})
     server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_SiteHandler, directory=str(tmp_path)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
@@ -59,26 +76,26 @@ def site(tmp_path: Path, server_url: str) -> Iterator[str]:
         server.server_close()
 
 
-@pytest.mark.parametrize("isolated", [False, True], ids=["plain", "coop-coep"])
-@pytest.mark.parametrize("thread", ["worker", "main"])
-def test_a_bundle_on_another_origin_boots_and_chats(page, server_url, site, gms, thread, isolated):
-    page.add_init_script(WORKERS + RECORDER)
-    page.goto(f"{site}/{thread}{'-isolated' if isolated else ''}.html")
-    page.wait_for_function("() => window.__cxkit && (__cxkit.failure || ev.some(e => e.name === 'ready'))",
-                           timeout=60_000)
+@pytest.mark.parametrize("variant", ["plain", "isolated", "csp"])
+@pytest.mark.parametrize("thread", THREADS)
+def test_a_bundle_on_another_origin_boots_and_chats(page, server_url, site, gms, thread, variant):
+    page.add_init_script(VIOLATIONS + WORKERS + RECORDER)
+    page.goto(f"{site}/{thread}{'' if variant == 'plain' else '-' + variant}.html")
+    page.evaluate("ms => until(() => window.__cxkit && (__cxkit.failure || ev.some(e => e.name === 'ready')), ms)",
+                  BOOT_TIMEOUT_MS)
     assert page.evaluate("window.__cxkit.failure") is None
-    assert page.evaluate("location.origin") == site
-    assert page.evaluate("crossOriginIsolated") is isolated
+    assert page.evaluate("location.origin") == site != server_url
+    assert page.evaluate("crossOriginIsolated") is (variant == "isolated")
     assert page.evaluate("window.__cxkit.thread") == thread
-    workers = page.evaluate("workersStarted")
     if thread == "worker":
-        assert [url[:5] for url in workers] == ["blob:"], workers
+        assert [url[:5] for url in page.evaluate("workersStarted")] == ["blob:"]
 
     assert command(page, "WebChatService.startChat", {"nickname": "Jo"})["ok"]
     chat_id = gms.wait_chat()["chatId"]
     gms.agent(chat_id, "join", nickname="Anna")
     gms.agent(chat_id, "say", text="Hello across origins")
-    page.wait_for_function("""() => ev.some(e => e.name === 'messageReceived'
-        && e.data.messages.some(m => m.text === 'Hello across origins'))""", timeout=20_000)
+    page.evaluate("""() => until(() => ev.some(e => e.name === 'messageReceived'
+        && e.data.messages.some(m => m.text === 'Hello across origins')))""")
     assert command(page, "WebChatService.sendMessage", {"message": "hi back"})["ok"]
     gms.wait_message(chat_id, type="Message", text="hi back", from_type="Client")
+    assert page.evaluate("cspViolations") == []

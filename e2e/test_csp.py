@@ -11,28 +11,10 @@ wait is one evaluate that polls a closure inside the page.
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
-from cxkit.bundle import project_root
-from e2e_support import RECORDER, command
+from e2e_support import RECORDER, VIOLATIONS, command, documented_policies
 
-VIOLATIONS = """
-window.cspViolations = [];
-document.addEventListener('securitypolicyviolation', e => cspViolations.push({
-  directive: e.violatedDirective, blocked: e.blockedURI, source: e.sourceFile, line: e.lineNumber, sample: e.sample}));
-window.until = (predicate, timeoutMs = 20000) => new Promise((resolve, reject) => {
-  const start = performance.now();
-  (function check() {
-    let value;
-    try { value = predicate(); } catch (e) { value = false; }
-    if (value) resolve(value);
-    else if (performance.now() - start > timeoutMs) reject(new Error('timed out: ' + predicate));
-    else setTimeout(check, 20);
-  })();
-});
-"""
 BOOT_TIMEOUT_MS = 60_000
 
 
@@ -41,9 +23,8 @@ PAGES = {"worker": "e2e_csp.html", "main": "e2e_csp_main.html"}
 
 
 def documented_policy(mode: str) -> str:
-    """The policy of ``mode`` as docs/csp.md states it (its code blocks that start with default-src)."""
-    text = (project_root() / "docs" / "csp.md").read_text()
-    return re.findall(r"^```\w*\n(default-src [^\n]+)\n```", text, re.M)[list(PAGES).index(mode)]
+    """The policy of ``mode`` as docs/csp.md states it for a bundle on the page's origin."""
+    return documented_policies()[list(PAGES).index(mode)]
 
 
 def received(page, text: str) -> None:
