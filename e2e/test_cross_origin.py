@@ -56,7 +56,8 @@ class _SiteHandler(SimpleHTTPRequestHandler):
 @pytest.fixture
 def site(tmp_path: Path, server_url: str) -> Iterator[str]:
     """A plain static server (another port: another origin) with, per thread, a plain page, a
-    cross-origin isolated one, and one under the thread's documented policy."""
+    cross-origin isolated one, one under the thread's documented policy, and one under that
+    policy without the sources that let WebAssembly compile."""
     policies = dict(zip(THREADS, documented_policies()[2:]))
     (tmp_path / "early.js").write_text("cxkitTestEarly();\n")
     for thread in THREADS:
@@ -67,6 +68,8 @@ def site(tmp_path: Path, server_url: str) -> Iterator[str]:
         policy = policies[thread].replace(DOC_ORIGIN, server_url)
         meta = f'<meta http-equiv="Content-Security-Policy" content="{policy}">'
         (tmp_path / f"{thread}-csp.html").write_text(PAGE % {**fill, "meta": meta})
+        strict = meta.replace(" 'wasm-unsafe-eval'", "").replace(" 'unsafe-eval'", "")
+        (tmp_path / f"{thread}-nowasm.html").write_text(PAGE % {**fill, "meta": strict})
     server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_SiteHandler, directory=str(tmp_path)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
@@ -99,3 +102,15 @@ def test_a_bundle_on_another_origin_boots_and_chats(page, server_url, site, gms,
     assert command(page, "WebChatService.sendMessage", {"message": "hi back"})["ok"]
     gms.wait_message(chat_id, type="Message", text="hi back", from_type="Client")
     assert page.evaluate("cspViolations") == []
+
+
+@pytest.mark.parametrize("thread", THREADS)
+def test_a_policy_that_forbids_webassembly_fails_the_boot_at_once(page, site, thread):
+    """Pyodide only logs a failed compile and never settles: the loader checks first, and the
+    page's waiting calls are rejected with the reason instead of hanging."""
+    page.add_init_script(VIOLATIONS + RECORDER)
+    page.goto(f"{site}/{thread}-nowasm.html")
+    page.evaluate("() => { CXBus.command('WebChatService.getSessionData').fail(r => { window.rejected = r; }); }")
+    failure = page.evaluate("() => until(() => window.__cxkit.failure)")
+    assert "WebAssembly cannot run here: CompileError" in failure, failure
+    assert page.evaluate("() => until(() => window.rejected)") == failure

@@ -251,6 +251,9 @@
       .then((m) => m && m.start(loader)).catch((e) => fail("cxkit could not start: " + e));
   }
   function bootMain() {  // PyScript on the page's own thread: for pages that import cxkit in Python
+    // Pyodide only logs a failed WebAssembly compile (a CSP without 'wasm-unsafe-eval') and hangs.
+    try { new WebAssembly.Module(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])); }
+    catch (e) { return fail("WebAssembly cannot run here: " + e); }
     const files = {};  // M.main: the wheels' place, what to fetch at once, plugins off (cxkit.bundle)
     for (const wheel of M.wheels) files[abs(wheel)] = M.main.sitePackages;
     for (const path of M.main.preload) {

@@ -19,9 +19,14 @@ async function cachedSnapshot(key) {
   catch (e) { return null; }  // no Cache Storage here (an insecure origin): boot from scratch
 }
 
+// Pyodide only logs a failed WebAssembly compile (a Content-Security-Policy without
+// 'wasm-unsafe-eval', wasm turned off) and never settles: an empty module tells at once.
+var EMPTY_WASM = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]);
+
 async function boot(init) {
   var step = "loading Pyodide from " + init.pyodide.replace(/[^/]*$/, "");  // a network error names no URL
   try {
+    try { new WebAssembly.Module(EMPTY_WASM); } catch (e) { throw new Error("WebAssembly cannot run here: " + e); }
     var wheel = fetch(init.wheel).then(function (r) {
       if (!r.ok) throw new Error(init.wheel + ": HTTP " + r.status);
       return r.arrayBuffer();
