@@ -106,11 +106,11 @@ def test_a_bundle_on_another_origin_boots_and_chats(page, server_url, site, gms,
 
 @pytest.mark.parametrize("thread", THREADS)
 def test_a_policy_that_forbids_webassembly_fails_the_boot_at_once(page, site, thread):
-    """Pyodide only logs a failed compile and never settles: the loader checks first, and the
-    page's waiting calls are rejected with the reason instead of hanging."""
+    """Pyodide only logs a failed compile and never settles: the loader hears it, and the page's
+    waiting calls are rejected with the reason instead of hanging."""
     page.add_init_script(VIOLATIONS + RECORDER)
     page.goto(f"{site}/{thread}-nowasm.html")
     page.evaluate("() => { CXBus.command('WebChatService.getSessionData').fail(r => { window.rejected = r; }); }")
     failure = page.evaluate("() => until(() => window.__cxkit.failure)")
-    assert "WebAssembly cannot run here: CompileError" in failure, failure
+    assert "pyodide.asm.wasm: CompileError" in failure and "Content Security" in failure, failure
     assert page.evaluate("() => until(() => window.rejected)") == failure

@@ -230,6 +230,18 @@ def test_a_part_that_cannot_load_rejects_every_call_with_the_reason(page, server
     assert f"cxkit: boot failed: {reason}" in got["errors"]
 
 
+@pytest.mark.parametrize("thread, says", [
+    ("worker", "loading Pyodide from {pyodide}: pyodide.asm.wasm: TypeError: "),
+    ("main", "{pyodide}pyodide.asm.wasm: TypeError: "),
+])
+def test_a_missing_pyodide_wasm_fails_the_boot_naming_it(page, server_url, thread, says):
+    """Pyodide only logs a failed WebAssembly start and never settles: the loader hears it."""
+    got = failed_boot(page, server_url, thread, "**/pyodide.asm.wasm")
+    folder = page.evaluate("new URL(__cxkit.manifest.pyodide, __cxkit.base).href").rsplit("/", 1)[0] + "/"
+    assert got["failure"].startswith(says.format(pyodide=folder)), got["failure"]
+    assert got["rejections"] == [got["failure"]] * 2 and got["later"] == got["failure"]
+
+
 @pytest.mark.parametrize("part, says", [
     ("**/wheels/*/*.whl", "{wheel}: "),
     ("**/python_stdlib.zip", "loading Pyodide from {pyodide}: "),

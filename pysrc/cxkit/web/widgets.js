@@ -14,7 +14,7 @@
   const abs = (path) => new URL(path, base).href;
   const append = (el) => (doc.head || doc.documentElement).appendChild(el);
   const queue = [], pending = {}, unfetched = [];  // unfetched: main-thread boot files the network failed
-  let link = null, failure = null, tokens = 0, booting = false, loader;
+  let link = null, failure = null, tokens = 0, booting = false, loader, unwatch = () => {};
 
   // The original product's Deferred (not a Promise): then() attaches callbacks and returns
   // undefined; callbacks added once it is settled run at once, with the settled arguments.
@@ -179,6 +179,7 @@
   function fail(reason) {  // every call still waiting is rejected; a bus already up stays up
     if (loader.failure) return;
     const text = (loader.failure = String(reason));
+    unwatch();
     console.error("cxkit: boot failed: " + text);
     if (!link || !link.sync) {  // no bus (or its worker died): nothing will answer
       failure = text;
@@ -233,6 +234,7 @@
     },
     attachPython: (bridge) => {  // main-thread mode: bridge.call(plugin, method, token, ...args)
       removeEventListener("unhandledrejection", onRejection);
+      unwatch();
       return loader.attach({ sync: true, settle: (token, ok, args, relayed) => (relayed
         ? bridge.settled_on_page(token, ok) : bridge.settle(token, ok, ...args)),
         call: (plugin, method, token, args) => bridge.call(plugin, method, token, ...args) });
@@ -251,9 +253,15 @@
       .then((m) => m && m.start(loader)).catch((e) => fail("cxkit could not start: " + e));
   }
   function bootMain() {  // PyScript on the page's own thread: for pages that import cxkit in Python
-    // Pyodide only logs a failed WebAssembly compile (a CSP without 'wasm-unsafe-eval') and hangs.
-    try { new WebAssembly.Module(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])); }
-    catch (e) { return fail("WebAssembly cannot run here: " + e); }
+    // Pyodide only logs a failed WebAssembly start (as in worker.mjs) and never settles.
+    const warn = console.warn, wasm = abs(M.pyodide).replace(/[^/]*$/, "pyodide.asm.wasm: ");
+    let heard = false;
+    console.warn = function (what) {
+      if (heard) fail(wasm + what);
+      heard = what === "wasm instantiation failed!";
+      return warn.apply(console, arguments);
+    };
+    unwatch = () => { console.warn = warn; };
     const files = {};  // M.main: the wheels' place, what to fetch at once, plugins off (cxkit.bundle)
     for (const wheel of M.wheels) files[abs(wheel)] = M.main.sitePackages;
     for (const path of M.main.preload) {

@@ -19,14 +19,23 @@ async function cachedSnapshot(key) {
   catch (e) { return null; }  // no Cache Storage here (an insecure origin): boot from scratch
 }
 
-// Pyodide only logs a failed WebAssembly compile (a Content-Security-Policy without
-// 'wasm-unsafe-eval', wasm turned off) and never settles: an empty module tells at once.
-var EMPTY_WASM = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]);
+// Pyodide only logs a failed WebAssembly start (pyodide.asm.wasm missing, a Content-Security-Policy
+// without 'wasm-unsafe-eval') and never settles: what it logs fails the boot instead.
+function wasmFailure() {
+  var warn = console.warn, heard = false, fail, failed = new Promise(function (_, no) { fail = no; });
+  failed.catch(function () {});  // heard after the boot settled: nobody waits
+  console.warn = function (what) {
+    if (heard) fail(new Error("pyodide.asm.wasm: " + what));
+    heard = what === "wasm instantiation failed!";
+    return warn.apply(console, arguments);
+  };
+  return { failed: failed, stop: function () { console.warn = warn; } };
+}
 
 async function boot(init) {
   var step = "loading Pyodide from " + init.pyodide.replace(/[^/]*$/, "");  // a network error names no URL
+  var wasm = wasmFailure();
   try {
-    try { new WebAssembly.Module(EMPTY_WASM); } catch (e) { throw new Error("WebAssembly cannot run here: " + e); }
     var wheel = fetch(init.wheel).then(function (r) {
       if (!r.ok) throw new Error(init.wheel + ": HTTP " + r.status);
       return r.arrayBuffer();
@@ -34,9 +43,10 @@ async function boot(init) {
     var key = init.wheel + "?snapshot=" + encodeURIComponent(init.pyodide);
     var snapshot = init.snapshot ? await cachedSnapshot(key) : null;
     var pyodide = await import(init.pyodide);
+    var load = function (options) { return Promise.race([pyodide.loadPyodide(options), wasm.failed]); };
     var options = { indexURL: init.pyodide.replace(/[^/]*$/, "") };
     if (snapshot) options._loadSnapshot = snapshot; else if (init.snapshot) options._makeSnapshot = true;
-    var py = await pyodide.loadPyodide(options), bytes = await wheel;
+    var py = await load(options), bytes = await wheel;
     py.unpackArchive(bytes, "wheel");
     if (init.snapshot && !snapshot) {
       // An interpreter started to make a snapshot cannot call into JS reliably ("Illegal
@@ -44,13 +54,15 @@ async function boot(init) {
       py.runPython(SNAPSHOT_MODULES);  // before Python holds any JS object
       snapshot = py.makeMemorySnapshot();
       caches.open("cxkit").then(function (c) { return c.put(key, new Response(snapshot)); }).catch(function () {});
-      py = await pyodide.loadPyodide({ indexURL: options.indexURL, _loadSnapshot: snapshot });
+      py = await load({ indexURL: options.indexURL, _loadSnapshot: snapshot });
       py.unpackArchive(bytes, "wheel");
     }
+    wasm.stop();
     step = "starting cxkit";
     receive = py.pyimport("cxkit.browser.worker").start(init, post);
     inbox.splice(0).forEach(function (m) { receive(m); });  // one argument: forEach passes three
   } catch (e) {
+    wasm.stop();
     var text = String(e && e.message || e);
     post([["failed", text.includes(init.wheel) ? text : step + ": " + text]]);
   }
