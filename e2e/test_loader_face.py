@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from cxkit.bus.face import PROMISE_MEMBERS
+from e2e_support import wait_booted
 
 NO_BOOT = "window.cxkitTestConfig = (w) => { w.cxkit = {boot: 'command'}; };"
 
@@ -276,3 +277,17 @@ def test_a_missing_wheel_fails_the_main_thread_boot_with_its_url(page, server_ur
     reason = got["failure"]
     assert ".whl" in reason, reason
     assert got["rejections"] == [reason, reason] and got["later"] == reason and got["attached"] is False
+
+
+@pytest.mark.parametrize("replaced", [False, True], ids=["kept", "replaced-by-the-page"])
+def test_a_main_thread_boot_leaves_the_pages_console_warn_as_it_is(page, server_url, replaced):
+    """The main-thread loader listens to console.warn while Pyodide starts (it only logs a failed
+    WebAssembly start); afterwards the page's own function is back, or the one the page set meanwhile."""
+    page.add_init_script("""window.cxkitTestConfig = (w) => { w.cxkit = {boot: 'now', thread: 'main'}; };
+        window.pageWarn = console.warn;""" + ("""
+        addEventListener('DOMContentLoaded', () => { window.pageWarn = console.warn = function () {}; });"""
+                                           if replaced else ""))
+    page.goto(f"{server_url}/cxkit/e2e.html")
+    wait_booted(page)
+    assert page.evaluate("__cxkit.attached && __cxkit.thread") == "main"
+    assert page.evaluate("console.warn === window.pageWarn") is True

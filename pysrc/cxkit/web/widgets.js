@@ -256,12 +256,12 @@
     // Pyodide only logs a failed WebAssembly start (as in worker.mjs) and never settles.
     const warn = console.warn, wasm = abs(M.pyodide).replace(/[^/]*$/, "pyodide.asm.wasm: ");
     let heard = false;
-    console.warn = function (what) {
+    const hook = console.warn = function (what) {
       if (heard) fail(wasm + what);
       heard = what === "wasm instantiation failed!";
       return warn.apply(console, arguments);
     };
-    unwatch = () => { console.warn = warn; };
+    unwatch = () => { if (console.warn === hook) console.warn = warn; };  // unless the page replaced it since
     const files = {};  // M.main: the wheels' place, what to fetch at once, plugins off (cxkit.bundle)
     for (const wheel of M.wheels) files[abs(wheel)] = M.main.sitePackages;
     for (const path of M.main.preload) {
