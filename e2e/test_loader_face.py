@@ -200,11 +200,12 @@ window.cxkitTestEarly = () => {
 """
 
 
-def failed_boot(page: Any, server_url: str, thread: str, part: str) -> dict[str, Any]:
-    """Boot now on ``thread`` with the bundle file matching ``part`` missing (404); what page code saw."""
+def failed_boot(page: Any, server_url: str, thread: str, part: str, *, network: bool = False) -> dict[str, Any]:
+    """Boot now on ``thread`` with the bundle file matching ``part`` missing (404), or with the
+    network failing it (``network``); what page code saw, and the wheel's and Pyodide's URLs."""
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.route(part, lambda route: route.fulfill(status=404, body="not here"))
+    page.route(part, lambda route: route.abort() if network else route.fulfill(status=404, body="not here"))
     choose = "window.cxkitTestConfig = (w) => { w.cxkit = {boot: 'now', thread: '" + thread + "'}; };"
     page.add_init_script(choose + EARLY_CALLS)
     page.goto(f"{server_url}/cxkit/e2e.html")
@@ -213,6 +214,8 @@ def failed_boot(page: Any, server_url: str, thread: str, part: str) -> dict[str,
         failure: __cxkit.failure, failed: window.failed, rejections: window.rejections, attached: __cxkit.attached,
         later: await new Promise(r => CXBus.command('App.anything').done(() => r('resolved')).fail(r)),
         laterPlugin: CXBus.registerPlugin('Later'), waiting: __cxkit.waiting(),
+        wheel: new URL(__cxkit.manifest.wheels[0], __cxkit.base).href,
+        pyodide: new URL(__cxkit.manifest.pyodide, __cxkit.base).href.replace(/[^/]*$/, ''),
     })""")
     got["errors"] = errors
     return got
@@ -238,8 +241,7 @@ def test_a_part_that_cannot_load_rejects_every_call_with_the_reason(page, server
 def test_a_missing_pyodide_wasm_fails_the_boot_naming_it(page, server_url, thread, says):
     """Pyodide only logs a failed WebAssembly start and never settles: the loader hears it."""
     got = failed_boot(page, server_url, thread, "**/pyodide.asm.wasm")
-    folder = page.evaluate("new URL(__cxkit.manifest.pyodide, __cxkit.base).href").rsplit("/", 1)[0] + "/"
-    assert got["failure"].startswith(says.format(pyodide=folder)), got["failure"]
+    assert got["failure"].startswith(says.format(pyodide=got["pyodide"])), got["failure"]
     assert got["rejections"] == [got["failure"]] * 2 and got["later"] == got["failure"]
 
 
@@ -248,25 +250,14 @@ def test_a_missing_pyodide_wasm_fails_the_boot_naming_it(page, server_url, threa
     ("**/python_stdlib.zip", "loading Pyodide from {pyodide}: "),
 ])
 def test_a_file_the_network_fails_is_named_in_the_worker_boots_failure(page, server_url, part, says):
-    page.route(part, lambda route: route.abort())
-    page.add_init_script("window.cxkitTestConfig = (w) => { w.cxkit = {boot: 'now', thread: 'worker'}; };"
-                         + EARLY_CALLS)
-    page.goto(f"{server_url}/cxkit/e2e.html")
-    page.wait_for_function("window.failed.length === 1 && window.rejections.length === 2", timeout=60_000)
-    got = page.evaluate("""({failure: __cxkit.failure, wheel: new URL(__cxkit.manifest.wheels[0], __cxkit.base).href,
-                            pyodide: new URL(__cxkit.manifest.pyodide, __cxkit.base).href.replace(/[^/]*$/, '')})""")
+    got = failed_boot(page, server_url, "worker", part, network=True)
     assert got["failure"].startswith(says.format(**got)), got
 
 
 def test_a_wheel_the_network_fails_fails_the_main_thread_boot_with_its_url(page, server_url):
     # PyScript's fetch rejects with a bare "Failed to fetch": the loader adds the files whose
     # preload failed
-    page.route("**/wheels/*/*.whl", lambda route: route.abort())
-    page.add_init_script("window.cxkitTestConfig = (w) => { w.cxkit = {boot: 'now', thread: 'main'}; };"
-                         + EARLY_CALLS)
-    page.goto(f"{server_url}/cxkit/e2e.html")
-    page.wait_for_function("window.failed.length === 1 && window.rejections.length === 2", timeout=60_000)
-    got = page.evaluate("({failure: __cxkit.failure, wheel: new URL(__cxkit.manifest.wheels[0], __cxkit.base).href})")
+    got = failed_boot(page, server_url, "main", "**/wheels/*/*.whl", network=True)
     assert "Failed to fetch" in got["failure"] and got["wheel"] in got["failure"], got
 
 
