@@ -92,6 +92,21 @@ def test_only_the_bundles_own_files_get_twins(tmp_path):
             assert (out / (page + ".gz")).is_file(), page
 
 
+def test_a_wheel_built_in_a_checkout_stages_outside_the_bundle_folder():
+    """setuptools stages a wheel in ``build/`` unless told otherwise: there `cxkit serve` served
+    its ``lib/`` copy of the sources, and stale files left there went into the next wheel."""
+    from setuptools.dist import Distribution
+
+    root = project_root()
+    dist = Distribution()
+    dist.parse_config_files([str(root / "setup.cfg")])
+    for command, option in (("build", "build_base"), ("build", "build_lib"), ("bdist", "bdist_base")):
+        cmd = dist.get_command_obj(command)
+        cmd.ensure_finalized()
+        staged = (root / getattr(cmd, option)).resolve()
+        assert not staged.is_relative_to(root / "build"), (command, option, staged)
+
+
 def test_second_build_changes_nothing(bundle):
     out, _ = bundle
     before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}

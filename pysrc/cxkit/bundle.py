@@ -265,8 +265,9 @@ BUNDLE_DIRS = ("pyodide", "pyscript", "wheels", "modules", "static")
 
 def _bundle_files(out: Path, pages: list[str]) -> Iterator[Path]:
     """The files a build wrote into ``out``, old versioned folders included, and nothing else:
-    ``out`` may hold other things (in a checkout, ``build/`` is also setuptools' staging folder,
-    whose files must not get twins that a wheel built there would then carry)."""
+    ``out`` may hold other things (a user's own files beside the bundle; in a checkout built by
+    an older cxkit, setuptools' staging folder, whose files must not get twins that a wheel
+    built there would then carry)."""
     for name in ("widgets.js", "manifest.json", *pages):
         if (out / name).is_file():
             yield out / name
