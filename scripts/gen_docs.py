@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "pysrc"))
 
 from cxkit import cli, mockgms  # noqa: E402
-from cxkit.bus import Bus, Plugin, face  # noqa: E402
+from cxkit.bus import Bus, Plugin, app, face  # noqa: E402
 from cxkit.bus import config as bus_config  # noqa: E402
 from cxkit.bus import messages as bus_messages  # noqa: E402
 from cxkit.gms.responses import GmsReply  # noqa: E402
@@ -184,7 +184,10 @@ def bus_facts() -> dict[str, str]:
         "resolver_members": names(face.DEFERRED_MEMBERS[len(face.PROMISE_MEMBERS):]),
         "js_only": names(face.JS_ONLY_MEMBERS), "automatic_commands": names(face.AUTOMATIC_COMMANDS),
         "settlement_texts": bullets([*(f'`{k}`: "{v}"' for k, v in texts), "`loadPlugin(name)` with nothing to "
-                                     f"load: \"{bus_messages.plugin_file_failed('<name>')}\""]),
+                                     f"load: \"{bus_messages.plugin_file_failed('<name>')}\"",
+                                     "`loadPlugin(name)` of a name taken or loaded before: rejected with no reason; "
+                                     f"`loadPlugin('{app.CORE_PLUGIN_FILE}')` (the original's modular bootstrap: "
+                                     "the file that holds App) resolves once, as the core is built in"]),
         "bus_options": bullets(f"`{k}`: {code(repr(v))}" for k, v in bus_config.DEFAULT_CONFIG.items()),
         "bus_members": public_members(Bus), "plugin_python_members": public_members(Plugin),
     }

@@ -2,7 +2,7 @@ import logging
 
 import pytest
 
-from cxkit.bus import APP_EVENTS, QuickBus, RegistrationRefused, boot_app, install_app, install_quickbus, mark_app_ready, publish_app_ready
+from cxkit.bus import APP_EVENTS, Bus, QuickBus, RegistrationRefused, boot_app, install_app, install_quickbus, mark_app_ready, publish_app_ready
 
 
 def test_install_app_takes_master_and_registers_commands(bus):
@@ -14,6 +14,20 @@ def test_install_app_takes_master_and_registers_commands(bus):
     )
     with pytest.raises(RuntimeError):
         install_app(bus, {})
+
+
+def test_the_modular_bootstraps_load_plugin_widgets_core_resolves_once_app_is_installed(bus):
+    """Spec A.1: ``CXBus.configure({pluginsPath}); CXBus.loadPlugin('widgets-core')`` after
+    cxbus.min.js; the file that holds App is built in here."""
+    assert bus.loadPlugin("widgets-core").args == ("Could not load plugin file: widgets-core",)
+    install_app(bus, {})
+    first, again = bus.loadPlugin("widgets-core"), bus.loadPlugin("Widgets-Core")
+    assert first.is_resolved() and first.args == ()
+    assert again.is_rejected() and again.args == ()  # loaded already, as a file loads once
+    other = Bus()
+    other.configure(loadPlugins=False)
+    install_app(other, {})
+    assert other.loadPlugin("widgets-core").args == ("Could not load plugin file: widgets-core",)
 
 
 def test_auto_load_list_in_data(bus):

@@ -29,6 +29,14 @@ def test_load_plugin_rejects_without_reason_when_registered_any_case(bus):
         assert d.is_rejected() and d.args == ()
 
 
+def test_a_name_loaded_before_rejects_without_reason_even_when_it_registered_nothing(bus):
+    runs = []
+    bus.register_plugin_factory("Helpers", runs.append)
+    assert bus.load_plugin("Helpers").is_resolved() and runs == [bus]
+    again = bus.load_plugin("helpers")
+    assert again.is_rejected() and again.args == () and runs == [bus]
+
+
 def test_load_plugin_without_factory_rejects_with_file_text(bus):
     d = bus.load_plugin("Nothing")
     assert d.args == ("Could not load plugin file: Nothing",)

@@ -42,6 +42,8 @@ __all__ = [
 
 logger = logging.getLogger("cxkit.bus")
 
+#: The original's plugin file that holds the App core (`plugins/widgets-core.min.js`).
+CORE_PLUGIN_FILE = "widgets-core"
 APP_EVENTS = ["ready", "closeAll", "theme", "i18n", "mobileMode", "timeFormat", "requestHeaderUpdated"]
 AJAX_HEADER_NAMES = ("Authorization", "apikey")
 
@@ -119,7 +121,8 @@ def _plugin_name(e: CommandEvent) -> str:
 
 
 def install_app(bus: Bus, config: Mapping[str, Any]) -> Plugin:
-    """Register the "App" plugin with its headless commands, taking the master registration.
+    """Register the "App" plugin with its headless commands, taking the master registration;
+    ``load_plugin("widgets-core")`` (the file that holds App in the original) then resolves.
 
     `debug` in the config's main/app/global sections turns on bus debug logging. Raises
     `RegistrationRefused` (a RuntimeError) if "App" is taken.
@@ -141,6 +144,9 @@ def install_app(bus: Bus, config: Mapping[str, Any]) -> Plugin:
     app.register_command("removeAJAXHeader", commands.remove_ajax_header)
     app.register_command("debug", commands.debug)
     app.ready()
+    # The modular bootstrap (`CXBus.loadPlugin('widgets-core')` after `cxbus.min.js`, spec A.1)
+    # loads the file that holds App: here it is built in, so loading it resolves.
+    bus.register_plugin_factory(CORE_PLUGIN_FILE, lambda bus: None)
     return app
 
 

@@ -102,7 +102,7 @@ class Bus:
     registerPluginFactory = register_plugin_factory
 
     def load_plugin(self, name: str) -> Deferred:
-        """Load a plugin through its factory. Rejects with no reason when the name (any case) is taken."""
+        """Load a plugin through its factory. Rejects with no reason when the name (any case) is taken or was loaded."""
         self._depth += 1
         try:
             return self._loader.load(name)

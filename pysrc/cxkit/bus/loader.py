@@ -50,16 +50,19 @@ class PluginLoader(Generic[H]):
         self._bus = bus
         self._factories: dict[str, Callable[[H], Awaitable[Any] | Deferred | None]] = {}
         self._loading: dict[str, Deferred] = {}
+        self._loaded: set[str] = set()  # names whose factory ran to the end: as a file loaded once
         self._tasks: set[asyncio.Task[Any]] = set()
 
     def register(self, name: str, factory: Callable[[H], Awaitable[Any] | Deferred | None]) -> None:
         self._factories[name.lower()] = factory
 
     def load(self, name: str) -> Deferred:
-        """Run the factory for `name` once; resolves when it has finished (A.5 `loadPlugin`)."""
+        """Run the factory for `name` once; resolves when it has finished (A.5 `loadPlugin`).
+        Rejects with no reason when a plugin of that name (any case) is registered, or when the
+        name was loaded before."""
         deferred = Deferred()
         key = name.lower() if isinstance(name, str) else name
-        if not isinstance(name, str) or any(p.lower() == key for p in self._bus._plugins):
+        if not isinstance(name, str) or key in self._loaded or any(p.lower() == key for p in self._bus._plugins):
             return deferred.reject()
         in_flight = self._loading.get(key)
         if in_flight is not None:
@@ -75,7 +78,7 @@ class PluginLoader(Generic[H]):
             return deferred.reject(plugin_file_failed(name))
         self._bus._log("loading plugin %s", name)
         self._loading[key] = deferred
-        deferred.always(lambda *_: self._loading.pop(key, None))
+        deferred.always(lambda *_: self._loading.pop(key, None)).done(lambda *_: self._loaded.add(key))
         try:
             result = factory(self._bus)
         except Exception:
