@@ -186,6 +186,32 @@ def test_the_original_cxwidget_configuration_is_read(page, server_url):
     assert got == [True, True, "QuickBus"]
 
 
+def test_the_originals_modular_bootstrap_works_unchanged(page, server_url):
+    """observed-client.md, Recipe B: cxbus.min.js's onload configures the bus and loads
+    widgets-core; onReady pulls in WebChatService. Here both are built in: widgets-core's load
+    resolves, and WebChatService, registered already, rejects its load with no reason as the
+    all-in-one bundle's does, while its ready comes as usual."""
+    html = """<!doctype html><meta charset="utf-8"><title>modular</title>
+<script>
+window.seen = [];
+window._genesys = {widgets: {main: {debug: false, preload: []}, cxkit: {boot: 'now'},
+  webchat: {dataURL: '/genesys/2/chat/customer-support'},
+  onReady: function () {
+    CXBus.loadPlugin('webchatservice').done(function () { seen.push('webchatservice resolved'); })
+      .fail(function () { seen.push('webchatservice rejected ' + arguments.length); });
+  }}};
+</script>
+<script src="widgets.js" onload="CXBus.configure({debug: false, pluginsPath: 'plugins/'});
+  CXBus.loadPlugin('widgets-core').done(function () { seen.push('widgets-core resolved'); })
+    .fail(function (why) { seen.push('widgets-core rejected: ' + why); });
+  CXBus.subscribe('WebChatService.ready', function () { seen.push('WebChatService.ready'); });"></script>"""
+    page.route(f"{server_url}/cxkit/modular.html", lambda route: route.fulfill(body=html, content_type="text/html"))
+    page.goto(f"{server_url}/cxkit/modular.html")
+    page.wait_for_function("window.seen.length === 3", timeout=60_000)
+    seen = page.evaluate("window.seen")
+    assert sorted(seen) == ["WebChatService.ready", "webchatservice rejected 0", "widgets-core resolved"], seen
+
+
 # -- a boot that fails: every call settles ----------------------------------------------------------
 
 EARLY_CALLS = """
