@@ -43,8 +43,19 @@ messages (posted back to back on the control API) are watched from the first pos
 after the page received the 50th. Goal: no task over 50 ms. The ``long-animation-frame``
 entries (scripts with source URL and function) say whose code a long frame ran.
 
+Two more sets of cold quick loads (load and LCP only) say what the page-without-script baseline
+hides. (1) A page that runs a script file of its own (``own``: ``site.js``, a few lines) with and
+without the widget (``own_idle``), and, against the plain page, an empty script file (``empty``)
+and one more request that is not a script (``pixel``, a 4-pixel image): whether what a script tag
+costs the bench page's cold ``load`` on localhost is its bytes, its request, or its being the
+page's first script file (most sites run a script file of their own already). (2) The same
+variants under DevTools network emulation (``NETWORK``: 10 Mbit/s down, 5 up, 40 ms latency),
+where bytes and round trips cost what they cost on a real connection and the runtime's downloads
+would compete with the page's if they started before ``load`` (boot ``now``).
+
 ``MAINTHREAD_BENCH_N`` sets the full loads per variant and mode (default 3), ``MAINTHREAD_LOAD_N``
-the quick ones (default 8), ``MAINTHREAD_CHAT_N`` the restores and bursts (default 3). No
+the quick ones (default 8; the two sets above take twice as many), ``MAINTHREAD_CHAT_N`` the
+restores and bursts (default 3). No
 ``context.route`` (it disables the HTTP cache): a request listener fails the run if anything leaves
 127.0.0.1.
 """
@@ -85,7 +96,15 @@ BUNDLE = Path(os.environ.get("MAINTHREAD_BUNDLE", "/tmp/cxkit-mainthread-build")
 RESULTS = Path(__file__).parent / "results" / "mainthread.json"
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 VARIANTS = ("plain", "script", "idle", "now", "main")
-WITHOUT_CXKIT = ("plain", "script")
+WITHOUT_CXKIT = ("plain", "script", "own", "empty", "pixel")
+OWN_VARIANTS = ("plain", "empty", "pixel", "own", "own_idle")
+NETWORK_VARIANTS = ("plain", "script", "idle", "now", "own", "own_idle")
+#: DevTools network emulation for the NETWORK_VARIANTS loads: a modest home connection.
+NETWORK = {"offline": False, "latency": 40, "downloadThroughput": 10_000_000 / 8, "uploadThroughput": 5_000_000 / 8}
+#: The page's own script file in the ``own`` variants (what a site's own code would be).
+OWN_SCRIPT = """document.documentElement.classList.add("js");
+document.querySelectorAll("ul li").forEach(function (li) { li.dataset.seen = "1"; });
+"""
 ORIGINAL = {"source": "DESIGN.md, issue 9: the original product on a plain page, same machine class",
             "longest_task_ms": [170, 290], "tbt_ms": [150, 240], "ready_ms": 500}
 
@@ -202,6 +221,7 @@ def hero_png(width: int = 640, height: int = 360, seed: int = 7) -> bytes:
 
 
 INERT = """<script src="widgets.js"></script>"""
+OWN = """<script src="site.js"></script>"""
 
 
 def write_site(folder: Path, loader: Path) -> None:
@@ -210,9 +230,16 @@ def write_site(folder: Path, loader: Path) -> None:
     (folder / "hero.png").write_bytes(hero_png())
     (folder / "widgets.js").write_text("if (false) {\n" + loader.read_text() + "\n}\n")
     compress_twins(folder / "widgets.js")
+    (folder / "site.js").write_text(OWN_SCRIPT)
     for variant, options in CXKIT_OPTIONS.items():
         widget = INERT if variant == "script" else "" if options is None else WIDGET % {"cxkit": options}
         (folder / f"{variant}.html").write_text(PAGE % {"widget": widget})
+    (folder / "empty.js").write_text("")
+    (folder / "pixel.png").write_bytes(hero_png(4, 4))
+    (folder / "empty.html").write_text(PAGE % {"widget": '<script src="empty.js"></script>'})
+    (folder / "pixel.html").write_text(PAGE % {"widget": '<img src="pixel.png" width="4" height="4" alt="">'})
+    (folder / "own.html").write_text(PAGE % {"widget": OWN})
+    (folder / "own_idle.html").write_text(PAGE % {"widget": OWN + "\n" + WIDGET % {"cxkit": ""}})
 
 
 class ByteCounter:
@@ -320,13 +347,19 @@ LOAD_JS = """() => {
 }"""
 
 
-def quick_loads(contexts, site: str, n: int, outside: list[str]) -> dict[str, list[dict]]:
-    """Load event and LCP only: no click (input ends LCP), the page closed 0.5 s after load."""
-    samples: dict[str, list[dict]] = {v: [] for v in VARIANTS}
+def quick_loads(contexts, site: str, n: int, outside: list[str], variants: tuple[str, ...] = VARIANTS,
+                network: dict | None = None) -> dict[str, list[dict]]:
+    """Load event and LCP only: no click (input ends LCP), the page closed 0.5 s after load;
+    ``network``: DevTools network emulation for the page."""
+    samples: dict[str, list[dict]] = {v: [] for v in variants}
     for i in range(n):
-        for variant in VARIANTS if i % 2 == 0 else VARIANTS[::-1]:
+        for variant in variants if i % 2 == 0 else variants[::-1]:
             with contexts() as context:
                 page = open_page(context, outside)
+                if network:
+                    cdp = context.new_cdp_session(page)
+                    cdp.send("Network.enable")
+                    cdp.send("Network.emulateNetworkConditions", network)
                 page.goto(f"{site}/{variant}.html", wait_until="load", timeout=60_000)
                 page.wait_for_timeout(500)
                 s = page.evaluate(LOAD_JS)
@@ -384,6 +417,29 @@ def summary(samples: dict[str, list[dict]], quick: dict[str, list[dict]]) -> dic
         v["load_budget_met"] = v["load_ratio"] is not None and v["load_ratio"] <= LOAD_BUDGET
         v["lcp_budget_met"] = v["lcp_ratio"] is not None and v["lcp_ratio"] <= LOAD_BUDGET
     return out
+
+
+def quick_summary(quick: dict[str, list[dict]], pairs: dict[str, str]) -> dict:
+    """Medians of load and LCP per variant, and each variant's ratios against the one
+    ``pairs`` names as its page without the widget (or without any script)."""
+    out: dict = {}
+    for variant, loads in quick.items():
+        out[variant] = {"load_ms": med([s["load_ms"] for s in loads]), "lcp_ms": med([s["lcp_ms"] for s in loads]),
+                        "load_samples": len(loads)}
+    for variant, against in pairs.items():
+        v, base = out[variant], out[against]
+        v["against"] = against
+        v["load_ratio"] = round(v["load_ms"] / base["load_ms"], 3) if base["load_ms"] else None
+        v["lcp_ratio"] = round(v["lcp_ms"] / base["lcp_ms"], 3) if base["lcp_ms"] and v["lcp_ms"] else None
+        v["load_budget_met"] = v["load_ratio"] is not None and v["load_ratio"] <= LOAD_BUDGET
+        v["lcp_budget_met"] = v["lcp_ratio"] is not None and v["lcp_ratio"] <= LOAD_BUDGET
+    return out
+
+
+#: Each variant of the two extra sets against its page without the widget ("own_idle": the page
+#: with its own script) or without any script ("own": what the page's own script costs it).
+QUICK_PAIRS = {"script": "plain", "idle": "plain", "now": "plain", "own": "plain", "own_idle": "own",
+               "empty": "plain", "pixel": "plain"}
 
 
 def during_chat(browser, site: str, control: httpx.Client, outside: list[str]) -> dict:
@@ -471,6 +527,10 @@ def run(n: int = N) -> dict:
             print("cold", flush=True)
             cold = measure(lambda: Fresh(browser), site, n, counter, outside)
             cold_quick = quick_loads(lambda: Fresh(browser), site, LOAD_N, outside)
+            print("cold, a page with a script of its own", flush=True)
+            own = quick_loads(lambda: Fresh(browser), site, 2 * LOAD_N, outside, OWN_VARIANTS)
+            print("cold, network emulated", flush=True)
+            network = quick_loads(lambda: Fresh(browser), site, 2 * LOAD_N, outside, NETWORK_VARIANTS, NETWORK)
             print("during a chat", flush=True)
             chat = during_chat(browser, site, control, outside)
             browser.close()
@@ -497,11 +557,18 @@ def run(n: int = N) -> dict:
                   f"those loads plus {LOAD_N} quick loads per variant and mode (no click, closed 0.5 s after load)",
         "variants": {"plain": "no widgets.js", "script": "an inert script of widgets.js's bytes (never run)",
                      "idle": "worker, boot idle (default)", "now": "worker, boot now",
-                     "main": "thread main (PyScript), boot idle (default)"},
+                     "main": "thread main (PyScript), boot idle (default)",
+                     "own": "no widgets.js; a script file of the page's own (site.js)",
+                     "empty": "no widgets.js; an empty script file", "pixel": "no widgets.js; a 4-pixel image",
+                     "own_idle": "site.js, then widgets.js as idle"},
         "budgets": {"tbt_caused_ms": TBT_BUDGET_MS, "load_ratio": LOAD_BUDGET, "lcp_ratio": LOAD_BUDGET,
                     "task_during_chat_ms": 50},
         "cold": summary(cold, cold_quick), "warm": summary(warm, warm_quick), "during_chat": chat,
-        "samples": {"cold": cold, "warm": warm, "cold_quick": cold_quick, "warm_quick": warm_quick},
+        "cold_own_script": quick_summary(own, {k: v for k, v in QUICK_PAIRS.items() if k in OWN_VARIANTS}),
+        "cold_network": {"conditions": NETWORK,
+                         **quick_summary(network, {k: v for k, v in QUICK_PAIRS.items() if k in NETWORK_VARIANTS})},
+        "samples": {"cold": cold, "warm": warm, "cold_quick": cold_quick, "warm_quick": warm_quick,
+                    "cold_own_script": own, "cold_network": network},
         "reference_original": ORIGINAL,
     }
 
@@ -527,6 +594,15 @@ def main() -> None:
                   f" {fmt(r.get('load_ratio_vs_script'), '.2f'):>5} {fmt(r['lcp_ms']):>6}"
                   f" {fmt(r.get('lcp_ratio'), '.2f'):>5} {fmt(r.get('lcp_ratio_vs_script'), '.2f'):>5}"
                   f" {r['bytes'] / 1e6:>6.1f}")
+    for key, title in (("cold_own_script", "cold, a page with a script of its own"),
+                       ("cold_network", "cold, network emulated (10/5 Mbit/s, 40 ms)")):
+        print(f"\n{title}, ms: median load, LCP; x against the page named")
+        for variant, r in result[key].items():
+            if variant == "conditions":
+                continue
+            print(f"{variant:11} {fmt(r['load_ms']):>6} {fmt(r['lcp_ms']):>6}"
+                  + (f"  {fmt(r['load_ratio'], '.2f')} / {fmt(r['lcp_ratio'], '.2f')} x {r['against']}"
+                     if "against" in r else ""))
     chat = result["during_chat"]
     print(f"\nduring a chat (worker): restore of {RESTORE_MESSAGES} messages: longest task "
           f"{chat['restore']['longest_ms_median']:.0f} ms (max {chat['restore']['longest_ms_max']:.0f}), TBT "
