@@ -280,6 +280,22 @@ def test_a_file_the_network_fails_is_named_in_the_worker_boots_failure(page, ser
     assert got["failure"].startswith(says.format(**got)), got
 
 
+@pytest.mark.parametrize("thread, file", [
+    ("worker", "python_stdlib.zip"), ("worker", "pyodide-lock.json"), ("worker", "pyodide.asm.wasm"),
+    ("main", "pyodide-lock.json"),
+])
+def test_a_pyodide_file_that_answers_an_http_error_is_named_in_the_boots_failure(page, server_url, thread, file):
+    # Pyodide's own error seldom names it: "Program terminated with exit(1)" for the stdlib in
+    # the worker, the JSON parser's text for the lock file in both threads
+    got = failed_boot(page, server_url, thread, f"**/{file}")
+    if thread == "worker":
+        assert got["failure"].startswith(f"loading Pyodide from {got['pyodide']}: "), got["failure"]
+        assert f"({file}: HTTP 404)" in got["failure"], got["failure"]
+    else:
+        assert f"{got['pyodide']}{file}: HTTP 404" in got["failure"], got["failure"]
+    assert got["rejections"] == [got["failure"]] * 2
+
+
 def test_a_wheel_the_network_fails_fails_the_main_thread_boot_with_its_url(page, server_url):
     # PyScript's fetch rejects with a bare "Failed to fetch": the loader adds the files whose
     # preload failed

@@ -285,8 +285,11 @@
   function onRejection(e) {  // only a rejection that names our bundle (PyScript, Pyodide, a wheel) is our boot's
     const r = e.reason, text = String(r) + " " + (r && r.stack || "");
     const ours = [M.pyscript, M.pyodide].map((p) => abs(p).replace(/[^/]*$/, "")).concat(M.wheels.map(abs));
-    // A network failure (PyScript's "Failed to fetch") names no URL: the preloads that failed do.
-    if (ours.some((url) => text.includes(url))) fail(unfetched.length ? `${r} (${unfetched.join(", ")})` : String(r));
+    // A network failure (PyScript's "Failed to fetch") names no URL: the preloads that failed do;
+    // nor does a parser's error: our files that answered an HTTP error do (as in worker.mjs).
+    const named = unfetched.concat(performance.getEntriesByType("resource").filter((t) => t.responseStatus >= 400
+      && ours.some((url) => t.name.startsWith(url))).map((t) => `${t.name}: HTTP ${t.responseStatus}`));
+    if (ours.some((url) => text.includes(url))) fail(named.length ? `${r} (${named.join(", ")})` : String(r));
   }
 
   // Boot policy (_genesys.widgets.cxkit.boot): "idle" (default) once the page has loaded and the

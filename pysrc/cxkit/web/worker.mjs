@@ -33,7 +33,7 @@ function wasmFailure() {
 }
 
 async function boot(init) {
-  var step = "loading Pyodide from " + init.pyodide.replace(/[^/]*$/, "");  // a network error names no URL
+  var folder = init.pyodide.replace(/[^/]*$/, ""), step = "loading Pyodide from " + folder;  // a network error names no URL
   var wasm = wasmFailure();
   try {
     var wheel = fetch(init.wheel).then(function (r) {
@@ -44,7 +44,7 @@ async function boot(init) {
     var snapshot = init.snapshot ? await cachedSnapshot(key) : null;
     var pyodide = await import(init.pyodide);
     var load = function (options) { return Promise.race([pyodide.loadPyodide(options), wasm.failed]); };
-    var options = { indexURL: init.pyodide.replace(/[^/]*$/, "") };
+    var options = { indexURL: folder };
     if (snapshot) options._loadSnapshot = snapshot; else if (init.snapshot) options._makeSnapshot = true;
     var py = await load(options), bytes = await wheel;
     py.unpackArchive(bytes, "wheel");
@@ -64,6 +64,16 @@ async function boot(init) {
   } catch (e) {
     wasm.stop();
     var text = String(e && e.message || e);
-    post([["failed", text.includes(init.wheel) ? text : step + ": " + text]]);
+    post([["failed", text.includes(init.wheel) ? text : step + ": " + text + refused(folder)]]);
   }
+}
+
+// Pyodide's own errors seldom name the file ("Program terminated with exit(1)" for a missing
+// python_stdlib.zip): the ones under its folder that answered an HTTP error are named (as in
+// widgets.js for the main thread).
+function refused(folder) {
+  var bad = performance.getEntriesByType("resource").filter(function (r) {
+    return r.name.startsWith(folder) && r.responseStatus >= 400;
+  });
+  return bad.map(function (r) { return " (" + r.name.slice(folder.length) + ": HTTP " + r.responseStatus + ")"; }).join("");
 }
