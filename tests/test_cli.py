@@ -99,6 +99,18 @@ def test_build_without_test_pages(tmp_path: Path):
     assert not list((tmp_path / "b").glob("e2e*"))
 
 
+@pytest.mark.parametrize("command", ["serve", "mock-gms"])
+def test_a_bad_agent_is_a_usage_error_naming_it(command, tmp_path: Path, capsys):
+    bad = tmp_path / "agent.yaml"
+    bad.write_text("{not: [valid")
+    for spec, says in (("dance", "unknown agent preset 'dance'"), (f"script:{bad}", f"agent script {bad}: "),
+                       (f"script:{tmp_path / 'none.yaml'}", "No such file or directory")):
+        with pytest.raises(SystemExit) as stopped:
+            main([command, "--agent", spec])
+        err = capsys.readouterr().err
+        assert stopped.value.code == 2 and says in err and "Traceback" not in err, err
+
+
 def test_version(capsys):
     import pytest
 

@@ -49,6 +49,17 @@ def _allowed_hosts(args: argparse.Namespace) -> tuple[str, ...]:
     return hosts
 
 
+def _agent_preset(spec: str) -> str:
+    """``--agent``, checked as it is parsed: a bad preset or script is a usage error naming it."""
+    from .mockgms.agent import parse_preset
+
+    try:
+        parse_preset(spec)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return spec
+
+
 def _mock(args: argparse.Namespace):
     from .mockgms import MockConfig, MockGMS
 
@@ -146,7 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--host", default="127.0.0.1",
                        help="address or name to listen on (a name is also allowed as the Host of requests)")
         p.add_argument("--port", type=int, default=port)
-        p.add_argument("--agent", default="echo", help="agent preset: silent, echo, script:PATH")
+        p.add_argument("--agent", default="echo", type=_agent_preset, help="agent preset: silent, echo, script:PATH")
         p.add_argument("--cors-allow-origin", action="append", metavar="ORIGIN",
                        help="another origin allowed to call the mock GMS (repeatable)")
         p.add_argument("--allowed-host", action="append", metavar="NAME",

@@ -101,14 +101,17 @@ async def test_script_preset(tmp_path, suffix) -> None:
         ("script:{path}", "- action: fly"),
         ("script:{path}", "- waitFor: tea"),
         ("script:{path}", "- delay: -1"),
+        ("script:{path}.missing", None),
     ],
 )
-def test_bad_presets_fail_at_construction(tmp_path, spec, content) -> None:
+def test_bad_presets_fail_at_construction_with_a_value_error_naming_them(tmp_path, spec, content) -> None:
     path = tmp_path / "s.yaml"
     if content is not None:
         path.write_text(content)
-    with pytest.raises(Exception):
+    with pytest.raises(ValueError) as refused:
         MockGMS(MockConfig(), agent=spec.format(path=path))
+    named = "dance" if spec == "dance" else f"agent script {spec.format(path=path)[len('script:'):]}: "
+    assert named in str(refused.value) and "\n" not in str(refused.value)
 
 
 async def test_idle_alert_then_close() -> None:

@@ -145,12 +145,13 @@ class AgentPreset:
 
 
 def load_script(path: str | Path) -> list[dict[str, Any]]:
-    text = Path(path).read_text(encoding="utf-8")
     try:
+        text = Path(path).read_text(encoding="utf-8")
         steps = load_json(text) if str(path).endswith(".json") else yaml.safe_load(text)
         check_finite(steps)
-    except JsonRefused as exc:
-        raise ValueError(f"agent script {path}: {exc}") from None
+    except (JsonRefused, yaml.YAMLError, OSError, UnicodeDecodeError) as exc:
+        detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else " ".join(str(exc).split())
+        raise ValueError(f"agent script {path}: {detail}") from None
     if not isinstance(steps, list) or not all(isinstance(s, dict) for s in steps):
         raise ValueError(f"agent script {path}: expected a list of step objects")
     for i, step in enumerate(steps):
