@@ -13,11 +13,11 @@ file only adds what this suite wants on top:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
-
 from e2e_support import ALIASES, wait_booted
 
 EXAMPLE_SITE = Path(__file__).parent / "examples" / "site"

@@ -9,9 +9,9 @@
 from __future__ import annotations
 
 import pytest
+from e2e_support import RECORDER, command, wait_booted
 
 from cxkit.testing.page import init_script
-from e2e_support import RECORDER, command, wait_booted
 
 POLICY = "window.cxkitTestConfig = (w) => { w.cxkit = %s; };"
 

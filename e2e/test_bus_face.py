@@ -9,16 +9,22 @@ runs Python in the worker and answers a Promise) and the main thread (``e2e_pyth
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from e2e_support import wait_booted
 
 from cxkit.bus.face import (
-    CXBUS_MEMBERS, DEFERRED_MEMBERS, PLUGIN_MEMBERS, PROMISE_MEMBERS, PROMISE_RESULT_MEMBERS, QUICKBUS_MEMBERS,
+    CXBUS_MEMBERS,
+    DEFERRED_MEMBERS,
+    PLUGIN_MEMBERS,
+    PROMISE_MEMBERS,
+    PROMISE_RESULT_MEMBERS,
+    QUICKBUS_MEMBERS,
     UNLOCKED_MEMBERS,
 )
-from e2e_support import wait_booted
 
 CANCELLED = "Command was cancelled by a 'before' function."
 LOAD_FAILED = "Could not load plugin file in given location. Check your plugins path option."

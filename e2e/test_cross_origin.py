@@ -58,7 +58,7 @@ def site(tmp_path: Path, server_url: str) -> Iterator[str]:
     """A plain static server (another port: another origin) with, per thread, a plain page, a
     cross-origin isolated one, one under the thread's documented policy, and one under that
     policy without the sources that let WebAssembly compile."""
-    policies = dict(zip(THREADS, documented_policies()[2:]))
+    policies = dict(zip(THREADS, documented_policies()[2:], strict=True))
     (tmp_path / "early.js").write_text("cxkitTestEarly();\n")
     for thread in THREADS:
         fill = {"bundle": server_url, "thread": thread, "meta": ""}

@@ -12,7 +12,6 @@ wait is one evaluate that polls a closure inside the page.
 from __future__ import annotations
 
 import pytest
-
 from e2e_support import RECORDER, VIOLATIONS, command, documented_policies
 
 BOOT_TIMEOUT_MS = 60_000

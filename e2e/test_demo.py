@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import base64
 
-from playwright.sync_api import Page, expect
-
 from e2e_support import BOOT_TIMEOUT_MS
+from playwright.sync_api import Page, expect
 
 #: Init script: remember PyScript's progress stages (the indicator shows them as they come).
 STAGES = "window.__stages = []; addEventListener('py:progress', e => window.__stages.push(String(e.detail)));"

@@ -7,8 +7,9 @@ ended with a guess ("does the page include widgets.js?").
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 

@@ -6,12 +6,13 @@ Items 1, 3, 8, 10 and 13; the unit tests of every item are in tests/webchat/test
 from __future__ import annotations
 
 import json
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from e2e_support import command, events, start_chat, wait_event, wait_text
 
 from cxkit.mockgms import FileLimits
-from e2e_support import command, events, start_chat, wait_event, wait_text
 
 RESTORE_SESSION_ACTIVE = "Chat session is already active, ignoring restore command."  # commands page
 START_UP = ["data.sleeping", "data.sessionActive", "ready", "data.userData"]
@@ -133,7 +134,7 @@ def test_8_a_file_refused_locally_looks_exactly_like_the_refusal_of_gms(open_cha
     assert json.loads(limits["value"])["messages"][0]["userData"]["upload-max-file-size"] == str(SMALL_LIMIT)
 
     # With the limits known, the same files are refused before upload, with the same object
-    for (name, size, mime), gms_refusal, (code, advice) in zip(files, by_gms, expected):
+    for (name, size, mime), gms_refusal, (code, advice) in zip(files, by_gms, expected, strict=True):
         before = mark(page)
         local = send_file(page, name, size, mime)
         assert local["ok"] is False, local

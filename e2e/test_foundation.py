@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
 
 import pytest
-
 from e2e_support import wait_booted
+
 from cxkit.server import create_app, run_in_thread
 
 

@@ -10,12 +10,13 @@ unsettled commands and the link's held functions and open replies. Counts, not t
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from e2e_support import wait_booted
 
 from cxkit.testing.churn import CENSUS_PY, CHURN_JS, PAGE_COUNTS_JS, SETUP_PY, TRACE_PY
-from e2e_support import wait_booted
 
 N = 1_000
 PAGES = {"worker": "e2e.html", "main": "e2e_python.html"}

@@ -12,9 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from e2e_support import wait_booted
 
 from cxkit.bus.face import PROMISE_MEMBERS
-from e2e_support import wait_booted
 
 NO_BOOT = "window.cxkitTestConfig = (w) => { w.cxkit = {boot: 'command'}; };"
 

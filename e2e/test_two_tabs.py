@@ -17,7 +17,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from e2e_support import command, events, start_chat, wait_event, wait_text
 
 START_LOCK = "_genesys.widgets.webchat.state.chatStartLock"

@@ -19,7 +19,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "pysrc" / "cxkit"
 MAX_LINES = 450
-LINTED = ("pysrc/cxkit", "scripts", "bench")
+LINTED = ("pysrc/cxkit", "scripts", "bench", "tests", "e2e")
 
 #: the parts each check is split into: a path prefix (relative to the checkout), "" is the rest
 PARTS = [

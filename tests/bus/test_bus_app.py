@@ -2,7 +2,17 @@ import logging
 
 import pytest
 
-from cxkit.bus import APP_EVENTS, Bus, QuickBus, RegistrationRefused, boot_app, install_app, install_quickbus, mark_app_ready, publish_app_ready
+from cxkit.bus import (
+    APP_EVENTS,
+    Bus,
+    QuickBus,
+    RegistrationRefused,
+    boot_app,
+    install_app,
+    install_quickbus,
+    mark_app_ready,
+    publish_app_ready,
+)
 
 
 def test_install_app_takes_master_and_registers_commands(bus):

@@ -89,7 +89,7 @@ async def connected(client, gms: MockGMS) -> RawBayeux:
     return bayeux
 
 
-async def held_connect(bayeux: RawBayeux, gms: MockGMS) -> "asyncio.Task":
+async def held_connect(bayeux: RawBayeux, gms: MockGMS) -> asyncio.Task:
     """A connect the server is holding (waits for that, by loop turns, not time)."""
     task = asyncio.create_task(bayeux.connect())
     await until_held(gms, bayeux.client_id)

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from cxkit.mockgms import ConnectionDropped, MockGMS, OPERATIONS
+from cxkit.mockgms import OPERATIONS, ConnectionDropped, MockGMS
 
 from .support import BASE, Customer
 

@@ -26,7 +26,7 @@ def _closed_by_server(sock: socket.socket) -> bool:
             data = sock.recv(65536)
             if not data:
                 return True
-    except socket.timeout:
+    except TimeoutError:
         return False
     except ConnectionResetError:
         return True

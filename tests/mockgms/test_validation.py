@@ -39,7 +39,7 @@ async def test_valid_email_and_initial_text(client, gms: MockGMS) -> None:
 
 
 async def test_empty_message_and_message_too_long(client) -> None:
-    from .support import make_gms, client_for
+    from .support import client_for, make_gms
 
     gms = make_gms(max_message_chars=10)
     async with client_for(gms) as c:

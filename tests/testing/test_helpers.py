@@ -13,7 +13,6 @@ from cxkit.testing import ChromiumNotFound, OfflineGuard, chromium_launch_args, 
 from cxkit.testing.chromium import CHROMIUM_FLAGS, playwright_has_chromium
 from cxkit.testing.page import ChatPageOpener, CxkitBootError, init_script, wait_ready
 
-
 # -- Chromium ------------------------------------------------------------------------------------
 
 @pytest.fixture
@@ -174,7 +173,7 @@ class FakeRequest:
 
 
 class FakePage:
-    def __init__(self, context: "FakeContext") -> None:
+    def __init__(self, context: FakeContext) -> None:
         self.context = context
         self.scripts: list[str] = []
         self.url = "about:blank"

@@ -111,7 +111,7 @@ def test_a_named_facade_refuses_a_taken_name():
     page = Page(mock_gms())
     page.bus.register_plugin("Mine")
     with pytest.raises(RuntimeError):
-        Chat(page.bus, name="Mine").plugin
+        _ = Chat(page.bus, name="Mine").plugin
 
 
 # -- a page that configured no chat service, a bus that is not up, text vs other messages -----------

@@ -1,7 +1,7 @@
 """ChatMessage and friends: typed views of the service's normalized messages."""
 
 import doctest
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import cxkit.ui.messages
 from cxkit.ui import ChatMessage, FileDetails, Sender, messages_from_event
@@ -19,7 +19,7 @@ def test_agent_message_from_a_normalized_gms_message():
     assert (m.type, m.text, m.index, m.timestamp) == ("Message", "<b>Hello</b>", 4, 1_700_000_000_000)
     assert m.sender == Sender(id=2, type="Agent", name="Anna")
     assert m.from_agent and not m.from_client and m.is_text and not m.is_file
-    assert m.time == datetime(2023, 11, 14, 22, 13, 20, tzinfo=timezone.utc)
+    assert m.time == datetime(2023, 11, 14, 22, 13, 20, tzinfo=UTC)
     assert m.file is None and m.restoring is False
     assert m.raw["from"]["name"] == "Anna"
 

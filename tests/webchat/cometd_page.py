@@ -64,7 +64,7 @@ class CometdPage(Page):
         super().__init__(gms, **kw)
         self.connector = RecordingConnector(gms.app, self.transport.sent) if websocket else None
 
-    def boot(self, *, start: bool = True) -> "CometdPage":
+    def boot(self, *, start: bool = True) -> CometdPage:
         loop = asyncio.get_running_loop()
         self.service = install_webchat_service(self.bus, self.config, Ports(
             self.transport, self.storage,

@@ -2,7 +2,6 @@
 filters, pre-processors, transcript/agents/stats, history, configure."""
 
 import asyncio
-import json
 import logging
 import re
 
@@ -10,7 +9,8 @@ from webchat_harness import BASE, Page, mock_gms, settle
 from webchat_vclock import virtual_time
 
 from cxkit.bus import Bus
-from cxkit.webchat import MemoryStorage, MemoryTextInput, Ports, messages as msg, webchat_plugin_factory
+from cxkit.webchat import MemoryStorage, MemoryTextInput, Ports, webchat_plugin_factory
+from cxkit.webchat import messages as msg
 from cxkit.webchat.typing_indicator import ClientTyping
 
 
@@ -413,6 +413,7 @@ async def test_trailing_slash_off_and_pages_without_a_session_url():
 @virtual_time
 async def test_plugin_factory_loads_on_first_command_and_from_app_ready():
     import httpx
+
     from cxkit.bus import boot_app
     from cxkit.gms import HttpxTransport
 

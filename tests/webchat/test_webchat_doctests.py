@@ -7,10 +7,10 @@ import pkgutil
 import textwrap
 
 import pytest
+from webchat_vclock import VirtualClockLoop
 
 import cxkit.gms
 import cxkit.webchat
-from webchat_vclock import VirtualClockLoop
 
 MODULES = sorted(
     f"{package.__name__}.{info.name}"

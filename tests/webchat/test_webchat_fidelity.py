@@ -4,6 +4,7 @@ One test (or a few) per item; the item number is in the test name."""
 
 import asyncio
 import json
+from itertools import pairwise
 
 from webchat_harness import Page, mock_gms, settle
 from webchat_vclock import VirtualClockLoop, virtual_time
@@ -324,7 +325,7 @@ def test_13_a_late_timer_polls_at_once_and_polling_goes_on():
     after = [r["time"] for r in page.transport.of("refresh") if r["time"] > before]
     assert errors == []
     assert before + 3 < unblocked and after[0] - unblocked < 0.001  # due meanwhile: sent at once
-    assert [round(b - a, 2) for a, b in zip(after, after[1:])][:3] == [3.0, 3.0, 3.0]
+    assert [round(b - a, 2) for a, b in pairwise(after)][:3] == [3.0, 3.0, 3.0]
     assert "agentConnected" in page.names()
 
 

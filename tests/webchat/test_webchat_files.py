@@ -2,7 +2,7 @@
 
 import json
 
-from webchat_harness import BASE, Page, mock_gms, settle
+from webchat_harness import BASE, Page, mock_gms
 from webchat_vclock import virtual_time
 
 from cxkit.gms import BytesFile

@@ -42,7 +42,7 @@ async def test_14_the_original_s_workload_gives_the_original_s_latencies():
     await page.wait_for(lambda: len(page.transport.of("refresh")) >= 5, step=0.001)
     first = asyncio.get_running_loop().time() + 0.01
     latencies = await agent_messages_latency(page, [first + 2 * k for k in range(10)])
-    assert all(abs(ours - theirs) <= 50 for ours, theirs in zip(latencies, OBSERVED_MS)), latencies
+    assert all(abs(ours - theirs) <= 50 for ours, theirs in zip(latencies, OBSERVED_MS, strict=True)), latencies
     assert abs(statistics.median(latencies) - statistics.median(OBSERVED_MS)) <= 30  # 1.13 s
     assert max(latencies) <= 2750
 

@@ -1,10 +1,10 @@
 """Polling cadence (B.5) on the virtual clock, poll commands, and server/network faults."""
 
 import asyncio
+from itertools import pairwise
 
 import pytest
-
-from webchat_harness import Page, mock_gms, settle
+from webchat_harness import Page, mock_gms
 from webchat_vclock import virtual_time
 
 from cxkit.webchat import messages as msg
@@ -12,7 +12,7 @@ from cxkit.webchat import messages as msg
 
 def gaps_ms(page, since=0):
     times = [r["time"] for r in page.transport.of("refresh")][since:]
-    return [round((b - a) * 1000) for a, b in zip(times, times[1:])]
+    return [round((b - a) * 1000) for a, b in pairwise(times)]
 
 
 @virtual_time
@@ -56,7 +56,7 @@ async def test_polls_never_overlap_with_a_slow_server():
     await asyncio.sleep(30)
     times = [r["time"] for r in page.transport.of("refresh")]
     # each delayed poll holds the next one back until its answer is in
-    assert [round(b - a, 2) for a, b in zip(times, times[1:])][1:4] == [5.25, 5.25, 5.25]
+    assert [round(b - a, 2) for a, b in pairwise(times)][1:4] == [5.25, 5.25, 5.25]
     assert page.transport.max_in_flight["refresh"] == 1
     assert page.of("disconnected") == []
 

@@ -3,7 +3,6 @@
 import asyncio
 
 import pytest
-
 from webchat_harness import Page, mock_gms, settle
 from webchat_vclock import virtual_time
 

@@ -11,8 +11,7 @@ import httpx
 from cxkit.bus import Bus, CommandRejected
 from cxkit.gms import HttpResponse, HttpxTransport
 from cxkit.mockgms import MockConfig, MockGMS
-from cxkit.webchat import (EVENTS, MemoryDownloader, MemoryStorage, PageInfo, Ports,
-                           install_webchat_service)
+from cxkit.webchat import EVENTS, MemoryDownloader, MemoryStorage, PageInfo, Ports, install_webchat_service
 
 BASE = "http://gms.test/genesys/2/chat/customer-support"
 EPOCH_MS = 1_700_000_000_000
@@ -122,7 +121,7 @@ class Page:
             self.events.append((name, event.data))
         return record
 
-    def boot(self, *, start: bool = True) -> "Page":
+    def boot(self, *, start: bool = True) -> Page:
         loop = asyncio.get_running_loop()
         self.service = install_webchat_service(self.bus, self.config, Ports(
             self.transport, self.storage,
