@@ -9,6 +9,7 @@ make one part of the bundle fail to load (a Playwright route) and watch every ca
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -226,12 +227,14 @@ window.cxkitTestEarly = () => {
 """
 
 
-def failed_boot(page: Any, server_url: str, thread: str, part: str, *, network: bool = False) -> dict[str, Any]:
-    """Boot now on ``thread`` with the bundle file matching ``part`` missing (404), or with the
-    network failing it (``network``); what page code saw, and the wheel's and Pyodide's URLs."""
+def failed_boot(page: Any, server_url: str, thread: str, part: str, *, network: bool = False,
+                answer: Callable[[Any], None] | None = None) -> dict[str, Any]:
+    """Boot now on ``thread`` with the bundle file matching ``part`` missing (404), with the
+    network failing it (``network``), or answered by ``answer(route)``; what page code saw, and
+    the wheel's and Pyodide's URLs."""
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.route(part, lambda route: route.abort() if network else route.fulfill(status=404, body="not here"))
+    page.route(part, answer or (lambda route: route.abort() if network else route.fulfill(status=404, body="not here")))
     choose = "window.cxkitTestConfig = (w) => { w.cxkit = {boot: 'now', thread: '" + thread + "'}; };"
     page.add_init_script(choose + EARLY_CALLS)
     page.goto(f"{server_url}/cxkit/e2e.html")
@@ -278,6 +281,20 @@ def test_a_missing_pyodide_wasm_fails_the_boot_naming_it(page, server_url, threa
 def test_a_file_the_network_fails_is_named_in_the_worker_boots_failure(page, server_url, part, says):
     got = failed_boot(page, server_url, "worker", part, network=True)
     assert got["failure"].startswith(says.format(**got)), got
+
+
+@pytest.mark.parametrize("thread", ["worker", "main"])
+def test_a_wasm_served_without_its_content_type_fails_the_boot_saying_so(page, server_url, thread):
+    """docs/serving.md: application/wasm is required, not a faster path: the browser compiles
+    Pyodide's WebAssembly only from a response of that type, and Pyodide does not fall back."""
+    def untyped(route: Any) -> None:
+        real = route.fetch(headers={**route.request.headers, "accept-encoding": "identity"})
+        route.fulfill(status=200, body=real.body(), headers={"content-type": "application/octet-stream"})
+
+    got = failed_boot(page, server_url, thread, "**/pyodide.asm.wasm", answer=untyped)
+    assert "pyodide.asm.wasm: TypeError: " in got["failure"], got["failure"]
+    assert "Expected 'application/wasm'" in got["failure"], got["failure"]
+    assert got["rejections"] == [got["failure"]] * 2 and got["attached"] is False
 
 
 @pytest.mark.parametrize("thread, file", [
