@@ -252,12 +252,15 @@ def failed_boot(page: Any, server_url: str, thread: str, part: str, *, network: 
 
 @pytest.mark.parametrize("thread, part, says", [
     ("worker", "**/link.mjs", "cannot load "),
+    ("worker", "**/worker.mjs", "cannot start the cxkit worker "),
     ("main", "**/pyscript/*/core.js", "cannot load PyScript from "),
 ])
 def test_a_part_that_cannot_load_rejects_every_call_with_the_reason(page, server_url, thread, part, says):
     got = failed_boot(page, server_url, thread, part)
     reason = got["failure"]
     assert reason.startswith(says), reason
+    if thread == "worker":  # the browser says only "Failed to fetch ...", or nothing: the server's answer is added
+        assert part.removeprefix("**/") in reason and reason.endswith(" (HTTP 404)"), reason
     assert got["failed"] == [reason] and got["rejections"] == [reason, reason] and got["later"] == reason
     assert got["attached"] is False and got["laterPlugin"] is False and got["waiting"] == 0
     assert f"cxkit: boot failed: {reason}" in got["errors"]
@@ -281,6 +284,14 @@ def test_a_missing_pyodide_wasm_fails_the_boot_naming_it(page, server_url, threa
 def test_a_file_the_network_fails_is_named_in_the_worker_boots_failure(page, server_url, part, says):
     got = failed_boot(page, server_url, "worker", part, network=True)
     assert got["failure"].startswith(says.format(**got)), got
+
+
+def test_a_module_served_with_a_type_a_module_cannot_have_fails_the_boot_saying_so(page, server_url):
+    def untyped(route: Any) -> None:
+        route.fulfill(status=200, body=route.fetch().body(), headers={"content-type": "application/octet-stream"})
+
+    got = failed_boot(page, server_url, "worker", "**/link.mjs", answer=untyped)
+    assert got["failure"].endswith(" (Content-Type application/octet-stream: a module needs text/javascript)"), got
 
 
 @pytest.mark.parametrize("thread", ["worker", "main"])

@@ -136,7 +136,10 @@ export function start(face) {
     for (var i = 0; i < ops.length; i++) inbox.push(typeof ops[i] === "string" ? JSON.parse(ops[i]) : ops[i]);
     if (!draining) { draining = true; if (ops.length > NOW_OPS) tick.port2.postMessage(0); else drain(); }
   };
-  worker.onerror = function (e) { face.fail("cxkit worker: " + (e.message || "failed to start")); };
+  worker.onerror = function (e) {  // with no message: worker.mjs itself did not load
+    if (e.message) return face.fail("cxkit worker: " + e.message);
+    face.explain(abs(M.worker)).then(function (why) { face.fail("cannot start the cxkit worker " + abs(M.worker) + why); });
+  };
   dom.watchVisibility(send);
   cookieEvents = dom.watchCookies(cookiesChanged);
   var init = { pyodide: abs(M.pyodide), wheel: abs(M.wheels[0]), config: enc(face.config), page: dom.pageFacts(),

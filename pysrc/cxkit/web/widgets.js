@@ -189,6 +189,12 @@
     }
     w.dispatchEvent(new CustomEvent("cxkit:failed", { detail: text }));
   }
+  // A module that cannot load says only "Failed to fetch dynamically imported module": the
+  // server's answer to the same URL says why (missing, or a type a module cannot have).
+  const explain = (url) => fetch(url, { method: "HEAD", cache: "no-store" }).then((r) => {
+    const type = r.headers.get("content-type") || "none";
+    return !r.ok ? ` (HTTP ${r.status})` : /javascript/i.test(type) ? "" : ` (Content-Type ${type}: a module needs text/javascript)`;
+  }, () => "");
   const send = (q) => link.call(q[0], q[1], q[3] ? track(q[3]) : 0, q[2]);  // a call queued before boot
   // Read when used, never cached: test harnesses and late page scripts set them after this file runs.
   const opts = () => ((w._genesys || {}).widgets || {}).cxkit || cfg.cxkit || {};
@@ -239,7 +245,7 @@
         ? bridge.settled_on_page(token, ok) : bridge.settle(token, ok, ...args)),
         call: (plugin, method, token, args) => bridge.call(plugin, method, token, ...args) });
     },
-    fail: fail,
+    fail: fail, explain: explain,
     waiting: () => Object.keys(pending).length,  // commands not settled yet (leak checks)
   };
 
@@ -249,7 +255,7 @@
     const given = opts().thread, py = doc.querySelector('script[type="py"], script[type="mpy"], py-script');
     loader.thread = (given ? given === "main" : !!py) ? "main" : "worker";
     if (loader.thread === "main") return bootMain();
-    import(abs(M.link)).catch((e) => fail(`cannot load ${abs(M.link)}: ${e}`))
+    import(abs(M.link)).catch((e) => explain(abs(M.link)).then((why) => fail(`cannot load ${abs(M.link)}: ${e}${why}`)))
       .then((m) => m && m.start(loader)).catch((e) => fail("cxkit could not start: " + e));
   }
   function bootMain() {  // PyScript on the page's own thread: for pages that import cxkit in Python
