@@ -140,3 +140,30 @@ def test_a_page_with_its_own_python_runs_cxkit_on_the_main_thread(page, server_u
     page.goto(f"{server_url}/cxkit/e2e_python.html")
     wait_booted(page)
     assert page.evaluate("window.__cxkit.thread") == "main"
+
+
+@pytest.mark.parametrize("boot", ["idle", "now"])
+def test_a_tag_manager_injecting_the_loader_after_the_load_event_boots_it(page, server_url, boot):
+    """Tag managers (GTM, Tealium: spec's tag guide) add the config and the script tag after the
+    page has loaded; the loader then finds its bundle from its own URL and boots at once."""
+    html = """<!doctype html><meta charset="utf-8"><title>tag manager</title><p>page</p>
+<script>
+addEventListener('load', () => setTimeout(() => {
+  window.seen = [];
+  window._genesys = {widgets: {webchat: {dataURL: '/genesys/2/chat/customer-support'}, cxkit: {boot: '%s'},
+                               onReady: (bus) => seen.push('onReady ' + bus.namespace())}};
+  const tag = document.createElement('script');
+  tag.src = '/cxkit/widgets.js';
+  tag.onload = () => {
+    const p = CXBus.registerPlugin('Tag');
+    p.subscribe('WebChatService.ready', () => seen.push('ready'));
+    p.command('WebChatService.getSessionData').done(() => seen.push('answered'));
+  };
+  document.body.appendChild(tag);
+}, 0));
+</script>""" % boot
+    page.route(f"{server_url}/site/tagged.html", lambda route: route.fulfill(body=html, content_type="text/html"))
+    page.goto(f"{server_url}/site/tagged.html")
+    page.wait_for_function("window.seen && window.seen.length === 3", timeout=60_000)
+    assert sorted(page.evaluate("window.seen")) == ["answered", "onReady QuickBus", "ready"]
+    assert page.evaluate("window.__cxkit.thread") == "worker"
