@@ -529,6 +529,27 @@ def test_payloads_reach_python_and_come_back_alike_in_both_modes(bus_page):
     }
 
 
+@pytest.mark.parametrize("added", ["assigned", "read-only"])
+def test_a_page_that_extends_object_prototype_gets_payloads_with_their_own_keys_only(bus_page, added):
+    """Old scripts add enumerable members to Object.prototype. What a handler gets still has
+    exactly the keys that were sent: a copy walked with for...in made them its own, and a
+    read-only one made it throw, which lost the answer (the command never settled)."""
+    add = ("Object.prototype.addedByAnOldScript = function () {};" if added == "assigned" else
+           "Object.defineProperty(Object.prototype, 'addedByAnOldScript', {value: 1, enumerable: true, configurable: true});")
+    got = bus_page.evaluate("""async () => {
+        const p = CXBus.registerPlugin('ProtoCaller%s');
+        %s
+        try {
+            const back = await new Promise((ok, no) => {
+                setTimeout(() => no('no answer within 10 s'), 10000);
+                p.command('PySvc.echo', {a: {b: [{c: 1}]}}).done((r) => ok(r.data)).fail(no);
+            });
+            return [Object.keys(back), Object.keys(back.a), Object.keys(back.a.b[0]), JSON.stringify(back)];
+        } finally { delete Object.prototype.addedByAnOldScript; }
+    }""" % (added, add))
+    assert got == [["a"], ["b"], ["c"], '{"a":{"b":[{"c":1}]}}']
+
+
 def test_a_js_handlers_answer_reaches_a_js_caller_at_once_and_once(bus_page):
     """As in the original, a JS caller's callbacks run inside the JS handler's resolve() (in
     both modes the page settles its own caller, in worker mode without waiting for the worker to

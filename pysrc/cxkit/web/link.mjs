@@ -49,7 +49,8 @@ export function start(face) {
     if (typeof v !== "object" || v instanceof Blob || v instanceof RegExp) return v;
     if (v.__cxkit && held.has(v.id)) return held.get(v.id);
     if (Array.isArray(v)) { for (var i = 0; i < v.length; i++) v[i] = dec(v[i]); return v; }
-    for (var k in v) v[k] = dec(v[k]);
+    // own keys only: a page may have added enumerable (even read-only) members to Object.prototype
+    for (var keys = Object.keys(v), j = 0; j < keys.length; j++) v[keys[j]] = dec(v[keys[j]]);
     return v;
   }
   // Other tabs' cookie writes (the start lock, a chat) go with the next message. Reading

@@ -185,7 +185,7 @@
       failure = text;
       link = null;
       for (const q of queue.splice(0)) if (q[3]) q[3].reject(text);
-      for (const token in pending) loader.settle(token, false, text);
+      for (const token of Object.keys(pending)) loader.settle(token, false, text);
     }
     w.dispatchEvent(new CustomEvent("cxkit:failed", { detail: text }));
   }
@@ -212,7 +212,7 @@
     // the page waits for; it is settled here (in worker mode, without a trip there and back).
     invoke: (fn, token, time, commander, command, data, caller) => {
       const d = new Deferred(), answer = (ok) => (...args) => {
-        const relay = caller in pending;
+        const relay = Object.hasOwn(pending, caller);
         link.settle(token, ok, args, relay);
         if (relay) loader.settle(caller, ok, ...args);
       };
