@@ -13,7 +13,7 @@ from cxkit.bundle import project_root
 from cxkit.testing.page import BOOT_TIMEOUT_MS, EVENTS, command, events, wait_event, wait_ready, wait_text
 
 __all__ = ["ALIASES", "BOOT_TIMEOUT_MS", "RECORDER", "VIOLATIONS", "command", "documented_policies", "events",
-           "start_chat", "wait_booted", "wait_event", "wait_ready", "wait_text"]
+           "start_chat", "trusted_types_policy", "wait_booted", "wait_event", "wait_ready", "wait_text"]
 
 #: Init script: ``window.ev`` and ``window.T`` name the plugin's recorder and its bus plugin.
 ALIASES = """
@@ -66,6 +66,12 @@ window.until = (predicate, timeoutMs = 20000) => new Promise((resolve, reject) =
   })();
 });
 """
+
+
+def trusted_types_policy() -> str:
+    """The Trusted Types line docs/csp.md gives for worker mode."""
+    text = (project_root() / "docs" / "csp.md").read_text()
+    return re.findall(r"^```\w*\n(require-trusted-types-for [^\n]+)\n```", text, re.M)[0]
 
 
 def documented_policies() -> list[str]:

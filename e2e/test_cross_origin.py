@@ -17,7 +17,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from e2e_support import RECORDER, VIOLATIONS, command, documented_policies
+from e2e_support import RECORDER, VIOLATIONS, command, documented_policies, trusted_types_policy
 
 #: Records the URL of each worker the page starts.
 WORKERS = """
@@ -57,7 +57,8 @@ class _SiteHandler(SimpleHTTPRequestHandler):
 def site(tmp_path: Path, server_url: str) -> Iterator[str]:
     """A plain static server (another port: another origin) with, per thread, a plain page, a
     cross-origin isolated one, one under the thread's documented policy, and one under that
-    policy without the sources that let WebAssembly compile."""
+    policy without the sources that let WebAssembly compile; and a worker page under the worker
+    policy plus the Trusted Types line."""
     policies = dict(zip(THREADS, documented_policies()[2:], strict=True))
     (tmp_path / "early.js").write_text("cxkitTestEarly();\n")
     for thread in THREADS:
@@ -70,6 +71,10 @@ def site(tmp_path: Path, server_url: str) -> Iterator[str]:
         (tmp_path / f"{thread}-csp.html").write_text(PAGE % {**fill, "meta": meta})
         strict = meta.replace(" 'wasm-unsafe-eval'", "").replace(" 'unsafe-eval'", "")
         (tmp_path / f"{thread}-nowasm.html").write_text(PAGE % {**fill, "meta": strict})
+    worker_policy = policies["worker"].replace(DOC_ORIGIN, server_url) + "; " + trusted_types_policy()
+    (tmp_path / "worker-trusted-types.html").write_text(PAGE % {
+        "bundle": server_url, "thread": "worker",
+        "meta": f'<meta http-equiv="Content-Security-Policy" content="{worker_policy}">'})
     server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_SiteHandler, directory=str(tmp_path)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
@@ -79,8 +84,9 @@ def site(tmp_path: Path, server_url: str) -> Iterator[str]:
         server.server_close()
 
 
-@pytest.mark.parametrize("variant", ["plain", "isolated", "csp"])
-@pytest.mark.parametrize("thread", THREADS)
+@pytest.mark.parametrize("thread, variant", [(thread, variant) for thread in THREADS
+                                             for variant in ("plain", "isolated", "csp")]
+                         + [("worker", "trusted-types")])  # docs/csp.md: main-thread mode cannot
 def test_a_bundle_on_another_origin_boots_and_chats(page, server_url, site, gms, thread, variant):
     page.add_init_script(VIOLATIONS + WORKERS + RECORDER)
     page.goto(f"{site}/{thread}{'' if variant == 'plain' else '-' + variant}.html")

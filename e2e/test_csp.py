@@ -12,7 +12,7 @@ wait is one evaluate that polls a closure inside the page.
 from __future__ import annotations
 
 import pytest
-from e2e_support import RECORDER, VIOLATIONS, command, documented_policies
+from e2e_support import RECORDER, VIOLATIONS, command, documented_policies, trusted_types_policy
 
 BOOT_TIMEOUT_MS = 60_000
 
@@ -95,3 +95,30 @@ def test_chat_round_trip_under_the_policy(csp_page, gms):
     assert command(page, "WebChatService.endChat")["ok"]
     seen(page, "ended")
     assert page.evaluate("cspViolations") == []
+
+
+TRUSTED_TYPES_PAGE = """<!doctype html><meta charset="utf-8"><title>trusted types</title>
+<script>window._genesys = {widgets: {webchat: {dataURL: '/genesys/2/chat/customer-support'},
+                                     cxkit: {boot: 'now', thread: '%s'}}};</script>
+<script src="/cxkit/widgets.js"></script>
+<script>CXBus.command('WebChatService.getSessionData')
+  .done(() => { window.early = 'resolved'; }).fail((why) => { window.early = String(why); });</script>"""
+
+
+@pytest.mark.parametrize("thread", ["worker", "main"])
+def test_a_page_enforcing_trusted_types(page, server_url, thread):
+    """Worker mode boots and answers under docs/csp.md's Trusted Types line with no violation;
+    main-thread mode cannot (PyScript sets a script's text) and fails at once, rejecting the
+    waiting calls, where it hung."""
+    policy = trusted_types_policy()
+    page.route(f"{server_url}/site/trusted-types.html", lambda route: route.fulfill(
+        body=TRUSTED_TYPES_PAGE % thread, content_type="text/html", headers={"content-security-policy": policy}))
+    page.add_init_script(VIOLATIONS)
+    page.goto(f"{server_url}/site/trusted-types.html")
+    page.evaluate("ms => until(() => window.__cxkit.attached || window.__cxkit.failure, ms)", BOOT_TIMEOUT_MS)
+    page.evaluate("() => until(() => window.early)")
+    got = page.evaluate("() => [__cxkit.failure, window.early, cspViolations.map(v => v.directive + ' ' + v.sample)]")
+    if thread == "worker":
+        assert got == [None, "resolved", []]
+    else:
+        assert "TrustedScript" in got[0] and got[1] == got[0], got

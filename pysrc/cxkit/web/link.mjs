@@ -157,7 +157,20 @@ export function start(face) {
 }
 
 function spawn(url) {  // a worker script must be same-origin: a bundle on another origin goes through a blob
-  if (new URL(url).origin === location.origin) return new Worker(url, { type: "module" });
-  var blob = new Blob(["import " + JSON.stringify(url) + ";"], { type: "text/javascript" });
-  return new Worker(URL.createObjectURL(blob), { type: "module" });
+  var same = new URL(url).origin === location.origin, src = same ? url : URL.createObjectURL(
+    new Blob(["import " + JSON.stringify(url) + ";"], { type: "text/javascript" }));
+  return new Worker(trusted(src, url), { type: "module" });
+}
+
+// A page that enforces Trusted Types starts a worker only from a TrustedScriptURL: a policy
+// named "cxkit" (docs/csp.md) that passes our worker's URL, or the blob made to import it.
+function trusted(src, url) {
+  if (!window.trustedTypes || !window.trustedTypes.createPolicy) return src;
+  try {
+    var policy = window.trustedTypes.createPolicy("cxkit", { createScriptURL: function (u) {
+      if (u !== url && !u.startsWith("blob:")) throw new TypeError("cxkit: not its worker: " + u);
+      return u;
+    } });
+    return policy.createScriptURL(src);
+  } catch (e) { return src; }  // a policy list without "cxkit": the constructor says what is refused
 }

@@ -254,7 +254,9 @@
     booting = true;
     const given = opts().thread, py = doc.querySelector('script[type="py"], script[type="mpy"], py-script');
     loader.thread = (given ? given === "main" : !!py) ? "main" : "worker";
-    if (loader.thread === "main") return bootMain();
+    if (loader.thread === "main") {  // what it throws (a policy that refuses a script's text) fails the boot
+      try { return bootMain(); } catch (e) { return fail("cxkit could not start: " + e); }
+    }
     import(abs(M.link)).catch((e) => explain(abs(M.link)).then((why) => fail(`cannot load ${abs(M.link)}: ${e}${why}`)))
       .then((m) => m && m.start(loader)).catch((e) => fail("cxkit could not start: " + e));
   }
