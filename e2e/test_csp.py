@@ -108,7 +108,7 @@ TRUSTED_TYPES_PAGE = """<!doctype html><meta charset="utf-8"><title>trusted type
 @pytest.mark.parametrize("thread", ["worker", "main"])
 def test_a_page_enforcing_trusted_types(page, server_url, thread):
     """Worker mode boots and answers under docs/csp.md's Trusted Types line with no violation;
-    main-thread mode cannot (PyScript sets a script's text) and fails at once, rejecting the
+    main-thread mode cannot (the loader sets the text of PyScript's script) and fails at once, rejecting the
     waiting calls, where it hung."""
     policy = trusted_types_policy()
     page.route(f"{server_url}/site/trusted-types.html", lambda route: route.fulfill(
