@@ -96,7 +96,7 @@ BUNDLE = Path(os.environ.get("MAINTHREAD_BUNDLE", "/tmp/cxkit-mainthread-build")
 RESULTS = Path(__file__).parent / "results" / "mainthread.json"
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 VARIANTS = ("plain", "script", "idle", "now", "main")
-WITHOUT_CXKIT = ("plain", "script", "own", "empty", "pixel")
+WITHOUT_CXKIT = ("plain", "script")
 OWN_VARIANTS = ("plain", "empty", "pixel", "own", "own_idle")
 NETWORK_VARIANTS = ("plain", "script", "idle", "now", "own", "own_idle")
 #: DevTools network emulation for the NETWORK_VARIANTS loads: a modest home connection.
@@ -411,28 +411,30 @@ def summary(samples: dict[str, list[dict]], quick: dict[str, list[dict]]) -> dic
         v["tbt_caused_ms"] = round(v["tbt_ms"] - plain["tbt_ms"], 1)
         v["load_added_ms"] = round(v["load_ms"] - plain["load_ms"], 1)
         v["lcp_added_ms"] = round(v["lcp_ms"] - plain["lcp_ms"], 1) if v["lcp_ms"] and plain["lcp_ms"] else None
-        v["load_ratio"] = round(v["load_ms"] / plain["load_ms"], 3) if plain["load_ms"] else None
-        v["lcp_ratio"] = round(v["lcp_ms"] / plain["lcp_ms"], 3) if plain["lcp_ms"] and v["lcp_ms"] else None
         v["tbt_budget_met"] = v["tbt_caused_ms"] <= TBT_BUDGET_MS
-        v["load_budget_met"] = v["load_ratio"] is not None and v["load_ratio"] <= LOAD_BUDGET
-        v["lcp_budget_met"] = v["lcp_ratio"] is not None and v["lcp_ratio"] <= LOAD_BUDGET
+        load_ratios(v, plain)
     return out
 
 
-def quick_summary(quick: dict[str, list[dict]], pairs: dict[str, str]) -> dict:
+def load_ratios(v: dict, base: dict) -> None:
+    """``v``'s load and LCP medians as ratios of ``base``'s, and whether each is within budget."""
+    v["load_ratio"] = round(v["load_ms"] / base["load_ms"], 3) if base["load_ms"] else None
+    v["lcp_ratio"] = round(v["lcp_ms"] / base["lcp_ms"], 3) if base["lcp_ms"] and v["lcp_ms"] else None
+    v["load_budget_met"] = v["load_ratio"] is not None and v["load_ratio"] <= LOAD_BUDGET
+    v["lcp_budget_met"] = v["lcp_ratio"] is not None and v["lcp_ratio"] <= LOAD_BUDGET
+
+
+def quick_summary(quick: dict[str, list[dict]]) -> dict:
     """Medians of load and LCP per variant, and each variant's ratios against the one
-    ``pairs`` names as its page without the widget (or without any script)."""
+    `QUICK_PAIRS` names as its page without the widget (or without any script)."""
     out: dict = {}
     for variant, loads in quick.items():
         out[variant] = {"load_ms": med([s["load_ms"] for s in loads]), "lcp_ms": med([s["lcp_ms"] for s in loads]),
                         "load_samples": len(loads)}
-    for variant, against in pairs.items():
-        v, base = out[variant], out[against]
-        v["against"] = against
-        v["load_ratio"] = round(v["load_ms"] / base["load_ms"], 3) if base["load_ms"] else None
-        v["lcp_ratio"] = round(v["lcp_ms"] / base["lcp_ms"], 3) if base["lcp_ms"] and v["lcp_ms"] else None
-        v["load_budget_met"] = v["load_ratio"] is not None and v["load_ratio"] <= LOAD_BUDGET
-        v["lcp_budget_met"] = v["lcp_ratio"] is not None and v["lcp_ratio"] <= LOAD_BUDGET
+    for variant, against in QUICK_PAIRS.items():
+        if variant in out:
+            out[variant]["against"] = against
+            load_ratios(out[variant], out[against])
     return out
 
 
@@ -564,9 +566,8 @@ def run(n: int = N) -> dict:
         "budgets": {"tbt_caused_ms": TBT_BUDGET_MS, "load_ratio": LOAD_BUDGET, "lcp_ratio": LOAD_BUDGET,
                     "task_during_chat_ms": 50},
         "cold": summary(cold, cold_quick), "warm": summary(warm, warm_quick), "during_chat": chat,
-        "cold_own_script": quick_summary(own, {k: v for k, v in QUICK_PAIRS.items() if k in OWN_VARIANTS}),
-        "cold_network": {"conditions": NETWORK,
-                         **quick_summary(network, {k: v for k, v in QUICK_PAIRS.items() if k in NETWORK_VARIANTS})},
+        "cold_own_script": quick_summary(own),
+        "cold_network": {"conditions": NETWORK, **quick_summary(network)},
         "samples": {"cold": cold, "warm": warm, "cold_quick": cold_quick, "warm_quick": warm_quick,
                     "cold_own_script": own, "cold_network": network},
         "reference_original": ORIGINAL,
