@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from e2e_support import wait_booted
+from e2e_support import command, start_chat, wait_booted, wait_text
 
 from cxkit.bus.face import (
     CXBUS_MEMBERS,
@@ -548,6 +548,50 @@ def test_a_page_that_extends_object_prototype_gets_payloads_with_their_own_keys_
         } finally { delete Object.prototype.addedByAnOldScript; }
     }""" % (added, add))
     assert got == [["a"], ["b"], ["c"], '{"a":{"b":[{"c":1}]}}']
+
+
+#: Prototype.js 1.6 and MooTools 1.2 (still on old shop sites) give arrays a toJSON that returns
+#: the array's JSON text, so ``JSON.stringify`` writes every array as a quoted string.
+ARRAYS_SERIALIZE_THEMSELVES = """
+Array.prototype.toJSON = function () {
+  const own = Array.prototype.toJSON;
+  delete Array.prototype.toJSON;
+  try { return JSON.stringify(this); } finally { Array.prototype.toJSON = own; }
+};
+"""
+
+
+@pytest.mark.parametrize("thread", ["worker", "main"])
+def test_a_page_whose_arrays_have_their_own_to_json_still_chats(open_chat_page, gms, thread):
+    """Such a library is on the page before the widget. Calls cross to the worker as JSON text, and
+    the main thread's PyScript config is JSON: before, every batch to the worker was a string and
+    the boot never reached ready, the worker's ``registry()`` answered arrays as strings, and
+    PyScript read the list of its plugins to leave off (its error banners among them) as one
+    string. Now a chat, arrays through the bus and ``registry()`` all work, in both modes."""
+    choose = "window.cxkitTestConfig = w => { w.cxkit = {thread: '%s'}; };" % thread
+    page = open_chat_page(init_script=ARRAYS_SERIALIZE_THEMSELVES + choose)
+    assert page.evaluate("[window.__cxkit.thread, typeof Array.prototype.toJSON]") == [thread, "function"]
+    if thread == "main":
+        assert page.evaluate("""Array.isArray(JSON.parse(
+            document.querySelector('script[type="py"]').getAttribute('config')).plugins)""") is True
+    chat_id = start_chat(page, gms)
+    gms.join(chat_id, nickname="Anna")
+    gms.say(chat_id, "Hello from Anna")
+    wait_text(page, "Hello from Anna")
+    assert command(page, "WebChatService.sendMessage", {"message": "hi"})["ok"]
+    gms.wait_message(chat_id, type="Message", text="hi", from_type="Client")
+    got = page.evaluate("""() => new Promise((ok, no) => {
+        setTimeout(() => no('no answer within 10 s'), 10000);
+        const svc = CXBus.registerPlugin('ListSvc'), caller = CXBus.registerPlugin('ListCaller');
+        svc.registerCommand('echo', e => e.deferred.resolve({back: e.data.list, nested: [[1], {a: [true]}]}));
+        svc.ready();
+        caller.command('ListSvc.echo', {list: ['a', ['b']]}).done(r => ok({
+            back: Array.isArray(r.back) && Array.isArray(r.back[1]) && r.back.flat().join(),
+            nested: Array.isArray(r.nested[0]) && Array.isArray(r.nested[1].a),
+            registry: Array.isArray(caller.registry().ListSvc.commands) && caller.registry().ListSvc.commands.join(),
+        })).fail(no);
+    })""")
+    assert got == {"back": "a,b", "nested": True, "registry": "COMMANDS,EVENTS,LOAD,echo"}
 
 
 def test_a_js_handlers_answer_reaches_a_js_caller_at_once_and_once(bus_page):

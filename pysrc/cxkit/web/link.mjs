@@ -72,7 +72,7 @@ export function start(face) {
     if (!ops.length && cookie === undefined) return;
     try {  // JSON batches go as one string (no JS object for Pyodide to convert): [seq, handles, ops, cookie?]
       var batch = cookie === undefined ? [seq, refs, ops] : [seq, refs, ops, cookie];
-      worker.postMessage(plain ? JSON.stringify(batch) : { seq: seq, ops: ops, handles: refs, cookie: cookie });
+      worker.postMessage(plain ? face.json(batch) : { seq: seq, ops: ops, handles: refs, cookie: cookie });
     } catch (e) { console.error("cxkit: a call could not be sent to the worker: " + e); }
   }
   function apply(fn, args) {  // page code runs here; the worker only sees data

@@ -13,6 +13,13 @@
   const base = new URL(".", me ? me.src : location.href).href;
   const abs = (path) => new URL(path, base).href;
   const append = (el) => (doc.head || doc.documentElement).appendChild(el);
+  // Prototype.js 1.6 and MooTools 1.2 give arrays a toJSON that returns JSON text, which
+  // JSON.stringify would quote again: on such a page each array or object is written as itself.
+  const json = (v) => JSON.stringify(v, Array.prototype.toJSON || Object.prototype.toJSON ? asItself : undefined);
+  function asItself(key, v) {
+    const own = this[key];
+    return Array.isArray(own) || (own && Object.getPrototypeOf(own) === Object.prototype) ? own : v;
+  }
   const queue = [], pending = {}, unfetched = [];  // unfetched: main-thread boot files the network failed
   let link = null, failure = null, tokens = 0, booting = false, loader, unwatch = () => {};
 
@@ -102,7 +109,7 @@
       const mine = Object.entries(mirror.subs).filter(([ev, names]) => ev.startsWith(p + ".") && names.length);
       return Object.fromEntries(mine.map(([ev, names]) => [ev, names.slice()]));
     },
-    registry: () => JSON.parse(JSON.stringify(mirror.registry)),
+    registry: () => structuredClone(mirror.registry),
     registerCommand: (p, names) => listed(entry(p).commands, names),
     registerEvents: (p, names) => listed(entry(p).events, names),
     registerModule: (p, name) => typeof name === "string" && !mirror.modules[name] && (mirror.modules[name] = true),
@@ -245,7 +252,7 @@
         ? bridge.settled_on_page(token, ok) : bridge.settle(token, ok, ...args)),
         call: (plugin, method, token, args) => bridge.call(plugin, method, token, ...args) });
     },
-    fail: fail, explain: explain,
+    fail: fail, explain: explain, json: json,
     waiting: () => Object.keys(pending).length,  // commands not settled yet (leak checks)
   };
 
@@ -282,7 +289,7 @@
     }
     const py = doc.createElement("script");
     py.type = "py";
-    py.setAttribute("config", JSON.stringify({ interpreter: abs(M.pyodide), files, plugins: M.main.plugins }));
+    py.setAttribute("config", json({ interpreter: abs(M.pyodide), files, plugins: M.main.plugins }));
     py.textContent = "import js\ntry:\n    from cxkit.browser import boot\n    boot()\n" +
       "except BaseException as e:\n    getattr(js.window, '__cxkit').fail(f'{type(e).__name__}: {e}')\n";
     py.addEventListener("py:done", () => { if (!link) fail("Python boot code finished without starting the bus"); });
