@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import base64
 
+import pytest
 from e2e_support import command, events, wait_event, wait_text
+
+from cxkit.testing.page import ChatPageOpener
 
 
 def start(page, gms, **options):
@@ -112,6 +115,48 @@ def test_reload_mid_chat_restores_without_loss_or_duplicates(chat_page, gms):
     later = [m["text"] for e in events(page, "messageReceived") for m in e["messages"] if m["type"] == "Message"]
     assert later == ["one", "two", "three"]
     assert command(page, "WebChatService.verifySession")["value"] == {"sessionActive": True}
+
+
+#: Each ``pageshow`` of the page, ``true`` when it came back from the back/forward cache.
+SHOWS = """addEventListener('pageshow', e => sessionStorage.setItem('shows',
+    JSON.stringify(JSON.parse(sessionStorage.getItem('shows') || '[]').concat([e.persisted]))));"""
+
+
+@pytest.mark.parametrize("thread", ["worker", "main"])
+def test_back_from_another_page_the_chat_goes_on_from_the_back_forward_cache(
+        browser_type, browser_type_launch_args, server_url, gms, thread):
+    """Back after following a link: Chromium keeps the page in its back/forward cache (Playwright
+    turns the cache off: this browser has it), the widget stays eligible (no ``unload`` listener,
+    nothing that keeps it out) and comes back running, with what the agent said meanwhile, once,
+    and no restore."""
+    args = dict(browser_type_launch_args)
+    args["ignore_default_args"] = ["--disable-back-forward-cache"]
+    browser = browser_type.launch(**args)
+    try:
+        opener = ChatPageOpener(browser.new_page(), server_url)
+        page = opener.open(init_script=SHOWS + "window.cxkitTestConfig = w => { w.cxkit = {thread: '%s'}; };" % thread)
+        chat_id = start(page, gms)
+        gms.agent(chat_id, "join", nickname="Anna")
+        gms.agent(chat_id, "say", text="one")
+        wait_text(page, "one")
+
+        page.goto(f"{server_url}/mock/chats/{chat_id}")
+        gms.agent(chat_id, "say", text="while away")
+        page.go_back(wait_until="commit")  # a page from the cache has no load event
+        page.wait_for_function("JSON.parse(sessionStorage.getItem('shows') || '[]').length === 3")
+        # loaded, the other page (the init script runs there too), back from the cache
+        assert page.evaluate("sessionStorage.getItem('shows')") == "[false,false,true]"
+        wait_text(page, "while away")
+        assert command(page, "WebChatService.sendMessage", {"message": "back again"})["ok"]
+        gms.wait_message(chat_id, type="Message", text="back again", from_type="Client")
+        gms.agent(chat_id, "say", text="two")
+        wait_text(page, "two")
+        texts = [m["text"] for e in events(page, "messageReceived") for m in e["messages"]
+                 if m["type"] == "Message" and m["from"]["type"] == "Agent"]
+        assert texts == ["one", "while away", "two"]
+        assert "restored" not in [e["name"] for e in page.evaluate("window.cxkitTest.events")]
+    finally:
+        browser.close()
 
 
 def test_server_errors_and_offline_streak_lose_nothing(chat_page, gms):
