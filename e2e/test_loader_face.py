@@ -213,6 +213,52 @@ window._genesys = {widgets: {main: {debug: false, preload: []}, cxkit: {boot: 'n
     assert sorted(seen) == ["WebChatService.ready", "webchatservice rejected 0", "widgets-core resolved"], seen
 
 
+# -- a page that inlines the loader, or bundles it into a script of its own ------------------------
+
+SITE_CONFIG = ("window._genesys = {widgets: {webchat: {dataURL: '/genesys/2/chat/customer-support'}, "
+               "cxkit: {boot: 'now'%s}}};")
+
+
+def loader_elsewhere(page: Any, server_url: str, how: str, base: str | None) -> dict[str, Any]:
+    """A page at /site/ that runs widgets.js's text ``how``: in an inline script, in the site's own
+    script file after its config (``bundled``), or as a module under another name; with
+    ``cxkit.base`` set to ``base``. What the page's code saw once the boot settled."""
+    loader = page.request.get(f"{server_url}/cxkit/widgets.js").text()
+    config = SITE_CONFIG % (f", base: '{base}'" if base else "")
+    scripts = {
+        "inline": f"<script>{config}</script><script>{loader}</script>",
+        "bundled": "<script src='/site/app.js'></script>",
+        "module": f"<script>{config}</script><script type='module' src='/site/chat.js'></script>",
+    }
+    page.route(f"{server_url}/site/app.js", lambda r: r.fulfill(body=config + "\n" + loader, content_type="text/javascript"))
+    page.route(f"{server_url}/site/chat.js", lambda r: r.fulfill(body=loader, content_type="text/javascript"))
+    html = "<!doctype html><meta charset='utf-8'><title>site</title>" + scripts[how] + """
+<script type='module'>
+window.answer = await new Promise(r => CXBus.registerPlugin('Site').command('WebChatService.getSessionData')
+  .done(() => r('answered')).fail(r));
+</script>"""
+    page.route(f"{server_url}/site/page.html", lambda r: r.fulfill(body=html, content_type="text/html"))
+    page.goto(f"{server_url}/site/page.html")
+    page.wait_for_function("window.answer !== undefined", timeout=60_000)
+    return page.evaluate("({base: __cxkit.base, answer: window.answer, attached: __cxkit.attached})")
+
+
+@pytest.mark.parametrize("how", ["inline", "bundled", "module"])
+def test_a_loader_not_beside_its_bundle_finds_it_at_cxkit_base(page, server_url, how):
+    """``_genesys.widgets.cxkit.base`` names the bundle's folder (relative to the page) for a page
+    whose widgets.js is not a file beside it: before, an inline copy threw at once (no CXBus at all)."""
+    got = loader_elsewhere(page, server_url, how, "/cxkit")
+    assert got == {"base": f"{server_url}/cxkit/", "answer": "answered", "attached": True}
+
+
+@pytest.mark.parametrize("how", ["inline", "bundled"])
+def test_without_cxkit_base_such_a_page_is_told_where_the_bundle_was_looked_for(page, server_url, how):
+    got = loader_elsewhere(page, server_url, how, None)
+    assert got["base"] == f"{server_url}/site/" and got["attached"] is False
+    assert got["answer"].endswith(f" (HTTP 404) (the bundle is looked for in {server_url}/site/: where it is not, "
+                                  "set _genesys.widgets.cxkit.base)"), got
+
+
 # -- a boot that fails: every call settles ----------------------------------------------------------
 
 EARLY_CALLS = """
@@ -260,7 +306,12 @@ def test_a_part_that_cannot_load_rejects_every_call_with_the_reason(page, server
     reason = got["failure"]
     assert reason.startswith(says), reason
     if thread == "worker":  # the browser says only "Failed to fetch ...", or nothing: the server's answer is added
-        assert part.removeprefix("**/") in reason and reason.endswith(" (HTTP 404)"), reason
+        assert part.removeprefix("**/") in reason and " (HTTP 404)" in reason, reason
+    if part == "**/link.mjs":  # the first file looked for beside widgets.js: where it looked is said
+        assert reason.endswith(f" (HTTP 404) (the bundle is looked for in {server_url}/cxkit/: where it is not, "
+                               "set _genesys.widgets.cxkit.base)"), reason
+    elif thread == "worker":
+        assert reason.endswith(" (HTTP 404)"), reason
     assert got["failed"] == [reason] and got["rejections"] == [reason, reason] and got["later"] == reason
     assert got["attached"] is False and got["laterPlugin"] is False and got["waiting"] == 0
     assert f"cxkit: boot failed: {reason}" in got["errors"]

@@ -9,8 +9,10 @@
   if (w.__cxkit) return;  // included twice: the first copy owns the page
   const g = (w._genesys = w._genesys || {});
   const cfg = (g.widgets = g.widgets || g.cxwidget || {});
-  const me = doc.currentScript || doc.querySelector('script[src*="widgets.js"]');
-  const base = new URL(".", me ? me.src : location.href).href;
+  // The bundle is beside this file, or at cxkit.base (a page that inlines it, or bundles it into its own script)
+  const me = doc.currentScript || doc.querySelector('script[src*="widgets.js"]'), given = (cfg.cxkit || {}).base;
+  const base = given ? new URL(String(given).replace(/\/?$/, "/"), location.href).href
+    : new URL(".", (me && me.src) || location.href).href;
   const abs = (path) => new URL(path, base).href;
   const append = (el) => (doc.head || doc.documentElement).appendChild(el);
   // Prototype.js 1.6 and MooTools 1.2 give arrays a toJSON that returns JSON text, which
@@ -264,7 +266,8 @@
     if (loader.thread === "main") {  // what it throws (a policy that refuses a script's text) fails the boot
       try { return bootMain(); } catch (e) { return fail("cxkit could not start: " + e); }
     }
-    import(abs(M.link)).catch((e) => explain(abs(M.link)).then((why) => fail(`cannot load ${abs(M.link)}: ${e}${why}`)))
+    import(abs(M.link)).catch((e) => explain(abs(M.link)).then((why) => fail(`cannot load ${abs(M.link)}: ${e}${why}`
+      + (/HTTP 404/.test(why) ? ` (the bundle is looked for in ${base}: where it is not, set _genesys.widgets.cxkit.base)` : ""))))
       .then((m) => m && m.start(loader)).catch((e) => fail("cxkit could not start: " + e));
   }
   function bootMain() {  // PyScript on the page's own thread: for pages that import cxkit in Python
