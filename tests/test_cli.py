@@ -111,6 +111,21 @@ def test_a_bad_agent_is_a_usage_error_naming_it(command, tmp_path: Path, capsys)
         assert stopped.value.code == 2 and says in err and "Traceback" not in err, err
 
 
+def test_an_agent_script_is_read_once_and_drives_the_mock(tmp_path: Path, monkeypatch):
+    from cxkit import cli
+    from cxkit.mockgms import agent
+
+    script = tmp_path / "agent.yaml"
+    script.write_text("- {action: join, nickname: Ann}\n")
+    reads: list[str] = []
+    load = agent.load_script
+    monkeypatch.setattr(agent, "load_script", lambda path: reads.append(str(path)) or load(path))
+    args = cli.build_parser().parse_args(["mock-gms", "--agent", f"script:{script}"])
+    gms = cli._mock(args)
+    assert reads == [str(script)]
+    assert gms.state.preset is args.agent and gms.state.preset.name == f"script:{script}"
+
+
 def test_version(capsys):
     import pytest
 

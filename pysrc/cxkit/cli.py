@@ -14,7 +14,10 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .mockgms.agent import AgentPreset
 
 __all__ = ["main"]
 
@@ -49,15 +52,14 @@ def _allowed_hosts(args: argparse.Namespace) -> tuple[str, ...]:
     return hosts
 
 
-def _agent_preset(spec: str) -> str:
-    """``--agent``, checked as it is parsed: a bad preset or script is a usage error naming it."""
+def _agent_preset(spec: str) -> AgentPreset:
+    """``--agent``, parsed once as it is read: a bad preset or script is a usage error naming it."""
     from .mockgms.agent import parse_preset
 
     try:
-        parse_preset(spec)
+        return parse_preset(spec)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
-    return spec
 
 
 def _mock(args: argparse.Namespace):

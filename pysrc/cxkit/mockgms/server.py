@@ -32,6 +32,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .agent import AgentPreset
 from .api import MockControlApi
 from .bayeux import CometdConfig
 from .bodycap import BodyCapMiddleware
@@ -55,7 +56,7 @@ class MockGMS(MockControlApi):
     """A mock GMS chat server: `.app` (ASGI), `.routes`, `.url` (when running), and the control
     methods of api.py (`chats`, `agent`, `fault`, `wait_message`, ...)."""
 
-    def __init__(self, config: MockConfig | None = None, *, agent: str = "echo",
+    def __init__(self, config: MockConfig | None = None, *, agent: str | AgentPreset = "echo",
                  cometd: CometdConfig | None = None) -> None:
         self.config = config or MockConfig()
         self.state = ServerState(self.config, agent)
@@ -110,7 +111,7 @@ class MockGMS(MockControlApi):
         port: int = 0,
         config: MockConfig | None = None,
         *,
-        agent: str = "echo",
+        agent: str | AgentPreset = "echo",
         **uvicorn_kw: Any,
     ) -> Iterator[MockGMS]:
         """Serve with uvicorn in a daemon thread; yields the MockGMS with `.url` set. The keep-alive

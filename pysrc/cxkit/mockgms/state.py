@@ -21,9 +21,9 @@ __all__ = ["ServerState"]
 
 
 class ServerState:
-    def __init__(self, config: MockConfig, agent: str) -> None:
+    def __init__(self, config: MockConfig, agent: str | AgentPreset) -> None:
         self.config = config
-        self.preset: AgentPreset = parse_preset(agent)
+        self.preset: AgentPreset = parse_preset(agent) if isinstance(agent, str) else agent
         self.store = ChatStore(config)
         self.faults = FaultTable()
         self.log = RequestLog(config.request_log_size, config.request_log_bytes, config.request_log_value_chars)
