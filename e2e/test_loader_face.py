@@ -255,8 +255,8 @@ def test_a_loader_not_beside_its_bundle_finds_it_at_cxkit_base(page, server_url,
 def test_without_cxkit_base_such_a_page_is_told_where_the_bundle_was_looked_for(page, server_url, how):
     got = loader_elsewhere(page, server_url, how, None)
     assert got["base"] == f"{server_url}/site/" and got["attached"] is False
-    assert got["answer"].endswith(f" (HTTP 404) (the bundle is looked for in {server_url}/site/: where it is not, "
-                                  "set _genesys.widgets.cxkit.base)"), got
+    assert got["answer"].endswith(f" (HTTP 404) (widgets.js looks for the rest of its bundle in {server_url}/site/; "
+                                  "one not beside it needs _genesys.widgets.cxkit.base)"), got
 
 
 # -- a boot that fails: every call settles ----------------------------------------------------------
@@ -308,8 +308,8 @@ def test_a_part_that_cannot_load_rejects_every_call_with_the_reason(page, server
     if thread == "worker":  # the browser says only "Failed to fetch ...", or nothing: the server's answer is added
         assert part.removeprefix("**/") in reason and " (HTTP 404)" in reason, reason
     if part == "**/link.mjs":  # the first file looked for beside widgets.js: where it looked is said
-        assert reason.endswith(f" (HTTP 404) (the bundle is looked for in {server_url}/cxkit/: where it is not, "
-                               "set _genesys.widgets.cxkit.base)"), reason
+        assert reason.endswith(f" (HTTP 404) (widgets.js looks for the rest of its bundle in {server_url}/cxkit/; "
+                               "one not beside it needs _genesys.widgets.cxkit.base)"), reason
     elif thread == "worker":
         assert reason.endswith(" (HTTP 404)"), reason
     assert got["failed"] == [reason] and got["rejections"] == [reason, reason] and got["later"] == reason

@@ -267,7 +267,7 @@
       try { return bootMain(); } catch (e) { return fail("cxkit could not start: " + e); }
     }
     import(abs(M.link)).catch((e) => explain(abs(M.link)).then((why) => fail(`cannot load ${abs(M.link)}: ${e}${why}`
-      + (/HTTP 404/.test(why) ? ` (the bundle is looked for in ${base}: where it is not, set _genesys.widgets.cxkit.base)` : ""))))
+      + (/HTTP 404/.test(why) ? ` (widgets.js looks for the rest of its bundle in ${base}; one not beside it needs _genesys.widgets.cxkit.base)` : ""))))
       .then((m) => m && m.start(loader)).catch((e) => fail("cxkit could not start: " + e));
   }
   function bootMain() {  // PyScript on the page's own thread: for pages that import cxkit in Python
