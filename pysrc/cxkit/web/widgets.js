@@ -298,7 +298,8 @@
     py.addEventListener("py:done", () => { if (!link) fail("Python boot code finished without starting the bus"); });
     append(py);
     addEventListener("unhandledrejection", onRejection);
-    import(abs(M.pyscript)).catch((e) => fail(`cannot load PyScript from ${abs(M.pyscript)}: ${e}`));
+    import(abs(M.pyscript)).catch((e) => explain(abs(M.pyscript))
+      .then((why) => fail(`cannot load PyScript from ${abs(M.pyscript)}: ${e}${why}`)));
   }
   function onRejection(e) {  // only a rejection that names our bundle (PyScript, Pyodide, a wheel) is our boot's
     const r = e.reason, text = String(r) + " " + (r && r.stack || "");
