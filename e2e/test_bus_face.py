@@ -551,26 +551,30 @@ def test_a_page_that_extends_object_prototype_gets_payloads_with_their_own_keys_
 
 
 #: Prototype.js 1.6 and MooTools 1.2 (still on old shop sites) give arrays a toJSON that returns
-#: the array's JSON text, so ``JSON.stringify`` writes every array as a quoted string.
-ARRAYS_SERIALIZE_THEMSELVES = """
+#: the array's JSON text, so ``JSON.stringify`` writes every array as a quoted string, and add
+#: enumerable methods to Array.prototype; other old scripts add members to Object.prototype.
+OLD_LIBRARIES = """
 Array.prototype.toJSON = function () {
   const own = Array.prototype.toJSON;
   delete Array.prototype.toJSON;
   try { return JSON.stringify(this); } finally { Array.prototype.toJSON = own; }
 };
+Array.prototype.each = function (fn) { for (let i = 0; i < this.length; i++) fn(this[i], i); };
+Object.prototype.oldHelper = function () {};
 """
 
 
 @pytest.mark.parametrize("thread", ["worker", "main"])
-def test_a_page_whose_arrays_have_their_own_to_json_still_chats(open_chat_page, gms, thread):
-    """Such a library is on the page before the widget. Calls cross to the worker as JSON text, and
-    the main thread's PyScript config is JSON: before, every batch to the worker was a string and
+def test_a_page_with_old_libraries_that_extend_array_and_object_prototypes_still_chats(open_chat_page, gms, thread):
+    """Such libraries are on the page before the widget. Calls cross to the worker as JSON text, and
+    the main thread's PyScript config is JSON: with arrays' own toJSON, every batch to the worker was a string and
     the boot never reached ready, the worker's ``registry()`` answered arrays as strings, and
     PyScript read the list of its plugins to leave off (its error banners among them) as one
     string. Now a chat, arrays through the bus and ``registry()`` all work, in both modes."""
     choose = "window.cxkitTestConfig = w => { w.cxkit = {thread: '%s'}; };" % thread
-    page = open_chat_page(init_script=ARRAYS_SERIALIZE_THEMSELVES + choose)
-    assert page.evaluate("[window.__cxkit.thread, typeof Array.prototype.toJSON]") == [thread, "function"]
+    page = open_chat_page(init_script=OLD_LIBRARIES + choose)
+    assert page.evaluate("[window.__cxkit.thread, typeof Array.prototype.toJSON, typeof ({}).oldHelper]") == [
+        thread, "function", "function"]
     if thread == "main":
         assert page.evaluate("""Array.isArray(JSON.parse(
             document.querySelector('script[type="py"]').getAttribute('config')).plugins)""") is True
