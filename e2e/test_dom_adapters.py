@@ -32,7 +32,8 @@ def test_page_facts_on_an_ip_host(page, server_url):
     dom_page(page, f"{server_url}/cxkit/e2e.html")
     page.evaluate("document.cookie = 'seen=1; path=/'")
     facts = page.evaluate("dom.pageFacts()")
-    assert facts == {"url": f"{server_url}/cxkit/e2e.html", "referrer": "", "title": "cxkit e2e page",
+    assert facts == {"url": f"{server_url}/cxkit/e2e.html", "base": f"{server_url}/cxkit/e2e.html",
+                     "referrer": "", "title": "cxkit e2e page",
                      "hidden": False, "cookie": "seen=1", "cookieDomain": ""}
 
 

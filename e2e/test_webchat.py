@@ -159,6 +159,38 @@ def test_back_from_another_page_the_chat_goes_on_from_the_back_forward_cache(
         browser.close()
 
 
+#: The e2e page is /cxkit/e2e.html: these resolve against it to the mock's paths, while against the
+#: worker's script (/cxkit/modules/<hash>/worker.mjs) they would name paths under /cxkit/modules/.
+RELATIVE_URLS = {
+    "polling": {"dataURL": "../genesys/2/chat/customer-support"},
+    "cometd": {"dataURL": "../genesys/2/chat/customer-support",
+               "cometD": {"enabled": True, "cometURL": "../genesys/cometd", "apiURL": "../genesys/2/chat-ntf",
+                          "channel": "/service/chatV2/customer-support"}},
+}
+
+
+@pytest.mark.parametrize("transport", ["polling", "cometd"])
+@pytest.mark.parametrize("thread", ["worker", "main"])
+def test_relative_urls_in_the_config_are_the_pages(open_chat_page, gms, thread, transport):
+    """The original's requests resolve a relative ``dataURL`` (a GMS proxied under the site's own
+    domain) against the page; in worker mode fetch and WebSocket resolved it against the worker's
+    script instead, and the chat never started. Every request and socket now uses the page's base
+    URL, over polling and over CometD's WebSocket, in both modes."""
+    seen: list[str] = []
+    choose = "window.cxkitTestConfig = w => { w.cxkit = {thread: '%s'}; };" % thread
+    page = open_chat_page(config={"webchat": RELATIVE_URLS[transport]}, init_script=choose)
+    page.on("request", lambda r: seen.append(r.url) if "/genesys/" in r.url else None)
+    page.on("websocket", lambda ws: seen.append(ws.url))
+    chat_id = start(page, gms)
+    gms.agent(chat_id, "join", nickname="Anna")
+    gms.agent(chat_id, "say", text="relative")
+    wait_text(page, "relative")
+    assert seen and not [url for url in seen if "/cxkit/" in url], seen
+    if transport == "cometd":
+        counts = gms.http.get("/mock/cometd").json()["transports"]
+        assert counts["handshakes"]["websocket"] == 1 and counts["socketsOpened"] == 1, counts
+
+
 def test_server_errors_and_offline_streak_lose_nothing(chat_page, gms):
     page = chat_page
     chat_id = start(page, gms)

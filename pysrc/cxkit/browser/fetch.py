@@ -21,10 +21,26 @@ import js
 from ..gms import FormFields, HttpResponse, MultipartParts, encode_form
 from .convert import to_js_plain
 
-__all__ = ["DOWNLOAD_TIMEOUT_S", "FetchTransport", "attachment_name"]
+__all__ = ["DOWNLOAD_TIMEOUT_S", "FetchTransport", "attachment_name", "page_relative"]
 
 #: A download that has not answered after this long settles downloadFile with a failure.
 DOWNLOAD_TIMEOUT_S = 60.0
+
+
+def page_relative(url: str, base: str) -> str:
+    """``url`` resolved as the page resolves it, against the page's base URL ``base`` ("": left as
+    it is, for the page's own thread). In the worker a relative URL would otherwise resolve
+    against the worker's script, in the bundle's folder or a ``blob:``.
+
+        >>> page_relative("../genesys/2/chat/cs", "http://shop.example/site/page.html")   # doctest: +SKIP
+        'http://shop.example/genesys/2/chat/cs'
+    """
+    if not base:
+        return url
+    try:
+        return str(js.URL.new(url, base).href)
+    except Exception:  # not a URL even there: fetch says so, as it would on the page
+        return url
 
 
 def attachment_name(disposition: str) -> str:
@@ -42,10 +58,12 @@ def attachment_name(disposition: str) -> str:
 
 
 class FetchTransport:
-    """`cxkit.gms.Transport` over the browser's ``fetch``."""
+    """`cxkit.gms.Transport` over the browser's ``fetch``; relative URLs are the page's (``base``:
+    its base URL, given in the worker)."""
 
-    def __init__(self, *, credentials: str = "same-origin") -> None:
+    def __init__(self, *, credentials: str = "same-origin", base: str = "") -> None:
         self.credentials = credentials
+        self.base = base
 
     async def post_form(self, url: str, fields: FormFields, *, headers: Mapping[str, str],
                         timeout: float | None) -> HttpResponse:
@@ -76,7 +94,8 @@ class FetchTransport:
         for name, value in parts:
             form.append(name, value)
         try:
-            response = await js.fetch(url, self._init(form, dict(headers), _timeout_signal(timeout)))
+            init = self._init(form, dict(headers), _timeout_signal(timeout))
+            response = await js.fetch(page_relative(url, self.base), init)
             blob = await response.blob()
         except Exception:
             return 0, None, ""
@@ -93,7 +112,7 @@ class FetchTransport:
                     timeout: float | None) -> HttpResponse:
         signal = _timeout_signal(timeout)
         try:
-            response = await js.fetch(url, self._init(body, headers, signal))
+            response = await js.fetch(page_relative(url, self.base), self._init(body, headers, signal))
             text = await response.text()
         except Exception as exc:  # network failure, CORS refusal or the timeout
             return HttpResponse(0, "", "timeout" if signal is not None and signal.aborted else str(exc))

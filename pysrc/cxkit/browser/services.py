@@ -105,22 +105,23 @@ ADAPTERS = {
 
 
 def install_services(bus: Bus, config: dict[str, Any], *, storage: Any = None, info: PageInfo | None = None,
-                     save: Any = None, adapters: dict[str, Any] | None = None) -> dict[str, Any]:
+                     save: Any = None, adapters: dict[str, Any] | None = None, base: str = "") -> dict[str, Any]:
     """Install the services the page's config asks for, not started yet (``service.start()``,
     once the page's queued subscriptions are attached and App.ready is out); returns them by name.
 
     On the main thread the ports are this document's; the worker passes its own ``storage``
-    (cookies), page ``info``, ``save(blob, name)`` for downloads and ``adapters``."""
+    (cookies), page ``info``, ``save(blob, name)`` for downloads, ``adapters`` and the page's
+    ``base`` URL, which relative URLs in the config are read against."""
     webchat = config.get("webchat")
     if not isinstance(webchat, dict) or not webchat:
         return {}
     xhr_fields = webchat.get("xhrFields")
     with_credentials = isinstance(xhr_fields, dict) and bool(xhr_fields.get("withCredentials"))
-    transport = FetchTransport(credentials="include" if with_credentials else "same-origin")
+    transport = FetchTransport(credentials="include" if with_credentials else "same-origin", base=base)
     webchat = _async_callbacks(webchat)
     for command, adapt in (ADAPTERS if adapters is None else adapters).items():
         bus.plugin.before(f"WebChatService.{command}", adapt)
     ports = Ports(transport, storage or CookieStorage(), info or page_info(),
-                  downloader=lambda request: download(request, transport, save), websocket=JsWebSocketConnector())
+                  downloader=lambda request: download(request, transport, save), websocket=JsWebSocketConnector(base))
     service = install_webchat_service(bus, webchat, ports, start=False)
     return {"WebChatService": service}

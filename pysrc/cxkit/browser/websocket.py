@@ -17,13 +17,21 @@ from typing import Any
 import js
 from pyodide.ffi import create_proxy
 
+from ..gms.websocket import websocket_url
+from .fetch import page_relative
+
 __all__ = ["JsWebSocketConnector"]
 
 
 class JsWebSocketConnector:
+    """Relative URLs are the page's (``base``: its base URL, given in the worker)."""
+
+    def __init__(self, base: str = "") -> None:
+        self.base = base
+
     async def open(self, url: str, *, timeout: float | None) -> _JsSocket | None:
         try:
-            socket = js.WebSocket.new(url)
+            socket = js.WebSocket.new(websocket_url(page_relative(url, self.base)))
         except Exception:
             return None
         wrapper = _JsSocket(socket)

@@ -372,7 +372,7 @@ class Worker:
                 self.bus, self.config, storage=self.storage,
                 info=page_info(*(str(page.get(key) or "") for key in ("url", "referrer", "title"))),
                 save=lambda blob, name: self.link.send("download", blob, name),
-                adapters={"registerPreProcessor": _preprocessor},
+                adapters={"registerPreProcessor": _preprocessor}, base=str(page.get("base") or page.get("url") or ""),
             )
         except Exception as exc:
             log.exception("cxkit: the services could not start")

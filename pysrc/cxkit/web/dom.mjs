@@ -3,7 +3,7 @@
  * downloads. Elements stay here; the worker knows them by handle. */
 
 export function pageFacts() {
-  return { url: location.href, referrer: document.referrer, title: document.title, hidden: document.hidden,
+  return { url: location.href, base: document.baseURI, referrer: document.referrer, title: document.title, hidden: document.hidden,
     cookie: document.cookie, cookieDomain: cookieDomain(location.hostname) };
 }
 
