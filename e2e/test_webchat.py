@@ -191,6 +191,20 @@ def test_relative_urls_in_the_config_are_the_pages(open_chat_page, gms, thread, 
         assert counts["handshakes"]["websocket"] == 1 and counts["socketsOpened"] == 1, counts
 
 
+@pytest.mark.parametrize("thread", ["worker", "main"])
+def test_requests_to_gms_carry_the_page_as_their_referer(open_chat_page, gms, thread):
+    """observed-client.md (b): the original's requests carry the page's URL as Referer; the worker's
+    carried its script's URL (/cxkit/modules/<hash>/worker.mjs)."""
+    referers: set[str | None] = set()
+    choose = "window.cxkitTestConfig = w => { w.cxkit = {thread: '%s'}; };" % thread
+    page = open_chat_page(init_script=choose)
+    page.on("request", lambda r: referers.add(r.headers.get("referer")) if "/genesys/2/chat/" in r.url else None)
+    chat_id = start(page, gms)
+    assert command(page, "WebChatService.sendMessage", {"message": "who sent me"})["ok"]
+    gms.wait_message(chat_id, type="Message", text="who sent me", from_type="Client")
+    assert referers == {page.url}, referers
+
+
 def test_server_errors_and_offline_streak_lose_nothing(chat_page, gms):
     page = chat_page
     chat_id = start(page, gms)

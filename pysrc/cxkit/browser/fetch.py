@@ -58,12 +58,14 @@ def attachment_name(disposition: str) -> str:
 
 
 class FetchTransport:
-    """`cxkit.gms.Transport` over the browser's ``fetch``; relative URLs are the page's (``base``:
-    its base URL, given in the worker)."""
+    """`cxkit.gms.Transport` over the browser's ``fetch``. In the worker, ``base`` (the page's base
+    URL) resolves relative URLs and ``referrer`` (the page's URL) is sent as the Referer, as the
+    page's own requests do, instead of the worker script's URL."""
 
-    def __init__(self, *, credentials: str = "same-origin", base: str = "") -> None:
+    def __init__(self, *, credentials: str = "same-origin", base: str = "", referrer: str = "") -> None:
         self.credentials = credentials
         self.base = base
+        self.referrer = referrer
 
     async def post_form(self, url: str, fields: FormFields, *, headers: Mapping[str, str],
                         timeout: float | None) -> HttpResponse:
@@ -104,6 +106,8 @@ class FetchTransport:
 
     def _init(self, body: Any, headers: dict[str, str], signal: Any) -> Any:
         init = {"method": "POST", "body": body, "headers": headers, "credentials": self.credentials}
+        if self.referrer:
+            init["referrer"] = self.referrer
         if signal is not None:
             init["signal"] = signal
         return to_js_plain(init)

@@ -111,13 +111,15 @@ def install_services(bus: Bus, config: dict[str, Any], *, storage: Any = None, i
 
     On the main thread the ports are this document's; the worker passes its own ``storage``
     (cookies), page ``info``, ``save(blob, name)`` for downloads, ``adapters`` and the page's
-    ``base`` URL, which relative URLs in the config are read against."""
+    ``base`` URL, which relative URLs in the config are read against (its requests then carry the
+    page's URL, ``info.url``, as their Referer)."""
     webchat = config.get("webchat")
     if not isinstance(webchat, dict) or not webchat:
         return {}
     xhr_fields = webchat.get("xhrFields")
     with_credentials = isinstance(xhr_fields, dict) and bool(xhr_fields.get("withCredentials"))
-    transport = FetchTransport(credentials="include" if with_credentials else "same-origin", base=base)
+    transport = FetchTransport(credentials="include" if with_credentials else "same-origin", base=base,
+                               referrer=info.url if info is not None and base else "")
     webchat = _async_callbacks(webchat)
     for command, adapt in (ADAPTERS if adapters is None else adapters).items():
         bus.plugin.before(f"WebChatService.{command}", adapt)
