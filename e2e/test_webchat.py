@@ -205,6 +205,27 @@ def test_requests_to_gms_carry_the_page_as_their_referer(open_chat_page, gms, th
     assert referers == {page.url}, referers
 
 
+@pytest.mark.parametrize("thread", ["worker", "main"])
+def test_a_single_page_app_that_moved_reports_where_it_is_now(open_chat_page, gms, thread):
+    """A single-page app changes its URL (pushState) and title after the widget booted, then the
+    visitor starts a chat: startChat's ``_genesys_url`` and ``_genesys_pageTitle`` and every
+    request's Referer are the page's as it is then, as the original reads them when it sends (both
+    modes had the page as it was at boot)."""
+    referers: set[str | None] = set()
+    choose = "window.cxkitTestConfig = w => { w.cxkit = {thread: '%s'}; };" % thread
+    page = open_chat_page(init_script=choose)
+    page.on("request", lambda r: referers.add(r.headers.get("referer")) if "/genesys/2/chat/" in r.url else None)
+    page.evaluate("history.pushState({}, '', '/cxkit/e2e.html?step=checkout'); document.title = 'Checkout'")
+    chat_id = start(page, gms)
+    user_data = gms.chat(chat_id)["userData"]
+    now = page.url
+    assert now.endswith("/cxkit/e2e.html?step=checkout")
+    assert (user_data["_genesys_url"], user_data["_genesys_pageTitle"]) == (now, "Checkout")
+    assert command(page, "WebChatService.sendMessage", {"message": "from checkout"})["ok"]
+    gms.wait_message(chat_id, type="Message", text="from checkout", from_type="Client")
+    assert referers == {now}, referers
+
+
 def test_server_errors_and_offline_streak_lose_nothing(chat_page, gms):
     page = chat_page
     chat_id = start(page, gms)

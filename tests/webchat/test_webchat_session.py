@@ -5,6 +5,7 @@ import asyncio
 from webchat_harness import BASE, Page, mock_gms, settle
 from webchat_vclock import virtual_time
 
+from cxkit.webchat import PageInfo
 from cxkit.webchat import messages as msg
 
 
@@ -17,6 +18,21 @@ async def test_page_load_publishes_data_ready_then_user_data():
     assert await page.cmd("verifySession") == {"sessionActive": False}
     assert await page.cmd("getSessionData") == {"sessionID": "", "userId": "", "secureKey": "", "alias": ""}
     assert page.transport.sent == []
+
+
+@virtual_time
+async def test_a_page_info_provider_is_asked_as_each_chat_starts():
+    """A single-page app moves (pushState) and retitles itself after the widget booted: the chat
+    reports the page as it is when the chat starts."""
+    where = {"url": "http://shop.test/home", "title": "Home"}
+    page = Page(mock_gms()).boot(page_info=lambda: PageInfo(url=where["url"], title=where["title"]))
+    await settle()
+    where.update(url="http://shop.test/checkout?step=2", title="Checkout")
+    await page.start()
+    fields = dict(page.transport.sent[0]["fields"])
+    assert (fields["userData[_genesys_url]"], fields["userData[_genesys_pageTitle]"]) == (
+        "http://shop.test/checkout?step=2", "Checkout")
+    assert page.service.page_info == PageInfo(url="http://shop.test/checkout?step=2", title="Checkout")
 
 
 @virtual_time

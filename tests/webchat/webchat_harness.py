@@ -121,11 +121,11 @@ class Page:
             self.events.append((name, event.data))
         return record
 
-    def boot(self, *, start: bool = True) -> Page:
+    def boot(self, *, start: bool = True, page_info: Any = None) -> Page:
         loop = asyncio.get_running_loop()
         self.service = install_webchat_service(self.bus, self.config, Ports(
             self.transport, self.storage,
-            PageInfo(url="http://shop.test/p", title="Shop", browser="Chrome", os="Linux"),
+            page_info or PageInfo(url="http://shop.test/p", title="Shop", browser="Chrome", os="Linux"),
             now=lambda: EPOCH_MS + loop.time() * 1000, downloader=self.downloader), start=start)
         return self
 

@@ -21,10 +21,23 @@ import js
 from ..gms import FormFields, HttpResponse, MultipartParts, encode_form
 from .convert import to_js_plain
 
-__all__ = ["DOWNLOAD_TIMEOUT_S", "FetchTransport", "attachment_name", "page_relative"]
+__all__ = ["DOWNLOAD_TIMEOUT_S", "FetchTransport", "PageAddress", "attachment_name", "page_relative"]
 
 #: A download that has not answered after this long settles downloadFile with a failure.
 DOWNLOAD_TIMEOUT_S = 60.0
+
+
+class PageAddress:
+    """Where the page is, for the requests the worker makes for it: ``url`` (their Referer) and
+    ``base`` (relative URLs resolve against it); the worker updates both when a single-page app
+    moves. Empty on the page's own thread, where the browser knows them.
+
+        >>> address = PageAddress("http://shop.example/a/page", "http://shop.example/a/page")
+    """
+
+    def __init__(self, url: str = "", base: str = "") -> None:
+        self.url = url
+        self.base = base
 
 
 def page_relative(url: str, base: str) -> str:
@@ -58,14 +71,13 @@ def attachment_name(disposition: str) -> str:
 
 
 class FetchTransport:
-    """`cxkit.gms.Transport` over the browser's ``fetch``. In the worker, ``base`` (the page's base
-    URL) resolves relative URLs and ``referrer`` (the page's URL) is sent as the Referer, as the
-    page's own requests do, instead of the worker script's URL."""
+    """`cxkit.gms.Transport` over the browser's ``fetch``. In the worker, ``address`` (the page's)
+    resolves relative URLs and gives the Referer, as the page's own requests have them, instead of
+    the worker script's URL."""
 
-    def __init__(self, *, credentials: str = "same-origin", base: str = "", referrer: str = "") -> None:
+    def __init__(self, *, credentials: str = "same-origin", address: PageAddress | None = None) -> None:
         self.credentials = credentials
-        self.base = base
-        self.referrer = referrer
+        self.address = address or PageAddress()
 
     async def post_form(self, url: str, fields: FormFields, *, headers: Mapping[str, str],
                         timeout: float | None) -> HttpResponse:
@@ -97,7 +109,7 @@ class FetchTransport:
             form.append(name, value)
         try:
             init = self._init(form, dict(headers), _timeout_signal(timeout))
-            response = await js.fetch(page_relative(url, self.base), init)
+            response = await js.fetch(page_relative(url, self.address.base), init)
             blob = await response.blob()
         except Exception:
             return 0, None, ""
@@ -106,8 +118,8 @@ class FetchTransport:
 
     def _init(self, body: Any, headers: dict[str, str], signal: Any) -> Any:
         init = {"method": "POST", "body": body, "headers": headers, "credentials": self.credentials}
-        if self.referrer:
-            init["referrer"] = self.referrer
+        if self.address.url:
+            init["referrer"] = self.address.url
         if signal is not None:
             init["signal"] = signal
         return to_js_plain(init)
@@ -116,7 +128,7 @@ class FetchTransport:
                     timeout: float | None) -> HttpResponse:
         signal = _timeout_signal(timeout)
         try:
-            response = await js.fetch(page_relative(url, self.base), self._init(body, headers, signal))
+            response = await js.fetch(page_relative(url, self.address.base), self._init(body, headers, signal))
             text = await response.text()
         except Exception as exc:  # network failure, CORS refusal or the timeout
             return HttpResponse(0, "", "timeout" if signal is not None and signal.aborted else str(exc))

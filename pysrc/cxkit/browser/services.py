@@ -12,6 +12,7 @@ and leaves Python values alone.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import js
@@ -22,7 +23,7 @@ from ..webchat import PageInfo, Ports, install_webchat_service
 from .convert import to_js_plain, to_py_plain
 from .cookies import CookieStorage
 from .elements import DomTextInput, JsPreprocessor, download, unwrap_element
-from .fetch import FetchTransport
+from .fetch import FetchTransport, PageAddress
 from .websocket import JsWebSocketConnector
 
 __all__ = ["install_services", "page_info"]
@@ -104,26 +105,26 @@ ADAPTERS = {
 }
 
 
-def install_services(bus: Bus, config: dict[str, Any], *, storage: Any = None, info: PageInfo | None = None,
-                     save: Any = None, adapters: dict[str, Any] | None = None, base: str = "") -> dict[str, Any]:
+def install_services(bus: Bus, config: dict[str, Any], *, storage: Any = None,
+                     info: Callable[[], PageInfo] = page_info, save: Any = None,
+                     adapters: dict[str, Any] | None = None, address: PageAddress | None = None) -> dict[str, Any]:
     """Install the services the page's config asks for, not started yet (``service.start()``,
     once the page's queued subscriptions are attached and App.ready is out); returns them by name.
 
     On the main thread the ports are this document's; the worker passes its own ``storage``
-    (cookies), page ``info``, ``save(blob, name)`` for downloads, ``adapters`` and the page's
-    ``base`` URL, which relative URLs in the config are read against (its requests then carry the
-    page's URL, ``info.url``, as their Referer)."""
+    (cookies), page ``info`` (asked as each chat starts), ``save(blob, name)`` for downloads,
+    ``adapters`` and the page's ``address``, which relative URLs in the config are read against
+    and whose URL its requests carry as their Referer."""
     webchat = config.get("webchat")
     if not isinstance(webchat, dict) or not webchat:
         return {}
     xhr_fields = webchat.get("xhrFields")
     with_credentials = isinstance(xhr_fields, dict) and bool(xhr_fields.get("withCredentials"))
-    transport = FetchTransport(credentials="include" if with_credentials else "same-origin", base=base,
-                               referrer=info.url if info is not None and base else "")
+    transport = FetchTransport(credentials="include" if with_credentials else "same-origin", address=address)
     webchat = _async_callbacks(webchat)
     for command, adapt in (ADAPTERS if adapters is None else adapters).items():
         bus.plugin.before(f"WebChatService.{command}", adapt)
-    ports = Ports(transport, storage or CookieStorage(), info or page_info(),
-                  downloader=lambda request: download(request, transport, save), websocket=JsWebSocketConnector(base))
+    ports = Ports(transport, storage or CookieStorage(), info, websocket=JsWebSocketConnector(address),
+                  downloader=lambda request: download(request, transport, save))
     service = install_webchat_service(bus, webchat, ports, start=False)
     return {"WebChatService": service}

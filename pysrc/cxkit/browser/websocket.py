@@ -18,20 +18,20 @@ import js
 from pyodide.ffi import create_proxy
 
 from ..gms.websocket import websocket_url
-from .fetch import page_relative
+from .fetch import PageAddress, page_relative
 
 __all__ = ["JsWebSocketConnector"]
 
 
 class JsWebSocketConnector:
-    """Relative URLs are the page's (``base``: its base URL, given in the worker)."""
+    """Relative URLs are the page's (``address``: the page's, given in the worker)."""
 
-    def __init__(self, base: str = "") -> None:
-        self.base = base
+    def __init__(self, address: PageAddress | None = None) -> None:
+        self.address = address or PageAddress()
 
     async def open(self, url: str, *, timeout: float | None) -> _JsSocket | None:
         try:
-            socket = js.WebSocket.new(websocket_url(page_relative(url, self.base)))
+            socket = js.WebSocket.new(websocket_url(page_relative(url, self.address.base)))
         except Exception:
             return None
         wrapper = _JsSocket(socket)

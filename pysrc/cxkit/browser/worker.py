@@ -38,6 +38,7 @@ from .boot import MicrotaskWake
 from .bridge import JsBridge, install_console_logging
 from .convert import error_text, from_json, to_js_plain, to_json, to_py_plain
 from .cookies import CookieStorage, parse_cookies
+from .fetch import PageAddress
 from .handles import RemoteElement, RemoteFunction, handle_of
 from .services import install_services, page_info
 
@@ -287,6 +288,8 @@ class Worker:
         bus.watch(link.schedule)
         self.config = link.decode(init.get("config")) or {}
         self.page = init.get("page") or {}
+        url = str(self.page.get("url") or "")
+        self.address = PageAddress(url, str(self.page.get("base") or url))
         self.test_hook = bool(init.get("testHook"))
         self.storage = WorkerCookies(str(self.page.get("cookie") or ""), str(self.page.get("cookieDomain") or ""), link)
         self.bridge = _WorkerBridge(bus, _Page(link))
@@ -299,7 +302,7 @@ class Worker:
         self.ops: dict[str, Callable[..., Any]] = {
             "call": self.call, "settle": self.settle, "reply": self.reply, "services": self.services,
             "go": self.go, "input": self.input, "hidden": self.hidden, "cookies": self.cookies,
-            "exec": self.exec, "heard": self.heard,
+            "exec": self.exec, "heard": self.heard, "page": self.moved,
         }
         link.send("up")
 
@@ -370,9 +373,9 @@ class Worker:
         try:
             plugins = install_services(
                 self.bus, self.config, storage=self.storage,
-                info=page_info(*(str(page.get(key) or "") for key in ("url", "referrer", "title"))),
+                info=lambda: page_info(*(str(page.get(key) or "") for key in ("url", "referrer", "title"))),
                 save=lambda blob, name: self.link.send("download", blob, name),
-                adapters={"registerPreProcessor": _preprocessor}, base=str(page.get("base") or page.get("url") or ""),
+                adapters={"registerPreProcessor": _preprocessor}, address=self.address,
             )
         except Exception as exc:
             log.exception("cxkit: the services could not start")
@@ -395,6 +398,11 @@ class Worker:
             self.link.send("failed", f"cxkit could not start its services: {error_text(exc)}")
             return
         self.link.send("onReady")
+
+    def moved(self, url: str, base: str, title: str) -> None:
+        """A single-page app changed its URL or title: later requests and chats say so."""
+        self.page.update(url=url, base=base, title=title)
+        self.address.url, self.address.base = url, base
 
     def input(self, handle: int, value: str) -> None:
         element = self.link.elements.get(handle)

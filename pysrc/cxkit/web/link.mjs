@@ -57,7 +57,7 @@ export function start(face) {
   // document.cookie costs ~15 us, so it is read only after a change event where the browser
   // has them, and before every message where it has not. A change event can come before this
   // tab's document.cookie shows the change: its own [name, value|null] pairs go too (`heard`).
-  var due = false, sentCookie, cookieEvents = false, cookieDirty = false;
+  var due = false, sentCookie, cookieEvents = false, cookieDirty = false, at, title;
   function send(op) { out.push(op); schedule(); }
   function schedule() { if (!due) { due = true; queueMicrotask(flush); } }
   function cookiesChanged(changes) {
@@ -70,6 +70,10 @@ export function start(face) {
     if (cookieDirty || !cookieEvents) { cookie = document.cookie; cookieDirty = false; }
     if (cookie === sentCookie) cookie = undefined; else if (cookie !== undefined) sentCookie = cookie;
     if (!ops.length && cookie === undefined) return;
+    if (location.href !== at || document.title !== title) {  // a single-page app moved: its chats and requests follow
+      at = location.href; title = document.title;
+      ops.unshift(["page", at, document.baseURI, title]);
+    }
     try {  // JSON batches go as one string (no JS object for Pyodide to convert): [seq, handles, ops, cookie?]
       var batch = cookie === undefined ? [seq, refs, ops] : [seq, refs, ops, cookie];
       worker.postMessage(plain ? face.json(batch) : { seq: seq, ops: ops, handles: refs, cookie: cookie });
@@ -145,7 +149,7 @@ export function start(face) {
   cookieEvents = dom.watchCookies(cookiesChanged);
   var init = { pyodide: abs(M.pyodide), wheel: abs(M.wheels[0]), config: enc(face.config), page: dom.pageFacts(),
     testHook: !!(M.testPages && (face.config.cxkit || {}).testHook), snapshot: !!(face.config.cxkit || {}).snapshot };
-  sentCookie = init.page.cookie;
+  sentCookie = init.page.cookie; at = init.page.url; title = init.page.title;
   worker.postMessage({ init: init });
   if (init.testHook) {  // test pages only: run Python in the worker, the value of `result` comes back
     window.cxkitPy = function (source) {

@@ -92,7 +92,7 @@ class Ports:
 
     transport: Transport
     storage: Storage
-    page_info: PageInfo | None = None
+    page_info: PageInfo | Callable[[], PageInfo] | None = None  #: a provider: asked as each chat starts
     now: Callable[[], float] | None = None
     downloader: Downloader | None = None
     websocket: WebSocketConnector | None = None

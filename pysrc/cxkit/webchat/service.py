@@ -64,7 +64,7 @@ class WebChatService:
     The chat's state is `session` (a `ChatSession`); message processing is `processor`."""
 
     def __init__(self, bus: Bus, *, transport: Transport, storage: Storage,
-                 page_info: PageInfo | None = None, now: Callable[[], float] | None = None,
+                 page_info: PageInfo | Callable[[], PageInfo] | None = None, now: Callable[[], float] | None = None,
                  downloader: Downloader | None = None, name: str = NAME,
                  websocket: WebSocketConnector | None = None) -> None:
         self.bus = bus
@@ -72,7 +72,7 @@ class WebChatService:
         self.name = name
         self.transport = transport
         self.cookies = SessionCookies(storage)
-        self.page_info = page_info or PageInfo()
+        self._page_info = page_info or PageInfo()
         self.now: Callable[[], float] = now or now_ms
         self.downloader = downloader
         self.config = WebChatConfig()
@@ -89,6 +89,14 @@ class WebChatService:
         self._typing_position: int | None = None  # of the last startTyping
         self._detach_input: Callable[[], None] | None = None
         self.session_writer = SessionDataWriter()
+
+    @property
+    def page_info(self) -> PageInfo:
+        """The page as a chat starting now reports it (``_genesys_url``, ``_genesys_pageTitle``...):
+        a provider given as ``page_info`` is asked each time, so a single-page app's later URL and
+        title count, as the original reads them when the request goes."""
+        info = self._page_info
+        return info() if callable(info) else info
 
     def _rest_typing(self) -> ClientTyping:
         return ClientTyping(self._send_start_typing, self._send_stop_typing, self._typing_changed)

@@ -35,10 +35,12 @@ class StartChatHost(CommandHost, Protocol):
     """What startChat uses beyond `CommandHost`: the page facts and the start lock for the
     request, and the members that begin the session."""
 
-    page_info: PageInfo
     cookies: SessionCookies
     push: PushMode | None
     now: Callable[[], float]
+
+    @property
+    def page_info(self) -> PageInfo: ...
 
     @property
     def plugin(self) -> Plugin: ...
