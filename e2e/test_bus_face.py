@@ -550,7 +550,7 @@ def test_a_page_that_extends_object_prototype_gets_payloads_with_their_own_keys_
     assert got == [["a"], ["b"], ["c"], '{"a":{"b":[{"c":1}]}}']
 
 
-#: Prototype.js 1.6 and MooTools 1.2 (still on old shop sites) give arrays a toJSON that returns
+#: Prototype.js 1.6 and MooTools 1.2.4 (still on old shop sites) give arrays a toJSON that returns
 #: the array's JSON text, so ``JSON.stringify`` writes every array as a quoted string, and add
 #: enumerable methods to Array.prototype; other old scripts add members to Object.prototype.
 OLD_LIBRARIES = """

@@ -259,6 +259,17 @@ def test_without_cxkit_base_such_a_page_is_told_where_the_bundle_was_looked_for(
                                   "one not beside it needs _genesys.widgets.cxkit.base)"), got
 
 
+@pytest.mark.parametrize("base, says", [
+    ("http://[not-a-host", "_genesys.widgets.cxkit.base http://[not-a-host: TypeError: "),
+    ("/nowhere?v=2#top", " (HTTP 404) (_genesys.widgets.cxkit.base names {server_url}/nowhere/)"),
+])
+def test_a_cxkit_base_that_is_wrong_fails_the_boot_naming_it(page, server_url, base, says):
+    """A base that is no URL fails the boot (it threw as the loader ran: no CXBus at all); one where
+    the bundle is not is named as the place looked in (its query and fragment dropped)."""
+    got = loader_elsewhere(page, server_url, "inline", base)
+    assert got["attached"] is False and says.format(server_url=server_url) in got["answer"], got
+
+
 # -- a boot that fails: every call settles ----------------------------------------------------------
 
 EARLY_CALLS = """

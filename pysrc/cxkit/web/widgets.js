@@ -10,12 +10,15 @@
   const g = (w._genesys = w._genesys || {});
   const cfg = (g.widgets = g.widgets || g.cxwidget || {});
   // The bundle is beside this file, or at cxkit.base (a page that inlines it, or bundles it into its own script)
-  const me = doc.currentScript || doc.querySelector('script[src*="widgets.js"]'), given = (cfg.cxkit || {}).base;
-  const base = given ? new URL(String(given).replace(/\/?$/, "/"), location.href).href
-    : new URL(".", (me && me.src) || location.href).href;
+  const me = doc.currentScript || doc.querySelector('script[src*="widgets.js"]'), baseOption = (cfg.cxkit || {}).base;
+  let base = new URL(".", (me && me.src) || doc.baseURI).href, badBase = "";
+  if (baseOption) {
+    try { const u = new URL(baseOption, doc.baseURI); u.search = u.hash = ""; base = u.href.replace(/\/?$/, "/"); }
+    catch (e) { badBase = `_genesys.widgets.cxkit.base ${baseOption}: ${e}`; }  // fails the boot, not the page
+  }
   const abs = (path) => new URL(path, base).href;
   const append = (el) => (doc.head || doc.documentElement).appendChild(el);
-  // Prototype.js 1.6 and MooTools 1.2 give arrays a toJSON that returns JSON text, which
+  // Prototype.js 1.6 and MooTools 1.2.4 give arrays a toJSON that returns JSON text, which
   // JSON.stringify would quote again: on such a page each array or object is written as itself.
   const json = (v) => JSON.stringify(v, Array.prototype.toJSON || Object.prototype.toJSON ? asItself : undefined);
   function asItself(key, v) {
@@ -92,7 +95,7 @@
   const changed = (value) => { mirror.seq++; return value; };
   const entry = (p) => (mirror.registry[p] = mirror.registry[p] || { events: [], commands: [] });
   const listed = (list, names) => {
-    for (const n of [].concat(names)) if (!list.includes(n)) list.push(n);
+    for (const n of [].concat(names)) if (typeof n === "string" && !list.includes(n)) list.push(n);
     return changed(true);
   };
   const answers = {  // as the Python bus answers (any other method: true)
@@ -261,13 +264,15 @@
   function boot() {  // once; the thread is chosen now, when the page's own scripts are all there
     if (booting) return;
     booting = true;
+    if (badBase) return fail(badBase);
     const given = opts().thread, py = doc.querySelector('script[type="py"], script[type="mpy"], py-script');
     loader.thread = (given ? given === "main" : !!py) ? "main" : "worker";
     if (loader.thread === "main") {  // what it throws (a policy that refuses a script's text) fails the boot
       try { return bootMain(); } catch (e) { return fail("cxkit could not start: " + e); }
     }
     import(abs(M.link)).catch((e) => explain(abs(M.link)).then((why) => fail(`cannot load ${abs(M.link)}: ${e}${why}`
-      + (/HTTP 404/.test(why) ? ` (widgets.js looks for the rest of its bundle in ${base}; one not beside it needs _genesys.widgets.cxkit.base)` : ""))))
+      + (!/HTTP 404/.test(why) ? "" : baseOption ? ` (_genesys.widgets.cxkit.base names ${base})`
+        : ` (widgets.js looks for the rest of its bundle in ${base}; one not beside it needs _genesys.widgets.cxkit.base)`))))
       .then((m) => m && m.start(loader)).catch((e) => fail("cxkit could not start: " + e));
   }
   function bootMain() {  // PyScript on the page's own thread: for pages that import cxkit in Python
