@@ -120,6 +120,7 @@ def install_services(bus: Bus, config: dict[str, Any], *, storage: Any = None,
         return {}
     xhr_fields = webchat.get("xhrFields")
     with_credentials = isinstance(xhr_fields, dict) and bool(xhr_fields.get("withCredentials"))
+    info()  # read once now: a page whose facts cannot be read fails the start, as the worker's does
     transport = FetchTransport(credentials="include" if with_credentials else "same-origin", address=address)
     webchat = _async_callbacks(webchat)
     for command, adapt in (ADAPTERS if adapters is None else adapters).items():
