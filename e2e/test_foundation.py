@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from typing import Any
 
 import pytest
 from e2e_support import wait_booted
@@ -133,42 +134,38 @@ def test_an_unrelated_rejection_during_boot_does_not_fail_cxkit(page, server_url
     assert page.evaluate("window.answers") == ["Command does not exist"]
 
 
+def rejection_on_a_page_where(page: Any, server_url: str, thread: str, member: str, throw: str) -> str:
+    """The reason a queued WebChatService call is rejected with, on the e2e page booting on
+    ``thread`` where reading ``document.<member>`` throws ``throw`` (JS)."""
+    page.add_init_script("""
+        Object.defineProperty(Document.prototype, '%s', {configurable: true, get() { throw %s; }, set() {}});
+        window.cxkitTestConfig = (widgets) => { widgets.cxkit = {thread: '%s'}; };
+        window.cxkitTestEarly = () => {
+          window.rejections = [];
+          CXBus.command('WebChatService.getSessionData').fail(r => window.rejections.push(r));
+        };
+    """ % (member, throw, thread))
+    page.goto(f"{server_url}/cxkit/e2e.html")
+    page.wait_for_function("window.rejections.length === 1", timeout=60_000)
+    reason = page.evaluate("window.rejections[0]")
+    assert page.evaluate("window.__cxkit.failure") == reason
+    return reason
+
+
 def test_a_page_whose_cookies_cannot_be_read_fails_the_boot_instead_of_hanging(page, server_url):
     """A sandboxed frame without allow-same-origin throws on ``document.cookie``. The idle boot
     reads it to see whether a chat is to be restored: before, that threw in the load handler, the
     boot never started and every queued call stayed pending. Now the boot runs and fails saying why
     (worker mode; on the page's thread the bus is up before the service's start raises, and the
     commands waiting for the service still stay pending: a known gap)."""
-    thread = "worker"
-    page.add_init_script("""
-        Object.defineProperty(Document.prototype, 'cookie', {configurable: true,
-          get() { throw new DOMException('no cookies in this frame', 'SecurityError'); }, set() {}});
-        window.cxkitTestConfig = (widgets) => { widgets.cxkit = {thread: '%s'}; };
-        window.cxkitTestEarly = () => {
-          window.rejections = [];
-          CXBus.command('WebChatService.getSessionData').fail(r => window.rejections.push(r));
-        };
-    """ % thread)
-    page.goto(f"{server_url}/cxkit/e2e.html")
-    page.wait_for_function("window.rejections.length === 1", timeout=60_000)
-    reason = page.evaluate("window.rejections[0]")
-    assert "no cookies in this frame" in reason and page.evaluate("window.__cxkit.failure") == reason
+    reason = rejection_on_a_page_where(page, server_url, "worker", "cookie",
+                                       "new DOMException('no cookies in this frame', 'SecurityError')")
+    assert "no cookies in this frame" in reason
 
 
 @pytest.mark.parametrize("thread, why", [("main", "could not start its services"), ("worker", "could not start")])
 def test_a_service_that_cannot_start_rejects_the_queued_calls_with_the_reason(page, server_url, thread, why):
     # the WebChatService reads the page's title for its userData (the worker gets it with the
     # page's facts); a page where that throws makes the start fail before the queued calls run
-    page.add_init_script("""
-        Object.defineProperty(Document.prototype, 'title', {configurable: true, get() { throw new Error('no title here'); }});
-        window.cxkitTestConfig = (widgets) => { widgets.cxkit = {thread: '%s'}; };
-        window.cxkitTestEarly = () => {
-          window.rejections = [];
-          CXBus.command('WebChatService.getSessionData').fail(r => window.rejections.push(r));
-        };
-    """ % thread)
-    page.goto(f"{server_url}/cxkit/e2e.html")
-    page.wait_for_function("window.rejections.length === 1", timeout=60_000)
-    reason = page.evaluate("window.rejections[0]")
+    reason = rejection_on_a_page_where(page, server_url, thread, "title", "new Error('no title here')")
     assert why in reason and "no title here" in reason
-    assert page.evaluate("window.__cxkit.failure") == reason
