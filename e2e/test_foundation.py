@@ -152,15 +152,28 @@ def rejection_on_a_page_where(page: Any, server_url: str, thread: str, member: s
     return reason
 
 
-def test_a_page_whose_cookies_cannot_be_read_fails_the_boot_instead_of_hanging(page, server_url):
+@pytest.mark.parametrize("thread", ["main", "worker"])
+def test_a_page_whose_cookies_cannot_be_read_fails_the_boot_instead_of_hanging(page, server_url, thread):
     """A sandboxed frame without allow-same-origin throws on ``document.cookie``. The idle boot
     reads it to see whether a chat is to be restored: before, that threw in the load handler, the
-    boot never started and every queued call stayed pending. Now the boot runs and fails saying why
-    (worker mode; on the page's thread the bus is up before the service's start raises, and the
-    commands waiting for the service still stay pending: a known gap)."""
-    reason = rejection_on_a_page_where(page, server_url, "worker", "cookie",
-                                       "new DOMException('no cookies in this frame', 'SecurityError')")
-    assert "no cookies in this frame" in reason
+    boot never started and every queued call stayed pending. Now the boot runs and fails saying
+    why, and the queued call settles: worker mode rejects it with the reason; on the page's thread
+    the bus and the service are up by the time the restore check throws, so it is answered."""
+    page.add_init_script("""
+        Object.defineProperty(Document.prototype, 'cookie', {configurable: true,
+          get() { throw new DOMException('no cookies in this frame', 'SecurityError'); }, set() {}});
+        window.cxkitTestConfig = (widgets) => { widgets.cxkit = {thread: '%s'}; };
+        window.cxkitTestEarly = () => {
+          window.outcome = null;
+          CXBus.command('WebChatService.getSessionData').done(() => { window.outcome = 'resolved'; })
+            .fail(r => { window.outcome = r; });
+        };
+    """ % thread)
+    page.goto(f"{server_url}/cxkit/e2e.html")
+    page.wait_for_function("window.__cxkit.failure && window.outcome", timeout=60_000)
+    failure, outcome = page.evaluate("[window.__cxkit.failure, window.outcome]")
+    assert "could not start" in failure and "no cookies in this frame" in failure
+    assert outcome == (failure if thread == "worker" else "resolved")
 
 
 @pytest.mark.parametrize("thread, why", [("main", "could not start its services"), ("worker", "could not start")])

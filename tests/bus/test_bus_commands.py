@@ -194,6 +194,36 @@ def test_commands_to_unready_plugin_are_buffered_until_ready(bus):
     assert d1.is_resolved() and d2.is_resolved() and d3.is_resolved()
 
 
+def test_a_plugin_that_gives_up_rejects_what_waited_for_it_and_what_comes_later(bus):
+    ran = []
+    svc = bus.register_plugin("Svc")
+    svc.register_command("a", lambda e: (ran.append(e.data), e.deferred.resolve()))
+    waiting = [bus.command("Svc.a", n=1), bus.command("Svc.a", n=2)]
+    bus.flush()
+    assert svc.give_up("Svc could not start: OSError: no cookies") is True
+    later = bus.command("Svc.a", n=3)
+    bus.flush()
+    for d in waiting + [later]:
+        assert d.state() == "rejected" and d.args == ("Svc could not start: OSError: no cookies",)
+    assert ran == []
+    other = bus.register_plugin("Other")   # the bus itself stays up
+    other.register_command("b", echo)
+    other.ready()
+    d = bus.command("Other.b", x=1)
+    bus.flush()
+    assert d.args == ({"x": 1},)
+
+
+def test_giving_up_after_ready_changes_nothing(bus):
+    svc = bus.register_plugin("Svc")
+    svc.register_command("a", echo)
+    svc.ready()
+    assert svc.give_up("too late") is False
+    d = bus.command("Svc.a", n=1)
+    bus.flush()
+    assert d.args == ({"n": 1},)
+
+
 def test_buffered_commands_do_not_rerun_interceptors(bus):
     runs = []
     svc = bus.register_plugin("Svc")

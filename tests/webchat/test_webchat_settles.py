@@ -7,6 +7,8 @@ from webchat_harness import Page, mock_gms, settle
 from webchat_vclock import virtual_time
 
 from cxkit.webchat import COMMANDS, EVENTS
+from cxkit.webchat.config import WebChatConfig
+from cxkit.webchat.install import start_services
 
 ODD_OPTIONS = [None, {}, {"message": 5, "filters": 3, "input": 4, "preprocessor": 1, "files": 2,
                           "fileId": 0, "userData": 7, "regex": None, "isTyping": "x"}]
@@ -40,3 +42,23 @@ async def test_every_command_settles(active):
     deferred = page.deferred("endChat")
     await asyncio.sleep(5)
     assert deferred.state() != "pending"
+
+
+@virtual_time
+async def test_a_service_whose_start_fails_rejects_every_command_waiting_for_it(monkeypatch):
+    """The page's commands wait for the service to be ready; one whose start raised was never
+    ready, and they waited forever on the page's own thread."""
+    page = Page(mock_gms()).boot(start=False)
+    waiting = [page.deferred(name) for name in ("getSessionData", "startChat", "sendMessage")]
+
+    def broken(raw):
+        raise TypeError("a config that cannot be read")
+
+    monkeypatch.setattr(WebChatConfig, "from_dict", broken)
+    failures = []
+    assert start_services([page.service], failures.append) is False
+    later = page.deferred("getSessionData")
+    await settle()
+    reason = "cxkit could not start its services: TypeError: a config that cannot be read"
+    assert failures == [reason]
+    assert [(d.state(), d.args) for d in waiting + [later]] == [("rejected", (reason,))] * 4

@@ -21,6 +21,7 @@ import js
 from pyodide.ffi import create_proxy, jsnull
 
 from ..bus import Bus, boot_app, set_bus
+from ..webchat.install import start_services
 from ..webchat.tabs import cookies_changed
 from .bridge import JsBridge
 from .convert import error_text, to_py_plain
@@ -85,16 +86,16 @@ def boot() -> Bus:
 
     on_ready = config.get("onReady")
 
-    def start_services(_quickbus: Any) -> None:
+    def start_and_ready(_quickbus: Any) -> None:
         # After App.ready, as the original loads its services on it; the page's queued
         # subscriptions are attached by now, so they see everything a service publishes.
-        for service in services:
-            service.start()
+        if not start_services(services, loader.fail):
+            return
         watch_cookies(lambda: _cookies_changed(services), storage)
         if callable(on_ready):
             on_ready(loader.config.bus)
 
-    booted = boot_app(bus, config, extensions=join_page, on_ready=start_services)
+    booted = boot_app(bus, config, extensions=join_page, on_ready=start_and_ready)
     _track_visibility(booted.app)
     return bus
 

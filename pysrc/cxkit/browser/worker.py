@@ -33,6 +33,7 @@ import js
 from pyodide.ffi import create_proxy
 
 from ..bus import Bus, Deferred, install_app, install_quickbus, mark_app_ready, publish_app_ready, set_bus
+from ..webchat.install import start_services
 from ..webchat.tabs import cookies_changed
 from .boot import MicrotaskWake
 from .bridge import JsBridge, install_console_logging
@@ -390,14 +391,8 @@ class Worker:
         on App.ready), then the page's onReady."""
         publish_app_ready(self.app, self.config)
         mark_app_ready(self.app)
-        try:
-            for service in self.started:
-                service.start()
-        except Exception as exc:
-            log.exception("cxkit: a service could not start")
-            self.link.send("failed", f"cxkit could not start its services: {error_text(exc)}")
-            return
-        self.link.send("onReady")
+        if start_services(self.started, lambda reason: self.link.send("failed", reason)):
+            self.link.send("onReady")
 
     def moved(self, url: str, base: str, title: str) -> None:
         """A single-page app changed its URL or title: later requests and chats say so."""

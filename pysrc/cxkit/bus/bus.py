@@ -307,6 +307,8 @@ class Bus:
             self._load_and_dispatch(commander, name, options, deferred)
         elif target._ready or commander is target:
             self._invoke(target, commander, name, options, deferred)
+        elif target._failure is not None:
+            self._schedule(deferred.reject, target._failure)
         else:
             self._log("%s is not ready: buffering %s", target._name, name)
             target._buffer.append((commander, name, options, deferred))

@@ -58,6 +58,7 @@ class PluginHost(Protocol):
     def _changed(self) -> None: ...
     def _log(self, message: str, *args: Any) -> None: ...
     def _set_ready(self, plugin: Plugin) -> None: ...
+    _schedule: Callable[..., None]
     def _publish(self, publisher: Plugin, event: str, data: Any, sticky: bool, direct: bool) -> bool: ...
     def _subscribe(self, subscriber: Plugin, event: Any, fn: Any) -> str | bool: ...
     def _unsubscribe(self, subscriber: Plugin, event: str) -> bool: ...
@@ -68,7 +69,7 @@ class PluginHost(Protocol):
 class Plugin:
     """The interface object `registerPlugin(name)` returns."""
 
-    __slots__ = ("_bus", "_name", "_commands", "_events", "_ready", "_buffer", "_data", "__weakref__")
+    __slots__ = ("_bus", "_name", "_commands", "_events", "_ready", "_buffer", "_data", "_failure", "__weakref__")
 
     def __init__(self, bus: PluginHost, name: str) -> None:
         self._bus = bus
@@ -78,6 +79,7 @@ class Plugin:
         self._ready = False
         self._buffer: list[tuple[Plugin, str, Any, Deferred]] = []
         self._data: dict[str, dict[str, Any]] = {}
+        self._failure: str | None = None
 
     @property
     def name(self) -> str:
@@ -135,6 +137,28 @@ class Plugin:
     def ready(self) -> bool:
         """Mark the plugin ready and run the commands buffered until now, in order."""
         self._bus._set_ready(self)
+        return True
+
+    def give_up(self, reason: str) -> bool:
+        """This plugin will never be ready (its start failed): the commands buffered for it, and
+        every later one sent to it, are rejected with ``reason``. False if it is ready already.
+
+            >>> from cxkit.bus import Bus
+            >>> bus = Bus()
+            >>> svc = bus.register_plugin("Svc")
+            >>> waiting = bus.command("Svc.go")
+            >>> svc.give_up("Svc could not start")
+            True
+            >>> bus.flush(); waiting.state(), waiting.debug()["args"]
+            ('rejected', ('Svc could not start',))
+        """
+        if self._ready:
+            return False
+        self._failure = reason
+        self._bus._log("%s will not be ready: %s", self._name, reason)
+        buffered, self._buffer = self._buffer, []
+        for *_, deferred in buffered:
+            self._bus._schedule(deferred.reject, reason)
         return True
 
     # -- events ----------------------------------------------------------------------------------

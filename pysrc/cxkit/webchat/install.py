@@ -21,7 +21,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import logging
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .commands import register_commands
@@ -31,7 +32,9 @@ from .service import EVENTS, NAME, WebChatService
 if TYPE_CHECKING:
     from ..bus import Bus
 
-__all__ = ["install_webchat_service", "webchat_plugin_factory"]
+__all__ = ["install_webchat_service", "start_services", "webchat_plugin_factory"]
+
+logger = logging.getLogger("cxkit.webchat")
 
 
 def install_webchat_service(bus: Bus, config: Mapping[str, Any] | None, ports: Ports, *,
@@ -55,6 +58,32 @@ def install_webchat_service(bus: Bus, config: Mapping[str, Any] | None, ports: P
     if start:
         service.start()
     return service
+
+
+def start_services(services: Sequence[WebChatService], fail: Callable[[str], Any]) -> bool:
+    """Start services installed with ``start=False``, in order. One whose start raises makes
+    them all give up (`cxkit.bus.Plugin.give_up`): the commands waiting for one that is not
+    ready yet, and later ones, are rejected with the reason, which ``fail(reason)`` reports
+    too (the page's loader). False if one could not start.
+
+        >>> from cxkit.bus import Bus
+        >>> from cxkit.webchat import MemoryStorage, Ports
+        >>> service = install_webchat_service(Bus(), {"dataURL": "http://gms/chat/cs"},
+        ...                                   Ports(None, MemoryStorage()), start=False)
+        >>> start_services([service], print), service.plugin.is_ready
+        (True, True)
+    """
+    for service in services:
+        try:
+            service.start()
+        except Exception as exc:
+            reason = f"cxkit could not start its services: {type(exc).__name__}: {exc}"
+            logger.exception("cxkit: a service could not start")
+            for each in services:
+                each.plugin.give_up(reason)
+            fail(reason)
+            return False
+    return True
 
 
 def webchat_plugin_factory(config: Mapping[str, Any] | None = None, *,
