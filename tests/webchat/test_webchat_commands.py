@@ -163,6 +163,44 @@ async def test_update_user_data_before_and_during_a_session():
     assert page.gms.chat(page.chat_id)["userData"]["x"] == "2"
 
 
+class PageFunction:
+    """A function of the page as the worker holds it: not copyable, answers later."""
+
+    def __init__(self, value):
+        self.value, self.calls = value, 0
+
+    def __call__(self):
+        self.calls += 1
+        done = asyncio.get_running_loop().create_future()
+        done.set_result(self.value)
+        return done
+
+    def __deepcopy__(self, memo):
+        raise TypeError("cannot pickle 'pyodide.ffi.JsProxy' object")
+
+
+@virtual_time
+async def test_functions_in_user_data_are_called_as_they_are_sent_and_the_store_keeps_them():
+    """jQuery.param (the original's form encoder) sends a function's value; a configured
+    function stopped the service from starting (deepcopy cannot copy a JS function)."""
+    cart, step = PageFunction("42.50"), PageFunction("checkout")
+
+    def fails():
+        raise RuntimeError("no cart here")
+
+    page = Page(mock_gms(), config={"userData": {"a": "1", "cart": cart, "page": {"step": step}, "bad": fails}}).boot()
+    await settle()
+    assert page.service.plugin.is_ready and cart.calls == 0
+    await page.start(userData={"u": lambda: 3})
+    fields = dict(page.transport.of("requestChat")[0]["fields"])
+    assert (fields["userData[a]"], fields["userData[cart]"], fields["userData[page][step]"], fields["userData[u]"],
+            fields["userData[bad]"]) == ("1", "42.50", "checkout", "3", "")
+    assert page.of("data.userData")[-1]["value"]["cart"] is cart   # the store keeps the page's function
+    await page.cmd("updateUserData", {"x": PageFunction("2")})
+    assert page.transport.of("updateData")[0]["fields"][3:] == [("userData[x]", "2")]
+    assert cart.calls == 1
+
+
 @virtual_time
 async def test_update_user_data_rejects_on_ajax_failure():
     gms = mock_gms()

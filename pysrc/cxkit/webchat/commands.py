@@ -11,7 +11,6 @@ rest here; each group types its service by the protocol of what it uses (`ChatCo
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Awaitable, Callable, Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol
@@ -27,6 +26,7 @@ from .ports import TypingInput
 from .restore import RestoreHost, restore_session
 from .start_chat import StartChatHost, start_chat
 from .typing_indicator import ClientTyping, CometdTyping
+from .user_data import data_copy, values_of_functions
 
 if TYPE_CHECKING:
     from ..bus import CommandEvent, Plugin
@@ -251,11 +251,11 @@ class Commands:
         s = self.s
         changes = dict(e.data)
         s.session.user_data.update(changes)
-        s.set_data("userData", copy.deepcopy(s.session.user_data))
+        s.set_data("userData", data_copy(s.session.user_data))
         if not s.session.active:
-            e.deferred.resolve(copy.deepcopy(s.session.user_data))
+            e.deferred.resolve(data_copy(s.session.user_data))
             return
-        identity = s.session.identity
+        identity, changes = s.session.identity, await values_of_functions(changes)
         reply = await s.request(lambda: s.client.update_data(identity, changes))
         if reply.ok:
             s.plugin.publish_direct("ajaxResponse", reply.body)

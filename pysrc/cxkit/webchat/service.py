@@ -23,7 +23,6 @@ Normally built by `install_webchat_service`::
 from __future__ import annotations
 
 import asyncio
-import copy
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -44,6 +43,7 @@ from .session import ChatSession
 from .start_chat import identity_of
 from .tasks import spawn
 from .typing_indicator import ClientTyping, CometdTyping
+from .user_data import data_copy
 
 if TYPE_CHECKING:
     from ..bus import Bus, Plugin
@@ -380,12 +380,12 @@ class WebChatService:
         cookie is there (needs a running event loop, as in the browser)."""
         self.apply_config(raw)
         self.configured = True
-        self.session.user_data = copy.deepcopy(self.config.user_data)
+        self.session.user_data = data_copy(self.config.user_data)
         self.set_data("sleeping", False)
         self.set_data("sessionActive", False)
         self.plugin.ready()
         self.plugin.republish("ready")
-        self.set_data("userData", copy.deepcopy(self.session.user_data))
+        self.set_data("userData", data_copy(self.session.user_data))
         if self.config.sleep_enabled:
             self.plugin.subscribe("App.data.pageHidden", self._page_hidden)
         if self.config.async_enabled and self.push is not None:

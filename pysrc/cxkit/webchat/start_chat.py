@@ -9,7 +9,6 @@ publish requestChat and settle on the first notification of the new chat (push.p
 from __future__ import annotations
 
 import asyncio
-import copy
 import json
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
@@ -20,6 +19,7 @@ from .command_host import CommandHost
 from .cookies import SessionCookies
 from .ports import PageInfo
 from .push import PushMode
+from .user_data import data_copy, values_of_functions
 
 if TYPE_CHECKING:
     from ..bus import CommandEvent, Plugin
@@ -124,8 +124,8 @@ async def start_chat(s: StartChatHost, e: CommandEvent) -> None:
         e.deferred.reject(msg.MALFORMED_USER_DATA)
         return
     s.session.user_data.update(call_data)
-    s.set_data("userData", copy.deepcopy(s.session.user_data))
-    request = _request_chat(s, e.data, request_user_data(s))
+    s.set_data("userData", data_copy(s.session.user_data))
+    request = _request_chat(s, e.data, await values_of_functions(request_user_data(s)))
     if s.push is not None:
         await _start_push(s, e, request)
     else:

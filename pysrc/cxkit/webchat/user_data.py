@@ -1,0 +1,57 @@
+"""userData as the page gives it: data, but now and then a function or a JS object among it.
+
+    >>> import asyncio
+    >>> given = {"cart": lambda: 42, "tags": ["a"], "nested": {"at": lambda: "checkout"}}
+    >>> copy = data_copy(given)
+    >>> copy["tags"] is given["tags"], copy["cart"] is given["cart"]
+    (False, True)
+    >>> asyncio.run(values_of_functions(given))
+    {'cart': 42, 'tags': ['a'], 'nested': {'at': 'checkout'}}
+
+The store the bus shows (``data.userData``) keeps what the page gave, functions as themselves
+(back in JS they are the page's own functions). What goes to GMS is data: a function is called
+as it is sent and its value goes instead, as jQuery.param (the original's form encoder) does; a
+function that answers later (the page's, called from the worker) is awaited.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["data_copy", "values_of_functions"]
+
+logger = logging.getLogger("cxkit.webchat")
+
+
+def data_copy(value: Any) -> Any:
+    """``value`` with its dicts and lists copied; anything else (a function, a JS object) is
+    shared, not copied: ``copy.deepcopy`` cannot copy a JS object and raised there."""
+    if isinstance(value, Mapping):
+        return {key: data_copy(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [data_copy(item) for item in value]
+    return value
+
+
+async def values_of_functions(value: Any, path: str = "userData") -> Any:
+    """A copy of ``value`` with each function replaced by what it returns (awaited when it
+    answers later). A function that raises is logged naming it and sends an empty value."""
+    if isinstance(value, Mapping):
+        return {key: await values_of_functions(item, f"{path}.{key}") for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [await values_of_functions(item, f"{path}[{i}]") for i, item in enumerate(value)]
+    if not callable(value):
+        return value
+    try:
+        result = value()
+        if inspect.isawaitable(result):
+            result = await result
+    except Exception as exc:
+        logger.error("WebChatService: %s is a function that failed, so it is sent empty: %s: %s",
+                     path, type(exc).__name__, exc)
+        return None
+    return await values_of_functions(result, path) if isinstance(result, (Mapping, list, tuple)) else result
+
