@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from urllib.parse import urlsplit
 
 import pytest
 from e2e_support import command, events, wait_event, wait_text
@@ -169,16 +170,28 @@ RELATIVE_URLS = {
 }
 
 
+#: Records the URL each ``new WebSocket(url)`` on the page is given.
+RECORD_SOCKET_URLS = """
+    window.socketUrls = [];
+    window.WebSocket = new Proxy(window.WebSocket, {construct(Socket, args) {
+        window.socketUrls.push(String(args[0]));
+        return new Socket(...args);
+    }});
+"""
+
+
 @pytest.mark.parametrize("transport", ["polling", "cometd"])
 @pytest.mark.parametrize("thread", ["worker", "main"])
 def test_relative_urls_in_the_config_are_the_pages(open_chat_page, gms, thread, transport):
     """The original's requests resolve a relative ``dataURL`` (a GMS proxied under the site's own
     domain) against the page; in worker mode fetch and WebSocket resolved it against the worker's
     script instead, and the chat never started. Every request and socket now uses the page's base
-    URL, over polling and over CometD's WebSocket, in both modes."""
+    URL, over polling and over CometD's WebSocket, in both modes. On the page's own thread the
+    socket gets an absolute URL too: browsers before Chrome 125, Firefox 124 and Safari 17.3 refuse
+    a relative one (CometD would long-poll)."""
     seen: list[str] = []
     choose = "window.cxkitTestConfig = w => { w.cxkit = {thread: '%s'}; };" % thread
-    page = open_chat_page(config={"webchat": RELATIVE_URLS[transport]}, init_script=choose)
+    page = open_chat_page(config={"webchat": RELATIVE_URLS[transport]}, init_script=choose + RECORD_SOCKET_URLS)
     page.on("request", lambda r: seen.append(r.url) if "/genesys/" in r.url else None)
     page.on("websocket", lambda ws: seen.append(ws.url))
     chat_id = start(page, gms)
@@ -189,6 +202,8 @@ def test_relative_urls_in_the_config_are_the_pages(open_chat_page, gms, thread, 
     if transport == "cometd":
         counts = gms.http.get("/mock/cometd").json()["transports"]
         assert counts["handshakes"]["websocket"] == 1 and counts["socketsOpened"] == 1, counts
+    given = page.evaluate("window.socketUrls")  # the page's own WebSocket: main-thread mode only
+    assert given == ([f"ws://{urlsplit(page.url).netloc}/genesys/cometd"] if (thread, transport) == ("main", "cometd") else []), given
 
 
 @pytest.mark.parametrize("thread", ["worker", "main"])
@@ -339,3 +354,21 @@ def test_js_values_page_code_passes_regexps_functions_and_jquery_wrapped_element
         .done(v => r({ok: true, v})).fail(v => r({ok: false, v})))""")
     assert upload["ok"], upload
     assert gms.wait_message(chat_id, type="FileUploaded")["userData"]["file-name"] == "w.png"
+
+
+@pytest.mark.parametrize("thread", ["worker", "main"])
+def test_a_function_in_user_data_sends_its_value(open_chat_page, gms, thread):
+    """jQuery.param, the original's form encoder, sends what a function returns. A function in
+    the configured userData stopped the service from starting (it could not be copied), in both
+    modes; one given to updateUserData broke every later userData command."""
+    page = open_chat_page(init_script="""
+        window.cxkitTestConfig = w => {
+          w.cxkit = {thread: '%s'};
+          w.webchat.userData = {cart: () => '42.50', step: () => 'checkout'};
+        };""" % thread)
+    chat_id = start(page, gms)
+    assert {k: gms.chat(chat_id)["userData"].get(k) for k in ("cart", "step")} == {
+        "cart": "42.50", "step": "checkout"}, gms.chat(chat_id)["userData"]
+    updated = page.evaluate("""() => new Promise(r => window.cxkitTest.plugin.command(
+        'WebChatService.updateUserData', {total: () => 7}).done(() => r('resolved')).fail(r))""")
+    assert updated == "resolved" and gms.chat(chat_id)["userData"].get("total") == "7"

@@ -24,14 +24,17 @@ __all__ = ["JsWebSocketConnector"]
 
 
 class JsWebSocketConnector:
-    """Relative URLs are the page's (``address``: the page's, given in the worker)."""
+    """Relative URLs are the page's (``address``: the page's, given in the worker). On the
+    page's own thread they are made absolute against ``document.baseURI`` too: browsers before
+    Chrome 125, Firefox 124 and Safari 17.3 refuse a relative URL in ``new WebSocket()``."""
 
     def __init__(self, address: PageAddress | None = None) -> None:
         self.address = address or PageAddress()
 
     async def open(self, url: str, *, timeout: float | None) -> _JsSocket | None:
+        base = self.address.base or _document_base()
         try:
-            socket = js.WebSocket.new(websocket_url(page_relative(url, self.address.base)))
+            socket = js.WebSocket.new(websocket_url(page_relative(url, base)))
         except Exception:
             return None
         wrapper = _JsSocket(socket)
@@ -43,6 +46,11 @@ class JsWebSocketConnector:
             await wrapper.close()
             return None
         return wrapper
+
+
+def _document_base() -> str:
+    document = getattr(js, "document", None)  # none in a worker, which is given its page's base
+    return str(document.baseURI) if document is not None else ""
 
 
 class _JsSocket:
