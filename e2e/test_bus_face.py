@@ -500,6 +500,38 @@ def test_a_burst_of_answers_comes_in_several_messages_in_order(bus_page):
     assert got["messages"] >= 3, got
 
 
+def test_a_burst_of_calls_runs_after_the_whole_burst_as_one_block_of_page_code(bus_page):
+    """The bus runs handlers after the page code that issued the commands (the original: at a
+    setTimeout 0), so a subscription made later in the same block hears what an earlier command
+    publishes. The worker gets a burst in parts of 100 calls (it reads one while the page makes
+    the next) and holds the bus until the last part: 250 calls after the command, it still hears."""
+    py(bus_page, """
+pub = bus.register_plugin("BurstPub")
+pub.register_command("go", lambda e: (pub.publish("went", {"n": 1}), e.deferred.resolve()))
+pub.ready()
+result = True
+""")
+    got = bus_page.evaluate("""async () => {
+        const p = CXBus.registerPlugin('BurstSub'), heard = [], post = Worker.prototype.postMessage;
+        let posts = 0;
+        Worker.prototype.postMessage = function () { posts++; return post.apply(this, arguments); };
+        const all = [];
+        try {
+            all.push(p.command('BurstPub.go'));
+            for (let i = 0; i < 250; i++) all.push(p.command('PySvc.mul', {a: i, b: 2}));
+            p.subscribe('BurstPub.went', e => heard.push(e.data.n));
+        } finally { Worker.prototype.postMessage = post; }
+        await Promise.all(all.map(d => new Promise((ok, no) => d.done(ok).fail(no))));
+        await new Promise(r => setTimeout(r, 0));   // the event is delivered after the command settles
+        const deadline = performance.now() + 10000;
+        while (!heard.length && performance.now() < deadline) await new Promise(r => setTimeout(r, 10));
+        return {heard, posts};
+    }""")
+    assert got["heard"] == [1]
+    if bus_page.evaluate("window.__cxkit.thread") == "worker":  # two parts went while the block still ran
+        assert got["posts"] == 2, got
+
+
 def test_payloads_reach_python_and_come_back_alike_in_both_modes(bus_page):
     """Plain data crosses as JSON in worker mode, data JSON cannot carry (undefined, NaN, a Date)
     as structured-clone data: either way page code gets what the main thread's bus gives it

@@ -3,11 +3,13 @@
     // cxkit/web/worker.mjs, once Pyodide is up (the page's cxkit/web/link.mjs is the other end):
     receive = py.pyimport("cxkit.browser.worker").start(init, post)
 
-The main thread sends batches (``[seq, handles, ops]`` or ``[seq, handles, ops, cookie]`` as
-JSON text, or ``{seq, handles, ops, cookie?}`` as structured-clone data when they hold Files,
-Dates, undefined properties or shared objects; ``cookie`` when ``document.cookie`` changed since
-the last batch, so other tabs' writes reach the WebChatService: `cxkit.webchat.tabs`) and
-receives lists of ops, one message per microtask each way. Ops to the page are JSON text, made by the C
+The main thread sends batches (``[seq, flags, ops]`` or ``[seq, flags, ops, cookie]`` as
+JSON text, or ``{seq, flags, ops, cookie?}`` as structured-clone data when they hold Files,
+Dates, undefined properties or shared objects; ``flags``: 1 the ops may hold handles, 2 a part
+of a burst whose last part follows, until which the bus runs nothing; ``cookie`` when
+``document.cookie`` changed since the last batch, so other tabs' writes reach the
+WebChatService: `cxkit.webchat.tabs`) and receives lists of ops, one message per microtask each
+way (a burst in parts of 100 ops). Ops to the page are JSON text, made by the C
 encoder as each op is sent (the page parses a batch with one ``JSON.parse``); an op holding a JS
 object (a File, a Blob) or a value JSON cannot write crosses as structured-clone data instead.
 A batch from the page is run whole, then the bus calls it queued, then the answers go back: one
@@ -309,18 +311,20 @@ class Worker:
 
     def receive(self, batch: Any) -> None:
         link, wake = self.link, self.wake
-        if type(batch) is str:  # JSON text: [seq, handles, ops] or [seq, handles, ops, cookie]
+        if type(batch) is str:  # JSON text: [seq, flags, ops] or [seq, flags, ops, cookie]
             message = from_json(batch)
-            link.seq, link.handles, ops = message[0], message[1], message[2]
+            link.seq, flags, ops = message[0], message[1], message[2]
             if len(message) > 3:  # before the ops: a startChat in this batch sees the other tab's lock or chat
                 self.cookies(str(message[3]))
-        else:  # structured-clone data: {seq, handles, ops, cookie?}
+        else:  # structured-clone data: {seq, flags, ops, cookie?}
             message = to_py_plain(batch)
             link.seq = message.get("seq", link.seq)
-            link.handles = message.get("handles", True)
+            flags = message.get("flags", 1)
             ops = message.get("ops") or ()
             if message.get("cookie") is not None:
                 self.cookies(str(message["cookie"]))
+        link.handles = bool(flags & 1)  # may hold handles
+        more = bool(flags & 2)  # a part of a burst: the bus waits for its last part
         link.hold()
         try:
             wake.holding = True
@@ -331,8 +335,8 @@ class Worker:
                     except Exception:
                         log.exception("cxkit: the page's %r could not be handled", op[0])
             finally:
-                wake.holding = False
-            if wake.woken:  # what the batch queued on the bus runs now, and its answers go in this flush
+                wake.holding = more
+            if wake.woken and not more:  # what the batch queued on the bus runs now, and its answers go in this flush
                 wake.woken = False
                 self.bus.flush()
         finally:

@@ -8,7 +8,9 @@ import * as dom from "./dom.mjs";
 
 // Ops run in slices of SLICE_MS, well under the 50 ms of a long task even when page handlers run
 // long; a batch of up to NOW_OPS runs in the task that parsed it, a longer one from the next task.
-var SLICE_MS = 8, NOW_OPS = 16;
+// A burst of calls goes in parts of SEND_EVERY ops, so the worker reads one while the page makes
+// the next; it holds the bus until the last part (the burst's handlers run after it all, as before).
+var SLICE_MS = 8, NOW_OPS = 16, SEND_EVERY = 100;
 
 export function start(face) {
   var M = face.manifest, abs = function (p) { return new URL(p, face.base).href; };
@@ -57,27 +59,31 @@ export function start(face) {
   // document.cookie costs ~15 us, so it is read only after a change event where the browser
   // has them, and before every message where it has not. A change event can come before this
   // tab's document.cookie shows the change: its own [name, value|null] pairs go too (`heard`).
-  var due = false, sentCookie, cookieEvents = false, cookieDirty = false, at, title;
-  function send(op) { out.push(op); schedule(); }
+  var due = false, sentCookie, cookieEvents = false, cookieDirty = false, at, title, parted = false;
+  function send(op) { if (out.push(op) >= SEND_EVERY) flush(true); schedule(); }
   function schedule() { if (!due) { due = true; queueMicrotask(flush); } }
   function cookiesChanged(changes) {
     if (changes.length) send(["heard", changes]);
     cookieDirty = true; schedule();
   }
-  function flush() {
-    var seq = face.mirror.seq, ops = out, plain = json, refs = handles, cookie;
-    due = false; out = []; json = true; handles = false;
-    if (cookieDirty || !cookieEvents) { cookie = document.cookie; cookieDirty = false; }
+  function flush(more) {  // more === true: a part of a burst; the last part goes at the microtask
+    var part = more === true, seq = face.mirror.seq, ops = out, plain = json, flags = (handles ? 1 : 0) | (part ? 2 : 0), cookie;
+    due = due && part; out = []; json = true; handles = false;
+    if (!part && (cookieDirty || !cookieEvents)) { cookie = document.cookie; cookieDirty = false; }
     if (cookie === sentCookie) cookie = undefined; else if (cookie !== undefined) sentCookie = cookie;
-    if (!ops.length && cookie === undefined) return;
+    if (!ops.length && cookie === undefined && !parted) return;  // after a part the last one always goes
+    parted = part;
     if (location.href !== at || document.title !== title) {  // a single-page app moved: its chats and requests follow
       at = location.href; title = document.title;
       ops.unshift(["page", at, document.baseURI, title]);
     }
-    try {  // JSON batches go as one string (no JS object for Pyodide to convert): [seq, handles, ops, cookie?]
-      var batch = cookie === undefined ? [seq, refs, ops] : [seq, refs, ops, cookie];
-      worker.postMessage(plain ? face.json(batch) : { seq: seq, ops: ops, handles: refs, cookie: cookie });
-    } catch (e) { console.error("cxkit: a call could not be sent to the worker: " + e); }
+    try {  // JSON batches go as one string (no JS object for Pyodide to convert): [seq, flags, ops, cookie?]
+      var batch = cookie === undefined ? [seq, flags, ops] : [seq, flags, ops, cookie];
+      worker.postMessage(plain ? face.json(batch) : { seq: seq, ops: ops, flags: flags, cookie: cookie });
+    } catch (e) {
+      console.error("cxkit: a call could not be sent to the worker: " + e);
+      if (!part) worker.postMessage("[" + seq + ",0,[]]");  // the worker, holding the bus for a last part, goes on
+    }
   }
   function apply(fn, args) {  // page code runs here; the worker only sees data
     try { return [true, enc(fn.apply(null, args))]; } catch (e) { console.error(e); return [false, e && e.message || String(e)]; }
