@@ -224,3 +224,27 @@ def test_an_async_chat_survives_a_reload_through_the_page_callbacks(page, server
     assert command(page, "WebChatService.endChat")["ok"]
     wait_event(page, "ended")
     assert page.evaluate("JSON.parse(localStorage.getItem('mySession'))")["sessionID"] == ""
+
+
+@pytest.mark.parametrize("thread", ["worker", "main"])
+def test_a_session_callback_that_returns_a_promise_is_awaited_in_both_modes(page, server_url, gms, thread):
+    """The page may keep the async session somewhere that answers later (IndexedDB, its server):
+    setSessionData then returns a Promise. In worker mode the Promise was copied as {} (no
+    restore); the page now answers the worker once it settles."""
+    config = ASYNC_CONFIG.replace(
+        "return localStorage.getItem('mySession');",
+        "return new Promise(r => setTimeout(() => r(localStorage.getItem('mySession')), 50));",
+    ).replace("w.webchat.cometD =", "w.cxkit = {thread: '%s'}; w.webchat.cometD =" % thread)
+    assert "new Promise" in config and "thread" in config
+    page.add_init_script(config + RECORDER)
+    page.goto(f"{server_url}/cxkit/e2e.html")
+    wait_booted(page)
+    wait_event(page, "ready")
+    chat_id = start_with_agent(page, gms)
+    page.context.clear_cookies()  # only the page's own store knows the chat now
+    page.reload()
+    wait_booted(page)
+    page.wait_for_function("window.ev && window.ev.some(e => e.name === 'restored')", timeout=60_000)
+    assert events(page, "restored") == [{"async": True}]
+    gms.agent(chat_id, "say", text="after the restore")
+    wait_text(page, "after the restore")

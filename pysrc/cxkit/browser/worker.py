@@ -311,6 +311,31 @@ class Worker:
 
     def receive(self, batch: Any) -> None:
         link, wake = self.link, self.wake
+        more = False  # a part of a burst: the bus waits for its last part
+        link.hold()
+        try:
+            wake.holding = True
+            try:
+                more, ops = self._read(batch)
+                for op in ops:
+                    try:
+                        self.ops[op[0]](*op[1:])
+                    except Exception:
+                        log.exception("cxkit: the page's %r could not be handled", op[0])
+            except Exception:  # a batch that cannot be read still ends a burst: the bus must not stay held
+                log.exception("cxkit: a message from the page could not be read")
+            finally:
+                wake.holding = more
+            if wake.woken and not more:  # what the batch queued on the bus runs now, and its answers go in this flush
+                wake.woken = False
+                self.bus.flush()
+        finally:
+            link.handles = True
+            link.flush()
+
+    def _read(self, batch: Any) -> tuple[bool, Any]:
+        """The batch's ops, and whether more parts of its burst follow; its cookies applied."""
+        link = self.link
         if type(batch) is str:  # JSON text: [seq, flags, ops] or [seq, flags, ops, cookie]
             message = from_json(batch)
             link.seq, flags, ops = message[0], message[1], message[2]
@@ -324,24 +349,7 @@ class Worker:
             if message.get("cookie") is not None:
                 self.cookies(str(message["cookie"]))
         link.handles = bool(flags & 1)  # may hold handles
-        more = bool(flags & 2)  # a part of a burst: the bus waits for its last part
-        link.hold()
-        try:
-            wake.holding = True
-            try:
-                for op in ops:
-                    try:
-                        self.ops[op[0]](*op[1:])
-                    except Exception:
-                        log.exception("cxkit: the page's %r could not be handled", op[0])
-            finally:
-                wake.holding = more
-            if wake.woken and not more:  # what the batch queued on the bus runs now, and its answers go in this flush
-                wake.woken = False
-                self.bus.flush()
-        finally:
-            link.handles = True
-            link.flush()
+        return bool(flags & 2), ops
 
     def cookies(self, text: str, confirmed: int | None = None) -> None:
         """The page's cookies as they are now (after our write ``confirmed``): other tabs'

@@ -82,11 +82,15 @@ export function start(face) {
       worker.postMessage(plain ? face.json(batch) : { seq: seq, ops: ops, flags: flags, cookie: cookie });
     } catch (e) {
       console.error("cxkit: a call could not be sent to the worker: " + e);
-      if (!part) worker.postMessage("[" + seq + ",0,[]]");  // the worker, holding the bus for a last part, goes on
+      // the worker, holding the bus for a last part, goes on; the page's cookies still reach it
+      if (!part) worker.postMessage(face.json(cookie === undefined ? [seq, 0, []] : [seq, 0, [], cookie]));
     }
   }
-  function apply(fn, args) {  // page code runs here; the worker only sees data
-    try { return [true, enc(fn.apply(null, args))]; } catch (e) { console.error(e); return [false, e && e.message || String(e)]; }
+  function apply(fn, args) {  // page code runs here; the worker only sees data (a Promise: see `call`)
+    try {
+      var v = fn.apply(null, args);
+      return [true, v && typeof v.then === "function" ? v : enc(v)];
+    } catch (e) { console.error(e); return [false, e && e.message || String(e)]; }
   }
 
   var handlers = {
@@ -111,10 +115,12 @@ export function start(face) {
       face.invoke(held.get(fn), token, time, commander, command, dec(data), caller);
     },
     deliver: function (fn, time, publisher, event, data) { face.deliver(held.get(fn), time, publisher, event, dec(data)); },
-    call: function (reply, fn, args) {  // a `before` or a pre-processor: the answer and the edited arguments
+    call: function (reply, fn, args) {  // a `before`, a pre-processor, a callback: the answer and the edited arguments
       args = dec(args);
-      var r = apply(held.get(fn), args);
-      send(["reply", reply, r[0], r[1], enc(args)]);
+      var r = apply(held.get(fn), args), answer = function (a) { send(["reply", reply, a[0], a[1], enc(args)]); };
+      if (!r[0] || !r[1] || typeof r[1].then !== "function") return answer(r);
+      r[1].then(function (v) { answer(apply(function () { return v; }, [])); },  // a Promise answers once it settles
+        function (e) { answer([false, e && e.message || String(e)]); });
     },
     reply: function (id, ok, value) { var r = replies[id]; delete replies[id]; if (r) r[ok ? 0 : 1](value); },
     mirror: function (seq, snap) {  // only a snapshot that saw all our own changes replaces ours
