@@ -201,6 +201,58 @@ async def test_functions_in_user_data_are_called_as_they_are_sent_and_the_store_
     assert cart.calls == 1
 
 
+def answers_later(value, seconds=1.0):
+    """A page function as seen from the worker when the page takes ``seconds`` to answer."""
+    def call():
+        done = asyncio.get_running_loop().create_future()
+        asyncio.get_running_loop().call_later(seconds, done.set_result, value)
+        return done
+    return call
+
+
+@virtual_time
+async def test_a_chat_another_tab_starts_while_the_page_answers_a_user_data_function_wins():
+    page = Page(mock_gms(), config={"userData": {"cart": answers_later("42.50")}}).boot()
+    await settle()
+    starting = page.deferred("startChat", {"nickname": "Nick"})
+    await asyncio.sleep(0.5)
+    page.service.cookies.start_lock = page.service.now()   # the other tab's start lock
+    await asyncio.sleep(1)
+    assert starting.state() == "rejected" and starting.args == ({"statusCode": 1},)
+    assert page.transport.of("requestChat") == []
+
+
+@virtual_time
+async def test_user_data_updates_reach_gms_in_the_order_they_were_made():
+    gms = mock_gms()
+    page = Page(gms).boot()
+    await page.start()
+    first = page.deferred("updateUserData", {"x": answers_later("1")})
+    second = page.deferred("updateUserData", {"x": "2"})
+    await page.wait_for(lambda: first.state() != "pending" and second.state() != "pending")
+    assert first.is_resolved() and second.is_resolved()
+    assert [r["fields"][3:] for r in page.transport.of("updateData")] == [[("userData[x]", "1")], [("userData[x]", "2")]]
+    assert gms.chat(page.chat_id)["userData"]["x"] == "2"
+
+
+@virtual_time
+async def test_user_data_that_refers_to_itself_or_returns_a_js_object_still_sends(caplog):
+    class JsObject:  # what a page function on the main thread returns for an object: String() is JS's
+        def __str__(self):
+            return "[object Object]"
+
+    looped = {"a": "1", "when": lambda: JsObject()}
+    looped["self"] = looped
+    page = Page(mock_gms(), config={"userData": looped}).boot()
+    await settle()
+    assert page.service.plugin.is_ready
+    await page.start()
+    fields = dict(page.transport.of("requestChat")[0]["fields"])
+    # the request's userData holds the page's: its loop is cut where it comes round again
+    assert (fields["userData[a]"], fields["userData[when]"], fields["userData[self][self]"]) == ("1", "[object Object]", "")
+    assert "userData.self.self refers to itself" in caplog.text
+
+
 @virtual_time
 async def test_update_user_data_rejects_on_ajax_failure():
     gms = mock_gms()

@@ -11,6 +11,7 @@ rest here; each group types its service by the protocol of what it uses (`ChatCo
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol
@@ -98,6 +99,7 @@ class Commands:
 
     def __init__(self, service: ChatCommandHost) -> None:
         self.s = service
+        self._updates: asyncio.Lock | None = None  # made in the loop that runs the commands
 
     # -- session ---------------------------------------------------------------------------------
 
@@ -252,11 +254,17 @@ class Commands:
         changes = dict(e.data)
         s.session.user_data.update(changes)
         s.set_data("userData", data_copy(s.session.user_data))
-        if not s.session.active:
-            e.deferred.resolve(data_copy(s.session.user_data))
-            return
-        identity, changes = s.session.identity, await values_of_functions(changes)
-        reply = await s.request(lambda: s.client.update_data(identity, changes))
+        # Updates go to GMS in the order they were made, also when one waits for the page to
+        # answer a function in it: each starts its request before the next may resolve its values.
+        self._updates = self._updates or asyncio.Lock()
+        async with self._updates:
+            changes = await values_of_functions(changes)
+            if not s.session.active:  # none, or it ended while the page answered
+                e.deferred.resolve(data_copy(s.session.user_data))
+                return
+            identity = s.session.identity
+            sent = asyncio.ensure_future(s.request(lambda: s.client.update_data(identity, changes)))
+        reply = await sent
         if reply.ok:
             s.plugin.publish_direct("ajaxResponse", reply.body)
             e.deferred.resolve(reply.body)

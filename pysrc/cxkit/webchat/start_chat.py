@@ -112,12 +112,9 @@ async def start_chat(s: StartChatHost, e: CommandEvent) -> None:
         # The restore is asking GMS about the previous chat: let it finish first, so the
         # two chats never mix. If that chat is still there, the restore wins.
         await s.session.restore_done.wait()
-    if s.session.active:
-        e.deferred.reject(msg.ALREADY_ACTIVE)
-        return
-    lock, now = s.cookies.start_lock, s.now()
-    if lock is not None and 0 <= now - lock < START_LOCK_MS:
-        e.deferred.reject({"statusCode": 1})
+    refusal = _refusal(s)
+    if refusal is not None:
+        e.deferred.reject(refusal)
         return
     call_data = call_user_data(e.data.get("userData"))
     if call_data is None:
@@ -125,11 +122,28 @@ async def start_chat(s: StartChatHost, e: CommandEvent) -> None:
         return
     s.session.user_data.update(call_data)
     s.set_data("userData", data_copy(s.session.user_data))
-    request = _request_chat(s, e.data, await values_of_functions(request_user_data(s)))
+    user_data = await values_of_functions(request_user_data(s))
+    # A function in userData that the page answers later leaves time for another tab (its start
+    # lock) or a restore to start a chat: asked again (at once, when there was no such function).
+    refusal = _refusal(s)
+    if refusal is not None:
+        e.deferred.reject(refusal)
+        return
+    request = _request_chat(s, e.data, user_data)
     if s.push is not None:
         await _start_push(s, e, request)
     else:
-        await _start_rest(s, e, request, now)
+        await _start_rest(s, e, request, s.now())
+
+
+def _refusal(s: StartChatHost) -> Any:
+    """What startChat rejects with when a chat cannot start now (None: it can)."""
+    if s.session.active:
+        return msg.ALREADY_ACTIVE
+    lock = s.cookies.start_lock
+    if lock is not None and 0 <= s.now() - lock < START_LOCK_MS:
+        return {"statusCode": 1}  # another tab is starting one
+    return None
 
 
 async def _start_rest(s: StartChatHost, e: CommandEvent,

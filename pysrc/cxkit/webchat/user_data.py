@@ -26,23 +26,37 @@ __all__ = ["data_copy", "values_of_functions"]
 logger = logging.getLogger("cxkit.webchat")
 
 
-def data_copy(value: Any) -> Any:
-    """``value`` with its dicts and lists copied; anything else (a function, a JS object) is
-    shared, not copied: ``copy.deepcopy`` cannot copy a JS object and raised there."""
+def data_copy(value: Any, _memo: dict[int, Any] | None = None) -> Any:
+    """``value`` with its dicts and lists copied (a cycle stays a cycle); anything else (a
+    function, a JS object) is shared, not copied: ``copy.deepcopy`` cannot copy a JS object."""
+    if not isinstance(value, (Mapping, list, tuple)):
+        return value
+    memo = {} if _memo is None else _memo
+    if id(value) in memo:
+        return memo[id(value)]
     if isinstance(value, Mapping):
-        return {key: data_copy(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [data_copy(item) for item in value]
-    return value
+        mapping: dict[Any, Any] = {}
+        memo[id(value)] = mapping
+        mapping.update((key, data_copy(item, memo)) for key, item in value.items())
+        return mapping
+    items: list[Any] = []
+    memo[id(value)] = items
+    items.extend(data_copy(item, memo) for item in value)
+    return items
 
 
-async def values_of_functions(value: Any, path: str = "userData") -> Any:
+async def values_of_functions(value: Any, path: str = "userData", _inside: frozenset[int] = frozenset()) -> Any:
     """A copy of ``value`` with each function replaced by what it returns (awaited when it
-    answers later). A function that raises is logged naming it and sends an empty value."""
-    if isinstance(value, Mapping):
-        return {key: await values_of_functions(item, f"{path}.{key}") for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [await values_of_functions(item, f"{path}[{i}]") for i, item in enumerate(value)]
+    answers later; a JS object it returns as JS's ``String()`` of it, as jQuery.param sends it).
+    A function that raises is logged naming it and sends an empty value; so does a cycle."""
+    if isinstance(value, (Mapping, list, tuple)):
+        if id(value) in _inside:
+            logger.error("WebChatService: %s refers to itself: sent empty", path)
+            return None
+        inside = _inside | {id(value)}
+        if isinstance(value, Mapping):
+            return {key: await values_of_functions(item, f"{path}.{key}", inside) for key, item in value.items()}
+        return [await values_of_functions(item, f"{path}[{i}]", inside) for i, item in enumerate(value)]
     if not callable(value):
         return value
     try:
@@ -53,5 +67,6 @@ async def values_of_functions(value: Any, path: str = "userData") -> Any:
         logger.error("WebChatService: %s is a function that failed, so it is sent empty: %s: %s",
                      path, type(exc).__name__, exc)
         return None
-    return await values_of_functions(result, path) if isinstance(result, (Mapping, list, tuple)) else result
-
+    if isinstance(result, (Mapping, list, tuple)):
+        return await values_of_functions(result, path, _inside)
+    return result if result is None or isinstance(result, (str, int, float)) else str(result)
