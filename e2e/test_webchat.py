@@ -220,6 +220,29 @@ def test_requests_to_gms_carry_the_page_as_their_referer(open_chat_page, gms, th
     assert referers == {page.url}, referers
 
 
+@pytest.mark.parametrize("policy, expected", [("no-referrer", None), ("Origin", "origin")])
+@pytest.mark.parametrize("thread", ["worker", "main"])
+def test_a_pages_meta_referrer_policy_holds_for_the_requests_to_gms(open_chat_page, gms, thread, policy, expected):
+    """A page that keeps its URL to itself (``<meta name="referrer" content="no-referrer">``): its
+    own requests carry no Referer, and neither do the widget's. The worker has only the policy of
+    its script's response, so it sent the page's whole URL; the page's policy now goes with it."""
+    referers: set[str | None] = set()
+    page = open_chat_page(init_script="""
+        window.cxkitTestConfig = w => { w.cxkit = {thread: '%s'}; };
+        document.addEventListener('DOMContentLoaded', () => {
+          const meta = document.createElement('meta');
+          meta.name = 'referrer'; meta.content = '%s';
+          document.head.append(meta);
+        });""" % (thread, policy))
+    page.on("request", lambda r: referers.add(r.headers.get("referer")) if "/genesys/2/chat/" in r.url else None)
+    chat_id = start(page, gms)
+    assert command(page, "WebChatService.sendMessage", {"message": "who sent me"})["ok"]
+    gms.wait_message(chat_id, type="Message", text="who sent me", from_type="Client")
+    origin = "{0.scheme}://{0.netloc}/".format(urlsplit(page.url))
+    # none: Playwright shows a request without the header as an empty one
+    assert referers == ({origin} if expected == "origin" else {""}), referers
+
+
 @pytest.mark.parametrize("thread", ["worker", "main"])
 def test_a_single_page_app_that_moved_reports_where_it_is_now(open_chat_page, gms, thread):
     """A single-page app changes its URL (pushState) and title after the widget booted, then the

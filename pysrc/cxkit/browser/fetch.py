@@ -27,17 +27,30 @@ __all__ = ["DOWNLOAD_TIMEOUT_S", "FetchTransport", "PageAddress", "attachment_na
 DOWNLOAD_TIMEOUT_S = 60.0
 
 
-class PageAddress:
-    """Where the page is, for the requests the worker makes for it: ``url`` (their Referer) and
-    ``base`` (relative URLs resolve against it); the worker updates both when a single-page app
-    moves. Empty on the page's own thread, where the browser knows them.
+#: ``<meta name="referrer">`` values fetch() takes, with the legacy ones browsers still read.
+REFERRER_POLICIES = {p: p for p in (
+    "no-referrer", "no-referrer-when-downgrade", "same-origin", "origin", "strict-origin",
+    "origin-when-cross-origin", "strict-origin-when-cross-origin", "unsafe-url")} | {
+    "never": "no-referrer", "default": "strict-origin-when-cross-origin", "always": "unsafe-url",
+    "origin-when-crossorigin": "origin-when-cross-origin"}
 
-        >>> address = PageAddress("http://shop.example/a/page", "http://shop.example/a/page")
+
+class PageAddress:
+    """Where the page is, for the requests the worker makes for it: ``url`` (their Referer),
+    ``base`` (relative URLs resolve against it) and ``policy``, the referrer policy of the page's
+    ``<meta name="referrer">`` (a value fetch() does not take is ignored, as browsers ignore it);
+    the worker updates the first two when a single-page app moves. Empty on the page's own
+    thread, where the browser knows them.
+
+        >>> address = PageAddress("http://shop.example/a/page", "http://shop.example/a/page", "Never")
+        >>> address.policy
+        'no-referrer'
     """
 
-    def __init__(self, url: str = "", base: str = "") -> None:
+    def __init__(self, url: str = "", base: str = "", policy: str = "") -> None:
         self.url = url
         self.base = base
+        self.policy = REFERRER_POLICIES.get(policy.strip().lower(), "")
 
 
 def page_relative(url: str, base: str) -> str:
@@ -120,6 +133,8 @@ class FetchTransport:
         init = {"method": "POST", "body": body, "headers": headers, "credentials": self.credentials}
         if self.address.url:
             init["referrer"] = self.address.url
+        if self.address.policy:  # the page's, which the worker does not have
+            init["referrerPolicy"] = self.address.policy
         if signal is not None:
             init["signal"] = signal
         return to_js_plain(init)

@@ -292,7 +292,7 @@ class Worker:
         self.config = link.decode(init.get("config")) or {}
         self.page = init.get("page") or {}
         url = str(self.page.get("url") or "")
-        self.address = PageAddress(url, str(self.page.get("base") or url))
+        self.address = PageAddress(url, str(self.page.get("base") or url), str(self.page.get("referrerPolicy") or ""))
         self.test_hook = bool(init.get("testHook"))
         self.storage = WorkerCookies(str(self.page.get("cookie") or ""), str(self.page.get("cookieDomain") or ""), link)
         self.bridge = _WorkerBridge(bus, _Page(link))

@@ -2,9 +2,10 @@
  * cookie writes and other tabs' changes, page visibility, typing-preview inputs, file
  * downloads. Elements stay here; the worker knows them by handle. */
 
-export function pageFacts() {
+export function pageFacts() {  // referrerPolicy: the last <meta name="referrer"> (one set by a header is not visible here)
+  const metas = document.querySelectorAll('meta[name="referrer" i]');
   return { url: location.href, base: document.baseURI, referrer: document.referrer, title: document.title, hidden: document.hidden,
-    cookie: document.cookie, cookieDomain: cookieDomain(location.hostname) };
+    cookie: document.cookie, cookieDomain: cookieDomain(location.hostname), referrerPolicy: metas.length ? metas[metas.length - 1].content : "" };
 }
 
 // The widest parent domain that accepts a cookie ("" for host-only: localhost, IP hosts), as the
