@@ -13,13 +13,21 @@ from cxkit.bundle import project_root
 from cxkit.testing.page import BOOT_TIMEOUT_MS, EVENTS, command, events, wait_event, wait_ready, wait_text
 
 __all__ = ["ALIASES", "BOOT_TIMEOUT_MS", "RECORDER", "VIOLATIONS", "command", "documented_policies", "events",
-           "start_chat", "trusted_types_policy", "wait_booted", "wait_event", "wait_ready", "wait_text"]
+           "named_host_browser", "start_chat", "trusted_types_policy", "wait_booted", "wait_event", "wait_ready",
+           "wait_text"]
 
 #: Init script: ``window.ev`` and ``window.T`` name the plugin's recorder and its bus plugin.
 ALIASES = """
 Object.defineProperty(window, 'ev', {configurable: true, get: () => window.cxkitTest && window.cxkitTest.events});
 Object.defineProperty(window, 'T', {configurable: true, get: () => window.cxkitTest && window.cxkitTest.plugin});
 """
+
+
+def named_host_browser(browser_type, launch_args: dict, host: str):
+    """A browser in which ``host`` is 127.0.0.1 (Chromium's host resolver; nothing else resolves):
+    a page there is on a named host, and on plain http not a secure context (localhost is one)."""
+    rules = f"MAP {host} 127.0.0.1, MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
+    return browser_type.launch(**{**launch_args, "args": [*(launch_args.get("args") or []), f"--host-resolver-rules={rules}"]})
 
 
 def start_chat(page, gms) -> str:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from e2e_support import named_host_browser
+
 NO_BOOT = "window.cxkitTestConfig = (w) => { w.cxkit = {boot: 'command'}; };"
 #: ``window.dom``: the bundle's dom.mjs, beside link.mjs (the module set is versioned as one).
 IMPORT_DOM = """async () => {
@@ -34,16 +36,13 @@ def test_page_facts_on_an_ip_host(page, server_url):
     facts = page.evaluate("dom.pageFacts()")
     assert facts == {"url": f"{server_url}/cxkit/e2e.html", "base": f"{server_url}/cxkit/e2e.html",
                      "referrer": "", "title": "cxkit e2e page",
-                     "hidden": False, "cookie": "seen=1", "cookieDomain": ""}
+                     "hidden": False, "cookie": "seen=1", "cookieDomain": "", "referrerPolicy": ""}
 
 
 def test_the_cookie_domain_of_a_named_host_is_the_widest_that_takes_a_cookie(
         browser_type, browser_type_launch_args, server_url):
     port = urlsplit(server_url).port
-    rules = "MAP www.shop.cxkit.test 127.0.0.1, MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
-    args = {**browser_type_launch_args,
-            "args": [*(browser_type_launch_args.get("args") or []), f"--host-resolver-rules={rules}"]}
-    browser = browser_type.launch(**args)
+    browser = named_host_browser(browser_type, browser_type_launch_args, "www.shop.cxkit.test")
     try:
         page = dom_page(browser.new_page(), f"http://www.shop.cxkit.test:{port}/cxkit/e2e.html")
         got = page.evaluate("[dom.pageFacts().cookieDomain, document.cookie]")

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import shutil
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
-from e2e_support import wait_booted
+from e2e_support import named_host_browser, wait_booted
 
 from cxkit.server import create_app, run_in_thread
 
@@ -182,3 +183,25 @@ def test_a_service_that_cannot_start_rejects_the_queued_calls_with_the_reason(pa
     # page's facts); a page where that throws makes the start fail before the queued calls run
     reason = rejection_on_a_page_where(page, server_url, thread, "title", "new Error('no title here')")
     assert why in reason and "no title here" in reason
+
+
+def test_the_memory_snapshot_on_a_page_without_cache_storage_boots_as_usual(browser_type, browser_type_launch_args,
+                                                                             server_url):
+    """``cxkit.snapshot`` keeps Python's memory in Cache Storage, which a page on plain http under
+    a name other than localhost does not have (not a secure context): the worker made a snapshot
+    anyway, then failed the boot on ``caches`` (the pytest plugin turns the snapshot on for chat
+    pages, so a suite testing its page on such a name could not boot). It boots as usual."""
+    port = urlsplit(server_url).port
+    browser = named_host_browser(browser_type, browser_type_launch_args, "shop.cxkit.test")
+    try:
+        page = browser.new_page()
+        page.add_init_script("window.cxkitTestConfig = (w) => { w.cxkit = {snapshot: true, boot: 'now'}; };")
+        page.goto(f"http://shop.cxkit.test:{port}/cxkit/e2e.html")
+        assert page.evaluate("window.isSecureContext || typeof caches !== 'undefined'") is False
+        wait_booted(page)
+        assert page.evaluate("[window.__cxkit.failure || null, window.__cxkit.thread]") == [None, "worker"]
+        answered = page.evaluate("""() => new Promise(r => CXBus.registerPlugin('SnapshotProbe')
+            .command('WebChatService.getSessionData').done(() => r('resolved')).fail(e => r(String(e))))""")
+        assert answered == "resolved"
+    finally:
+        browser.close()

@@ -41,14 +41,15 @@ async function boot(init) {
       return r.arrayBuffer();
     }, function (e) { throw new Error(init.wheel + ": " + (e && e.message || e)); });
     var key = init.wheel + "?snapshot=" + encodeURIComponent(init.pyodide);
-    var snapshot = init.snapshot ? await cachedSnapshot(key) : null;
+    var keep = init.snapshot && typeof caches !== "undefined";  // no Cache Storage (not a secure context): boot as usual
+    var snapshot = keep ? await cachedSnapshot(key) : null;
     var pyodide = await import(init.pyodide);
     var load = function (options) { return Promise.race([pyodide.loadPyodide(options), wasm.failed]); };
     var options = { indexURL: folder };
-    if (snapshot) options._loadSnapshot = snapshot; else if (init.snapshot) options._makeSnapshot = true;
+    if (snapshot) options._loadSnapshot = snapshot; else if (keep) options._makeSnapshot = true;
     var py = await load(options), bytes = await wheel;
     py.unpackArchive(bytes, "wheel");
-    if (init.snapshot && !snapshot) {
+    if (keep && !snapshot) {
       // An interpreter started to make a snapshot cannot call into JS reliably ("Illegal
       // invocation"): take the snapshot, then run on a fresh interpreter restored from it.
       py.runPython(SNAPSHOT_MODULES);  // before Python holds any JS object
