@@ -151,6 +151,20 @@ def test_before_modifies_and_cancels_with_the_exact_string(bus_page):
     assert got["stringOptions"] == CANCELLED
 
 
+def test_a_before_that_throws_cancels_the_command(bus_page):
+    """README: a `before` function that raises cancels the command (and the console shows why)."""
+    errors: list[str] = []
+    bus_page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    got = bus_page.evaluate("""async () => {
+        const p = CXBus.registerPlugin('Thrower');
+        p.before('PySvc.echo', o => { if (o.boom) throw new Error('no such field'); return o; });
+        const why = data => new Promise(r => p.command('PySvc.echo', data).done(v => r(v.data)).fail(r));
+        return {thrown: await why({boom: true}), passed: await why({n: 1})};
+    }""")
+    assert got == {"thrown": CANCELLED, "passed": {"n": 1}}
+    assert any("no such field" in e for e in errors), errors
+
+
 def test_unknown_plugin_and_unknown_command_rejections(bus_page):
     got = bus_page.evaluate("""async () => {
         const p = CXBus.registerPlugin('Asker');
@@ -533,8 +547,8 @@ result = True
 
 
 def test_payloads_reach_python_and_come_back_alike_in_both_modes(bus_page):
-    """Plain data crosses as JSON in worker mode, data JSON cannot carry (undefined, NaN, a Date)
-    as structured-clone data: either way page code gets what the main thread's bus gives it
+    """Plain data crosses as JSON in worker mode, data JSON cannot carry (undefined, NaN, a Date,
+    an object referenced twice) as structured-clone data: either way page code gets what the main thread's bus gives it
     (Python's None is undefined, keys kept; text, numbers and nesting exact)."""
     got = bus_page.evaluate("""async () => {
         const p = CXBus.registerPlugin('PayloadCaller');
@@ -544,7 +558,9 @@ def test_payloads_reach_python_and_come_back_alike_in_both_modes(bus_page):
         const when = new Date(Date.UTC(2026, 0, 2));
         const odd = await echo({u: undefined, nan: NaN, inf: -Infinity, when, n: null});
         const none = await echo(undefined);
+        const shared = {k: 'v'}, twice = await echo({a: shared, b: shared});  // structured clone keeps the sharing
         return {
+            twice: JSON.stringify(twice),
             plainText: plain.text === text, plainKeys: Object.keys(plain).sort(), n: String(plain.n),
             big: plain.big, neg: plain.neg, list: JSON.stringify(plain.list), hole: plain.list[1] === undefined,
             deep: JSON.stringify(plain.deep),
@@ -557,7 +573,7 @@ def test_payloads_reach_python_and_come_back_alike_in_both_modes(bus_page):
         "plainText": True, "plainKeys": ["big", "deep", "list", "n", "neg", "text"], "n": "undefined",
         "big": 2 ** 53 - 1, "neg": -1.5, "list": '[1,null,"x",{"a":[true]}]', "hole": True, "deep": '{"x":{"y":{}}}',
         "oddKeys": ["inf", "n", "nan", "u", "when"], "u": "undefined", "nan": True, "inf": True, "when": True,
-        "oddN": "undefined", "none": "{}",
+        "oddN": "undefined", "none": "{}", "twice": '{"a":{"k":"v"},"b":{"k":"v"}}',
     }
 
 

@@ -395,3 +395,16 @@ def test_a_function_in_user_data_sends_its_value(open_chat_page, gms, thread):
     updated = page.evaluate("""() => new Promise(r => window.cxkitTest.plugin.command(
         'WebChatService.updateUserData', {total: () => 7}).done(() => r('resolved')).fail(r))""")
     assert updated == "resolved" and gms.chat(chat_id)["userData"].get("total") == "7"
+
+
+@pytest.mark.parametrize("thread", ["worker", "main"])
+def test_a_config_value_out_of_range_is_named_in_a_console_warning(open_chat_page, thread):
+    """README: a value of the wrong type or out of range is replaced by its default, with a
+    console warning naming the key and the range (from the worker too)."""
+    warnings: list[str] = []
+    choose = "window.cxkitTestConfig = w => { w.cxkit = {thread: '%s'}; w.webchat.pollRate = 50; };" % thread
+    page = open_chat_page.page
+    page.on("console", lambda m: warnings.append(m.text) if m.type == "warning" else None)
+    open_chat_page(config={"webchat": {"ajaxTimeout": "soon"}}, init_script=choose)
+    named = [w for w in warnings if "webchat.ajaxTimeout" in w or "webchat.pollRate" in w]
+    assert len(named) == 2 and all("expected a number" in w and "default" in w for w in named), warnings
