@@ -4,7 +4,7 @@ import asyncio
 from itertools import pairwise
 
 import pytest
-from webchat_harness import Page, mock_gms
+from webchat_harness import Page, mock_gms, settle
 from webchat_vclock import virtual_time
 
 from cxkit.webchat import messages as msg
@@ -168,6 +168,20 @@ async def test_ajax_timeout_is_a_network_failure():
     gms.fault("refresh", "delay", count=1, delay_ms=1500)
     await page.wait_event("disconnected")
     await page.wait_event("reconnected")
+
+
+@virtual_time
+async def test_ajax_timeout_0_means_no_limit():
+    """README: ``ajaxTimeout`` 0 is no limit: a GMS that takes 20 s still answers the request."""
+    gms = mock_gms()
+    page = Page(gms, config={"ajaxTimeout": 0}).boot()
+    await settle()
+    gms.fault("requestChat", "delay", count=1, delay_ms=20_000)
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    await page.start()
+    assert page.transport.of("requestChat")[0]["timeout"] is None
+    assert loop.time() - began >= 20 and "disconnected" not in page.names()
 
 
 @virtual_time
