@@ -58,6 +58,24 @@ def test_after_a_response_the_next_headers_have_the_same_deadline(server: MockGM
         assert _closed_by_server(sock)
 
 
+def test_a_websocket_outlives_the_header_deadline(server: MockGMS) -> None:
+    """The header deadline is armed as a connection opens; an upgraded one (CometD's WebSocket)
+    sends no more headers, and the deadline closed it: every socket died after 10 s (the
+    client reopened it, and long-polled meanwhile)."""
+    from websockets.exceptions import ConnectionClosed
+    from websockets.sync.client import connect
+
+    with connect(server.url.replace("http://", "ws://") + "/genesys/cometd") as ws:
+        try:
+            ws.recv(timeout=10 * server.config.header_timeout_seconds)  # nothing comes; the socket must stay
+        except TimeoutError:
+            pass
+        except ConnectionClosed as closed:
+            pytest.fail(f"the server closed the WebSocket: {closed}")
+        ws.send('[{"channel": "/meta/handshake", "version": "1.0", "supportedConnectionTypes": ["websocket"]}]')
+        assert '"successful":true' in ws.recv(timeout=10).replace(" ", "")
+
+
 def test_a_body_that_stops_coming_gets_408(server: MockGMS) -> None:
     with _socket_to(server) as sock:
         sock.sendall(b"POST " + BASE.encode() + b"/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"

@@ -68,6 +68,10 @@ def header_timeout_protocol(base: type[asyncio.Protocol], timeout: float) -> typ
                                                          armed_for)
 
         def _header_deadline_passed(self, armed_for: Any) -> None:
+            # An upgraded connection (the CometD WebSocket) belongs to another protocol now and
+            # sends no more request headers: its deadline, armed when it opened, is not its own.
+            if self.transport.get_protocol() is not self:
+                return
             if self.cycle is armed_for and not self.transport.is_closing():
                 self.transport.close()
 
