@@ -212,3 +212,28 @@ def test_mock_gms_on_a_host_name_answers_requests_naming_it():
         assert (answer.status_code, answer.json()) == (200, {"chats": []}), host
     assert httpx.get(base + "/mock/chats", headers={"host": f"rebind.test:{port}"}).status_code == 403
     assert interrupt(proc) == 0
+
+
+@pytest.mark.parametrize("serving, checkout, expected", [
+    (True, None, "cache"),        # `cxkit serve` of an installed cxkit: a user cache folder per version
+    (False, None, "cwd"),         # `cxkit build` of an installed cxkit: ./build
+    (True, "checkout", "checkout"),  # in a checkout: <checkout>/build
+])
+def test_where_the_bundle_goes_without_out(tmp_path: Path, monkeypatch, serving, checkout, expected):
+    """README: an installed cxkit serves from ``~/.cache/cxkit/bundle-<version>`` (``$XDG_CACHE_HOME``)."""
+    import argparse
+
+    import cxkit.bundle
+    import cxkit.checkout
+    from cxkit.cli import _build
+
+    built: list[tuple[object, Path]] = []
+    monkeypatch.setattr(cxkit.bundle, "build_bundle", lambda root, out, **kw: built.append((root, out)))
+    root = tmp_path / "repo" if checkout else None
+    monkeypatch.setattr(cxkit.checkout, "find_checkout", lambda: root)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.chdir(tmp_path)
+    out = _build(argparse.Namespace(out=None, test_pages=False), serving=serving)
+    assert out.resolve() == {"cache": tmp_path / "cache" / "cxkit" / f"bundle-{cxkit.__version__}",
+                             "cwd": tmp_path / "build", "checkout": tmp_path / "repo" / "build"}[expected]
+    assert built == [(root, out)]
