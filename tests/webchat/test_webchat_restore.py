@@ -282,3 +282,23 @@ async def test_start_chat_that_finishes_during_a_restore_wins_and_the_restore_st
     assert second.chat_id == body["chatId"]
     assert second.delivered_indexes() == [1, 2, 3]
     assert second.storage.values["_genesys.widgets.webchat.state.session"] == body["chatId"]
+
+
+@virtual_time
+async def test_configure_again_after_a_restore_restores_nothing_more():
+    """README: configure can be called again (the App does): options change, no second `ready`,
+    no second restore."""
+    gms = mock_gms()
+    first = Page(gms).boot()
+    await first.start()
+    await first.cmd("stopPoll")
+    second = Page(gms, storage=first.storage).boot()
+    await second.wait_event("restored")
+    refreshes = len(second.transport.of("refresh"))
+    mark = second.mark()
+    await second.cmd("configure", {"ajaxTimeout": 4000})
+    await settle()
+    assert second.service.config.ajax_timeout == 4000
+    assert "restored" not in second.names(mark) and "ready" not in second.names(mark)
+    positions = [dict(r["fields"]).get("transcriptPosition") for r in second.transport.of("refresh")[refreshes:]]
+    assert "1" not in positions, positions   # polling goes on; nothing asks for the transcript again
