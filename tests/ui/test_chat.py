@@ -173,3 +173,23 @@ async def test_on_text_gets_chat_lines_only_on_message_everything():
     others = [m for m in everything if not m.is_text]
     assert {"ParticipantJoined", "TypingStarted"} <= {m.type for m in others}
     assert all(m.text is None for m in others if m.type in ("ParticipantJoined", "TypingStarted"))
+
+
+@virtual_time
+async def test_typing_a_typing_input_and_any_command():
+    """README: `Chat` also has `send_typing`, `register_typing_input` and `command(name, ...)`."""
+    from cxkit.webchat import MemoryTextInput
+
+    page, chat = booted()
+    await chat.ready()
+    await chat.start(nickname="Ada")
+    assert (await chat.send_typing("I am wri"))["statusCode"] == 0
+    assert page.gms.chat(page.chat_id)["typingPreview"] == "I am wri"
+    box = MemoryTextInput()
+    await chat.register_typing_input(box)
+    assert box.listener_count == 1
+    box.type("hello")
+    await page.wait_for(lambda: page.gms.chat(page.chat_id)["typingPreview"] == "hello")
+    assert await chat.command("getSessionData") == page.service.session.identity.as_session_data()
+    with pytest.raises(CommandRejected):
+        await chat.command("sendMessage", message="")
