@@ -77,6 +77,25 @@ def test_wait_request_is_a_long_poll_not_a_sleep(control: MockGmsControl, monkey
         timer.cancel()
     assert entry["statusCode"] == 0 and entry["form"]["userData[tier]"] == "gold"
 
+def test_a_timeout_of_0_asks_once_instead_of_waiting_the_default(control: MockGmsControl,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """``timeout=0`` means no wait, as for the in-process face; it meant the 30 s default."""
+    asked: list[float] = []
+    get = control.http.get
+
+    def recording_get(url: str, **kw: object) -> httpx.Response:
+        params = kw.get("params")
+        if isinstance(params, dict) and "timeout" in params:
+            asked.append(params["timeout"])
+        return get(url, **kw)
+
+    monkeypatch.setattr(control.http, "get", recording_get)
+    with pytest.raises(TimeoutError):
+        control.wait_chat(timeout=0)
+    with pytest.raises(TimeoutError):
+        control.wait_request("requestChat", subject="never", timeout=0)
+    assert asked and set(asked) == {0}, asked
+
 def test_faults_are_listed_used_and_logged(control: MockGmsControl) -> None:
     control.fault("requestChat", "http500", count=1)
     assert control.faults() == [{"operation": "requestChat", "mode": "http500", "count": 1, "delayMs": 0}]

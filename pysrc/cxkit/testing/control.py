@@ -140,7 +140,7 @@ class MockGmsControl(AgentShortcuts):
         first chat numbered above it (1, 2, ... since the reset). ``timeout`` stays the first
         positional parameter, as it always was here."""
         seen = self._seen_chats if after is None else after
-        wait = timeout or self.timeout
+        wait = self.timeout if timeout is None else timeout
         body = self._json(self.http.get("/mock/chats/wait", params={"after": seen, "timeout": wait}))
         if body.get("timedOut") or not body.get("chat"):
             what = "new chat" if after is None else f"chat numbered above {after}"
@@ -151,7 +151,7 @@ class MockGmsControl(AgentShortcuts):
     def wait_messages(self, chat_id: str, *, after: int = 0, timeout: float | None = None,
                       type: str | None = None) -> list[dict[str, Any]]:
         """Every message with index > ``after`` (only ``type`` ones if given), once there is one."""
-        wait = timeout or self.timeout
+        wait = self.timeout if timeout is None else timeout
         deadline = time.monotonic() + wait
         while True:
             left = max(0.0, deadline - time.monotonic())
@@ -167,7 +167,7 @@ class MockGmsControl(AgentShortcuts):
                      **match: Any) -> dict[str, Any]:
         """The first transcript message with index > ``after`` whose fields equal ``match``
         (``from_type`` matches ``from.type``); waits for it to appear."""
-        deadline = time.monotonic() + (timeout or self.timeout)
+        deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
         seen = after
         while True:
             for message in self.chat(chat_id)["messages"]:
@@ -186,7 +186,7 @@ class MockGmsControl(AgentShortcuts):
         first characters; the whole text comes with ``stopTyping`` (2 s after the last
         keystroke), so wait for the full text rather than reading it at once. A sent message
         clears the preview (``""``)."""
-        wait = timeout or self.timeout
+        wait = self.timeout if timeout is None else timeout
         deadline = time.monotonic() + wait
         while True:
             chat = self.chat(chat_id)
@@ -206,7 +206,7 @@ class MockGmsControl(AgentShortcuts):
     ) -> list[dict[str, Any]]:
         """Every logged request numbered > ``after`` (of ``operation``, of ``chat_id``) whose
         form fields equal ``form`` (compared as text), once answered; waits for one."""
-        wait = timeout or self.timeout
+        wait = self.timeout if timeout is None else timeout
         params = {"after": after, **{f"form.{k}": v for k, v in form.items()}}
         if operation:
             params["operation"] = operation
