@@ -61,6 +61,11 @@ async def test_precompressed_twin_is_sent_when_accepted(site):
         assert r.content.startswith(b"\0asm") and len(r.content) == 20004
         r = await c.get("/cxkit/pyodide/1.0/pyodide.asm.wasm", headers={"accept-encoding": "identity"})
         assert "content-encoding" not in r.headers and len(r.content) == 20004
+        for refused in ("gzip;q=0", "gzip; q=0.0, identity", "GZIP;Q=0"):  # a weight of 0 refuses it
+            r = await c.get("/cxkit/pyodide/1.0/pyodide.asm.wasm", headers={"accept-encoding": refused})
+            assert "content-encoding" not in r.headers, refused
+        r = await c.get("/cxkit/pyodide/1.0/pyodide.asm.wasm", headers={"accept-encoding": "gzip;q=0.5"})
+        assert r.headers["content-encoding"] == "gzip"
 
 
 async def test_isolation_headers_only_when_asked(site):

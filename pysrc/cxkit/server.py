@@ -66,8 +66,17 @@ BUNDLE_CORS_HEADERS = {"Access-Control-Allow-Origin": "*", "Cross-Origin-Resourc
 
 
 def _accepted(request: Request) -> list[str]:
-    header = request.headers.get("accept-encoding", "")
-    names = {part.split(";")[0].strip() for part in header.split(",")}
+    """The twins' encodings the request accepts, by preference; ``;q=0`` refuses one."""
+    names = set()
+    for part in request.headers.get("accept-encoding", "").split(","):
+        name, *params = part.split(";")
+        weights = [p.strip()[2:] for p in params if p.strip().lower().startswith("q=")]
+        try:
+            refused = bool(weights) and float(weights[0]) <= 0
+        except ValueError:
+            refused = True  # a weight that is no number: not an encoding to count on
+        if not refused:
+            names.add(name.strip().lower())
     return [enc for enc, suffix in (("br", ".br"), ("gzip", ".gz")) if enc in names]
 
 
