@@ -84,6 +84,21 @@ def test_offline_guard_records_and_fails_unless_expected() -> None:
     guard.assert_clean()
 
 
+def test_the_origins_the_suite_declares_are_not_outside() -> None:
+    """``--cxkit-cors-origin https://shop.test:8443`` names the page's own dev server: the guard
+    lets it through and the chat context's blocking proxy is bypassed for it (a page there could
+    not load at all); anything else still counts as leaving the machine."""
+    from cxkit.testing.guard import blocking_proxy, hosts_of
+
+    allowed = hosts_of(("https://shop.test:8443",))
+    guard = OfflineGuard(allowed)
+    assert guard.check("https://shop.test:8443/checkout") and guard.check("wss://shop.test:8443/live")
+    assert not guard.check("https://cdn.example.com/x.js")
+    assert guard.violations == ["https://cdn.example.com/x.js"]
+    assert blocking_proxy(allowed)["bypass"].split(",") == ["127.0.0.1", "localhost", "[::1]", "shop.test"]
+    assert not OfflineGuard().check("https://shop.test:8443/checkout")
+
+
 def test_offline_guard_watch_records_without_routes_and_lets_go() -> None:
     from cxkit.testing.guard import BLOCKING_PROXY
 

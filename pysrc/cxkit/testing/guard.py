@@ -19,7 +19,7 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-__all__ = ["BLOCKING_PROXY", "LOCAL_HOSTS", "NOT_LOCAL", "OfflineGuard"]
+__all__ = ["BLOCKING_PROXY", "LOCAL_HOSTS", "NOT_LOCAL", "OfflineGuard", "blocking_proxy", "hosts_of"]
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 #: URLs that are not local, as a regex Playwright matches inside its driver.
@@ -33,10 +33,31 @@ NOT_LOCAL = re.compile(
 BLOCKING_PROXY = {"server": "http://127.0.0.1:9", "bypass": "127.0.0.1,localhost,[::1]"}
 
 
+def hosts_of(origins: Any) -> tuple[str, ...]:
+    """The host names of ``scheme://host[:port]`` origins (``--cxkit-cors-origin``): the page's
+    own dev server the suite declared, which the guard lets the browser reach.
+
+        >>> hosts_of(["https://shop.test:8443", "http://127.0.0.1:5000"])
+        ('shop.test', '127.0.0.1')
+    """
+    return tuple(h for h in (urlsplit(str(o)).hostname for o in origins or ()) if h)
+
+
+def blocking_proxy(allowed_hosts: tuple[str, ...] = ()) -> dict[str, str]:
+    """`BLOCKING_PROXY`, bypassed also for ``allowed_hosts``.
+
+        >>> blocking_proxy(("shop.test",))["bypass"]
+        '127.0.0.1,localhost,[::1],shop.test'
+    """
+    extra = [h for h in allowed_hosts if h not in LOCAL_HOSTS]
+    return {**BLOCKING_PROXY, "bypass": ",".join([BLOCKING_PROXY["bypass"], *extra])}
+
+
 class OfflineGuard:
     """Records every request that tried to leave the local machine."""
 
-    def __init__(self) -> None:
+    def __init__(self, allowed_hosts: tuple[str, ...] = ()) -> None:
+        self.allowed_hosts = frozenset(LOCAL_HOSTS | set(allowed_hosts))  # local, and the page's own server
         self.violations: list[str] = []
         self.expected = False
         self._route: Any = None  # install(): the route handler
@@ -52,7 +73,7 @@ class OfflineGuard:
         parts = urlsplit(url)
         if parts.scheme in ("data", "blob", "about", "chrome-extension"):
             return True
-        if parts.scheme in ("http", "https", "ws", "wss") and parts.hostname in LOCAL_HOSTS:
+        if parts.scheme in ("http", "https", "ws", "wss") and parts.hostname in self.allowed_hosts:
             return True
         self.violations.append(url)
         return False

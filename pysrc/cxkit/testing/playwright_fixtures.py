@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from .chromium import ChromiumNotFound, chromium_launch_args, playwright_has_chromium
-from .guard import BLOCKING_PROXY, OfflineGuard
+from .guard import OfflineGuard, blocking_proxy, hosts_of
 from .page import ChatPageOpener
 from .shared_context import SharedContext
 
@@ -33,10 +33,13 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any], browser_t
 
 
 @pytest.fixture(scope="session")
-def cxkit_shared_context(browser: Any, browser_context_args: dict[str, Any]) -> Iterator[SharedContext]:
+def cxkit_shared_context(browser: Any, browser_context_args: dict[str, Any],
+                         cxkit_mock_args: dict[str, Any]) -> Iterator[SharedContext]:
     """The session's context for chat pages (``cxkit.testing.shared_context``), behind the
-    offline guard's blocking proxy unless the suite's context arguments name a proxy."""
-    context = browser.new_context(**{"proxy": BLOCKING_PROXY, **browser_context_args})
+    offline guard's blocking proxy unless the suite's context arguments name a proxy; the hosts
+    of ``--cxkit-cors-origin`` (the page's own dev server) bypass it, as local ones do."""
+    allowed = hosts_of(cxkit_mock_args.get("cors_allow_origins"))
+    context = browser.new_context(**{"proxy": blocking_proxy(allowed), **browser_context_args})
     shared = SharedContext(context)
     shared.blocked = "proxy" not in browser_context_args
     yield shared
@@ -72,15 +75,16 @@ def offline_guard(request: pytest.FixtureRequest) -> Iterator[OfflineGuard]:
     """Keep the test's browser context on this machine (the chat pages' shared context for a
     test that opens chat pages, else ``context``); fails the test at teardown if a request
     tried to leave, unless the test called ``offline_guard.expect()``."""
+    allowed = hosts_of(request.getfixturevalue("cxkit_mock_args").get("cors_allow_origins"))
     if "open_chat_page" in request.fixturenames:
         shared: SharedContext = request.getfixturevalue("cxkit_shared_context")
         request.getfixturevalue("cxkit_page")  # the reset after the test comes after this teardown
         context = shared.context
         # the blocking proxy keeps the HTTP cache on (a route would turn it off: slower boots)
-        guard = OfflineGuard().watch(context) if shared.blocked else OfflineGuard().install(context)
+        guard = OfflineGuard(allowed).watch(context) if shared.blocked else OfflineGuard(allowed).install(context)
     else:
         context = request.getfixturevalue("context")
-        guard = OfflineGuard().install(context)
+        guard = OfflineGuard(allowed).install(context)
     yield guard
     guard.uninstall(context)
     guard.assert_clean()
