@@ -6,7 +6,11 @@ The two tests run in file order; the second fails if the shared context is not r
 
 from __future__ import annotations
 
-from e2e_support import command, events, wait_event
+from urllib.parse import urlsplit
+
+from e2e_support import command, events, named_host_browser, wait_event
+
+from cxkit.testing.guard import blocking_proxy
 
 LEAVE_TRACES = """async () => {
     document.cookie = 'left=1; path=/';
@@ -60,3 +64,27 @@ def test_chat_pages_keep_the_http_cache_and_nothing_leaves(open_chat_page, offli
     left = offline_guard.expect()
     assert second.evaluate("fetch('http://example.invalid/probe.js').then(() => 'loaded', () => 'failed')") == "failed"
     assert left == ["http://example.invalid/probe.js"]
+
+
+def test_the_chat_contexts_proxy_lets_the_suites_own_origin_through(browser_type, browser_type_launch_args,
+                                                                     server_url):
+    """The chat pages' context is made with a proxy nobody listens on (the offline guard); the
+    hosts of ``--cxkit-cors-origin`` bypass it like loopback does, so a page on the suite's own
+    dev server loads, while any other host still cannot be reached."""
+    port = urlsplit(server_url).port
+    browser = named_host_browser(browser_type, browser_type_launch_args, "shop.cxkit.test")
+    try:
+        for allowed, loads in (((), False), (("shop.cxkit.test",), True)):
+            context = browser.new_context(proxy=blocking_proxy(allowed))
+            try:
+                page = context.new_page()
+                try:
+                    answer = page.goto(f"http://shop.cxkit.test:{port}/cxkit/e2e.html")
+                    loaded = answer is not None and answer.ok
+                except Exception:  # the proxy refuses: net::ERR_PROXY_CONNECTION_FAILED
+                    loaded = False
+                assert loaded is loads, allowed
+            finally:
+                context.close()
+    finally:
+        browser.close()
