@@ -84,6 +84,33 @@ def test_offline_guard_records_and_fails_unless_expected() -> None:
     guard.assert_clean()
 
 
+def test_the_guard_hears_the_sockets_of_a_page_opened_before_it() -> None:
+    """The first chat page is opened before the guard watches the context: its WebSockets
+    elsewhere went unrecorded (pytest-plugin.md: a WebSocket elsewhere is recorded)."""
+
+    class Emitter:
+        def __init__(self) -> None:
+            self.listeners: dict[str, list] = {}
+
+        def on(self, event, fn) -> None:
+            self.listeners.setdefault(event, []).append(fn)
+
+        def remove_listener(self, event, fn) -> None:
+            self.listeners[event].remove(fn)
+
+    class Socket:
+        url = "wss://push.example.com/socket"
+
+    page, context = Emitter(), Emitter()
+    context.pages = [page]
+    guard = OfflineGuard().watch(context)
+    for fn in page.listeners["websocket"]:
+        fn(Socket())
+    assert guard.violations == ["wss://push.example.com/socket"]
+    guard.uninstall(context)
+    assert page.listeners["websocket"] == []
+
+
 def test_the_origins_the_suite_declares_are_not_outside() -> None:
     """``--cxkit-cors-origin https://shop.test:8443`` names the page's own dev server: the guard
     lets it through and the chat context's blocking proxy is bypassed for it (a page there could

@@ -102,7 +102,10 @@ class OfflineGuard:
         return self._watch_sockets(context)
 
     def _watch_sockets(self, context: Any) -> OfflineGuard:
-        self._on_page = lambda page: page.on("websocket", lambda ws: self.check(ws.url))
+        self._on_socket = lambda ws: self.check(ws.url)
+        self._on_page = lambda page: page.on("websocket", self._on_socket)
+        for page in getattr(context, "pages", ()):  # opened before the guard (the first chat page)
+            self._on_page(page)
         context.on("page", self._on_page)
         return self
 
@@ -113,6 +116,11 @@ class OfflineGuard:
         if self._on_request is not None:
             context.remove_listener("request", self._on_request)
         context.remove_listener("page", self._on_page)
+        for page in getattr(context, "pages", ()):
+            try:
+                page.remove_listener("websocket", self._on_socket)
+            except (KeyError, ValueError):  # a page this guard never listened to
+                pass
 
     def assert_clean(self) -> None:
         """Fail unless nothing left the machine or the test said it expected it."""
