@@ -333,3 +333,31 @@ def test_a_loader_that_did_not_load_is_named_with_its_status() -> None:
 def test_init_script_watches_the_loader_s_load_errors() -> None:
     script = init_script("http://127.0.0.1:9")
     assert "loadErrors: []" in script and "addEventListener('error'" in script
+
+
+def test_a_tests_config_section_is_merged_into_the_plugins_not_over_it() -> None:
+    """open_chat_page(config={"cxkit": {"thread": "main"}}) dropped the plugin's own cxkit
+    options (snapshot, boot "now"): the sections were merged one level only."""
+    import json
+
+    from cxkit.testing.page import ChatPageOpener
+
+    class Page:
+        def __init__(self) -> None:
+            self.scripts: list[str] = []
+
+        def add_init_script(self, script: str) -> None:
+            self.scripts.append(script)
+
+        def on(self, event, fn) -> None:
+            pass
+
+        def goto(self, url):
+            return None
+
+    page = Page()
+    opener = ChatPageOpener(page, "http://127.0.0.1:1", config={"cxkit": {"snapshot": True, "boot": "now"}})
+    opener.open(config={"cxkit": {"thread": "main"}, "webchat": {"userData": {"a": "1"}}}, wait=False)
+    script = page.scripts[0]
+    config = json.loads(script[script.rindex("})(") + 3:script.rindex(");")])["config"]  # the script's argument
+    assert config == {"cxkit": {"snapshot": True, "boot": "now", "thread": "main"}, "webchat": {"userData": {"a": "1"}}}

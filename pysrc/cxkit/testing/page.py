@@ -233,7 +233,7 @@ class ChatPageOpener:
             target = self.base_url + target
         page = self.page if not self.opened else self.page.context.new_page()
         self.opened.append(page)
-        merged = {**self.config, **(config or {})}
+        merged = _merged(self.config, config or {})
         page.add_init_script(_hook(self.base_url if mock else None, merged))
         if init_script:
             page.add_init_script(init_script)
@@ -249,3 +249,12 @@ class ChatPageOpener:
 
 
 _hook = init_script  # open()'s ``init_script`` parameter shadows the module function
+
+
+def _merged(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """``extra`` over ``base``, section by section (a test's ``{"cxkit": {"thread": "main"}}``
+    keeps the plugin's ``snapshot`` and ``boot``), as the page script merges it into the page's."""
+    out = dict(base)
+    for key, value in extra.items():
+        out[key] = _merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
