@@ -239,8 +239,10 @@ def test_a_pages_meta_referrer_policy_holds_for_the_requests_to_gms(open_chat_pa
     assert command(page, "WebChatService.sendMessage", {"message": "who sent me"})["ok"]
     gms.wait_message(chat_id, type="Message", text="who sent me", from_type="Client")
     origin = "{0.scheme}://{0.netloc}/".format(urlsplit(page.url))
-    # none: Playwright shows a request without the header as an empty one
-    assert referers == ({origin} if expected == "origin" else {""}), referers
+    if expected == "origin":
+        assert referers == {origin}, referers
+    else:  # no Referer: Playwright shows it as a missing header or an empty one, run to run
+        assert referers and referers <= {None, ""}, referers
 
 
 @pytest.mark.parametrize("thread", ["worker", "main"])

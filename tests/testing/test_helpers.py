@@ -84,25 +84,28 @@ def test_offline_guard_records_and_fails_unless_expected() -> None:
     guard.assert_clean()
 
 
+class Emitter:
+    """A Playwright page or context as the guard uses it: listeners by event."""
+
+    def __init__(self) -> None:
+        self.listeners: dict[str, list] = {}
+
+    def on(self, event, fn) -> None:
+        self.listeners.setdefault(event, []).append(fn)
+
+    def remove_listener(self, event, fn) -> None:
+        self.listeners[event].remove(fn)
+
+
 def test_the_guard_hears_the_sockets_of_a_page_opened_before_it() -> None:
     """The first chat page is opened before the guard watches the context: its WebSockets
     elsewhere went unrecorded (pytest-plugin.md: a WebSocket elsewhere is recorded)."""
-
-    class Emitter:
-        def __init__(self) -> None:
-            self.listeners: dict[str, list] = {}
-
-        def on(self, event, fn) -> None:
-            self.listeners.setdefault(event, []).append(fn)
-
-        def remove_listener(self, event, fn) -> None:
-            self.listeners[event].remove(fn)
 
     class Socket:
         url = "wss://push.example.com/socket"
 
     page, context = Emitter(), Emitter()
-    context.pages = [page]
+    context.pages = [page]  # type: ignore[attr-defined]
     guard = OfflineGuard().watch(context)
     for fn in page.listeners["websocket"]:
         fn(Socket())
@@ -129,16 +132,7 @@ def test_the_origins_the_suite_declares_are_not_outside() -> None:
 def test_offline_guard_watch_records_without_routes_and_lets_go() -> None:
     from cxkit.testing.guard import BLOCKING_PROXY
 
-    class Context:
-        def __init__(self) -> None:
-            self.listeners: dict[str, list] = {}
-
-        def on(self, event, fn) -> None:
-            self.listeners.setdefault(event, []).append(fn)
-
-        def remove_listener(self, event, fn) -> None:
-            self.listeners[event].remove(fn)
-
+    class Context(Emitter):
         def route(self, *args) -> None:
             raise AssertionError("watch() must not route: routes turn the HTTP cache off")
 
