@@ -75,16 +75,18 @@ def offline_guard(request: pytest.FixtureRequest) -> Iterator[OfflineGuard]:
     """Keep the test's browser context on this machine (the chat pages' shared context for a
     test that opens chat pages, else ``context``); fails the test at teardown if a request
     tried to leave, unless the test called ``offline_guard.expect()``."""
-    allowed = hosts_of(request.getfixturevalue("cxkit_mock_args").get("cors_allow_origins"))
+    guard = OfflineGuard(hosts_of(request.getfixturevalue("cxkit_mock_args").get("cors_allow_origins")))
     if "open_chat_page" in request.fixturenames:
         shared: SharedContext = request.getfixturevalue("cxkit_shared_context")
         request.getfixturevalue("cxkit_page")  # the reset after the test comes after this teardown
         context = shared.context
-        # the blocking proxy keeps the HTTP cache on (a route would turn it off: slower boots)
-        guard = OfflineGuard(allowed).watch(context) if shared.blocked else OfflineGuard(allowed).install(context)
+        if shared.blocked:  # the blocking proxy keeps the HTTP cache on (a route would turn it off: slower boots)
+            guard.watch(context)
+        else:
+            guard.install(context)
     else:
         context = request.getfixturevalue("context")
-        guard = OfflineGuard(allowed).install(context)
+        guard.install(context)
     yield guard
     guard.uninstall(context)
     guard.assert_clean()

@@ -326,7 +326,7 @@
   function atLoad() {
     const policy = opts().boot;
     let chat = false;  // a page without cookies (a sandboxed frame) throws here: the boot then says why it fails
-    try { chat = /(^|;\s*)_genesys\.widgets\.webchat\.state\.keys=/.test(doc.cookie); } catch (e) { chat = false; }
+    try { chat = /(^|;\s*)_genesys\.widgets\.webchat\.state\.keys=/.test(doc.cookie); } catch (e) { /* no chat */ }
     if (policy === "now") boot();
     else if (policy !== "command" || chat) (w.requestIdleCallback || setTimeout)(boot, { timeout: 1000 });
   }
