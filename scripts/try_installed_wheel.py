@@ -41,6 +41,8 @@ def run(cmd: list[str], **kwargs) -> subprocess.CompletedProcess[str]:
     print("$ " + " ".join(str(c) for c in cmd), flush=True)
     proc = subprocess.run(cmd, text=True, **kwargs)
     if proc.returncode != 0:
+        if isinstance(proc.stdout, str):  # captured: the reader of a failed run needs to see why
+            print(proc.stdout, end="", flush=True)
         sys.exit(f"try_installed_wheel: failed ({proc.returncode}): {' '.join(map(str, cmd))}")
     return proc
 

@@ -8,7 +8,8 @@
   such as ``updateData``).
 - ``gms.wait_typing_preview(chat_id, text)``: the chat once the visitor's typing preview reads
   ``text``. The first ``startTyping`` carries only the first characters typed; the whole text
-  comes with ``stopTyping``, 2 s after the last keystroke.
+  comes with the next poll (every poll carries what the input holds) or with ``stopTyping``,
+  2 s after the last keystroke, whichever is first.
 """
 
 from cxkit.testing import command
@@ -50,6 +51,8 @@ def test_wait_for_the_typing_preview(chat_page, gms):
 
     first = gms.wait_request("startTyping", chat_id=chat_id)["form"]["message"]
     assert first and first != "where is my order" and "where is my order".startswith(first)
-    chat = gms.wait_typing_preview(chat_id, "where is my order")   # with stopTyping
-    assert chat["messages"][-1]["type"] == "TypingStopped"
+    # the next poll or stopTyping, whichever comes first, brings the whole text
+    assert gms.wait_typing_preview(chat_id, "where is my order")["typingPreview"] == "where is my order"
+    # stopTyping always carries it, 2 s after the last keystroke
     assert gms.wait_request("stopTyping", chat_id=chat_id)["form"]["message"] == "where is my order"
+    assert gms.messages(chat_id)[-1]["type"] == "TypingStopped"

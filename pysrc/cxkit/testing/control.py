@@ -183,9 +183,10 @@ class MockGmsControl(AgentShortcuts):
     def wait_typing_preview(self, chat_id: str, text: str, *, timeout: float | None = None) -> dict[str, Any]:
         """The chat (``chat(chat_id)``) once the visitor's typing preview, the mock's
         ``typingPreview``, reads ``text``. The client's first ``startTyping`` carries only the
-        first characters; the whole text comes with ``stopTyping`` (2 s after the last
-        keystroke), so wait for the full text rather than reading it at once. A sent message
-        clears the preview (``""``)."""
+        first characters; the whole text comes with the next poll (every ``refresh`` carries the
+        input's text) or ``stopTyping`` (2 s after the last keystroke), whichever is first, so
+        wait for the full text rather than reading it at once. A sent message clears the
+        preview (``""``)."""
         wait = self.timeout if timeout is None else timeout
         deadline = time.monotonic() + wait
         while True:
