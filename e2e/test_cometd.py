@@ -248,3 +248,21 @@ def test_a_session_callback_that_returns_a_promise_is_awaited_in_both_modes(page
     assert events(page, "restored") == [{"async": True}]
     gms.agent(chat_id, "say", text="after the restore")
     wait_text(page, "after the restore")
+
+
+@pytest.mark.parametrize("thread", ["worker", "main"])
+def test_a_date_in_user_data_goes_as_json_stringify_writes_it(page, server_url, gms, thread):
+    """CometD sends userData as JSON: a JS Date goes as its ISO time (JSON.stringify's toJSON),
+    as the original sends it; it made startChat fail (Python's json refused the Date)."""
+    page.add_init_script(COMETD_CONFIG.replace("w.webchat.cometD =", f"w.cxkit = {{thread: '{thread}'}}; w.webchat.cometD =")
+                         + RECORDER)
+    page.goto(f"{server_url}/cxkit/e2e.html")
+    wait_booted(page)
+    wait_event(page, "ready")
+    assert page.evaluate("window.__cxkit.thread") == thread
+    started = page.evaluate("""new Promise(r => T.command('WebChatService.startChat',
+        {nickname: 'Jo', userData: {since: new Date(Date.UTC(2026, 11, 7, 12))}})
+        .done(v => r({ok: true})).fail(v => r({ok: false, v: String(v && v.statusText || v)})))""")
+    assert started == {"ok": True}
+    chat_id = gms.wait_chat()["chatId"]
+    assert gms.chat(chat_id)["userData"]["since"] == "2026-12-07T12:00:00.000Z"

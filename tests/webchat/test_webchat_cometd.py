@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from cometd_page import CometdPage, started
 from webchat_harness import Page, mock_gms, settle
 from webchat_vclock import virtual_time
@@ -250,3 +251,23 @@ async def test_fetch_history_outside_async_mode_rejects():
     await started(page)
     assert await page.reject("fetchHistory") == msg.FETCH_HISTORY_SYNC
     await asyncio.sleep(0)
+
+
+class _JsDate:
+    """A JS Date as Python sees it from the page: an object with a toJSON."""
+
+    def toJSON(self) -> str:
+        return "2026-12-07T12:00:00.000Z"
+
+
+@pytest.mark.parametrize("websocket", [False, True], ids=["long-polling", "websocket"])
+@virtual_time
+async def test_a_js_object_in_user_data_goes_as_json_stringify_writes_it(websocket):
+    # JSON.stringify writes a Date by its toJSON; json.dumps refused it and startChat failed
+    gms = mock_gms()
+    page = CometdPage(gms, websocket=websocket, config={"cometD": dict(COMETD)}).boot()
+    await page.cmd("startChat", {"nickname": "Nick", "userData": {"since": _JsDate()}})
+    await page.wait_for(lambda: page.chat_id)
+    assert gms.chat(page.chat_id)["userData"]["since"] == "2026-12-07T12:00:00.000Z"
+    assert await page.cmd("updateUserData", {"seen": _JsDate()}) == {"statusCode": 0}
+    assert gms.chat(page.chat_id)["userData"]["seen"] == "2026-12-07T12:00:00.000Z"

@@ -11,7 +11,6 @@ Any failure to get an HTTP answer (network error, abort, timeout) is status 0.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -19,6 +18,7 @@ from typing import Any
 import js
 
 from ..gms import FormFields, HttpResponse, MultipartParts, encode_form
+from ..gms.forms import json_text
 from .convert import to_js_plain
 
 __all__ = ["DOWNLOAD_TIMEOUT_S", "FetchTransport", "PageAddress", "attachment_name", "page_relative"]
@@ -111,7 +111,7 @@ class FetchTransport:
     async def post_json(self, url: str, payload: Any, *, headers: Mapping[str, str],
                         timeout: float | None) -> HttpResponse:
         all_headers = {"Content-Type": "application/json;charset=UTF-8", **headers}
-        return await self._post(url, json.dumps(payload, separators=(",", ":")), all_headers, timeout)
+        return await self._post(url, json_text(payload), all_headers, timeout)
 
     async def fetch_blob(self, url: str, parts: MultipartParts, *, headers: Mapping[str, str],
                          timeout: float | None = DOWNLOAD_TIMEOUT_S) -> tuple[int, Any, str]:

@@ -50,6 +50,7 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .forms import json_text
 from .transport import Transport
 from .websocket import WebSocketConnection, WebSocketConnector, websocket_url
 
@@ -377,7 +378,7 @@ class BayeuxClient:
             self._pending[message["id"]] = future
             futures.append(future)
         try:
-            if not await socket.send(json.dumps(messages, separators=(",", ":"))):
+            if not await socket.send(json_text(messages)):
                 return None
             limit = timeout if timeout is not None else self.request_timeout
             done, _ = await asyncio.wait(futures, timeout=limit)

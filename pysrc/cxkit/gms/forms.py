@@ -20,7 +20,7 @@ from typing import Any
 
 from ..common.jsnumbers import js_scalar_text
 
-__all__ = ["Identity", "identity_fields", "identity_parts", "form_value", "param_fields",
+__all__ = ["Identity", "identity_fields", "identity_parts", "form_value", "json_text", "param_fields",
            "user_data_fields"]
 
 
@@ -48,7 +48,28 @@ def form_value(value: Any) -> str:
     if scalar is not None:
         return scalar
     if isinstance(value, (dict, list, tuple)):
-        return json.dumps(value, separators=(",", ":"))
+        return json_text(value)
+    return str(value)
+
+
+def json_text(value: Any) -> str:
+    """``value`` as compact JSON, as the original's ``JSON.stringify`` writes a JSON body (CometD,
+    ``eventAttributes``): a JS object among the data is written as JS writes it (a ``Date`` by its
+    ``toJSON``, the ISO time), not refused.
+
+        >>> class When:  # what a JS Date looks like from Python
+        ...     def toJSON(self): return "2026-12-07T12:00:00.000Z"
+        >>> json_text({"userData": {"at": When(), "n": 1}})
+        '{"userData":{"at":"2026-12-07T12:00:00.000Z","n":1}}'
+    """
+    return json.dumps(value, separators=(",", ":"), default=_as_json)
+
+
+def _as_json(value: Any) -> Any:
+    for method in ("toJSON", "to_py"):  # a JS Date (or any toJSON); another JS object as its data
+        convert = getattr(value, method, None)
+        if callable(convert):
+            return convert()
     return str(value)
 
 

@@ -21,11 +21,12 @@ through httpx's ASGI transport::
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
+
+from .forms import json_text
 
 __all__ = ["BytesFile", "encode_form", "FileHandle", "FormFields", "HttpResponse", "HttpxTransport",
            "MultipartParts", "Transport"]
@@ -145,7 +146,7 @@ class HttpxTransport:
 
     async def post_json(self, url: str, payload: Any, *, headers: Mapping[str, str],
                         timeout: float | None) -> HttpResponse:
-        body = json.dumps(payload, separators=(",", ":")).encode("utf-8")
+        body = json_text(payload).encode("utf-8")
         all_headers = {"Content-Type": "application/json;charset=UTF-8", **headers}
         return await self._send(url, timeout, content=body, headers=all_headers)
 
