@@ -147,8 +147,9 @@ def test_a_dropped_socket_mid_chat_loses_nothing(page, server_url, gms):
     assert transports(gms)["socketsOpened"] == 2
 
 
-def test_a_refused_upgrade_falls_back_to_long_polling(page, server_url, gms):
-    gms.cometd_fault("websocket", "http405")
+@pytest.mark.parametrize("refusal", ["http405", "http403"])
+def test_a_refused_upgrade_falls_back_to_long_polling(page, server_url, gms, refusal):
+    gms.cometd_fault("websocket", refusal)
     open_cometd_page(page, server_url)
     chat_id = start_with_agent(page, gms)
     gms.agent(chat_id, "say", text="polled push")

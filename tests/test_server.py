@@ -124,7 +124,7 @@ SERVING_DOC = Path(__file__).resolve().parents[1] / "docs" / "serving.md"
 #: suffix -> the Content-Type docs/serving.md promises (before any "; charset=...")
 PROMISED_TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm",
                   ".json": "application/json", ".whl": "application/zip", ".zip": "application/zip",
-                  ".html": "text/html", ".css": "text/css"}
+                  ".html": "text/html", ".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png"}
 
 
 def doc_block(language: str) -> str:
@@ -136,7 +136,7 @@ def www(tmp_path: Path) -> Path:
     """A web root with a bundle at cxkit/: one file per content type, versioned dirs, twins."""
     bundle = tmp_path / "www" / "cxkit"
     files = {"widgets.js": b"/* loader */", "index.html": b"<!doctype html>", "manifest.json": b"{}",
-             "static/chat.css": b"body{}"}
+             "static/chat.css": b"body{}", "static/mark.svg": b"<svg/>", "static/mark.png": b"\x89PNG"}
     for folder in IMMUTABLE_DIRS:
         files[f"{folder}1.0/a.mjs"] = b"export {}"
     files["pyodide/1.0/pyodide.asm.wasm"] = b"\0asm" + b"x" * 20000

@@ -7,7 +7,7 @@ The ``chat_page`` fixture is the bundled test page with the widget booted and
 Run: ``pytest e2e/examples/test_howto_start_a_chat.py``
 """
 
-from cxkit.testing import command, events, wait_event, wait_text
+from cxkit.testing import command, events, wait_event, wait_ready, wait_text
 
 
 def test_start_a_chat_and_have_the_agent_answer(chat_page, gms):
@@ -34,3 +34,20 @@ def test_start_a_chat_and_have_the_agent_answer(chat_page, gms):
     # the agent ends the chat; the page hears about it
     gms.end(chat_id)
     wait_event(chat_page, "ended")
+
+
+def test_a_reload_restores_the_chat(chat_page, gms):
+    assert command(chat_page, "WebChatService.startChat", {"nickname": "Jo"})["ok"]
+    chat_id = gms.wait_chat()["chatId"]
+    gms.join(chat_id, nickname="Anna")
+    gms.say(chat_id, "before the reload")
+    wait_text(chat_page, "before the reload")
+
+    # the page reloads: the init script runs again, so wait for the widget as the fixture did
+    chat_page.reload()
+    wait_ready(chat_page)
+    wait_event(chat_page, "restored")
+    wait_text(chat_page, "before the reload")  # the transcript comes back with the restore
+    gms.say(chat_id, "after the reload")
+    wait_text(chat_page, "after the reload")
+    assert len(gms.chats()) == 1  # the same chat, not a new one

@@ -88,12 +88,14 @@ async def test_the_upgrade_is_refused_when_off_for_a_fault_a_foreign_origin_or_a
     gms.cometd.config.websocket = True
     gms.cometd.faults.add("websocket", "http405")
     assert await connector.open("ws://gms.test/genesys/cometd", timeout=5) is None
+    gms.cometd.faults.add("websocket", "http403")
+    assert await connector.open("ws://gms.test/genesys/cometd", timeout=5) is None
     foreign = AsgiWebSocketConnector(gms.app, headers={"origin": "http://evil.test"})
     assert await foreign.open("ws://gms.test/genesys/cometd", timeout=5) is None
-    assert connector.refusals == [405, 405] and foreign.refusals == [403]
+    assert connector.refusals == [405, 405, 403] and foreign.refusals == [403]
     keyed = make_gms(apikey="k")
     assert await AsgiWebSocketConnector(keyed.app).open("ws://gms.test/genesys/cometd", timeout=5) is None
-    assert gms.cometd.transports()["upgradesRefused"] == 3
+    assert gms.cometd.transports()["upgradesRefused"] == 4
     socket = await connector.open("ws://gms.test/genesys/cometd", timeout=5)
     assert socket is not None
     await socket.close()
