@@ -120,3 +120,40 @@ def test_a_policy_that_forbids_webassembly_fails_the_boot_at_once(page, site, th
     failure = page.evaluate("() => until(() => window.__cxkit.failure)")
     assert "pyodide.asm.wasm: CompileError" in failure and "Content Security" in failure, failure
     assert page.evaluate("() => until(() => window.rejected)") == failure
+
+
+
+class _NoCorsHandler(SimpleHTTPRequestHandler):
+    """A plain static server that sends no CORS headers (and .mjs as JavaScript)."""
+
+    extensions_map = {**SimpleHTTPRequestHandler.extensions_map, ".mjs": "text/javascript"}
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_a_bundle_on_another_origin_without_cors_fails_the_boot_at_once(page, site, bundle_dir, tmp_path):
+    """docs/serving.md: without Access-Control-Allow-Origin on the bundle's files the boot fails
+    at once, naming the loader's module it could not load; waiting calls are rejected with it."""
+    (tmp_path / "plain" / "cxkit").parent.mkdir()
+    (tmp_path / "plain" / "cxkit").symlink_to(bundle_dir)
+    bundle = ThreadingHTTPServer(("127.0.0.1", 0), partial(_NoCorsHandler, directory=str(tmp_path / "plain")))
+    threading.Thread(target=bundle.serve_forever, daemon=True).start()
+    no_cors = f"http://127.0.0.1:{bundle.server_address[1]}"
+    (tmp_path / "shop.html").write_text(f'<!doctype html><script src="config-worker.js"></script>'
+                                        f'<script src="{no_cors}/cxkit/widgets.js"></script>')
+    page.add_init_script(VIOLATIONS + RECORDER)
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    try:
+        page.goto(f"{site}/shop.html")
+        page.evaluate("() => { CXBus.command('WebChatService.getSessionData').fail(r => { window.rejected = r; }); }")
+        failure = page.evaluate("() => until(() => window.__cxkit.failure)")
+    finally:
+        bundle.shutdown()
+        bundle.server_close()
+    link = failure.split(": ")[0].removeprefix("cannot load ")
+    assert link.startswith(f"{no_cors}/cxkit/modules/") and link.endswith("/link.mjs"), failure
+    assert failure == f"cannot load {link}: TypeError: Failed to fetch dynamically imported module: {link}"
+    assert page.evaluate("() => until(() => window.rejected)") == failure
+    assert f"cxkit: boot failed: {failure}" in errors

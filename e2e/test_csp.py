@@ -11,6 +11,9 @@ wait is one evaluate that polls a closure inside the page.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+
 import pytest
 from e2e_support import RECORDER, VIOLATIONS, command, documented_policies, trusted_types_policy
 
@@ -122,3 +125,64 @@ def test_a_page_enforcing_trusted_types(page, server_url, thread):
         assert got == [None, "resolved", []]
     else:
         assert "TrustedScript" in got[0] and got[1] == got[0], got
+
+
+def serve_page(page, url: str, html: str, policy: str) -> None:
+    """``html`` at ``url``, with ``policy`` as its Content-Security-Policy header."""
+    page.route(url, lambda route: route.fulfill(body=html, content_type="text/html",
+                                                headers={"content-security-policy": policy}))
+
+
+def booted(page) -> str | None:
+    """Until the loader attached or failed; its failure text (None when it attached)."""
+    page.evaluate("ms => until(() => window.__cxkit && (__cxkit.attached || __cxkit.failure), ms)", BOOT_TIMEOUT_MS)
+    return page.evaluate("window.__cxkit.failure")
+
+
+INLINE_CONFIG = """window._genesys = {widgets: {webchat: {dataURL: '/genesys/2/chat/customer-support'},
+  onReady: function () { window.onReadyRan = true; }}};
+document.addEventListener('DOMContentLoaded', function () { cxkitTestEarly(); });"""
+INLINE_PAGE = """<!doctype html><meta charset="utf-8"><title>inline config</title>
+<script%s>""" + INLINE_CONFIG + """</script>
+<script src="/cxkit/widgets.js"></script>"""
+
+
+@pytest.mark.parametrize("allowed_by", ["hash", "nonce"])
+def test_an_inline_configuration_allowed_by_hash_or_nonce(page, server_url, gms, allowed_by):
+    """docs/csp.md, "An inline configuration": an inline script setting window._genesys, allowed by
+    ``'sha256-<base64 of the script's exact text>'`` (or a nonce) in script-src, configures the widget."""
+    digest = base64.b64encode(hashlib.sha256(INLINE_CONFIG.encode()).digest()).decode()
+    source, attribute = (f"'sha256-{digest}'", "") if allowed_by == "hash" else ("'nonce-c3hrMQ'", ' nonce="c3hrMQ"')
+    policy = documented_policy("worker").replace("script-src 'self'", f"script-src 'self' {source}")
+    serve_page(page, f"{server_url}/site/inline.html", INLINE_PAGE % attribute, policy)
+    page.add_init_script(VIOLATIONS + RECORDER)
+    page.goto(f"{server_url}/site/inline.html")
+    assert booted(page) is None
+    seen(page, "ready")
+    assert page.evaluate("window.onReadyRan") is True
+    assert command(page, "WebChatService.startChat", {"nickname": "Jo"})["ok"]  # to the configured dataURL
+    gms.wait_chat()
+    assert page.evaluate("cspViolations") == []
+
+
+@pytest.mark.parametrize("wasm", ["'wasm-unsafe-eval'", "without", "'wasm-unsafe-eval'; connect-src 'none'"])
+def test_a_policy_header_sent_with_worker_mjs(page, server_url, gms, wasm):
+    """docs/csp.md, 'wasm-unsafe-eval': a CSP header sent with worker.mjs must allow 'wasm-unsafe-eval' and
+    connect-src for the runtime and the chat server. With it worker mode boots; without it the boot fails."""
+    policy = f"default-src 'none'; script-src 'self' {wasm}; connect-src 'self'".replace(" without", "")
+    headed = []
+
+    def with_policy(route):
+        response = route.fetch()
+        headed.append(route.request.url)
+        route.fulfill(response=response, headers={**response.headers, "content-security-policy": policy})
+
+    page.route("**/worker.mjs", with_policy)
+    page.add_init_script(VIOLATIONS + RECORDER)
+    page.add_init_script("addEventListener('cxkit:failed', e => { window.failedEvent = e.detail; })")
+    logged = []
+    page.on("console", lambda m: logged.append(m.text) if m.type == "error" else None)
+    page.goto(f"{server_url}/cxkit/e2e_csp.html")
+    failure = booted(page)
+    print(headed, failure, logged, page.evaluate("window.failedEvent"))
+    assert headed
