@@ -397,6 +397,11 @@ def test_a_function_in_user_data_sends_its_value(open_chat_page, gms, thread):
     updated = page.evaluate("""() => new Promise(r => window.cxkitTest.plugin.command(
         'WebChatService.updateUserData', {total: () => 7}).done(() => r('resolved')).fail(r))""")
     assert updated == "resolved" and gms.chat(chat_id)["userData"].get("total") == "7"
+    # an object or an array it returns goes as JS's String() of it, as jQuery.param sends it
+    page.evaluate("""() => new Promise(r => window.cxkitTest.plugin.command('WebChatService.updateUserData',
+        {box: () => ({a: 1}), tags: () => ['x', 'y']}).always(r))""")
+    sent = gms.wait_request("updateData", chat_id=chat_id, **{"userData[tags]": "x,y"})
+    assert sent["form"]["userData[box]"] == "[object Object]", sent["form"]
 
 
 @pytest.mark.parametrize("thread", ["worker", "main"])

@@ -166,6 +166,8 @@ async def test_update_user_data_before_and_during_a_session():
 class PageFunction:
     """A function of the page as the worker holds it: not copyable, answers later."""
 
+    typeof = "function"  # as the worker's stand-in (and a JsProxy) say
+
     def __init__(self, value):
         self.value, self.calls = value, 0
 
@@ -199,6 +201,12 @@ async def test_functions_in_user_data_are_called_as_they_are_sent_and_the_store_
     await page.cmd("updateUserData", {"x": PageFunction("2")})
     assert page.transport.of("updateData")[0]["fields"][3:] == [("userData[x]", "2")]
     assert cart.calls == 1
+    # what a page's function returns that is not a scalar goes as JS's String() of it (jQuery.param);
+    # a Python function's dict or list is sent as data
+    await page.cmd("updateUserData", {"o": PageFunction({"a": 1}), "l": PageFunction(["x", None, 2]),
+                                      "py": lambda: {"k": "v"}})
+    assert page.transport.of("updateData")[1]["fields"][3:] == [
+        ("userData[o]", "[object Object]"), ("userData[l]", "x,,2"), ("userData[py][k]", "v")]
 
 
 def answers_later(value, seconds=1.0):

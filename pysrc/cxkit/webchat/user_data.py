@@ -21,6 +21,8 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from ..bus.jsvalues import js_string
+
 __all__ = ["data_copy", "values_of_functions"]
 
 logger = logging.getLogger("cxkit.webchat")
@@ -47,7 +49,8 @@ def data_copy(value: Any, _memo: dict[int, Any] | None = None) -> Any:
 
 async def values_of_functions(value: Any, path: str = "userData", _inside: frozenset[int] = frozenset()) -> Any:
     """A copy of ``value`` with each function replaced by what it returns (awaited when it
-    answers later; a JS object it returns as JS's ``String()`` of it, as jQuery.param sends it).
+    answers later; a JS object or array a page's function returns as JS's ``String()`` of it, as
+    jQuery.param sends it; a Python function's dict or list is sent as data).
     A function that raises is logged naming it and sends an empty value; so does a cycle."""
     if isinstance(value, (Mapping, list, tuple)):
         if id(value) in _inside:
@@ -68,5 +71,7 @@ async def values_of_functions(value: Any, path: str = "userData", _inside: froze
                      path, type(exc).__name__, exc)
         return None
     if isinstance(result, (Mapping, list, tuple)):
+        if getattr(value, "typeof", None) == "function":  # the page's JS function (seen from a worker)
+            return js_string(result)  # as jQuery.param writes it: "[object Object]", "a,b"
         return await values_of_functions(result, path, _inside)
     return result if result is None or isinstance(result, (str, int, float)) else str(result)
