@@ -165,24 +165,92 @@ def test_an_inline_configuration_allowed_by_hash_or_nonce(page, server_url, gms,
     assert page.evaluate("cspViolations") == []
 
 
-@pytest.mark.parametrize("wasm", ["'wasm-unsafe-eval'", "without", "'wasm-unsafe-eval'; connect-src 'none'"])
-def test_a_policy_header_sent_with_worker_mjs(page, server_url, gms, wasm):
-    """docs/csp.md, 'wasm-unsafe-eval': a CSP header sent with worker.mjs must allow 'wasm-unsafe-eval' and
-    connect-src for the runtime and the chat server. With it worker mode boots; without it the boot fails."""
-    policy = f"default-src 'none'; script-src 'self' {wasm}; connect-src 'self'".replace(" without", "")
+@pytest.mark.parametrize(("sources", "fails_with"), [
+    ("script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'", None),
+    ("script-src 'self'; connect-src 'self'", "pyodide.asm.wasm: CompileError: "),
+    ("script-src 'self' 'wasm-unsafe-eval'; connect-src 'none'", "pyodide.asm.wasm: TypeError: Failed to fetch"),
+])
+def test_a_policy_header_sent_with_worker_mjs(page, server_url, gms, sources, fails_with):
+    """docs/csp.md, 'wasm-unsafe-eval': a CSP header sent with worker.mjs (the worker's own policy) must allow
+    'wasm-unsafe-eval' and connect-src for the runtime and the chat server. With both the documented worker page
+    boots and chats; lacking either the boot fails at once (not a hang) and the page is told."""
     headed = []
 
-    def with_policy(route):
+    def with_policy(route):  # a route sees the worker script's request in Chromium (checked below)
         response = route.fetch()
         headed.append(route.request.url)
+        policy = f"default-src 'none'; {sources}"
         route.fulfill(response=response, headers={**response.headers, "content-security-policy": policy})
 
     page.route("**/worker.mjs", with_policy)
-    page.add_init_script(VIOLATIONS + RECORDER)
-    page.add_init_script("addEventListener('cxkit:failed', e => { window.failedEvent = e.detail; })")
-    logged = []
-    page.on("console", lambda m: logged.append(m.text) if m.type == "error" else None)
+    page.add_init_script(VIOLATIONS + RECORDER + "addEventListener('cxkit:failed', e => window.failedWith = e.detail)")
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.goto(f"{server_url}/cxkit/e2e_csp.html")
     failure = booted(page)
-    print(headed, failure, logged, page.evaluate("window.failedEvent"))
-    assert headed
+    assert headed == [f"{server_url}/cxkit/{page.evaluate('__cxkit.manifest.worker')}"]
+    if fails_with is None:
+        assert failure is None
+        seen(page, "ready")
+        assert command(page, "WebChatService.startChat", {"nickname": "Jo"})["ok"]
+        gms.wait_chat()
+    else:
+        assert fails_with in failure, failure
+        assert page.evaluate("window.failedWith") == failure
+        assert f"cxkit: boot failed: {failure}" in errors
+
+
+def test_main_thread_without_unsafe_eval_fails_at_once(page, server_url):
+    """docs/csp.md, 'unsafe-eval': main-thread mode under its documented policy less 'unsafe-eval' (so with
+    'wasm-unsafe-eval') fails at once with EvalError, from PyScript's Function(...) in its core-*.js."""
+    documented = documented_policy("main")
+    policy = documented.replace(" 'unsafe-eval'", "")
+    assert "'wasm-unsafe-eval'" in policy and "'unsafe-eval'" not in policy
+
+    def without_unsafe_eval(route):
+        html = route.fetch().text()
+        assert documented in html
+        route.fulfill(body=html.replace(documented, policy), content_type="text/html")
+
+    page.route(f"{server_url}/cxkit/e2e_csp_main.html", without_unsafe_eval)
+    page.add_init_script(VIOLATIONS)
+    page.goto(f"{server_url}/cxkit/e2e_csp_main.html")
+    failure = booted(page)
+    assert "EvalError" in failure, failure
+    assert [(v["blocked"], "/pyscript/0.7.31/core-" in v["source"]) for v in page.evaluate("cspViolations")] == [
+        ("eval", True)]
+
+
+LOAD_FILE_PAGE = """<!doctype html><meta charset="utf-8"><title>loadFile under trusted types</title>
+<script>%s</script>
+<script>window._genesys = {widgets: {webchat: {dataURL: '/genesys/2/chat/customer-support'},
+                                     cxkit: {boot: 'now'}}};</script>
+<script src="/cxkit/widgets.js"></script>"""
+LOAD = """u => new Promise(r => { let d;
+  try { d = CXBus.loadFile(u); } catch (e) { return r('threw ' + e.name + ': ' + e.message); }
+  d.done(() => r('resolved ' + window.pluginRan)).fail(why => r('rejected ' + why)); })"""
+
+
+@pytest.mark.parametrize("own_policy", ["default", "mine"])
+def test_load_file_under_trusted_types(page, server_url, own_policy):
+    """docs/csp.md, Trusted Types: CXBus.loadFile(url) sets a script's src and needs a TrustedScriptURL of the
+    page's own there. With a ``default`` policy of the page a URL string loads; without one a string throws
+    (synchronously, a TypeError: not a rejected Deferred) and a TrustedScriptURL from the page's policy loads."""
+    plugin = f"{server_url}/site/plugin.js"
+    page.route(plugin, lambda route: route.fulfill(body="window.pluginRan = (window.pluginRan || 0) + 1;",
+                                                  content_type="text/javascript"))
+    create = f"window.own = trustedTypes.createPolicy('{own_policy}', {{createScriptURL: u => u}});"
+    policy = f"{trusted_types_policy()} {own_policy}"  # the documented line, the page's own name after cxkit
+    serve_page(page, f"{server_url}/site/load-file.html", LOAD_FILE_PAGE % create, policy)
+    page.add_init_script(VIOLATIONS)
+    page.goto(f"{server_url}/site/load-file.html")
+    assert booted(page) is None
+    if own_policy == "default":
+        assert page.evaluate(LOAD, plugin) == "resolved 1"
+        assert page.evaluate("cspViolations") == []
+        return
+    assert page.evaluate(LOAD, plugin) == ("threw TypeError: Failed to set the 'src' property on 'HTMLScriptElement': "
+                                           "This document requires 'TrustedScriptURL' assignment.")
+    assert [(v["directive"], v["sample"]) for v in page.evaluate("cspViolations")] == [
+        ("require-trusted-types-for", f"HTMLScriptElement src|{plugin}")]
+    assert page.evaluate(f"() => ({LOAD})(own.createScriptURL({plugin!r}))") == "resolved 1"
