@@ -697,3 +697,31 @@ def test_configured_unlocked_the_bus_hands_out_any_plugins_interface(bus_page):
     assert got["same"] is True and got["unknown"] == "undefined"
     assert got["keys"] == sorted([*CXBUS_MEMBERS, *UNLOCKED_MEMBERS])
     assert got["echo"] == {"commander": "PySvc", "data": {"x": 1}}
+
+
+def test_a_js_handler_gets_the_callers_own_options_object(bus_page):
+    """As with the original's bus, a JS command handler gets the very object the page passed: a
+    class instance keeps its methods, what the handler changes the caller sees, and identity
+    holds. A `before` that returns other options hands the handler those (as a copy: they went
+    through Python)."""
+    got = bus_page.evaluate("""async () => {
+        class Cart { constructor() { this.items = ['a']; } total() { return this.items.length; } }
+        const svc = CXBus.registerPlugin('OwnSvc'), caller = CXBus.registerPlugin('OwnCaller');
+        let seen = null;
+        svc.registerCommand('take', e => { seen = e.data; e.data.touched = true; e.deferred.resolve(e.data.cart.total()); });
+        svc.registerCommand('edited', e => { seen = e.data; e.deferred.resolve(e.data.n); });
+        svc.ready();
+        const options = {cart: new Cart(), at: new Map([['k', 1]])};
+        const total = await caller.command('OwnSvc.take', options);
+        const same = seen === options && seen.at instanceof Map && options.touched === true;
+        const empty = {};
+        await caller.command('OwnSvc.take', Object.assign(empty, {cart: new Cart()}));
+        const sameEmpty = seen === empty;
+        caller.before('OwnSvc.edited', o => Object.assign({}, o, {n: 2}));
+        const given = {n: 1};
+        const edited = [await caller.command('OwnSvc.edited', given), seen === given, given.n];
+        const py = await cxkitPy(
+            'from cxkit.browser.census import census\\nresult = census()["bridge_given_options"]');
+        return {total, same, sameEmpty, edited, waiting: window.__cxkit.waiting(), py};
+    }""")
+    assert got == {"total": 1, "same": True, "sameEmpty": True, "edited": [2, False, 1], "waiting": 0, "py": 0}

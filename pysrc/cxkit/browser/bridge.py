@@ -6,8 +6,9 @@
 ``widgets.js`` turns every ``CXBus`` / plugin-interface call into
 ``bridge.call(plugin, method, token, *args)``. A command's JS Deferred is known by an integer
 token; when the Python Deferred settles, the bridge calls ``loader.settle(token, ok, *args)``.
-A JS command handler is run by ``loader.invoke(fn, token, time, commander, command, data)``
-with a JS Deferred that reports back through ``bridge.settle(token, ok, *args)``; a JS
+A JS command handler is run by ``loader.invoke(fn, token, time, commander, command, data[,
+caller, own])`` (``own``: the data is the caller's own object, which the page still holds) with
+a JS Deferred that reports back through ``bridge.settle(token, ok, *args)``; a JS
 subscriber gets its event object from ``loader.deliver(fn, time, publisher, event, data)``.
 So no proxy is made per call: a JS function is held here as a JsProxy only while it is
 subscribed, registered or intercepting (dropped on ``unsubscribe``), and everything sent to
@@ -85,6 +86,9 @@ class JsBridge:
         self._invoke_js = loader.invoke
         self._deliver_js = loader.deliver
         self._handler_deferreds: dict[int, Deferred] = {}
+        # The options each page command came with, by its token, until a JS handler gets them:
+        # unchanged by any `before`, the handler gets the page's own object (see `_js_handler`).
+        self._given: dict[int, Any] = {}
         self._next_token = 0
         self._plugins: dict[str, Any] = {}
         install_console_logging()
@@ -95,7 +99,11 @@ class JsBridge:
             if method == "command":  # the hot path (1,000s a second in a busy page): no generic dispatch
                 target = self._plugins.get(plugin) if plugin else self.bus
                 if target is not None:
-                    deferred = target.command(*(args if self._args_are_python else [to_py_plain(a) for a in args]))
+                    if not self._args_are_python:
+                        args = tuple(to_py_plain(a) for a in args)
+                    if token and len(args) > 1 and type(args[1]) is dict:
+                        self._given[token] = args[1]
+                    deferred = target.command(*args)
                     deferred._on_settle(self._settled, token)
                     return None
             return self._call(plugin, method, token, [to_py_plain(a) for a in args])
@@ -120,6 +128,11 @@ class JsBridge:
         if deferred is not None:
             deferred._unwatch()
             (deferred.resolve if ok else deferred.reject)()
+
+    @property
+    def given_options(self) -> int:
+        """Page commands whose options are kept for a JS handler that has not run yet (leak checks)."""
+        return len(self._given)
 
     @property
     def pending_handlers(self) -> int:
@@ -163,8 +176,13 @@ class JsBridge:
         deferred._on_settle(self._settled, token)
 
     def _settled(self, token: int, resolved: bool, args: tuple) -> None:
-        """Settle the JS Deferred known by `token` (one bound method for every command, no closures).
-        A value that cannot cross (a circular dict) rejects it with the error's text instead."""
+        """The page's command `token` settled (one bound method for every command, no closures)."""
+        self._given.pop(token, None)
+        self._answer(token, resolved, args)
+
+    def _answer(self, token: int, resolved: bool, args: tuple) -> None:
+        """Settle the JS Deferred known by `token`. A value that cannot cross (a circular dict)
+        rejects it with the error's text instead."""
         if not args:
             self._settle_js(token, resolved)
             return
@@ -195,16 +213,21 @@ class JsBridge:
         if not callable(fn):
             return fn
         invoke_js, to_page = self._invoke_js, self._to_page
-        waiting, settled = self._handler_deferreds, self._settled
+        waiting, settled, given = self._handler_deferreds, self._settled, self._given
 
         def handle(e: Any) -> None:
             self._next_token += 1
             token = self._next_token
             deferred = waiting[token] = e.deferred
+            caller = deferred._sole_watch(settled)
+            if caller and given.pop(caller, None) is e.data:
+                # The page's own command, its options as it gave them: the handler gets that very
+                # object (its class, its identity, what it changes), as with the original's bus.
+                invoke_js(fn, token, float(e.time), e.commander, e.command, None, caller, True)
+                return
             # Command data is always a mapping; an empty one goes as None and the loader makes the {}.
             # The time goes as a float: the same JS number, but an int above 2**31 crosses slower.
             args = [fn, token, float(e.time), e.commander, e.command, to_page(e.data) if e.data else None]
-            caller = deferred._sole_watch(settled)
             if caller:  # a page command that only the page waits for: the page settles it itself
                 args.append(caller)
             invoke_js(*args)

@@ -59,6 +59,7 @@ def census(bus: Bus | None = None) -> dict[str, int]:
         elif isinstance(o, JsBridge):  # the worker's is a subclass
             bridges.append(o)
     counts["bridge_pending_handlers"] = sum(b.pending_handlers for b in bridges)
+    counts["bridge_given_options"] = sum(b.given_options for b in bridges)
     # Worker mode only (none on the main thread): questions to the page, drops not yet sent,
     # elements known by handle.
     counts["link_asks"] = sum(len(link._asks) for link in by_name["WorkerLink"])

@@ -222,7 +222,7 @@ class _WorkerBridge(JsBridge):
 
     _args_are_python = True
 
-    def _settled(self, token: int, resolved: bool, args: tuple) -> None:
+    def _answer(self, token: int, resolved: bool, args: tuple) -> None:
         send = self.loader.send
         try:
             send("settle", token, resolved, list(args))
@@ -249,8 +249,10 @@ class _Page:
         self.send("settle", token, ok, list(args))
 
     def invoke(self, fn: RemoteFunction, token: int, time: float, commander: str, command: str, data: Any,
-               caller: int = 0) -> None:
-        if caller:
+               caller: int = 0, own: bool = False) -> None:
+        if own:  # the page still holds the caller's own options: no data goes back
+            self.send("invoke", fn.id, token, time, commander, command, None, caller, 1)
+        elif caller:
             self.send("invoke", fn.id, token, time, commander, command, data, caller)
         else:
             self.send("invoke", fn.id, token, time, commander, command, data)

@@ -111,8 +111,8 @@ export function start(face) {
     },
     onReady: function () { if (typeof face.config.onReady === "function") face.config.onReady(face.config.bus); },
     settle: function (token, ok, args) { face.settle.apply(null, [token, ok].concat(dec(args))); },
-    invoke: function (fn, token, time, commander, command, data, caller) {
-      face.invoke(held.get(fn), token, time, commander, command, dec(data), caller);
+    invoke: function (fn, token, time, commander, command, data, caller, own) {
+      face.invoke(held.get(fn), token, time, commander, command, dec(data), caller, own);
     },
     deliver: function (fn, time, publisher, event, data) { face.deliver(held.get(fn), time, publisher, event, dec(data)); },
     call: function (reply, fn, args) {  // a `before`, a pre-processor, a callback: the answer and the edited arguments

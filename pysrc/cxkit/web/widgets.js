@@ -132,6 +132,7 @@
       whenLoaded(boot);  // not before the load event: the runtime's downloads must not compete with the page's
     }
     if (link && link.sync && !d) return link.call(plugin, method, 0, args);  // Python answers itself
+    if (d && method === "command") d.given = args[1];  // a JS handler gets this very object (`invoke`)
     const answer = d || (answers[method] ? answers[method](plugin, ...args) : true);
     if (link) link.call(plugin, method, d ? track(d) : 0, args);
     else queue.push([plugin, method, args, d]);
@@ -222,7 +223,9 @@
     },
     // A JS command handler, for Python. `caller`: the page's own command it answers, which only
     // the page waits for; it is settled here (in worker mode, without a trip there and back).
-    invoke: (fn, token, time, commander, command, data, caller) => {
+    // `own`: no `before` changed the caller's options, so the handler gets that very object.
+    invoke: (fn, token, time, commander, command, data, caller, own) => {
+      if (own && pending[caller]) data = pending[caller].given;
       const d = new Deferred(), answer = (ok) => (...args) => {
         const relay = Object.hasOwn(pending, caller);
         link.settle(token, ok, args, relay);
