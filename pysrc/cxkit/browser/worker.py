@@ -384,11 +384,11 @@ class Worker:
         self.link.answer(reply, ok, self.link.decode(value), self.link.decode(args))
 
     def services(self) -> None:
-        page = self.page
+        page, address = self.page, self.address  # the URL is the address's (a single-page app moves it)
         try:
             plugins = install_services(
                 self.bus, self.config, storage=self.storage,
-                info=lambda: page_info(*(str(page.get(key) or "") for key in ("url", "referrer", "title"))),
+                info=lambda: page_info(address.url, str(page.get("referrer") or ""), str(page.get("title") or "")),
                 save=lambda blob, name: self.link.send("download", blob, name),
                 adapters={"registerPreProcessor": _preprocessor}, address=self.address,
             )
@@ -410,7 +410,7 @@ class Worker:
 
     def moved(self, url: str, base: str, title: str) -> None:
         """A single-page app changed its URL or title: later requests and chats say so."""
-        self.page.update(url=url, base=base, title=title)
+        self.page["title"] = title
         self.address.url, self.address.base = url, base
 
     def input(self, handle: int, value: str) -> None:
