@@ -725,3 +725,37 @@ def test_a_js_handler_gets_the_callers_own_options_object(bus_page):
         return {total, same, sameEmpty, edited, waiting: window.__cxkit.waiting(), py};
     }""")
     assert got == {"total": 1, "same": True, "sameEmpty": True, "edited": [2, False, 1], "waiting": 0, "py": 0}
+
+
+def test_the_callers_own_options_with_debug_sync_dispatch_a_python_before_and_a_bad_name(bus_page):
+    """The handler gets the page's own object with ``debug: true`` (the bus then watches every
+    command) and with ``async: false`` (the handler runs inside the call) too; a Python ``before``
+    that edits the options in place hands the handler its edits (a copy: they were made in
+    Python); a command the bus refuses at once (a name that is not a string) keeps nothing."""
+    py(bus_page, """
+def add(options):
+    options["added"] = 1
+    return options
+bus.register_plugin("PyBefore").before("OwnSvc2.take", add)
+result = True
+""")
+    got = bus_page.evaluate("""async () => {
+        const svc = CXBus.registerPlugin('OwnSvc2'), caller = CXBus.registerPlugin('OwnCaller2');
+        let seen = null;
+        svc.registerCommand('plain', e => { seen = e.data; e.deferred.resolve(); });
+        svc.registerCommand('take', e => { seen = e.data; e.deferred.resolve(e.data.added); });
+        svc.ready();
+        const same = async () => { const o = {n: 1}; await caller.command('OwnSvc2.plain', o); return seen === o; };
+        CXBus.configure({debug: true});
+        const debug = await same();
+        CXBus.configure({debug: false, async: false});
+        const sync = await same();
+        CXBus.configure({async: true});
+        const edited = {n: 1};
+        const added = await caller.command('OwnSvc2.take', edited);
+        const bad = await new Promise(r => CXBus.command(123, {n: 1}).done(() => r('resolved')).fail(() => r('rejected')));
+        const py = await cxkitPy(
+            'from cxkit.browser.census import census\\nresult = census()["bridge_given_options"]');
+        return {debug, sync, edited: [added, seen === edited, edited.added], bad, waiting: window.__cxkit.waiting(), py};
+    }""")
+    assert got == {"debug": True, "sync": True, "edited": [1, False, None], "bad": "rejected", "waiting": 0, "py": 0}

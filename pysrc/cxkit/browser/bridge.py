@@ -7,7 +7,7 @@
 ``bridge.call(plugin, method, token, *args)``. A command's JS Deferred is known by an integer
 token; when the Python Deferred settles, the bridge calls ``loader.settle(token, ok, *args)``.
 A JS command handler is run by ``loader.invoke(fn, token, time, commander, command, data[,
-caller, own])`` (``own``: the data is the caller's own object, which the page still holds) with
+caller, own])`` (``own``: the token of the page command whose own options object it gets) with
 a JS Deferred that reports back through ``bridge.settle(token, ok, *args)``; a JS
 subscriber gets its event object from ``loader.deliver(fn, time, publisher, event, data)``.
 So no proxy is made per call: a JS function is held here as a JsProxy only while it is
@@ -89,6 +89,7 @@ class JsBridge:
         # The options each page command came with, by its token, until a JS handler gets them:
         # unchanged by any `before`, the handler gets the page's own object (see `_js_handler`).
         self._given: dict[int, Any] = {}
+        self._calling = 0  # the page command the bus is running now, while it runs
         self._next_token = 0
         self._plugins: dict[str, Any] = {}
         install_console_logging()
@@ -100,15 +101,20 @@ class JsBridge:
                 target = self._plugins.get(plugin) if plugin else self.bus
                 if target is not None:
                     if not self._args_are_python:
-                        args = tuple(to_py_plain(a) for a in args)
+                        args = [to_py_plain(a) for a in args]  # type: ignore[assignment]
                     if token and len(args) > 1 and type(args[1]) is dict:
                         self._given[token] = args[1]
+                    # a handler the bus runs at once (async: false) finds its page command here
+                    outer, self._calling = self._calling, token
                     deferred = target.command(*args)
+                    self._calling = outer
                     deferred._on_settle(self._settled, token)
                     return None
             return self._call(plugin, method, token, [to_py_plain(a) for a in args])
         except Exception as exc:  # a JS caller gets a console error, a command a rejection
             log.exception("cxkit: %s.%s failed", plugin or "CXBus", method)
+            self._calling = 0
+            self._given.pop(token, None)
             if token:
                 self._settle_js(token, False, error_text(exc))
             return False
@@ -213,22 +219,27 @@ class JsBridge:
         if not callable(fn):
             return fn
         invoke_js, to_page = self._invoke_js, self._to_page
-        waiting, settled, given = self._handler_deferreds, self._settled, self._given
+        waiting, settled, given, befores = self._handler_deferreds, self._settled, self._given, self.bus._before
 
         def handle(e: Any) -> None:
             self._next_token += 1
             token = self._next_token
             deferred = waiting[token] = e.deferred
-            caller = deferred._sole_watch(settled)
-            if caller and given.pop(caller, None) is e.data:
-                # The page's own command, its options as it gave them: the handler gets that very
+            caller = deferred._sole_watch(settled)  # a page command only the page waits for
+            sent = deferred._watch_tag(settled)  # the page command, whoever else waits for it
+            mine = given.pop(sent, None) if sent else None  # its one handler takes its options
+            if not sent and self._calling and given.get(self._calling) is e.data:  # run at once (async: false)
+                sent = self._calling
+                mine = given.pop(sent)
+            if mine is not None and mine is e.data and not befores.get(e.command):
+                # The page's own options, untouched by any `before`: the handler gets that very
                 # object (its class, its identity, what it changes), as with the original's bus.
-                invoke_js(fn, token, float(e.time), e.commander, e.command, None, caller, True)
+                invoke_js(fn, token, float(e.time), e.commander, e.command, None, caller or 0, sent)
                 return
             # Command data is always a mapping; an empty one goes as None and the loader makes the {}.
             # The time goes as a float: the same JS number, but an int above 2**31 crosses slower.
             args = [fn, token, float(e.time), e.commander, e.command, to_page(e.data) if e.data else None]
-            if caller:  # a page command that only the page waits for: the page settles it itself
+            if caller:  # the page settles that command itself
                 args.append(caller)
             invoke_js(*args)
 

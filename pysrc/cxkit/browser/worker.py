@@ -222,7 +222,8 @@ class _WorkerBridge(JsBridge):
 
     _args_are_python = True
 
-    def _answer(self, token: int, resolved: bool, args: tuple) -> None:
+    def _settled(self, token: int, resolved: bool, args: tuple) -> None:  # inline: the hot path
+        self._given.pop(token, None)
         send = self.loader.send
         try:
             send("settle", token, resolved, list(args))
@@ -249,9 +250,9 @@ class _Page:
         self.send("settle", token, ok, list(args))
 
     def invoke(self, fn: RemoteFunction, token: int, time: float, commander: str, command: str, data: Any,
-               caller: int = 0, own: bool = False) -> None:
-        if own:  # the page still holds the caller's own options: no data goes back
-            self.send("invoke", fn.id, token, time, commander, command, None, caller, 1)
+               caller: int = 0, own: int = 0) -> None:
+        if own:  # the page still holds that command's own options: no data goes back
+            self.send("invoke", fn.id, token, time, commander, command, None, caller, own)
         elif caller:
             self.send("invoke", fn.id, token, time, commander, command, data, caller)
         else:

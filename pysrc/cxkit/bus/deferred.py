@@ -285,6 +285,11 @@ class Deferred:
             return watch[1]
         return None
 
+    def _watch_tag(self, fn: Callable[[Any, bool, tuple[Any, ...]], Any]) -> Any:
+        """Internal: the tag `fn` watches this with, whoever else listens to it (else None)."""
+        watch = self._watch
+        return watch[1] if watch is not None and watch[0] == fn else None
+
     def _unwatch(self) -> None:
         """Internal: forget the watcher (it heard of the outcome another way)."""
         self._watch = None

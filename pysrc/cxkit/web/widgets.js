@@ -223,9 +223,9 @@
     },
     // A JS command handler, for Python. `caller`: the page's own command it answers, which only
     // the page waits for; it is settled here (in worker mode, without a trip there and back).
-    // `own`: no `before` changed the caller's options, so the handler gets that very object.
+    // `own`: the page command whose options no `before` changed: the handler gets that very object.
     invoke: (fn, token, time, commander, command, data, caller, own) => {
-      if (own && pending[caller]) data = pending[caller].given;
+      if (own && pending[own]) data = pending[own].given;
       const d = new Deferred(), answer = (ok) => (...args) => {
         const relay = Object.hasOwn(pending, caller);
         link.settle(token, ok, args, relay);
