@@ -254,7 +254,8 @@ def test_a_session_callback_that_returns_a_promise_is_awaited_in_both_modes(page
 @pytest.mark.parametrize("thread", ["worker", "main"])
 def test_a_date_in_user_data_goes_as_json_stringify_writes_it(page, server_url, gms, thread):
     """CometD sends userData as JSON: a JS Date goes as its ISO time (JSON.stringify's toJSON),
-    as the original sends it; it made startChat fail (Python's json refused the Date)."""
+    a RegExp or a Set as {}, a class instance as its fields, as the original's JSON.stringify
+    writes them; they made startChat fail (Python's json refused them)."""
     page.add_init_script(COMETD_CONFIG.replace("w.webchat.cometD =", f"w.cxkit = {{thread: '{thread}'}}; w.webchat.cometD =")
                          + RECORDER)
     page.goto(f"{server_url}/cxkit/e2e.html")
@@ -262,8 +263,10 @@ def test_a_date_in_user_data_goes_as_json_stringify_writes_it(page, server_url, 
     wait_event(page, "ready")
     assert page.evaluate("window.__cxkit.thread") == thread
     started = page.evaluate("""new Promise(r => T.command('WebChatService.startChat',
-        {nickname: 'Jo', userData: {since: new Date(Date.UTC(2026, 11, 7, 12))}})
+        {nickname: 'Jo', userData: {since: new Date(Date.UTC(2026, 11, 7, 12)), re: /x/, tags: new Set(['a']),
+                                    box: new (class Box { constructor() { this.a = 1; } })()}})
         .done(v => r({ok: true})).fail(v => r({ok: false, v: String(v && v.statusText || v)})))""")
     assert started == {"ok": True}
     chat_id = gms.wait_chat()["chatId"]
-    assert gms.chat(chat_id)["userData"]["since"] == "2026-12-07T12:00:00.000Z"
+    user_data = gms.chat(chat_id)["userData"]  # the mock keeps a nested value as its JSON text
+    assert [user_data[k] for k in ("since", "re", "tags", "box")] == ["2026-12-07T12:00:00.000Z", "{}", "{}", '{"a":1}']

@@ -26,6 +26,8 @@ from typing import Any
 import js
 from pyodide.ffi import JsProxy, jsnull, to_js
 
+from ..gms.forms import use_json_default
+
 __all__ = ["to_js_plain", "to_json", "from_json", "to_py_plain", "error_text"]
 
 _FLAG_LETTERS = ((re.IGNORECASE, "i"), (re.MULTILINE, "m"), (re.DOTALL, "s"))
@@ -167,3 +169,23 @@ def to_py_plain(value: Any) -> Any:
     if isinstance(value, JsProxy) and value.typeof != "function":
         return _nulls_to_none(value.to_py())
     return value
+
+
+def _as_stringify_writes(value: Any) -> Any:
+    """A value in a JSON body (CometD) as the original's ``JSON.stringify`` writes it: a JS Date
+    by its ``toJSON``, a Map or a class instance as its own fields, a function as nothing; the
+    worker's stand-ins for a page function or element as a function or an element would be."""
+    if value is jsnull:
+        return None
+    if isinstance(value, JsProxy):
+        text = js.JSON.stringify(value)  # undefined (a function) is None here
+        return None if text is None else from_json(str(text))
+    if isinstance(value, (set, frozenset)):  # a JS Set the page's thread converted: JS writes {}
+        return {}
+    kind = getattr(value, "kind", None)
+    if kind in ("fn", "el"):
+        return None if kind == "fn" else {}
+    return str(value)
+
+
+use_json_default(_as_stringify_writes)  # the browser layer is loaded before any JSON body is written

@@ -14,14 +14,14 @@ jQuery.param does it (``userData[k]``, ``userData[k][sub]``, ``userData[list][]`
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from ..common.jsnumbers import js_scalar_text
 
 __all__ = ["Identity", "identity_fields", "identity_parts", "form_value", "json_text", "param_fields",
-           "user_data_fields"]
+           "use_json_default", "user_data_fields"]
 
 
 @dataclass(frozen=True)
@@ -62,15 +62,22 @@ def json_text(value: Any) -> str:
         >>> json_text({"userData": {"at": When(), "n": 1}})
         '{"userData":{"at":"2026-12-07T12:00:00.000Z","n":1}}'
     """
-    return json.dumps(value, separators=(",", ":"), default=_as_json)
+    return json.dumps(value, separators=(",", ":"), default=_json_default)
 
 
 def _as_json(value: Any) -> Any:
-    for method in ("toJSON", "to_py"):  # a JS Date (or any toJSON); another JS object as its data
-        convert = getattr(value, method, None)
-        if callable(convert):
-            return convert()
-    return str(value)
+    to_json = getattr(value, "toJSON", None)  # what JSON.stringify asks first
+    return to_json() if callable(to_json) else str(value)
+
+
+_json_default: Callable[[Any], Any] = _as_json
+
+
+def use_json_default(convert: Callable[[Any], Any]) -> None:
+    """How `json_text` writes what JSON cannot (the browser layer's: JS's own ``JSON.stringify``
+    for a JS object); the default asks a ``toJSON`` method, else writes ``str(value)``."""
+    global _json_default
+    _json_default = convert
 
 
 def param_fields(prefix: str, value: Any) -> list[tuple[str, str]]:
