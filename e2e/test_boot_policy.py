@@ -167,3 +167,20 @@ addEventListener('load', () => setTimeout(() => {
     page.wait_for_function("window.seen && window.seen.length === 3", timeout=60_000)
     assert sorted(page.evaluate("window.seen")) == ["answered", "onReady QuickBus", "ready"]
     assert page.evaluate("window.__cxkit.thread") == "worker"
+
+
+@pytest.mark.parametrize("tag", ['<script type="py">x = 1</script>', '<py-script>x = 1</py-script>',
+                                 '<script type="mpy">x = 1</script>'])
+def test_each_pyscript_tag_of_the_page_chooses_the_main_thread(page, server_url, tag):
+    """threads.md: a page with Python of its own (`<script type="py">`, `mpy`, or `<py-script>`)
+    keeps cxkit on its main thread. Only the choice is checked here: the loader makes it as it boots,
+    before PyScript loads (kept out here: a MicroPython script would want a runtime we do not ship)."""
+    html = f"""<!doctype html><meta charset="utf-8"><title>own Python</title>
+<script>window._genesys = {{widgets: {{webchat: {{dataURL: '/genesys/2/chat/customer-support'}}, cxkit: {{boot: 'now'}}}}}};</script>
+{tag}
+<script src="/cxkit/widgets.js"></script>"""
+    page.route(f"{server_url}/cxkit/own-python.html", lambda route: route.fulfill(body=html, content_type="text/html"))
+    page.route("**/pyscript/**", lambda route: route.abort())  # the choice is made before PyScript loads
+    page.goto(f"{server_url}/cxkit/own-python.html")
+    page.wait_for_function("window.__cxkit && window.__cxkit.thread !== null")
+    assert page.evaluate("window.__cxkit.thread") == "main"

@@ -11,7 +11,8 @@ import pytest
 from cxkit.bundle import BuildError
 from cxkit.testing import ChromiumNotFound, OfflineGuard, chromium_launch_args, find_chromium, resolve_bundle
 from cxkit.testing.chromium import CHROMIUM_FLAGS, playwright_has_chromium
-from cxkit.testing.page import ChatPageOpener, CxkitBootError, init_script, wait_ready
+from cxkit.testing.page import EVENTS, ChatPageOpener, CxkitBootError, init_script, wait_ready
+from cxkit.webchat import catalog
 
 # -- Chromium ------------------------------------------------------------------------------------
 
@@ -355,3 +356,9 @@ def test_a_tests_config_section_is_merged_into_the_plugins_not_over_it() -> None
     script = page.scripts[0]
     config = json.loads(script[script.rindex("})(") + 3:script.rindex(");")])["config"]  # the script's argument
     assert config == {"cxkit": {"snapshot": True, "boot": "now", "thread": "main"}, "webchat": {"userData": {"a": "1"}}}
+
+
+def test_the_chat_page_records_every_webchatservice_event_but_ajax_response():
+    """pytest-plugin.md: every WebChatService event but ajaxResponse is recorded (EVENTS names
+    them): an event the service gains must be recorded too."""
+    assert sorted(EVENTS) == sorted(set(catalog.EVENTS) - {"ajaxResponse"})

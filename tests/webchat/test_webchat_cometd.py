@@ -47,6 +47,7 @@ async def test_start_chat_publishes_and_the_session_starts_with_the_first_notifi
     assert gms.chat(page.chat_id)["userData"]["_genesys_widgets"] == "9.0.018.07"
     assert "pollingStarted" not in page.names() and page.transport.of("refresh") == []
     assert await page.reject("startPoll") == msg.COMETD_POLLING
+    assert await page.reject("stopPoll") == msg.NOT_POLLING
     assert page.storage.get("_genesys.widgets.webchat.state.session") == page.chat_id
 
 
