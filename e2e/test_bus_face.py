@@ -759,3 +759,19 @@ result = True
         return {debug, sync, edited: [added, seen === edited, edited.added], bad, waiting: window.__cxkit.waiting(), py};
     }""")
     assert got == {"debug": True, "sync": True, "edited": [1, False, None], "bad": "rejected", "waiting": 0, "py": 0}
+
+
+def test_a_before_that_returns_a_promise_goes_on_when_it_settles_in_both_modes(bus_page):
+    """threads.md: a page function the bus calls that returns a Promise answers once it settles.
+    On the page's own thread a `before`'s Promise was taken for options that are not an object,
+    and cancelled the command; now both modes wait for it (a rejection cancels)."""
+    got = bus_page.evaluate("""async () => {
+        const p = CXBus.registerPlugin('PromiseBefore');
+        p.before('PySvc.echo', o => o.later ? new Promise(r => setTimeout(() => r(Object.assign({}, o, {x: 1})), 20)) : o);
+        p.before('PySvc.mul', o => (o.no ? Promise.reject('no') : o));
+        const later = (await p.command('PySvc.echo', {later: true})).data;
+        const refused = await new Promise(r => p.command('PySvc.mul', {a: 2, b: 3, no: true}).done(() => r('resolved')).fail(r));
+        const plain = await p.command('PySvc.mul', {a: 2, b: 3});
+        return {later, refused, plain};
+    }""")
+    assert got == {"later": {"later": True, "x": 1}, "refused": CANCELLED, "plain": 6}

@@ -17,6 +17,7 @@ JS is plain data.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -32,6 +33,23 @@ __all__ = ["JsBridge", "ConsoleHandler"]
 log = logging.getLogger("cxkit.browser")
 
 _DEFERRED_METHODS = frozenset(PROMISE_RESULT_MEMBERS)
+
+
+def _when_settled(future: asyncio.Future[Any], convert: Callable[[Any], Any]) -> Deferred:
+    """A Deferred that settles as the page's Promise does (``loader.calmed`` made it fulfil with
+    ``[ok, value]``), with its value converted; a rejection rejects it. A done callback, not a
+    task: the page's call may come with no loop running."""
+    deferred = Deferred()
+
+    def settled(done: asyncio.Future[Any]) -> None:
+        outcome = None if done.cancelled() or done.exception() is not None else done.result()
+        if outcome is None or not outcome[0]:
+            deferred.reject()
+        else:
+            deferred.resolve(convert(outcome[1]))
+
+    future.add_done_callback(settled)
+    return deferred
 
 
 def _to_console(level: str, text: str) -> None:
@@ -250,8 +268,14 @@ class JsBridge:
             return fn
 
         to_page, from_page = self._to_page, self._from_page
+        calmed = getattr(self.loader, "calmed", None)  # the page's thread: a Promise it returns always fulfils
+        if calmed is not None:
+            fn = calmed(fn)
 
         def intercept(options: Any) -> Any:
-            return from_page(fn(to_page(options)))
+            result = fn(to_page(options))
+            if asyncio.isfuture(result):  # a Promise: Pyodide hands it to Python as a future
+                return _when_settled(result, from_page)  # the command goes on once it settles, as from the worker
+            return from_page(result)
 
         return intercept
