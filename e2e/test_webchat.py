@@ -415,3 +415,17 @@ def test_a_config_value_out_of_range_is_named_in_a_console_warning(open_chat_pag
     open_chat_page(config={"webchat": {"ajaxTimeout": "soon"}}, init_script=choose)
     named = [w for w in warnings if "webchat.ajaxTimeout" in w or "webchat.pollRate" in w]
     assert len(named) == 2 and all("expected a number" in w and "default" in w for w in named), warnings
+
+
+@pytest.mark.parametrize("thread", ["worker", "main"])
+def test_a_user_data_function_whose_promise_is_rejected_sends_it_empty(open_chat_page, gms, thread):
+    """A userData function that answers later may fail: its value is sent empty (logged), and the
+    chat starts. A Promise rejected with what is not an Error left startChat pending for ever on
+    the page's own thread (Pyodide's future of it never settles)."""
+    page = open_chat_page(init_script="""
+        window.cxkitTestConfig = w => {
+          w.cxkit = {thread: '%s'};
+          w.webchat.userData = {cart: () => Promise.reject('no cart'), step: () => Promise.resolve('checkout')};
+        };""" % thread)
+    chat_id = start(page, gms)
+    assert {k: gms.chat(chat_id)["userData"].get(k) for k in ("cart", "step")} == {"cart": "", "step": "checkout"}

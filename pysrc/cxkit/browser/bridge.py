@@ -36,17 +36,15 @@ _DEFERRED_METHODS = frozenset(PROMISE_RESULT_MEMBERS)
 
 
 def _when_settled(future: asyncio.Future[Any], convert: Callable[[Any], Any]) -> Deferred:
-    """A Deferred that settles as the page's Promise does (``loader.calmed`` made it fulfil with
-    ``[ok, value]``), with its value converted; a rejection rejects it. A done callback, not a
-    task: the page's call may come with no loop running."""
+    """A Deferred that settles as the page's Promise (a future) does, with its value converted;
+    a rejection rejects it. A done callback, not a task: the page's call may come with no loop running."""
     deferred = Deferred()
 
     def settled(done: asyncio.Future[Any]) -> None:
-        outcome = None if done.cancelled() or done.exception() is not None else done.result()
-        if outcome is None or not outcome[0]:
+        if done.cancelled() or done.exception() is not None:
             deferred.reject()
         else:
-            deferred.resolve(convert(outcome[1]))
+            deferred.resolve(convert(done.result()))
 
     future.add_done_callback(settled)
     return deferred
@@ -268,7 +266,7 @@ class JsBridge:
             return fn
 
         to_page, from_page = self._to_page, self._from_page
-        calmed = getattr(self.loader, "calmed", None)  # the page's thread: a Promise it returns always fulfils
+        calmed = getattr(self.loader, "calmed", None)  # the page's thread: a Promise it returns settles
         if calmed is not None:
             fn = calmed(fn)
 

@@ -260,11 +260,12 @@
         ? bridge.settled_on_page(token, ok) : bridge.settle(token, ok, ...args)),
         call: (plugin, method, token, args) => bridge.call(plugin, method, token, ...args) });
     },
-    // A `before` on the page's thread that returns a Promise: Pyodide hands Python a future, one
-    // that never settles if the Promise rejects with what is not an Error; this one always fulfils.
+    // A page function Python calls on the page's thread: Pyodide hands Python a Promise it returns
+    // as a future, one that never settles if the Promise rejects with what is not an Error.
     calmed: (fn) => function () {
       const v = fn.apply(this, arguments);
-      return v && typeof v.then === "function" ? Promise.resolve(v).then((x) => [true, x], (e) => [false, e]) : v;
+      return v && typeof v.then === "function"
+        ? Promise.resolve(v).catch((e) => { throw e instanceof Error ? e : new Error(String(e)); }) : v;
     },
     fail: fail, explain: explain, json: json,
     waiting: () => Object.keys(pending).length,  // commands not settled yet (leak checks)
