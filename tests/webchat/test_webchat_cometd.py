@@ -272,3 +272,20 @@ async def test_a_js_object_in_user_data_goes_as_json_stringify_writes_it(websock
     assert gms.chat(page.chat_id)["userData"]["since"] == "2026-12-07T12:00:00.000Z"
     assert await page.cmd("updateUserData", {"seen": _JsDate()}) == {"statusCode": 0}
     assert gms.chat(page.chat_id)["userData"]["seen"] == "2026-12-07T12:00:00.000Z"
+
+
+@virtual_time
+async def test_a_restore_without_a_notification_within_10_s_is_a_restore_failure():
+    """COMPAT.md CometD 9: the restore's requestNotifications gets no notification within 10 s
+    (the connects that carry them hang) -> restoreFailed, no active session; nothing left pending."""
+    gms = mock_gms()
+    storage = MemoryStorage()
+    first = Page(gms, storage=storage, config={"cometD": dict(COMETD)}).boot()
+    await started(first)
+    await first.service.push.close()  # the page unloads
+    gms.cometd.faults.add("connect", "delay", count=-1, delay_ms=60_000)
+    second = Page(gms, storage=storage, config={"cometD": dict(COMETD)}).boot()
+    begun = asyncio.get_running_loop().time()
+    await second.wait_for(lambda: "restoreFailed" in second.names(), timeout=30)
+    assert 10 <= asyncio.get_running_loop().time() - begun < 15
+    assert "restored" not in second.names() and not second.service.session.active

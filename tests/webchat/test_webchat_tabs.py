@@ -165,3 +165,19 @@ async def test_cometd_tabs_pick_up_the_chat_and_the_end_reaches_the_other_tab():
         indexes = page.delivered_indexes()
         assert indexes == sorted(set(indexes)) and texts(page).count("to both") == 1
     assert len(gms.chats()) == 1
+
+
+@virtual_time
+async def test_a_slow_request_chat_keeps_the_start_lock_fresh_so_another_tab_waits():
+    """COMPAT.md: the start lock lasts 2 s and is refreshed every 500 ms while the request is in
+    flight: a requestChat that takes 2.8 s (under the 3 s ajaxTimeout) still keeps a second tab
+    from starting a second chat at 2.5 s."""
+    gms = mock_gms()
+    a, b = tabs(gms)
+    gms.fault("requestChat", "delay", count=1, delay_ms=2800)
+    first = a.deferred("startChat", {"nickname": "A"})
+    await asyncio.sleep(2.5)
+    assert first.state() == "pending"
+    assert await b.reject("startChat", {"nickname": "B"}) == {"statusCode": 1}
+    await a.wait_for(lambda: first.state() == "resolved")
+    assert len(gms.requests("requestChat")) == 1 and len(gms.chats()) == 1
