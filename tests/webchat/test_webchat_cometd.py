@@ -289,3 +289,25 @@ async def test_a_restore_without_a_notification_within_10_s_is_a_restore_failure
     await second.wait_for(lambda: "restoreFailed" in second.names(), timeout=30)
     assert 10 <= asyncio.get_running_loop().time() - begun < 15
     assert "restored" not in second.names() and not second.service.session.active
+
+
+@virtual_time
+async def test_failed_connects_back_off_one_second_more_each_up_to_a_minute():
+    """COMPAT.md CometD 5: after each failed /meta/connect the client waits 1 s more than after
+    the one before, up to 60 s."""
+    gms = mock_gms()
+    page = cometd_page(gms).boot()
+    await started(page)
+    inner = page.transport.inner
+    attempts: list[float] = []
+
+    async def down(url, payload, *, headers, timeout):
+        from cxkit.gms import HttpResponse
+        attempts.append(asyncio.get_running_loop().time())
+        return HttpResponse(0, "", "error")
+
+    inner.post_json = down
+    gms.cometd.bayeux.close_all()  # release the held connect so the next one fails
+    await page.wait_for(lambda: len(attempts) >= 64, timeout=4000)
+    gaps = [round(b - a) for a, b in zip(attempts, attempts[1:], strict=False)]
+    assert gaps[:62] == [*range(1, 61), 60, 60], gaps
