@@ -6,7 +6,7 @@ import base64
 from urllib.parse import urlsplit
 
 import pytest
-from e2e_support import command, events, wait_event, wait_text
+from e2e_support import RECORDER, command, events, wait_booted, wait_event, wait_text
 
 from cxkit.testing.page import ChatPageOpener
 
@@ -323,8 +323,6 @@ def test_rejection_strings_through_the_js_face(chat_page, gms):
 
 
 def test_hidden_page_sleeps_and_wakes_when_sleep_is_enabled(page, server_url, gms):
-    from e2e_support import RECORDER, wait_booted
-
     page.add_init_script("window.cxkitTestConfig = w => { w.webchat.sleepEnabled = true; };" + RECORDER)
     page.goto(f"{server_url}/cxkit/e2e.html")
     wait_booted(page)
@@ -429,3 +427,26 @@ def test_a_user_data_function_whose_promise_is_rejected_sends_it_empty(open_chat
         };""" % thread)
     chat_id = start(page, gms)
     assert {k: gms.chat(chat_id)["userData"].get(k) for k in ("cart", "step")} == {"cart": "", "step": "checkout"}
+
+
+@pytest.mark.parametrize("thread", ["worker", "main"])
+def test_a_sites_referrer_policy_header_holds_for_the_requests_to_gms(page, server_url, gms, thread):
+    """threads.md: without a <meta name="referrer">, the site's Referrer-Policy header holds: the
+    worker script the site serves gets it too, so the worker's requests send no Referer either."""
+    def no_referrer(route):
+        response = route.fetch()
+        route.fulfill(response=response, headers={**response.headers, "referrer-policy": "no-referrer"})
+
+    page.route(f"{server_url}/cxkit/e2e.html", no_referrer)
+    page.route("**/worker.mjs", no_referrer)
+    referers: set[str | None] = set()
+    page.on("request", lambda r: referers.add(r.headers.get("referer")) if "/genesys/2/chat/" in r.url else None)
+    page.add_init_script("window.cxkitTestConfig = w => { w.cxkit = {thread: '%s'}; };" % thread + RECORDER)
+    page.goto(f"{server_url}/cxkit/e2e.html")
+    wait_booted(page)
+    wait_event(page, "ready")
+    assert page.evaluate("window.__cxkit.thread") == thread
+    chat_id = start(page, gms)
+    assert command(page, "WebChatService.sendMessage", {"message": "who sent me"})["ok"]
+    gms.wait_message(chat_id, type="Message", text="who sent me", from_type="Client")
+    assert referers and referers <= {None, ""}, referers  # no Referer: missing or empty, run to run
