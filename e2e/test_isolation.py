@@ -34,11 +34,21 @@ FIND_TRACES = """async () => ({
 })"""
 
 
+def other_origin(url: str) -> str:
+    """The same page on another origin of the same server (localhost for 127.0.0.1)."""
+    return url.replace("127.0.0.1", "localhost")
+
+
 def test_first_leaves_a_chat_and_traces_everywhere(chat_page, gms):
     assert command(chat_page, "WebChatService.startChat", {"nickname": "Jo"})["ok"]
     gms.wait_chat()
     chat_page.evaluate(LEAVE_TRACES)
     assert chat_page.evaluate(FIND_TRACES)["local"] == "1"  # the traces are really there
+    here = chat_page.url  # traces on a second origin, which no page shows when the test ends
+    chat_page.goto(other_origin(here))
+    chat_page.evaluate(LEAVE_TRACES)
+    assert chat_page.evaluate(FIND_TRACES)["caches"] == ["page-cache"]
+    chat_page.goto(here)
 
 
 def test_second_sees_none_of_them_and_restores_nothing(chat_page):
@@ -48,6 +58,10 @@ def test_second_sees_none_of_them_and_restores_nothing(chat_page):
     assert "restored" not in events(chat_page)
     assert command(chat_page, "WebChatService.verifySession")["value"] == {"sessionActive": False}
     wait_event(chat_page, "ready")
+    chat_page.goto(other_origin(chat_page.url))
+    found = chat_page.evaluate(FIND_TRACES)
+    assert "left=" not in found["cookie"]
+    assert (found["local"], found["session"], found["caches"], found["idb"]) == (None, None, [], [])
 
 
 CACHED_MODULES = """() => performance.getEntriesByType('resource')

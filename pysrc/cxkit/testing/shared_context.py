@@ -8,8 +8,8 @@ downloaded and compiled, and the loader's memory snapshot (``_genesys.widgets.cx
 kept in Cache Storage) lets every boot after the first start from Python's memory with our
 modules imported. Isolation is kept: before each test every page is closed, and cookies and
 every kind of site storage (local, IndexedDB, service workers, file systems, Cache Storage except
-the loader's own ``cxkit`` cache) are cleared for every origin the context has seen; session
-storage goes with the pages.
+the loader's own ``cxkit`` cache of an origin a page still shows) are cleared for every origin the
+context has seen; session storage goes with the pages.
 """
 
 from __future__ import annotations
@@ -49,9 +49,10 @@ class SharedContext:
         """Close every page; clear cookies and storage of every origin seen (not the HTTP cache
         nor the loader's snapshot). The blank page storage is cleared through stays open for
         `new_page`: it never loaded anything, so it holds no session storage."""
+        shown = set()  # origins whose Cache Storage a page of theirs reached (keeping the snapshot)
         for page in list(self.context.pages):
             if page is not self.spare:
-                self._clear_caches(page)  # Cache Storage is reached through a page of its origin
+                shown.add(self._clear_caches(page))  # Cache Storage is reached through a page of its origin
                 page.close()
         self.context.clear_cookies()
         self.context.clear_permissions()
@@ -61,17 +62,20 @@ class SharedContext:
         try:
             cdp = self.context.new_cdp_session(scratch)
             for origin in sorted(self.origins):
-                cdp.send("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": STORAGE_TYPES})
+                # an origin no page shows now (the test navigated away): its caches go whole
+                kinds = STORAGE_TYPES if origin in shown else STORAGE_TYPES + ",cache_storage"
+                cdp.send("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": kinds})
             cdp.detach()
         except Exception:
             scratch.close()
             raise
         self.spare = scratch
 
-    def _clear_caches(self, page: Any) -> None:
+    def _clear_caches(self, page: Any) -> str:
+        """Cache Storage of the page's origin but the loader's snapshot; returns the origin."""
         parts = urlsplit(page.url)
         if parts.scheme not in ("http", "https"):
-            return
+            return ""
         cdp = self.context.new_cdp_session(page)
         try:
             origin = f"{parts.scheme}://{parts.netloc}"
@@ -80,3 +84,4 @@ class SharedContext:
                     cdp.send("CacheStorage.deleteCache", {"cacheId": cache["cacheId"]})
         finally:
             cdp.detach()
+        return origin
