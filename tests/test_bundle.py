@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -206,3 +207,32 @@ def test_nothing_of_ours_ships_or_names_pyodide_http(bundle):
             continue
         text = path.read_bytes().lower()
         assert b"pyodide-http" not in text and b"pyodide_http" not in text, path
+
+
+SERVING_DOC = Path(__file__).resolve().parents[1] / "docs" / "serving.md"
+
+
+def test_what_a_page_downloads_is_what_serving_md_says(bundle):
+    """serving.md's table of what a page with the widget downloads (worker mode, first visit):
+    plain, gzip and brotli totals and the wasm's share, within 10 % of this build's files."""
+    out, manifest = bundle
+    runtime = (out / manifest["pyodide"]).parent
+    modules = (out / manifest["link"]).parent
+    files = [out / "widgets.js", modules / "link.mjs", modules / "dom.mjs", modules / "worker.mjs",
+             *(runtime / n for n in ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip",
+                                     "pyodide-lock.json")), out / manifest["wheels"][0]]
+
+    def served(path: Path, twin: str) -> int:  # the twin when there is one, as the servers send it
+        compressed = path.with_name(path.name + twin) if twin else path
+        return (compressed if compressed.is_file() else path).stat().st_size
+
+    wasm = runtime / "pyodide.asm.wasm"
+    measured = {twin: (sum(served(f, twin) for f in files) / 1e6, served(wasm, twin) / 1e6) for twin in ("", ".gz", ".br")}
+    text = SERVING_DOC.read_text()
+    rows = {"": r"plain files[^|]*\| ([\d.]+) MB \| `pyodide.asm.wasm` alone is ([\d.]+) MB",
+            ".gz": r"gzip twins[^|]*\| ([\d.]+) MB \| wasm ([\d.]+) MB",
+            ".br": r"brotli twins[^|]*\| ([\d.]+) MB \| wasm ([\d.]+) MB"}
+    for twin, row in rows.items():
+        total, wasm_mb = map(float, re.search(row, text).groups())
+        got_total, got_wasm = measured[twin]
+        assert abs(got_total - total) <= 0.1 * total and abs(got_wasm - wasm_mb) <= 0.1 * wasm_mb, (twin, measured)
