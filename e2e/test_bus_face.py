@@ -772,6 +772,8 @@ def test_a_before_that_returns_a_promise_goes_on_when_it_settles_in_both_modes(b
         const later = (await p.command('PySvc.echo', {later: true})).data;
         const refused = await new Promise(r => p.command('PySvc.mul', {a: 2, b: 3, no: true}).done(() => r('resolved')).fail(r));
         const plain = await p.command('PySvc.mul', {a: 2, b: 3});
-        return {later, refused, plain};
+        p.before('PySvc.getAgents', async o => { o.self = o; return o; });  // options that refer to themselves
+        const loop = await new Promise(r => p.command('PySvc.getAgents', {}).done(() => r('settled')).fail(() => r('settled')));
+        return {later, refused, plain, loop};
     }""")
-    assert got == {"later": {"later": True, "x": 1}, "refused": CANCELLED, "plain": 6}
+    assert got == {"later": {"later": True, "x": 1}, "refused": CANCELLED, "plain": 6, "loop": "settled"}

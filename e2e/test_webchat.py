@@ -423,9 +423,16 @@ def test_a_user_data_function_whose_promise_is_rejected_sends_it_empty(open_chat
     page = open_chat_page(init_script="""
         window.cxkitTestConfig = w => {
           w.cxkit = {thread: '%s'};
-          w.webchat.userData = {cart: () => Promise.reject('no cart'), step: () => Promise.resolve('checkout')};
+          w.webchat.userData = {step: () => Promise.resolve('checkout')};
         };""" % thread)
-    chat_id = start(page, gms)
+    # startChat's own userData, through a page's before on startChat (as pages add userData)
+    started = page.evaluate("""() => new Promise(r => {
+        CXBus.registerPlugin('AddsData').before('WebChatService.startChat', o => o);
+        window.cxkitTest.plugin.command('WebChatService.startChat', {nickname: 'Jo', userData: {cart: () => Promise.reject('no cart')}})
+          .done(() => r('resolved')).fail(() => r('rejected'));
+    })""")
+    assert started == "resolved"
+    chat_id = gms.wait_chat()["chatId"]
     assert {k: gms.chat(chat_id)["userData"].get(k) for k in ("cart", "step")} == {"cart": "", "step": "checkout"}
 
 

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 import js
+from pyodide.ffi import JsProxy
 
 from ..bus import Bus, Deferred
 from ..bus.face import PROMISE_RESULT_MEMBERS
@@ -43,8 +44,14 @@ def _when_settled(future: asyncio.Future[Any], convert: Callable[[Any], Any]) ->
     def settled(done: asyncio.Future[Any]) -> None:
         if done.cancelled() or done.exception() is not None:
             deferred.reject()
-        else:
-            deferred.resolve(convert(done.result()))
+            return
+        try:
+            value = convert(done.result())
+        except Exception:  # what cannot be read (a cycle) cancels the command, as a plain value would
+            log.exception("cxkit: a before function's Promise gave options that cannot be read")
+            deferred.reject()
+            return
+        deferred.resolve(value)
 
     future.add_done_callback(settled)
     return deferred
@@ -267,7 +274,7 @@ class JsBridge:
 
         to_page, from_page = self._to_page, self._from_page
         calmed = getattr(self.loader, "calmed", None)  # the page's thread: a Promise it returns settles
-        if calmed is not None:
+        if calmed is not None and isinstance(fn, JsProxy):
             fn = calmed(fn)
 
         def intercept(options: Any) -> Any:

@@ -142,19 +142,21 @@ def from_json(text: str) -> Any:
     return value if end == len(text) else json.loads(text)
 
 
-def _nulls_to_none(value: Any) -> Any:
+def _nulls_to_none(value: Any, seen: set[int] | None = None) -> Any:
+    """``value`` (what ``to_py`` made, in place) with JS nulls as None; an object the data refers to
+    twice, or within itself, is visited once (``to_py`` keeps such a loop a loop)."""
     kind = type(value)
-    if kind is dict:
-        for k, v in value.items():
-            if v is jsnull or type(v) is dict or type(v) is list:
-                value[k] = _nulls_to_none(v)
+    if kind is not dict and kind is not list:
+        return None if value is jsnull else value
+    seen = set() if seen is None else seen
+    if id(value) in seen:
         return value
-    if kind is list:
-        for i, v in enumerate(value):
-            if v is jsnull or type(v) is dict or type(v) is list:
-                value[i] = _nulls_to_none(v)
-        return value
-    return None if value is jsnull else value
+    seen.add(id(value))
+    items = value.items() if kind is dict else enumerate(value)
+    for k, v in items:  # only existing keys change: iterating as it goes is safe
+        if v is jsnull or type(v) is dict or type(v) is list:
+            value[k] = _nulls_to_none(v, seen)
+    return value
 
 
 def to_py_plain(value: Any) -> Any:

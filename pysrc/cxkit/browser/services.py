@@ -21,6 +21,7 @@ from pyodide.ffi import JsProxy
 
 from ..bus import Bus
 from ..webchat import PageInfo, Ports, install_webchat_service
+from ..webchat.user_data import use_function_caller
 from .convert import to_js_plain, to_py_plain
 from .cookies import CookieStorage
 from .elements import DomTextInput, JsPreprocessor, download, unwrap_element
@@ -70,51 +71,36 @@ def _preprocessor(options: Any) -> Any:
     return options
 
 
-class JsCallback:
-    """A function of the page's (``async.getSessionData``/``setSessionData``, one in userData) as
-    a Python callable: arguments go as plain JS values, the answer comes back as Python (awaitable
-    when the function returns a Promise; its rejection raises). Back in JS it is the page's own
-    function (``js_function``). In a worker such functions are `RemoteFunction` stand-ins already
-    (their Deferred is awaitable), so only main-thread JsProxy functions get this."""
+def _calmed(fn: Any) -> Any:
+    """The page function ``fn`` as the loader's ``calmed`` wraps it: a Promise it returns rejects
+    only with an Error, so Pyodide's future of it always settles."""
+    calmed = getattr(getattr(js.window, "__cxkit", None), "calmed", None)
+    return calmed(fn) if calmed is not None else fn
 
-    typeof = "function"  # a page function (userData sends what it returns as JS's String() would)
+
+def _call_page_function(fn: Any) -> Any:
+    """How userData's functions are called on the page's thread (`use_function_caller`)."""
+    return _calmed(fn)() if isinstance(fn, JsProxy) else fn()
+
+
+use_function_caller(_call_page_function)  # a worker's page functions are RemoteFunctions: called as they are
+
+
+class JsCallback:
+    """A function of the page's config (``async.getSessionData``/``setSessionData``) as a Python
+    callable: arguments go as plain JS values, the answer comes back as Python (awaitable when
+    the function returns a Promise; its rejection raises). In a worker such functions are
+    `RemoteFunction` stand-ins already (their Deferred is awaitable), so only main-thread JsProxy
+    functions get this."""
 
     def __init__(self, fn: Any) -> None:
-        self.js_function = fn
-        self.fn = getattr(js.window, "__cxkit").calmed(fn)  # so that a rejected Promise settles its future
+        self.fn = _calmed(fn)
 
     def __call__(self, *args: Any) -> Any:
         result = self.fn(*(to_js_plain(a) for a in args))
         if asyncio.isfuture(result) or (isinstance(result, JsProxy) and callable(getattr(result, "then", None))):
             return _converted(result)
         return to_py_plain(result)
-
-
-def _page_functions(value: Any, memo: dict[int, Any] | None = None) -> Any:
-    """userData with the page's functions in it as `JsCallback` (a loop stays a loop)."""
-    if isinstance(value, JsProxy):
-        return JsCallback(value) if value.typeof == "function" else value
-    if not isinstance(value, (dict, list)):
-        return value
-    memo = {} if memo is None else memo
-    if id(value) not in memo:
-        copy: Any = {} if isinstance(value, dict) else []
-        memo[id(value)] = copy
-        if isinstance(value, dict):
-            copy.update((k, _page_functions(v, memo)) for k, v in value.items())
-        else:
-            copy.extend(_page_functions(v, memo) for v in value)
-    return memo[id(value)]
-
-
-def _start_chat_user_data(options: Any) -> Any:
-    if isinstance(options, dict) and isinstance(options.get("userData"), dict):
-        options = {**options, "userData": _page_functions(options["userData"])}
-    return options
-
-
-def _update_user_data(options: Any) -> Any:
-    return _page_functions(options) if isinstance(options, dict) else options
 
 
 async def _converted(promise: Any) -> Any:
@@ -131,8 +117,6 @@ def _async_callbacks(webchat: dict[str, Any]) -> dict[str, Any]:
 
 
 ADAPTERS = {
-    "startChat": _start_chat_user_data,
-    "updateUserData": _update_user_data,
     "registerTypingPreviewInput": _typing_input,
     "sendFile": _file_input,
     "registerPreProcessor": _preprocessor,
@@ -157,8 +141,6 @@ def install_services(bus: Bus, config: dict[str, Any], *, storage: Any = None,
     info()  # read once now: a page whose facts cannot be read fails the start, as the worker's does
     transport = FetchTransport(credentials="include" if with_credentials else "same-origin", address=address)
     webchat = _async_callbacks(webchat)
-    if adapters is None and isinstance(webchat.get("userData"), dict):  # the page's own thread
-        webchat = {**webchat, "userData": _page_functions(webchat["userData"])}
     for command, adapt in (ADAPTERS if adapters is None else adapters).items():
         bus.plugin.before(f"WebChatService.{command}", adapt)
     ports = Ports(transport, storage or CookieStorage(), info, websocket=JsWebSocketConnector(address),

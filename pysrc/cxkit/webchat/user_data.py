@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..bus.jsvalues import js_string
 
-__all__ = ["data_copy", "values_of_functions"]
+__all__ = ["data_copy", "use_function_caller", "values_of_functions"]
 
 logger = logging.getLogger("cxkit.webchat")
 
@@ -47,6 +47,20 @@ def data_copy(value: Any, _memo: dict[int, Any] | None = None) -> Any:
     return items
 
 
+def _call(fn: Callable[[], Any]) -> Any:
+    return fn()
+
+
+_caller: Callable[[Callable[[], Any]], Any] = _call
+
+
+def use_function_caller(call: Callable[[Callable[[], Any]], Any]) -> None:
+    """How `values_of_functions` calls a function it finds (the browser layer's: a page function
+    through the loader, so that a Promise it returns always settles); the default calls it."""
+    global _caller
+    _caller = call
+
+
 async def values_of_functions(value: Any, path: str = "userData", _inside: frozenset[int] = frozenset()) -> Any:
     """A copy of ``value`` with each function replaced by what it returns (awaited when it
     answers later; a JS object or array a page's function returns as JS's ``String()`` of it, as
@@ -63,7 +77,7 @@ async def values_of_functions(value: Any, path: str = "userData", _inside: froze
     if not callable(value):
         return value
     try:
-        result = value()
+        result = _caller(value)
         if inspect.isawaitable(result):
             result = await result
     except Exception as exc:
