@@ -23,11 +23,10 @@ from collections.abc import Callable
 from typing import Any
 
 import js
-from pyodide.ffi import JsProxy
 
 from ..bus import Bus, Deferred
 from ..bus.face import PROMISE_RESULT_MEMBERS
-from .convert import error_text, to_js_plain, to_py_plain
+from .convert import calmed, error_text, to_js_plain, to_py_plain
 
 __all__ = ["JsBridge", "ConsoleHandler"]
 
@@ -273,9 +272,7 @@ class JsBridge:
             return fn
 
         to_page, from_page = self._to_page, self._from_page
-        calmed = getattr(self.loader, "calmed", None)  # the page's thread: a Promise it returns settles
-        if calmed is not None and isinstance(fn, JsProxy):
-            fn = calmed(fn)
+        fn = calmed(fn)  # on the page's thread: a Promise it returns settles
 
         def intercept(options: Any) -> Any:
             result = fn(to_page(options))

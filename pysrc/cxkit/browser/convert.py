@@ -28,7 +28,7 @@ from pyodide.ffi import JsProxy, jsnull, to_js
 
 from ..gms.forms import use_json_default
 
-__all__ = ["to_js_plain", "to_json", "from_json", "to_py_plain", "error_text"]
+__all__ = ["calmed", "to_js_plain", "to_json", "from_json", "to_py_plain", "error_text"]
 
 _FLAG_LETTERS = ((re.IGNORECASE, "i"), (re.MULTILINE, "m"), (re.DOTALL, "s"))
 _SCALARS = frozenset((type(None), bool, int, float, str))
@@ -171,6 +171,14 @@ def to_py_plain(value: Any) -> Any:
     if isinstance(value, JsProxy) and value.typeof != "function":
         return _nulls_to_none(value.to_py())
     return value
+
+
+def calmed(fn: Any) -> Any:
+    """A page function (a JsProxy, on the page's thread) as the loader's ``calmed`` wraps it: a
+    Promise it returns rejects only with an Error, so Pyodide's future of it always settles.
+    Anything else (a worker's stand-in, a Python callable) is returned as it is."""
+    wrap = getattr(getattr(js.globalThis, "__cxkit", None), "calmed", None) if isinstance(fn, JsProxy) else None
+    return wrap(fn) if wrap is not None else fn
 
 
 def _as_stringify_writes(value: Any) -> Any:

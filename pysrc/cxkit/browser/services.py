@@ -22,7 +22,7 @@ from pyodide.ffi import JsProxy
 from ..bus import Bus
 from ..webchat import PageInfo, Ports, install_webchat_service
 from ..webchat.user_data import use_function_caller
-from .convert import to_js_plain, to_py_plain
+from .convert import calmed, to_js_plain, to_py_plain
 from .cookies import CookieStorage
 from .elements import DomTextInput, JsPreprocessor, download, unwrap_element
 from .fetch import FetchTransport, PageAddress
@@ -71,19 +71,8 @@ def _preprocessor(options: Any) -> Any:
     return options
 
 
-def _calmed(fn: Any) -> Any:
-    """The page function ``fn`` as the loader's ``calmed`` wraps it: a Promise it returns rejects
-    only with an Error, so Pyodide's future of it always settles."""
-    calmed = getattr(getattr(js.window, "__cxkit", None), "calmed", None)
-    return calmed(fn) if calmed is not None else fn
-
-
-def _call_page_function(fn: Any) -> Any:
-    """How userData's functions are called on the page's thread (`use_function_caller`)."""
-    return _calmed(fn)() if isinstance(fn, JsProxy) else fn()
-
-
-use_function_caller(_call_page_function)  # a worker's page functions are RemoteFunctions: called as they are
+# userData's functions: the page's through the loader (a worker's stand-ins and Python's as they are)
+use_function_caller(lambda fn: calmed(fn)())
 
 
 class JsCallback:
@@ -94,7 +83,7 @@ class JsCallback:
     functions get this."""
 
     def __init__(self, fn: Any) -> None:
-        self.fn = _calmed(fn)
+        self.fn = calmed(fn)
 
     def __call__(self, *args: Any) -> Any:
         result = self.fn(*(to_js_plain(a) for a in args))
