@@ -169,12 +169,11 @@ addEventListener('load', () => setTimeout(() => {
     assert page.evaluate("window.__cxkit.thread") == "worker"
 
 
-@pytest.mark.parametrize("tag", ['<script type="py">x = 1</script>', '<py-script>x = 1</py-script>',
-                                 '<script type="mpy">x = 1</script>'])
+@pytest.mark.parametrize("tag", ['<script type="py">x = 1</script>', '<py-script>x = 1</py-script>'])
 def test_each_pyscript_tag_of_the_page_chooses_the_main_thread(page, server_url, tag):
-    """threads.md: a page with Python of its own (`<script type="py">`, `mpy`, or `<py-script>`)
-    keeps cxkit on its main thread. Only the choice is checked here: the loader makes it as it boots,
-    before PyScript loads (kept out here: a MicroPython script would want a runtime we do not ship)."""
+    """threads.md: a page with Python of its own (`<script type="py">` or `<py-script>`) keeps cxkit
+    on its main thread. Only the choice is checked here: the loader makes it as it boots, before
+    PyScript loads."""
     html = f"""<!doctype html><meta charset="utf-8"><title>own Python</title>
 <script>window._genesys = {{widgets: {{webchat: {{dataURL: '/genesys/2/chat/customer-support'}}, cxkit: {{boot: 'now'}}}}}};</script>
 {tag}
@@ -184,3 +183,20 @@ def test_each_pyscript_tag_of_the_page_chooses_the_main_thread(page, server_url,
     page.goto(f"{server_url}/cxkit/own-python.html")
     page.wait_for_function("window.__cxkit && window.__cxkit.thread !== null")
     assert page.evaluate("window.__cxkit.thread") == "main"
+
+
+def test_a_page_with_micropython_keeps_the_worker_and_loads_no_pyscript(page, server_url):
+    """threads.md: `<script type="mpy">` is MicroPython, which cannot import cxkit: the page keeps
+    the worker, so no PyScript of ours starts (it would fetch MicroPython from its CDN); the bus
+    answers the page as usual."""
+    html = """<!doctype html><meta charset="utf-8"><title>MicroPython page</title>
+<script>window._genesys = {widgets: {webchat: {dataURL: '/genesys/2/chat/customer-support'}, cxkit: {boot: 'now'}}};</script>
+<script type="mpy">x = 1</script>
+<script src="/cxkit/widgets.js"></script>
+<script>window.answered = new Promise(r => CXBus.command('WebChatService.getSessionData').always(() => r(true)));</script>"""
+    page.route(f"{server_url}/cxkit/micropython.html", lambda route: route.fulfill(body=html, content_type="text/html"))
+    page.goto(f"{server_url}/cxkit/micropython.html")
+    assert page.evaluate("window.answered") is True
+    assert page.evaluate("window.__cxkit.thread") == "worker"
+    fetched = page.evaluate("performance.getEntriesByType('resource').map(e => e.name)")
+    assert not [url for url in fetched if "/pyscript/" in url or "micropython" in url.lower()], fetched

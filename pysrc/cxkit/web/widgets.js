@@ -275,7 +275,8 @@
     if (booting) return;
     booting = true;
     if (badBase) return fail(badBase);
-    const given = opts().thread, py = doc.querySelector('script[type="py"], script[type="mpy"], py-script');
+    // MicroPython (type="mpy") is another interpreter, one that cannot import cxkit: no reason to share a thread
+    const given = opts().thread, py = doc.querySelector('script[type="py"], py-script');
     loader.thread = (given ? given === "main" : !!py) ? "main" : "worker";
     if (loader.thread === "main") {  // what it throws (a policy that refuses a script's text) fails the boot
       try { return bootMain(); } catch (e) { return fail("cxkit could not start: " + e); }
