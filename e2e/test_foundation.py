@@ -205,3 +205,46 @@ def test_the_memory_snapshot_on_a_page_without_cache_storage_boots_as_usual(brow
         assert answered == "resolved"
     finally:
         browser.close()
+
+
+SNAPSHOT_KEYS = """async () => Promise.all((await (await caches.open('cxkit')).keys()).map(async (r) =>
+    [r.url, (await (await (await caches.open('cxkit')).match(r)).arrayBuffer()).byteLength]))"""
+
+
+def test_a_memory_snapshot_that_cannot_be_read_is_replaced_not_a_failure_on_every_view(browser, server_url):
+    """threads.md: the snapshot is keyed by the wheel's and Pyodide's versioned URLs, so another
+    build's entry is never read; one that cannot be read (damaged on disk) failed the boot of every
+    later view ("Snapshot has invalid magic number") until the visitor cleared the site's data.
+    The worker now starts without it and makes a new one."""
+    context = browser.new_context()  # not the suite's shared context: its snapshot stays as it is
+    try:
+        page = context.new_page()
+        page.add_init_script("window.cxkitTestConfig = (w) => { w.cxkit = {snapshot: true, boot: 'now'}; };")
+        warnings: list[str] = []
+        page.on("console", lambda m: warnings.append(m.text) if m.type == "warning" else None)
+        page.goto(f"{server_url}/cxkit/e2e.html")
+        wait_booted(page)
+        page.wait_for_function(f"({SNAPSHOT_KEYS})().then((k) => k.length === 1)", polling=100)
+        [[key, size]] = page.evaluate(SNAPSHOT_KEYS)
+        wheel = page.evaluate("new URL(window.__cxkit.manifest.wheels[0], window.__cxkit.base).href")
+        assert key.startswith(wheel + "?snapshot=") and size > 1_000_000
+        older = key.replace("/wheels/", "/wheels/0000").replace(wheel.rsplit("/", 1)[1], "cxkit-0.0.9-py3-none-any.whl")
+        page.evaluate("""async ([key, older]) => { const c = await caches.open('cxkit');
+            for (const k of [key, older]) await c.put(k, new Response(new Uint8Array(5000))); }""", [key, older])
+        page.reload()
+        wait_booted(page)
+        assert page.evaluate("window.__cxkit.failure || null") is None
+        answered = page.evaluate("""() => new Promise(r => CXBus.registerPlugin('SnapshotProbe')
+            .command('WebChatService.getSessionData').done(() => r('resolved')).fail(e => r(String(e))))""")
+        assert answered == "resolved"
+        assert [w for w in warnings if "snapshot could not be used" in w and "invalid magic number" in w], warnings
+        page.wait_for_function(f"({SNAPSHOT_KEYS})().then((k) => k.some(([u, n]) => n > 1000000))", polling=100)
+        kept = dict(page.evaluate(SNAPSHOT_KEYS))
+        assert kept.keys() == {key, older} and kept[older] == 5000 and kept[key] > 1_000_000  # a new one, same key
+        warnings.clear()
+        page.reload()  # and the new one is read
+        wait_booted(page)
+        assert page.evaluate("window.__cxkit.failure || null") is None
+        assert not [w for w in warnings if "snapshot" in w], warnings
+    finally:
+        context.close()

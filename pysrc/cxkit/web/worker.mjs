@@ -19,6 +19,10 @@ async function cachedSnapshot(key) {
   catch (e) { return null; }  // no Cache Storage here (an insecure origin): boot from scratch
 }
 
+function forget(key) {
+  return caches.open("cxkit").then(function (c) { return c.delete(key); }).then(function () { return null; }, function () { return null; });
+}
+
 // Pyodide only logs a failed WebAssembly start (pyodide.asm.wasm missing, a Content-Security-Policy
 // without 'wasm-unsafe-eval') and never settles: what it logs fails the boot instead.
 function wasmFailure() {
@@ -45,9 +49,17 @@ async function boot(init) {
     var snapshot = keep ? await cachedSnapshot(key) : null;
     var pyodide = await import(init.pyodide);
     var load = function (options) { return Promise.race([pyodide.loadPyodide(options), wasm.failed]); };
-    var options = { indexURL: folder };
-    if (snapshot) options._loadSnapshot = snapshot; else if (keep) options._makeSnapshot = true;
-    var py = await load(options), bytes = await wheel;
+    var options = { indexURL: folder }, py = null;
+    if (snapshot) {  // one that cannot be read (damaged on disk, say) would fail every later view: start without it
+      py = await load({ indexURL: folder, _loadSnapshot: snapshot }).catch(function (e) {
+        console.warn("cxkit: the memory snapshot could not be used, starting without it: " + (e && e.message || e));
+        return forget(key);
+      });
+      snapshot = py && snapshot;
+    }
+    if (!snapshot && keep) options._makeSnapshot = true;
+    py = py || await load(options);
+    var bytes = await wheel;
     py.unpackArchive(bytes, "wheel");
     if (keep && !snapshot) {
       // An interpreter started to make a snapshot cannot call into JS reliably ("Illegal
@@ -64,6 +76,7 @@ async function boot(init) {
     inbox.splice(0).forEach(function (m) { receive(m); });  // one argument: forEach passes three
   } catch (e) {
     wasm.stop();
+    if (snapshot) forget(key);  // the next view starts from scratch
     var text = String(e && e.message || e);
     post([["failed", text.includes(init.wheel) ? text : step + ": " + text + refused(folder)]]);
   }
