@@ -211,11 +211,12 @@ SNAPSHOT_KEYS = """async () => Promise.all((await (await caches.open('cxkit')).k
     [r.url, (await (await (await caches.open('cxkit')).match(r)).arrayBuffer()).byteLength]))"""
 
 
-def test_a_memory_snapshot_that_cannot_be_read_is_replaced_not_a_failure_on_every_view(browser, server_url):
+def test_a_memory_snapshot_that_cannot_be_read_is_replaced_and_older_builds_deleted(browser, server_url):
     """threads.md: the snapshot is keyed by the wheel's and Pyodide's versioned URLs, so another
-    build's entry is never read; one that cannot be read (damaged on disk) failed the boot of every
-    later view ("Snapshot has invalid magic number") until the visitor cleared the site's data.
-    The worker now starts without it and makes a new one."""
+    build's entry is never read (an older one beside ours is deleted when ours is made: ~30 MB
+    each). One that cannot be read (damaged on disk) failed the boot of every later view
+    ("Snapshot has invalid magic number") until the visitor cleared the site's data; the worker
+    now starts without it and makes a new one."""
     context = browser.new_context()  # not the suite's shared context: its snapshot stays as it is
     try:
         page = context.new_page()
@@ -229,8 +230,9 @@ def test_a_memory_snapshot_that_cannot_be_read_is_replaced_not_a_failure_on_ever
         wheel = page.evaluate("new URL(window.__cxkit.manifest.wheels[0], window.__cxkit.base).href")
         assert key.startswith(wheel + "?snapshot=") and size > 1_000_000
         older = key.replace("/wheels/", "/wheels/0000").replace(wheel.rsplit("/", 1)[1], "cxkit-0.0.9-py3-none-any.whl")
-        page.evaluate("""async ([key, older]) => { const c = await caches.open('cxkit');
-            for (const k of [key, older]) await c.put(k, new Response(new Uint8Array(5000))); }""", [key, older])
+        elsewhere = key.replace("/cxkit/wheels/", "/shop/cxkit/wheels/")  # another bundle of the site
+        page.evaluate("""async (keys) => { const c = await caches.open('cxkit');
+            for (const k of keys) await c.put(k, new Response(new Uint8Array(5000))); }""", [key, older, elsewhere])
         page.reload()
         wait_booted(page)
         assert page.evaluate("window.__cxkit.failure || null") is None
@@ -238,9 +240,11 @@ def test_a_memory_snapshot_that_cannot_be_read_is_replaced_not_a_failure_on_ever
             .command('WebChatService.getSessionData').done(() => r('resolved')).fail(e => r(String(e))))""")
         assert answered == "resolved"
         assert [w for w in warnings if "snapshot could not be used" in w and "invalid magic number" in w], warnings
-        page.wait_for_function(f"({SNAPSHOT_KEYS})().then((k) => k.some(([u, n]) => n > 1000000))", polling=100)
+        # a new one under the same key; the older build's beside it is deleted, another folder's kept
+        page.wait_for_function(f"({SNAPSHOT_KEYS})().then((k) => k.length === 2 && k.some(([u, n]) => n > 1000000))",
+                               polling=100)
         kept = dict(page.evaluate(SNAPSHOT_KEYS))
-        assert kept.keys() == {key, older} and kept[older] == 5000 and kept[key] > 1_000_000  # a new one, same key
+        assert kept.keys() == {key, elsewhere} and kept[elsewhere] == 5000 and kept[key] > 1_000_000
         warnings.clear()
         page.reload()  # and the new one is read
         wait_booted(page)
