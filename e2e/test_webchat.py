@@ -309,7 +309,7 @@ def test_rejection_strings_through_the_js_face(chat_page, gms):
         "Fetching history messages applies only to Asynchronous chat")
     assert command(page, "WebChatService.addPrefilter", {"filters": "notaregex"})["value"] == (
         "Missing or invalid filters provided. Please provide a regular expression or an array of regular expressions.")
-    bad_input = page.evaluate("""new Promise(r => T.command('WebChatService.registerTypingPreviewInput',
+    bad_input = page.evaluate("""new Promise(r => window.cxkitTest.plugin.command("WebChatService.registerTypingPreviewInput",
         {input: document.getElementById('checkbox')}).fail(r))""")
     assert bad_input == ("Invalid value provided for the 'input' property. An HTML element reference to a "
                          "textarea or text input is required.")
@@ -366,7 +366,7 @@ def test_js_values_page_code_passes_regexps_functions_and_jquery_wrapped_element
     texts = [m["text"] for e in events(page, "messageReceived") for m in e["messages"]]
     assert not any("4111" in (t or "") for t in texts), "the sender does not see the filtered text"
 
-    assert page.evaluate("""new Promise(r => T.command('WebChatService.registerTypingPreviewInput',
+    assert page.evaluate("""new Promise(r => window.cxkitTest.plugin.command("WebChatService.registerTypingPreviewInput",
         {input: $wrap(document.getElementById('typing'))}).done(() => r(true)).fail(r))""") is True
     page.click("#typing")
     page.keyboard.type("wrapped")
@@ -457,3 +457,36 @@ def test_a_sites_referrer_policy_header_holds_for_the_requests_to_gms(page, serv
     assert command(page, "WebChatService.sendMessage", {"message": "who sent me"})["ok"]
     gms.wait_message(chat_id, type="Message", text="who sent me", from_type="Client")
     assert referers and referers <= {None, ""}, referers  # no Referer: missing or empty, run to run
+
+
+@pytest.mark.parametrize("transport", ["polling", "cometd"])
+@pytest.mark.parametrize("thread", ["worker", "main"])
+def test_a_typing_input_emptied_by_page_code_sends_its_text_as_it_is_now(open_chat_page, gms, thread, transport):
+    """spec B.3: the registered input's value rides on every refresh as ``message``, read when the
+    request goes. A chat UI's send button sends the text and empties the box in code
+    (``el.value = ''``), which fires no input event: in worker mode every later poll still sent the
+    old draft (the agent kept seeing it). The worker now asks the page for the input's value before
+    it sends it: each refresh, a ``sendTyping`` without a message, and CometD's typing check."""
+    choose = "window.cxkitTestConfig = w => { w.cxkit = {thread: '%s'}; };" % thread
+    config = {"webchat": RELATIVE_URLS["cometd"]} if transport == "cometd" else None
+    page = open_chat_page(config=config, init_script=choose)
+    chat_id = start(page, gms)
+    assert page.evaluate("""() => new Promise(r => window.cxkitTest.plugin.command("WebChatService.registerTypingPreviewInput",
+        {input: document.getElementById("typing")}).done(() => r(true)).fail(r))""") is True
+    page.click("#typing")
+    page.keyboard.type("my secret draft")
+    gms.wait_message(chat_id, type="TypingStarted", from_type="Client")
+    seen = gms.requests()[-1]["seq"]
+    page.evaluate("""() => { const el = document.getElementById('typing');
+        window.cxkitTest.plugin.command('WebChatService.sendMessage', {message: el.value}); el.value = ''; }""")
+    gms.wait_message(chat_id, type="Message", text="my secret draft", from_type="Client")
+    if transport == "polling":
+        gms.wait_request("refresh", chat_id=chat_id, after=seen, message="")
+    page.evaluate("document.getElementById('typing').value = 'edited in code'")
+    assert command(page, "WebChatService.sendTyping")["ok"]  # no message given: the input's text
+    last = gms.wait_request("startTyping", chat_id=chat_id, after=seen, message="edited in code")
+    page.evaluate("document.getElementById('typing').value = ''")
+    if transport == "polling":
+        gms.wait_request("refresh", chat_id=chat_id, after=last["seq"], message="")
+    else:  # CometD's check (every 5 s) sees the text changed: startTyping again, with the box's text
+        gms.wait_request("startTyping", chat_id=chat_id, after=last["seq"], message="", timeout=15)

@@ -11,6 +11,7 @@ from webchat_vclock import virtual_time
 from cxkit.bus import Bus
 from cxkit.webchat import MemoryStorage, MemoryTextInput, Ports, webchat_plugin_factory
 from cxkit.webchat import messages as msg
+from cxkit.webchat.service import READ_INPUT_S
 from cxkit.webchat.typing_indicator import ClientTyping
 
 
@@ -109,6 +110,57 @@ async def test_typing_preview_input_drives_typing_and_rides_on_refresh():
     assert box.listener_count == 0 and other.listener_count == 1
     await page.cmd("endChat")
     assert other.listener_count == 0
+
+
+class CopiedTextInput(MemoryTextInput):
+    """An input whose ``value`` is a copy (the worker's view of a page element): ``read()`` brings
+    what the page holds now (``held``), which page code may set without an input event; with
+    ``answers=False`` the page never answers."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.held = ""
+        self.answers = True
+        self.reads = 0
+
+    def type(self, text: str) -> None:
+        self.held += text
+        super().type(text)
+
+    async def read(self) -> str:
+        self.reads += 1
+        if not self.answers:
+            await asyncio.Event().wait()
+        self.value = self.held
+        return self.value
+
+
+@virtual_time
+async def test_an_input_read_elsewhere_is_read_before_its_text_is_sent():
+    """spec B.3: the input's value as it is when a refresh goes; page code that empties it
+    (``el.value = ''``) fires no input event, so an input in another thread is asked first."""
+    page = Page(mock_gms()).boot()
+    box = CopiedTextInput()
+    await page.cmd("registerTypingPreviewInput", {"input": box})
+    await page.start()
+    box.type("draft")
+    await settle()
+    box.held = ""  # the page's send button empties the box in code
+    count = len(page.transport.of("refresh"))
+    await page.wait_for(lambda: len(page.transport.of("refresh")) > count)
+    assert page.transport.of("refresh")[-1]["fields"][4] == ("message", "")
+    await page.wait_for(lambda: page.transport.of("stopTyping"))  # 2 s after the keystrokes
+    box.held = "set in code"
+    await page.cmd("sendTyping", {})
+    assert page.transport.of("startTyping")[-1]["fields"][4] == ("message", "set in code")
+    # an input that cannot answer (its page gone) delays the poll by READ_INPUT_S, then its last value goes
+    box.answers, box.held = False, "never seen"
+    count, loop = len(page.transport.of("refresh")), asyncio.get_running_loop()
+    start = loop.time()
+    await page.wait_for(lambda: len(page.transport.of("refresh")) > count)
+    assert page.transport.of("refresh")[-1]["fields"][4] == ("message", "set in code")
+    assert loop.time() - start >= READ_INPUT_S
+    await page.wait_for(lambda: len(page.transport.of("refresh")) > count + 1)  # polling goes on
 
 
 def gms_preview(page):

@@ -26,7 +26,7 @@ class Link(Protocol):
 
     def drop(self, handle: int) -> None: ...
 
-    def ask(self, handle: int, args: list[Any]) -> Deferred: ...
+    def ask(self, handle: int, args: list[Any], op: str = "call") -> Deferred: ...
 
 
 class _Handle:
@@ -95,6 +95,13 @@ class RemoteElement(_Handle):
                     self.link.send("unlisten", self.id)
 
         return detach
+
+    async def read(self) -> str:
+        """The element's value now, asked of the page: page code may have set it, which no input
+        event announces (``el.value = ''`` after sending the text)."""
+        value, _ = await self.link.ask(self.id, [], "read")
+        self.value = value if isinstance(value, str) else ""
+        return self.value
 
     def typed(self, value: str) -> None:
         """The page's input event: the element now holds ``value``."""

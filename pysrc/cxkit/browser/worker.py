@@ -112,11 +112,11 @@ class WorkerLink:
         self._drops.append(handle)
         self.schedule()
 
-    def ask(self, handle: int, args: list[Any]) -> Deferred:
-        """Call the page's function ``handle``; resolves with ``(value, args)``."""
+    def ask(self, handle: int, args: list[Any], op: str = "call") -> Deferred:
+        """Call the page's function ``handle`` (op "read": element ``handle``'s value) -> ``(value, args)``."""
         self._asked += 1
         deferred = self._asks[self._asked] = Deferred()
-        self.send("call", self._asked, handle, args)
+        self.send(op, self._asked, handle, args)
         return deferred
 
     def answer(self, reply: int, ok: bool, value: Any, args: Any) -> None:

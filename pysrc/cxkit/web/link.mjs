@@ -122,6 +122,10 @@ export function start(face) {
       r[1].then(function (v) { answer(apply(function () { return v; }, [])); },  // a Promise answers once it settles
         function (e) { answer([false, e && e.message || String(e)]); });
     },
+    read: function (reply, id) {  // an input's value now (code may have set it: no input event)
+      var el = held.get(id);
+      send(["reply", reply, !!el, el ? String(el.value == null ? "" : el.value) : "the element was dropped", []]);
+    },
     reply: function (id, ok, value) { var r = replies[id]; delete replies[id]; if (r) r[ok ? 0 : 1](value); },
     mirror: function (seq, snap) {  // only a snapshot that saw all our own changes replaces ours
       if (seq !== face.mirror.seq) return;

@@ -239,7 +239,7 @@ class Commands:
             e.deferred.reject(msg.NO_ACTIVE_SESSION)
             return
         text = data.get("message")
-        text = _text(text) if text is not None else s.preview_text()
+        text = _text(text) if text is not None else await s.current_preview_text()
         if data.get("isTyping") is False:
             reply = await s.typing.stop_now()
         else:

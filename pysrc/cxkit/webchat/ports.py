@@ -44,7 +44,9 @@ class Storage(Protocol):
 @runtime_checkable
 class TypingInput(Protocol):
     """A text ``<input>`` or ``<textarea>``. The glue may add ``is_text_input = False`` for other
-    elements so the service can refuse them with the original's message."""
+    elements so the service can refuse them with the original's message, and ``async read()`` for
+    an element whose ``value`` is a copy (in another thread): the service awaits it before it sends
+    the text, since page code may have set the value (``el.value = ''``), which no input event says."""
 
     @property
     def value(self) -> str: ...

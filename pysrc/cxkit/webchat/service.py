@@ -53,6 +53,8 @@ __all__ = ["EVENTS", "NAME", "WebChatService"]
 logger = logging.getLogger("cxkit.webchat")
 
 NAME = "WebChatService"
+#: How long a typing input in another thread may take to say its value (`current_preview_text`).
+READ_INPUT_S = 1.0
 
 # GMS error 204 (message too long) concerns the visitor's send, not the poll.
 _IGNORED_POLL_ERRORS = {204}
@@ -103,7 +105,8 @@ class WebChatService:
 
     def _cometd_typing(self) -> CometdTyping:
         return CometdTyping(self._send_start_typing, self._send_stop_typing,
-                            lambda: self.preview_text() if self.typing_input is not None else None)
+                            lambda: self.preview_text() if self.typing_input is not None else None,
+                            self.current_preview_text)
 
     @property
     def sleeping(self) -> bool:
@@ -200,6 +203,17 @@ class WebChatService:
             return ""
         return value if isinstance(value, str) else ""
 
+    async def current_preview_text(self) -> str:
+        """`preview_text` as the input holds it now: one whose value is a copy (`TypingInput`) is
+        read first, for at most `READ_INPUT_S` (an input that cannot answer keeps its last value)."""
+        read = getattr(self.typing_input, "read", None)
+        if read is not None:
+            try:
+                await asyncio.wait_for(read(), READ_INPUT_S)
+            except Exception:  # gone, or no answer in time: the value it had
+                logger.debug("WebChatService: the typing input could not be read", exc_info=True)
+        return self.preview_text()
+
     # -- session lifecycle -----------------------------------------------------------------------
 
     @property
@@ -282,11 +296,13 @@ class WebChatService:
     async def poll_once(self) -> None:
         if not self.session.active:
             return
+        text = await self.current_preview_text()
+        if not self.session.active:
+            return
         epoch = self.session.epoch
         identity, position = self.session.identity, self.session.transcript.next_index
         self.cookies.ping = self.now()
-        reply = await self.request(lambda: self.client.refresh(identity, position,
-                                                               self.preview_text()))
+        reply = await self.request(lambda: self.client.refresh(identity, position, text))
         if epoch != self.session.epoch or not self.session.active:
             return
         self.handle_poll_reply(reply)

@@ -46,7 +46,7 @@ class _Typing:
         # This burst's startTyping (in flight or answered); every call of the burst gets its
         # answer, and no later burst sees it. None when the visitor is not typing.
         self._started: asyncio.Task[Any] | None = None
-        self._timer: asyncio.TimerHandle | None = None
+        self._timer: asyncio.TimerHandle | asyncio.Task[None] | None = None  # a task: a check reading the input
 
     @property
     def typing(self) -> bool:
@@ -110,9 +110,11 @@ class CometdTyping(_Typing):
     registered input's text (None without one: then the last ``touch`` text counts)."""
 
     def __init__(self, start: Callable[[str], Awaitable[Any]], stop: Callable[[str], Awaitable[Any]],
-                 current_text: Callable[[], str | None]) -> None:
+                 current_text: Callable[[], str | None],
+                 read: Callable[[], Awaitable[Any]] | None = None) -> None:
         super().__init__(start, stop)
         self._current_text = current_text
+        self._read = read  # brings current_text() up to date first (an input in another thread)
         self._sent = ""  # the text of the last startTyping
         self._idle = 0
 
@@ -141,6 +143,18 @@ class CometdTyping(_Typing):
         self._timer = asyncio.get_running_loop().call_later(CHECK_EVERY_S, self._check)
 
     def _check(self) -> None:
+        self._timer = None
+        if self._read is None:
+            self._checked()
+        else:
+            self._timer = spawn(self._read_and_check())
+
+    async def _read_and_check(self) -> None:
+        await self._read()  # type: ignore[misc]
+        if self._timer is asyncio.current_task():  # not reset or stopped meanwhile
+            self._checked()
+
+    def _checked(self) -> None:
         self._timer = None
         text = self._text()
         if text != self._sent:
