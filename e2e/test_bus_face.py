@@ -131,6 +131,23 @@ def test_deferred_quirks_late_callbacks_pipe_and_await_rejection(bus_page):
     assert got == {"late": [42], "piped": 43, "followed": 84, "reason": "Command does not exist"}
 
 
+def test_a_js_handlers_notify_reaches_the_js_callers_progress(bus_page):
+    """Spec A.5/A.6: a handler settles the Deferred whose promise ``command()`` returned, and
+    ``notify``/``progress`` are members of both: what the handler notifies reaches the caller's
+    ``progress`` callbacks (and ``then``'s third argument) before ``done``. It did not: the handler
+    got a Deferred of its own, and only its settlement was passed on."""
+    got = bus_page.evaluate("""() => new Promise((resolve) => {
+        const svc = CXBus.registerPlugin('Progressing'), seen = [];
+        svc.registerCommand('work', (e) => { e.deferred.notify(25); e.deferred.notify(50, 'half'); e.deferred.resolve('done'); });
+        svc.ready();
+        const promise = CXBus.registerPlugin('ProgressCaller').command('Progressing.work', {cart: {items: 2}});
+        promise.progress((...a) => seen.push(['progress', ...a]));
+        promise.then(null, null, (p) => seen.push(['then', p]));
+        promise.done((v) => resolve([...seen, ['done', v]]));
+    })""")
+    assert got == [["progress", 25], ["then", 25], ["progress", 50, "half"], ["then", 50], ["done", "done"]]
+
+
 # -- before(), options, unknown targets -------------------------------------------------------------
 
 def test_before_modifies_and_cancels_with_the_exact_string(bus_page):
@@ -367,11 +384,21 @@ def test_configure_debug_logs_to_the_console(bus_page):
 
 # -- boot order (own pages) -----------------------------------------------------------------------------
 
-def test_extensions_run_before_app_ready_and_on_ready_after_with_the_quickbus(page, server_url):
+@pytest.mark.parametrize("thread", ["worker", "main"])
+def test_extensions_run_before_app_ready_and_on_ready_after_with_the_quickbus(page, server_url, thread):
+    """Spec A.1: function extensions run just before App.ready, with (jQuery, CXBus, Common);
+    onReady(QuickBus) after it; extensions given as script URLs are injected after onReady (they
+    were ignored), and one that cannot load is named on the console."""
+    script = "window.order.push(['url extension', typeof CXBus.registerPlugin, window.order.length]);"
+    page.route(f"{server_url}/site/extension.js",
+               lambda route: route.fulfill(body=script, content_type="text/javascript"))
     page.add_init_script("""
         window.order = [];
         window.cxkitTestConfig = (widgets) => {
+            widgets.cxkit = {thread: '%s'};
             widgets.extensions = {
+                ByUrl: '/site/extension.js',
+                Missing: '/site/no-such-extension.js',
                 First(jq, bus, common) {
                     order.push(['ext', jq == null || typeof jq, typeof bus.registerPlugin, typeof common.resolve,
                                 bus.data('App.ready') === undefined]);
@@ -381,14 +408,20 @@ def test_extensions_run_before_app_ready_and_on_ready_after_with_the_quickbus(pa
             widgets.onReady = (bus) => order.push(['onReady', bus.namespace(), typeof bus.registerPlugin,
                                                     bus.data('App.ready')]);
         };
-    """)
-    page.goto(f"{server_url}/cxkit/e2e.html")
+    """ % thread)
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(f"{server_url}/cxkit/{PAGES[thread]}")
     wait_booted(page)
-    page.wait_for_function("() => window.order.length === 3")
+    page.wait_for_function("() => window.order.length === 4")
     order = page.evaluate("window.order")
     assert order[0] == ["ext", True, "function", "function", True]
     assert order[1] == ["onReady", "QuickBus", "function", True]
     assert order[2] == ["App.ready", "App"]
+    assert order[3] == ["url extension", "function", 3]
+    missing = "cxkit: extension Missing: Could not load plugin file: /site/no-such-extension.js"
+    if missing not in errors:
+        page.wait_for_event("console", lambda m: m.text == missing)
 
 
 # -- proxy hygiene --------------------------------------------------------------------------------------

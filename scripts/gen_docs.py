@@ -190,7 +190,16 @@ def bus_facts() -> dict[str, str]:
                                      "the file that holds App) resolves once, as the core is built in"]),
         "bus_options": bullets(f"`{k}`: {code(repr(v))}" for k, v in bus_config.DEFAULT_CONFIG.items()),
         "bus_members": public_members(Bus), "plugin_python_members": public_members(Plugin),
+        "app_commands": names(app_commands()), "ajax_headers": " and ".join(f"`{h}`" for h in app.AJAX_HEADER_NAMES),
+        "default_language": app.DEFAULT_LANGUAGE,
     }
+
+
+def app_commands() -> list[str]:
+    """The App plugin's own commands, as a bus with App installed lists them."""
+    bus = Bus()
+    app.install_app(bus, {})
+    return [c for c in bus.registry()["App"]["commands"] if c not in face.AUTOMATIC_COMMANDS]
 
 
 def mock_facts() -> dict[str, str]:
@@ -215,7 +224,7 @@ def mock_facts() -> dict[str, str]:
 
 
 #: the modules a section names as its source, by their `$field`
-SOURCES = {"catalog": catalog, "webchat_config": webchat_config, "face": face, "bus_messages": bus_messages,
+SOURCES = {"app": app, "catalog": catalog, "webchat_config": webchat_config, "face": face, "bus_messages": bus_messages,
            "bus_config": bus_config, "routes_control": routes_control, "actions": actions, "agent": agent,
            "faults": faults, "cometd_faults": cometd_faults, "cli": cli}
 

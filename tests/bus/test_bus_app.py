@@ -81,6 +81,24 @@ def test_debug_command_toggles_bus_debug(bus):
     assert bus.config["debug"] is False
 
 
+def test_the_app_language_is_main_lang_or_en_and_set_language_changes_it(bus):
+    """Spec A.1: the App's first step is ``setLanguage`` (the config's ``main.lang``); A.7 reads it
+    as ``data("App.language")``; A.9 lists ``setLanguage({lang})``, which publishes ``App.language``;
+    startChat sends it as GCTI_LanguageCode (B.3). Without ``main.lang``: "en" (the original's
+    default), not the browser's language."""
+    install_app(bus, {})
+    assert bus.data("App.language") == "en"
+    heard, answers = [], []
+    bus.subscribe("App.language", lambda e: heard.append(e.data))
+    bus.command("App.setLanguage", {"lang": "fi"}).done(answers.append)
+    bus.command("App.setLanguage", {}).fail(answers.append)
+    bus.flush()
+    assert (bus.data("App.language"), heard, answers) == ("fi", ["fi"], ["fi", "No language provided"])
+    other = Bus()
+    install_app(other, {"main": {"lang": "de"}, "app": {"debug": False}})
+    assert other.data("App.language") == "de"
+
+
 def test_main_debug_in_config_enables_debug(bus):
     install_app(bus, {"main": {"debug": True}})
     assert bus.config["debug"] is True

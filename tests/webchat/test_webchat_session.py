@@ -218,9 +218,12 @@ async def test_language_comes_from_the_app_and_apikey_is_sent():
 
     gms = mock_gms(apikey="K")
     page = Page(gms, config={"apikey": "K"})
-    app = install_app(page.bus, {})
-    app.data("language", "de")
+    install_app(page.bus, {"main": {"lang": "de"}})
     page.boot()
     await page.start()
     assert ("userData[GCTI_LanguageCode]", "de") in page.transport.of("requestChat")[0]["fields"]
     assert page.gms.chat(page.chat_id)["userData"]["GCTI_LanguageCode"] == "de"
+    page.bus.command("App.setLanguage", {"lang": "sv"})
+    await page.cmd("endChat")
+    await page.start()
+    assert page.gms.chat(page.chat_id)["userData"]["GCTI_LanguageCode"] == "sv"

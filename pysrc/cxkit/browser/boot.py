@@ -92,8 +92,11 @@ def boot() -> Bus:
         if not start_services(services, loader.fail):
             return
         watch_cookies(lambda: _cookies_changed(services), storage)
-        if callable(on_ready):
-            on_ready(loader.config.bus)
+        try:
+            if callable(on_ready):
+                on_ready(loader.config.bus)
+        finally:
+            loader.extensionFiles()  # the extensions given as script URLs, after onReady (spec A.1)
 
     booted = boot_app(bus, config, extensions=join_page, on_ready=start_and_ready)
     _track_visibility(booted.app)

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 __all__ = [
     "APP_EVENTS",
     "AJAX_HEADER_NAMES",
+    "DEFAULT_LANGUAGE",
     "BootedApp",
     "QuickBus",
     "boot_app",
@@ -46,6 +47,8 @@ logger = logging.getLogger("cxkit.bus")
 CORE_PLUGIN_FILE = "widgets-core"
 APP_EVENTS = ["ready", "closeAll", "theme", "i18n", "mobileMode", "timeFormat", "requestHeaderUpdated"]
 AJAX_HEADER_NAMES = ("Authorization", "apikey")
+#: The App language without a ``main.lang`` (the original's default; what startChat sends as GCTI_LanguageCode).
+DEFAULT_LANGUAGE = "en"
 
 
 class QuickBus(Plugin):
@@ -107,6 +110,16 @@ class _AppCommands:
         self.app.publish("requestHeaderUpdated", headers)
         e.deferred.resolve(headers)
 
+    def set_language(self, e: CommandEvent) -> None:
+        """``setLanguage({lang})``: ``App.data('language')`` and the ``App.language`` event."""
+        lang = e.data.get("lang")
+        if not isinstance(lang, str) or not lang:
+            e.deferred.reject("No language provided")
+            return
+        self.app.data("language", lang)
+        self.app.publish("language", lang)
+        e.deferred.resolve(lang)
+
     def debug(self, e: CommandEvent) -> None:
         enabled = bool(e.data.get("enabled", True))
         if self.master is not None:
@@ -124,8 +137,9 @@ def install_app(bus: Bus, config: Mapping[str, Any]) -> Plugin:
     """Register the "App" plugin with its headless commands, taking the master registration;
     ``load_plugin("widgets-core")`` (the file that holds App in the original) then resolves.
 
-    `debug` in the config's main/app/global sections turns on bus debug logging. Raises
-    `RegistrationRefused` (a RuntimeError) if "App" is taken.
+    `debug` in the config's main/app/global sections turns on bus debug logging, and `lang` is
+    the App language (``App.data('language')``, `DEFAULT_LANGUAGE` without it), as the original's
+    first step, ``setLanguage``. Raises `RegistrationRefused` (a RuntimeError) if "App" is taken.
     """
     master = bus.register_master()
     app = bus.register_plugin("App")
@@ -143,6 +157,9 @@ def install_app(bus: Bus, config: Mapping[str, Any]) -> Plugin:
     app.register_command("updateAJAXHeader", commands.update_ajax_header)
     app.register_command("removeAJAXHeader", commands.remove_ajax_header)
     app.register_command("debug", commands.debug)
+    app.register_command("setLanguage", commands.set_language)
+    lang = main.get("lang")
+    app.data("language", lang if isinstance(lang, str) and lang else DEFAULT_LANGUAGE)
     app.ready()
     # The modular bootstrap (`CXBus.loadPlugin('widgets-core')` after `cxbus.min.js`, spec A.1)
     # loads the file that holds App: here it is built in, so loading it resolves.

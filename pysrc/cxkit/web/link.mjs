@@ -109,7 +109,9 @@ export function start(face) {
       });
       send(["go"]);
     },
-    onReady: function () { if (typeof face.config.onReady === "function") face.config.onReady(face.config.bus); },
+    onReady: function () {
+      try { if (typeof face.config.onReady === "function") face.config.onReady(face.config.bus); } finally { face.extensionFiles(); }
+    },
     settle: function (token, ok, args) { face.settle.apply(null, [token, ok].concat(dec(args))); },
     invoke: function (fn, token, time, commander, command, data, caller, own) {
       face.invoke(held.get(fn), token, time, commander, command, dec(data), caller, own);

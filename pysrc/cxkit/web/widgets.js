@@ -232,6 +232,7 @@
         if (relay) loader.settle(caller, ok, ...args);
       };
       d.done(answer(true)).fail(answer(false));
+      d.progress((...args) => pending[caller || own] && pending[caller || own].notify(...args));  // to the page's caller
       // Empty data comes as undefined: a {} made here is cheaper than one made from Python.
       try { fn({ time, commander, command, deferred: d, data: data || {} }); }
       catch (e) { console.error(e); d.reject(e && e.message || String(e)); }
@@ -267,6 +268,11 @@
       return v && typeof v.then === "function"
         ? Promise.resolve(v).catch((e) => { throw e instanceof Error ? e : new Error(String(e)); }) : v;
     },
+    // After onReady: the extensions given as script URLs, each a script tag (spec A.1)
+    extensionFiles: () => Object.entries(cfg.extensions || {}).forEach(([name, url]) => {
+      try { if (typeof url === "string") loadFile(url).fail((why) => console.error(`cxkit: extension ${name}: ${why}`)); }
+      catch (e) { console.error(`cxkit: extension ${name}: ${e}`); }  // a URL Trusted Types refuses
+    }),
     fail: fail, explain: explain, json: json,
     waiting: () => Object.keys(pending).length,  // commands not settled yet (leak checks)
   };
