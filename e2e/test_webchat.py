@@ -314,6 +314,11 @@ def test_rejection_strings_through_the_js_face(chat_page, gms):
     assert bad_input == ("Invalid value provided for the 'input' property. An HTML element reference to a "
                          "textarea or text input is required.")
     assert command(page, "WebChatService.getTranscript", "str")["value"] == "Command was cancelled by a 'before' function."
+    # no session check (observed-client.md (c)): GMS's refusal of the empty chat resolves, as the original's
+    notice = command(page, "WebChatService.sendCustomNotice", {"message": "n"})
+    assert notice["ok"] and notice["value"]["statusCode"] == 2, notice
+    limits = command(page, "WebChatService.getFileLimits")
+    assert limits["ok"] and '"statusCode":2' in limits["value"], limits
     start(page, gms)
     assert command(page, "WebChatService.startChat", {"nickname": "Jo"})["value"] == (
         "There is already an active chat session")

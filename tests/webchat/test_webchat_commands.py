@@ -2,6 +2,7 @@
 filters, pre-processors, transcript/agents/stats, history, configure."""
 
 import asyncio
+import json
 import logging
 import re
 
@@ -352,12 +353,19 @@ async def test_start_chat_rejects_server_and_ajax_errors_with_the_response():
 
 @virtual_time
 async def test_send_custom_notice_with_and_without_session():
+    """observed-client.md (c): without a chat the original POSTs ``//customNotice`` and resolves with
+    whatever GMS answers; the commands page rejects only on an AJAX exception. Likewise
+    getFileLimits (with the JSON text). Both rejected a statusCode 2 answer before."""
     page = Page(mock_gms()).boot()
-    failure = await page.reject("sendCustomNotice", {"message": "n"})  # GMS refuses the empty chat
+    refused = await page.cmd("sendCustomNotice", {"message": "n"})  # GMS refuses the empty chat
     assert page.transport.sent[0]["url"] == BASE + "//customNotice"
     assert page.transport.sent[0]["fields"] == [("alias", ""), ("secureKey", ""), ("userId", ""),
                                                  ("message", "n")]
-    assert isinstance(failure, dict)
+    assert refused["statusCode"] == 2 and refused["errors"]
+    limits = await page.cmd("getFileLimits")
+    assert page.transport.sent[1]["url"] == BASE + "//file/limits"
+    assert isinstance(limits, str) and json.loads(limits)["statusCode"] == 2
+    assert "error" not in page.names()
     await page.start()
     body = await page.cmd("sendCustomNotice", {"message": "bye"})
     assert body["statusCode"] == 0

@@ -32,8 +32,9 @@ async def test_get_file_limits_resolves_the_json_text():
 @virtual_time
 async def test_get_file_limits_without_session_posts_with_empty_identity():
     page = Page(mock_gms()).boot()
-    await page.reject("getFileLimits")  # the mock refuses the empty chat id
+    text = await page.cmd("getFileLimits")  # the mock refuses the empty chat id: resolved, as observed
     assert page.transport.sent[0]["url"] == BASE + "//file/limits"
+    assert '"statusCode":2' in text and page.service.session.file_limits is None
 
 
 @virtual_time

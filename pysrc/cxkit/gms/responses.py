@@ -49,6 +49,11 @@ class GmsReply:
         return self.kind == "ok"
 
     @property
+    def answered(self) -> bool:
+        """An HTTP 2xx answer, whatever its statusCode (jQuery's success: no "AJAX exception")."""
+        return self.kind not in ("http_error", "network")
+
+    @property
     def status_code(self) -> int | None:
         code = (self.body or {}).get("statusCode")
         return code if isinstance(code, int) else None

@@ -72,7 +72,8 @@ _COMMANDS = (
     CommandSpec("endChat", (GMS_ANSWER,), (msg.NO_ACTIVE_SESSION, FAILURE)),
     CommandSpec("sendMessage", (GMS_ANSWER,),
                 (msg.NO_ACTIVE_SESSION, msg.NO_MESSAGE, msg.MESSAGE_TOO_LONG, FAILURE)),
-    CommandSpec("sendCustomNotice", (GMS_ANSWER,), (FAILURE,)),
+    CommandSpec("sendCustomNotice", (Described("the GMS answer, whatever its statusCode (sent without a chat too, as "
+                                               "the original)"),), (FAILURE,)),
     CommandSpec("sendTyping",
                 (Described("the startTyping/stopTyping GMS answer (none inside the 2 s window)"),),
                 (msg.NO_ACTIVE_SESSION, FAILURE)),
@@ -104,7 +105,8 @@ _COMMANDS = (
                  PLAIN_FAILURE)),
     CommandSpec("downloadFile", (NO_VALUE,),
                 (msg.NO_FILE_ID, msg.NO_DOWNLOADER, Described("the download port's error message"))),
-    CommandSpec("getFileLimits", (Described("the GMS answer as JSON **text**, as the original"),),
+    CommandSpec("getFileLimits", (Described("the GMS answer as JSON **text**, whatever its statusCode, as the "
+                                            "original"),),
                 (msg.COMETD_FILES, PLAIN_FAILURE)),
     CommandSpec("getSessionData", (Described("session data `{sessionID, userId, secureKey, alias}`"),)),
     CommandSpec("fetchHistory", (NO_VALUE,), (msg.FETCH_HISTORY_SYNC, msg.NO_MORE_MESSAGES, FAILURE)),

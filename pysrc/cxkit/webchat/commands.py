@@ -227,11 +227,16 @@ class Commands:
         await self._send(e, text, "text", None, resolve_with_body=False)
 
     async def sendCustomNotice(self, e: CommandEvent) -> None:
+        """Sent with or without a chat (the original checks neither), and resolved with whatever GMS
+        answers (a statusCode 2 too): only an "AJAX exception" rejects (the commands page, observed)."""
         s = self.s
         identity = s.session.identity
         reply = await s.request(lambda: s.client.custom_notice(
             identity, _text(e.data.get("message") or "")))
-        self._settle_side_request(e, reply)
+        if reply.ok or not reply.answered:
+            self._settle_side_request(e, reply)
+        else:
+            e.deferred.resolve(reply.body)
 
     async def sendTyping(self, e: CommandEvent) -> None:
         s, data = self.s, e.data

@@ -61,17 +61,19 @@ def pick_file(option: Any) -> Any:
 
 
 async def get_file_limits(s: FileCommandHost, e: CommandEvent) -> None:
-    """getFileLimits: ask GMS, remember the limits for sendFile, resolve with the JSON text."""
+    """getFileLimits: ask GMS, remember the limits for sendFile, resolve with the JSON text (any
+    HTTP 2xx answer: without a chat GMS answers statusCode 2, and the original resolves with it)."""
     if s.config.cometd_enabled and not s.config.cometd_api_url:
         e.deferred.reject(msg.COMETD_FILES)
         return
     identity = s.session.identity
     reply = await s.request(lambda: s.client.file_limits(identity))
-    if not reply.ok:
+    if not reply.answered:  # an answer with another statusCode (no chat) resolves too, as observed
         e.deferred.reject(s.report_failure(reply, plain=True))
         return
-    s.plugin.publish_direct("ajaxResponse", reply.body)
-    limits = FileLimits.from_messages(reply.messages)
+    limits = FileLimits.from_messages(reply.messages) if reply.ok else None
+    if reply.ok:
+        s.plugin.publish_direct("ajaxResponse", reply.body)
     if limits is not None and s.session.active:
         s.session.file_limits = limits
     # The original hands back the unparsed JSON text; page code JSON.parse()s it.
