@@ -206,6 +206,40 @@ def test_sticky_app_ready_reaches_a_late_subscriber_as_a_plain_object(bus_page):
     assert got["dataURL"].endswith("/genesys/2/chat/customer-support")
 
 
+def test_js_subscribers_get_the_data_a_page_plugin_published_as_itself(bus_page):
+    """Spec A.4: a subscriber gets the publisher's own data object. Through Python it got a copy:
+    a class instance lost its methods, ``e.data === data`` failed, and a ``null`` came back
+    ``undefined`` (a fidelity audit). Now a JS subscriber gets the page's object, a Python one a
+    copy, a sticky event's late subscriber the object too; the page lets go of it when Python does."""
+    py(bus_page, "seen_in_python = []\nbus.subscribe('Shop.plain', lambda e: seen_in_python.append(dict(e.data)))\n"
+                 "result = True")
+    got = bus_page.evaluate("""async () => {
+        const before = window.__cxkit.kept();
+        class Cart { constructor() { this.items = 2; this.note = null; } total() { return this.items * 10; } }
+        const pub = CXBus.registerPlugin('Shop'), sub = CXBus.registerPlugin('Till'), seen = [];
+        const cart = new Cart(), plain = {agent: null, n: 1}, sticky = {when: new Date(0), none: null};
+        const arrived = (n) => new Promise((r) => { const t = () => seen.length >= n ? r() : setTimeout(t, 1); t(); });
+        sub.subscribe('Shop.cart', (e) => seen.push(['cart', e.data === cart, e.data.total(), e.data.note === null]));
+        sub.subscribe('Shop.plain', (e) => seen.push(['plain', e.data === plain, JSON.stringify(e.data)]));
+        pub.publish('cart', cart);
+        pub.publishDirect('plain', plain);
+        pub.republish('open', sticky);
+        await arrived(2);
+        sub.subscribe('Shop.open', (e) => seen.push(['sticky', e.data === sticky, e.data.none === null]));
+        await arrived(3);
+        const keptWhileSticky = window.__cxkit.kept();
+        pub.republish('open', {later: true});  // the first sticky data is not needed any more
+        sub.subscribe('Shop.open', (e) => seen.push(['replaced', e.data.later]));
+        await arrived(5);
+        return {seen, keptWhileSticky: keptWhileSticky - before, before};
+    }""")
+    assert got["seen"] == [["cart", True, 20, True], ["plain", True, '{"agent":null,"n":1}'],
+                           ["sticky", True, True], ["sticky", False, False], ["replaced", True]], got
+    assert got["keptWhileSticky"] == 1
+    bus_page.wait_for_function("(n) => window.__cxkit.kept() === n", arg=got["before"] + 1)  # the later sticky data
+    assert py(bus_page, "result = seen_in_python") == [{"agent": None, "n": 1}]
+
+
 def test_subscribe_publish_unsubscribe(bus_page):
     got = bus_page.evaluate("""async () => {
         // delivery is asynchronous (a microtask here, a round trip to the worker there): wait for
@@ -444,6 +478,7 @@ def _counts(page, cdp) -> dict:
     counts["heap"] = cdp.send("Runtime.getHeapUsage")["usedSize"]
     # worker mode: the functions and elements the page holds for the worker's handles
     counts["held"] = page.evaluate("window.__cxkit.link ? window.__cxkit.link.held() : 0")
+    counts["kept"] = page.evaluate("window.__cxkit.kept()")  # published data the page holds for Python's copies
     return counts
 
 
@@ -483,6 +518,7 @@ def test_many_subscriptions_and_commands_leave_no_proxies_behind(bus_page):
     assert after["pyproxies"] - before["pyproxies"] < 50, (before, after)
     assert after["heap"] - before["heap"] < 2_000_000, (before, after)
     assert after["held"] - before["held"] < 50, (before, after)
+    assert after["kept"] == before["kept"], (before, after)
 
 
 def test_a_big_batch_from_the_worker_runs_in_order_across_several_tasks(bus_page):

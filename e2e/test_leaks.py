@@ -5,7 +5,8 @@ JS handler through the bus) bring every count back to its baseline, in both mode
 The counts are `cxkit.browser.census` (the bus's tables, JS functions known by handle,
 Deferreds, pending JS handlers, the worker link's questions and drops, Pyodide's references
 to JS objects and the PyProxies made since tracing started) and, on the page, the loader's
-unsettled commands and the link's held functions and open replies. Counts, not timings.
+unsettled commands and the published data it keeps, and the link's held functions and open
+replies. Counts, not timings.
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -33,6 +34,17 @@ __all__ = ["JsBridge", "ConsoleHandler"]
 log = logging.getLogger("cxkit.browser")
 
 _DEFERRED_METHODS = frozenset(PROMISE_RESULT_MEMBERS)
+_PUBLISH_METHODS = frozenset(("publish", "publishDirect", "republish"))
+
+
+class PageData(dict):
+    """Event data page code published: Python's copy of it, which names the page's own object
+    (``token``), so the page's JS subscribers get that very object, as with the original's bus
+    (its class, its identity, its ``null``s). When this copy goes (the events delivered, a sticky
+    one replaced), the page lets go of its object."""
+
+    __slots__ = ("token", "__weakref__")
+    token: int
 
 
 def _when_settled(future: asyncio.Future[Any], convert: Callable[[Any], Any]) -> Deferred:
@@ -107,6 +119,7 @@ class JsBridge:
         self._settle_js = loader.settle
         self._invoke_js = loader.invoke
         self._deliver_js = loader.deliver
+        self._forget_js = loader.forget
         self._handler_deferreds: dict[int, Deferred] = {}
         # The options each page command came with, by its token, until a JS handler gets them:
         # unchanged by any `before`, the handler gets the page's own object (see `_js_handler`).
@@ -137,7 +150,9 @@ class JsBridge:
             log.exception("cxkit: %s.%s failed", plugin or "CXBus", method)
             self._calling = 0
             self._given.pop(token, None)
-            if token:
+            if token and method in _PUBLISH_METHODS:
+                self._forget_js(token)
+            elif token:
                 self._settle_js(token, False, error_text(exc))
             return False
 
@@ -189,6 +204,13 @@ class JsBridge:
             self._plugins[args[0]] = registered
             return True
         target = self._target(plugin)
+        if token and method in _PUBLISH_METHODS:
+            if len(args) > 1 and type(args[1]) is dict:
+                args[1] = data = PageData(args[1])
+                data.token = token
+                weakref.finalize(data, self._forget_js, token)
+            else:  # not data Python copies (a class instance stays itself on the page's thread)
+                self._forget_js(token)
         if method in _DEFERRED_METHODS:
             self._report(getattr(target, method)(*args), token)
             return None
@@ -232,7 +254,11 @@ class JsBridge:
         deliver_js, to_page = self._deliver_js, self._to_page
 
         def deliver(event: Any) -> None:
-            deliver_js(fn, float(event.time), event.publisher, event.event, to_page(event.data))
+            data = event.data
+            if type(data) is PageData:  # the page has the very object: no copy crosses
+                deliver_js(fn, float(event.time), event.publisher, event.event, None, data.token)
+            else:
+                deliver_js(fn, float(event.time), event.publisher, event.event, to_page(data))
 
         deliver.js_function = fn  # type: ignore[attr-defined]
         return deliver

@@ -251,15 +251,15 @@ class _Page:
 
     def invoke(self, fn: RemoteFunction, token: int, time: float, commander: str, command: str, data: Any,
                caller: int = 0, own: int = 0) -> None:
-        if own:  # the page still holds that command's own options: no data goes back
-            self.send("invoke", fn.id, token, time, commander, command, None, caller, own)
-        elif caller:
-            self.send("invoke", fn.id, token, time, commander, command, data, caller)
-        else:
-            self.send("invoke", fn.id, token, time, commander, command, data)
+        # own: the page still holds that command's own options, so no data goes back
+        tail = (None, caller, own) if own else (data, caller) if caller else (data,)
+        self.send("invoke", fn.id, token, time, commander, command, *tail)
 
-    def deliver(self, fn: RemoteFunction, time: float, publisher: str, event: str, data: Any) -> None:
-        self.send("deliver", fn.id, time, publisher, event, data)
+    def deliver(self, fn: RemoteFunction, time: float, publisher: str, event: str, data: Any, own: int = 0) -> None:
+        self.send("deliver", fn.id, time, publisher, event, data, *((own,) if own else ()))
+
+    def forget(self, own: int) -> None:
+        self.send("forget", own)
 
 
 class _JsPreprocessor:

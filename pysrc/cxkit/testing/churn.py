@@ -55,9 +55,10 @@ CHURN_JS = """async (n) => {
   return {delivered, answered};
 }"""
 
-#: Page JS: the loader's unsettled commands, the link's held functions and open questions.
+#: Page JS: the loader's unsettled commands and published data kept, the link's held functions and open questions.
 PAGE_COUNTS_JS = """() => ({
   waiting: __cxkit.waiting(),
+  kept: __cxkit.kept(),
   held: __cxkit.link ? __cxkit.link.held() : 0,
   replies: __cxkit.link ? __cxkit.link.replies() : 0,
 })"""

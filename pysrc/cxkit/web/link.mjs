@@ -116,7 +116,8 @@ export function start(face) {
     invoke: function (fn, token, time, commander, command, data, caller, own) {
       face.invoke(held.get(fn), token, time, commander, command, dec(data), caller, own);
     },
-    deliver: function (fn, time, publisher, event, data) { face.deliver(held.get(fn), time, publisher, event, dec(data)); },
+    deliver: function (fn, time, publisher, event, data, own) { face.deliver(held.get(fn), time, publisher, event, dec(data), own); },
+    forget: function (own) { face.forget(own); },
     call: function (reply, fn, args) {  // a `before`, a pre-processor, a callback: the answer and the edited arguments
       args = dec(args);
       var r = apply(held.get(fn), args), answer = function (a) { send(["reply", reply, a[0], a[1], enc(args)]); };

@@ -26,6 +26,7 @@
     return Array.isArray(own) || (own && Object.getPrototypeOf(own) === Object.prototype) ? own : v;
   }
   const queue = [], pending = {}, unfetched = [];  // unfetched: main-thread boot files the network failed
+  const kept = {};  // event data the page published, by token, until Python let go of its copy
   let link = null, failure = null, tokens = 0, booting = false, loader, unwatch = () => {};
 
   // The original product's Deferred (not a Promise): then() attaches callbacks and returns
@@ -131,14 +132,17 @@
     if (!booting && method === "command" && opts().boot === "command" && /^WebChatService\./.test(args[0])) {
       whenLoaded(boot);  // not before the load event: the runtime's downloads must not compete with the page's
     }
-    if (link && link.sync && !d) return link.call(plugin, method, 0, args);  // Python answers itself
+    if (link && link.sync && !d) return link.call(plugin, method, token(method, args), args);  // Python answers itself
     if (d && method === "command") d.given = args[1];  // a JS handler gets this very object (`invoke`)
     const answer = d || (answers[method] ? answers[method](plugin, ...args) : true);
-    if (link) link.call(plugin, method, d ? track(d) : 0, args);
+    if (link) link.call(plugin, method, token(method, args, d), args);
     else queue.push([plugin, method, args, d]);
     return answer;
   }
   const track = (d) => { pending[++tokens] = d; return tokens; };
+  // A command's token names its Deferred; a publish's names its data, which JS subscribers get as itself (`deliver`)
+  const token = (method, args, d) => (d ? track(d)
+    : /^(publish|publishDirect|republish)$/.test(method) && args[1] && typeof args[1] === "object" ? (kept[++tokens] = args[1], tokens) : 0);
   const member = (plugin, method, later) => (later
     ? (...args) => call(plugin, method, args, new Deferred()).promise()
     : (...args) => call(plugin, method, args));
@@ -208,7 +212,7 @@
     const type = r.headers.get("content-type") || "none";
     return !r.ok ? ` (HTTP ${r.status})` : /javascript/i.test(type) ? "" : ` (Content-Type ${type}: a module needs text/javascript)`;
   }, () => "");
-  const send = (q) => link.call(q[0], q[1], q[3] ? track(q[3]) : 0, q[2]);  // a call queued before boot
+  const send = (q) => link.call(q[0], q[1], token(q[1], q[2], q[3]), q[2]);  // a call queued before boot
   // Read when used, never cached: test harnesses and late page scripts set them after this file runs.
   const opts = () => ((w._genesys || {}).widgets || {}).cxkit || cfg.cxkit || {};
 
@@ -237,9 +241,11 @@
       try { fn({ time, commander, command, deferred: d, data: data || {} }); }
       catch (e) { console.error(e); d.reject(e && e.message || String(e)); }
     },
-    deliver: (fn, time, publisher, event, data) => {  // a JS subscriber gets a plain object
+    deliver: (fn, time, publisher, event, data, own) => {  // own: the page published this data (`token`)
+      if (own && own in kept) data = kept[own];
       try { fn({ time, publisher, event, data }); } catch (e) { console.error(e); }
     },
+    forget: (own) => { delete kept[own]; },
     // b: {call(plugin, method, token, args), settle(token, ok, args), sync, services()}. The queue is
     // replayed with the page's commands last, after services() starts the services, so early
     // subscribers see everything the services publish as they start.
@@ -275,6 +281,7 @@
     }),
     fail: fail, explain: explain, json: json,
     waiting: () => Object.keys(pending).length,  // commands not settled yet (leak checks)
+    kept: () => Object.keys(kept).length,  // published data Python still holds a copy of (leak checks)
   };
 
   function boot() {  // once; the thread is chosen now, when the page's own scripts are all there
