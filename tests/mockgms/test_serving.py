@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import http.client
 import socket
+import time
 
 import pytest
 
 from cxkit.mockgms import MockConfig, MockGMS
+from cxkit.testing.control import MockGmsControl
 
 from .support import BASE, make_gms
 
@@ -143,9 +145,26 @@ async def test_body_timeout_in_process() -> None:
         sent.append(message)
 
     scope = {"type": "http", "method": "POST", "path": BASE + "/", "raw_path": b"", "query_string": b"",
-             "headers": [(b"host", b"testserver"), (b"content-type", b"application/x-www-form-urlencoded")],
+             "headers": [(b"host", b"testserver"), (b"content-type", b"application/x-www-form-urlencoded"),
+                         (b"content-length", b"100")],
              "server": ("testserver", 80), "scheme": "http", "http_version": "1.1", "root_path": "",
              "client": ("127.0.0.1", 5000)}
     await asyncio.wait_for(gms.app(scope, receive, send), 5)
     assert sent[0]["status"] == 408 and (b"connection", b"close") in sent[0]["headers"]
     assert gms.chats() == []
+
+
+def test_a_long_poll_of_the_control_api_outlasts_the_body_timeout(server: MockGMS) -> None:
+    """pytest-plugin.md: a wait raises TimeoutError at the time asked for (up to the mock's
+    ``max_wait_seconds``); a GET long poll, which has no body to read, got the body timeout's 408
+    once that passed (30 s by default: ``gms.wait_chat(timeout=45)`` failed with HTTPStatusError).
+    Here the body timeout is 0.3 s."""
+    control = MockGmsControl(server.url)
+    began = time.monotonic()
+    with pytest.raises(TimeoutError):
+        control.wait_chat(timeout=1.0)
+    assert time.monotonic() - began >= 1.0
+    with _socket_to(server) as sock:  # a declared body that stops coming still gets its 408
+        sock.sendall(b"POST " + BASE.encode() + b"/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                     b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nn=")
+        assert sock.recv(65536).startswith(b"HTTP/1.1 408")

@@ -80,7 +80,8 @@ def header_timeout_protocol(base: type[asyncio.Protocol], timeout: float) -> typ
 
 
 class BodyTimeoutMiddleware(HttpOnlyMiddleware):
-    """408 when the request body has not fully arrived `timeout` seconds after the headers.
+    """408 when the request body a request declares (Content-Length, Transfer-Encoding) has not
+    fully arrived `timeout` seconds after the headers.
 
     One timer per request, not a timeout around every receive: the request path stays as cheap
     as it was. At the deadline the request's task is cancelled and the cancel turned into a 408.
@@ -91,6 +92,12 @@ class BodyTimeoutMiddleware(HttpOnlyMiddleware):
         self.timeout = timeout
 
     async def handle_http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = dict(scope.get("headers") or ())
+        if b"transfer-encoding" not in headers and headers.get(b"content-length", b"0").strip() in (b"", b"0"):
+            # No body to wait for (a GET): a handler that never reads one, as a long poll of the
+            # control API, would get the 408 after `timeout` however long it was asked to wait.
+            await self.app(scope, receive, send)
+            return
         task = asyncio.current_task()
         assert task is not None
         state = {"body_done": False, "started": False, "timed_out": False}
