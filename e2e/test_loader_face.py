@@ -264,8 +264,9 @@ def test_without_cxkit_base_such_a_page_is_told_where_the_bundle_was_looked_for(
     ("/nowhere?v=2#top", " (HTTP 404) (_genesys.widgets.cxkit.base names {server_url}/nowhere/)"),
 ])
 def test_a_cxkit_base_that_is_wrong_fails_the_boot_naming_it(page, server_url, base, says):
-    """A base that is no URL fails the boot (it threw as the loader ran: no CXBus at all); one where
-    the bundle is not is named as the place looked in (its query and fragment dropped)."""
+    """A base that is no URL fails the boot (threads.md: `CXBus` is there all the same, and a
+    plugin registered then has its calls rejected with the reason); one where the bundle is not is
+    named as the place looked in (its query and fragment dropped)."""
     got = loader_elsewhere(page, server_url, "inline", base)
     assert got["attached"] is False and says.format(server_url=server_url) in got["answer"], got
 
@@ -299,7 +300,8 @@ def failed_boot(page: Any, server_url: str, thread: str, part: str, *, network: 
     got = page.evaluate("""async () => ({
         failure: __cxkit.failure, failed: window.failed, rejections: window.rejections, attached: __cxkit.attached,
         later: await new Promise(r => CXBus.command('App.anything').done(() => r('resolved')).fail(r)),
-        laterPlugin: CXBus.registerPlugin('Later'), waiting: __cxkit.waiting(),
+        laterPlugin: await new Promise(r => CXBus.registerPlugin('Later').command('Later.x').done(() => r('resolved')).fail(r)),
+        taken: CXBus.registerPlugin('Later') === false, waiting: __cxkit.waiting(),
         wheel: new URL(__cxkit.manifest.wheels[0], __cxkit.base).href,
         pyodide: new URL(__cxkit.manifest.pyodide, __cxkit.base).href.replace(/[^/]*$/, ''),
     })""")
@@ -326,7 +328,8 @@ def test_a_part_that_cannot_load_rejects_every_call_with_the_reason(page, server
     if thread == "worker":
         assert part.removeprefix("**/") in reason, reason
     assert got["failed"] == [reason] and got["rejections"] == [reason, reason] and got["later"] == reason
-    assert got["attached"] is False and got["laterPlugin"] is False and got["waiting"] == 0
+    # a plugin registered after the failure is there, and its calls are rejected with the reason
+    assert got["attached"] is False and got["laterPlugin"] == reason and got["taken"] and got["waiting"] == 0
     assert f"cxkit: boot failed: {reason}" in got["errors"]
 
 

@@ -168,7 +168,8 @@
     mirror.names[name] = 1;
     entry(name).commands.push("COMMANDS", "EVENTS", "LOAD");
     mirror.seq++;
-    return call("", "registerPlugin", [name]) === false ? false : (faces[name] = face(name));
+    // after a failed boot too: its calls are rejected with the reason (no TypeError in page code)
+    return call("", "registerPlugin", [name]) === false && !failure ? false : (faces[name] = face(name));
   }
   function getPluginInterface(name) {  // only while configured `unlocked` (spec A.2)
     // The worker's snapshots name every plugin; on the page's thread, Python's registry does.
