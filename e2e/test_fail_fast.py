@@ -28,6 +28,7 @@ def site(tmp_path: Path, bundle_dir: Path) -> Iterator[str]:
     pages = tmp_path / "pages"
     (pages / "html").mkdir(parents=True)
     (pages / "missing-loader.html").write_text(PAGE % "/cxkit/missing/widgets.js")
+    (pages / "no-loader.html").write_text(PAGE.split("<script src")[0])
     (pages / "html-loader.html").write_text(PAGE % "/t/html/widgets.js")
     (pages / "html" / "widgets.js").write_text("<!doctype html><p>a dev server's fallback page</p>")
     bare = tmp_path / "bare"
@@ -50,6 +51,13 @@ def test_a_loader_that_answers_404(page: Any, site: str) -> None:
     assert message == (f"{site}/t/missing-loader.html: the loader {site}/cxkit/missing/widgets.js did not load: "
                        "HTTP 404 Not Found")
     assert took < FAST_S, took
+
+
+def test_a_page_without_the_loader_says_so_soon_after_its_load_event(page: Any, site: str) -> None:
+    """A page that never includes widgets.js cost the whole boot timeout (60 s); it is named 10 s
+    after its load event (a tag manager may add the loader a little after it)."""
+    message, _took = fails_fast(page, site, "/t/no-loader.html")
+    assert message == f"{site}/t/no-loader.html: the loader never ran: no widgets.js on the page 10 s after its load event"
 
 
 def test_a_loader_that_is_not_javascript(page: Any, site: str) -> None:

@@ -236,3 +236,6 @@ def test_what_a_page_downloads_is_what_serving_md_says(bundle):
         total, wasm_mb = map(float, re.search(row, text).groups())
         got_total, got_wasm = measured[twin]
         assert abs(got_total - total) <= 0.1 * total and abs(got_wasm - wasm_mb) <= 0.1 * wasm_mb, (twin, measured)
+    for name, path in (("python_stdlib.zip", runtime / "python_stdlib.zip"), ("the cxkit wheel", out / manifest["wheels"][0])):
+        said = float(re.search(re.escape(name) + r"`? \(([\d.]+) MB\)", text).group(1))
+        assert abs(path.stat().st_size / 1e6 - said) <= 0.1, (name, said, path.stat().st_size)

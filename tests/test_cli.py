@@ -214,13 +214,16 @@ def test_mock_gms_on_a_host_name_answers_requests_naming_it():
     assert interrupt(proc) == 0
 
 
-@pytest.mark.parametrize("serving, checkout, expected", [
-    (True, None, "cache"),        # `cxkit serve` of an installed cxkit: a user cache folder per version
-    (False, None, "cwd"),         # `cxkit build` of an installed cxkit: ./build
-    (True, "checkout", "checkout"),  # in a checkout: <checkout>/build
+@pytest.mark.parametrize("serving, checkout, test_pages, expected", [
+    (True, None, False, "cache"),        # `cxkit serve` of an installed cxkit: a user cache folder per version
+    (True, None, True, "test cache"),    # ... with --test-pages: its own (a plain serve beside it keeps its own)
+    (False, None, False, "cwd"),         # `cxkit build` of an installed cxkit: ./build
+    (True, "checkout", False, "checkout"),  # in a checkout: <checkout>/build
 ])
-def test_where_the_bundle_goes_without_out(tmp_path: Path, monkeypatch, serving, checkout, expected):
-    """README: an installed cxkit serves from ``~/.cache/cxkit/bundle-<version>`` (``$XDG_CACHE_HOME``)."""
+def test_where_the_bundle_goes_without_out(tmp_path: Path, monkeypatch, serving, checkout, test_pages, expected):
+    """README: an installed cxkit serves from ``~/.cache/cxkit/bundle-<version>`` (``$XDG_CACHE_HOME``),
+    with ``--test-pages`` from ``test-bundle-<version>``: one folder served both ways was rebuilt
+    under the other server (a plain serve answered the test pages, a test serve lost them)."""
     import argparse
 
     import cxkit.bundle
@@ -233,7 +236,18 @@ def test_where_the_bundle_goes_without_out(tmp_path: Path, monkeypatch, serving,
     monkeypatch.setattr(cxkit.checkout, "find_checkout", lambda: root)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.chdir(tmp_path)
-    out = _build(argparse.Namespace(out=None, test_pages=False), serving=serving)
+    out = _build(argparse.Namespace(out=None, test_pages=test_pages), serving=serving)
     assert out.resolve() == {"cache": tmp_path / "cache" / "cxkit" / f"bundle-{cxkit.__version__}",
+                             "test cache": tmp_path / "cache" / "cxkit" / f"test-bundle-{cxkit.__version__}",
                              "cwd": tmp_path / "build", "checkout": tmp_path / "repo" / "build"}[expected]
     assert built == [(root, out)]
+
+
+def test_serve_of_a_build_dir_without_a_bundle_is_an_error(tmp_path: Path, capsys):
+    """``--build-dir`` names a prebuilt bundle: a folder without one said "demo page http://..." and
+    then answered 404 for everything."""
+    from cxkit.cli import main
+
+    assert main(["serve", "--build-dir", str(tmp_path / "none"), "--port", "1"]) == 2
+    assert capsys.readouterr().err == (f"cxkit: --build-dir {tmp_path / 'none'}: no widgets.js there; "
+                                       f"build one with `cxkit build --out {tmp_path / 'none'}`\n")

@@ -253,7 +253,7 @@ def test_build_dir_option(tmp_path):
     out = make_build(tmp_path / "elsewhere", ["wheels/x/cxkit-0.1.0-py3-none-any.whl"])
     assert doctor.check_build(None, out).ok
     result = doctor.check_build(None, tmp_path / "empty")
-    assert not result.ok and f"--out {tmp_path / 'empty'}" in result.fix
+    assert not result.ok and result.fix == f"run `cxkit build --out {tmp_path / 'empty'}`"  # no ./dev: not a checkout
 
 
 # -- ports -----------------------------------------------------------------------------------

@@ -32,8 +32,8 @@ def _build(args: argparse.Namespace, *, serving: bool = False) -> Path:
     checkout = find_checkout()
     if args.out:
         out = Path(args.out)
-    elif serving and checkout is None:
-        out = user_cache_dir(f"bundle-{__version__}")
+    elif serving and checkout is None:  # one folder each with and without the test pages: two servers may run
+        out = user_cache_dir(f"{'test-bundle' if args.test_pages else 'bundle'}-{__version__}")
     else:
         out = default_out(checkout)
     build_bundle(checkout, out, test_pages=args.test_pages)
@@ -99,6 +99,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .server import create_app
 
     out = Path(args.build_dir) if args.build_dir else _build(args, serving=True)
+    if not (out / "widgets.js").is_file():
+        from .bundle import BuildError
+
+        raise BuildError(f"--build-dir {args.build_dir}: no widgets.js there; build one with `cxkit build --out {out}`")
     mock = _mock(args)
     app = create_app(out, mock=mock, isolate=args.isolate,
                      extra_static={args.static_prefix: args.static} if args.static else None)

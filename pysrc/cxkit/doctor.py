@@ -251,7 +251,7 @@ def check_build(root: Path | None, build_dir: Path | None = None) -> Result:
     if root is None and build_dir is None:
         return Result(name, False, "no cxkit checkout found", "set CXKIT_ROOT to the checkout")
     out = build_dir or root / "build"  # type: ignore[operator]
-    fix = "run `cxkit build` (or `./dev build`)" + (f" --out {out}" if build_dir else "")
+    fix = f"run `cxkit build --out {out}`" if build_dir else "run `./dev build` (or `cxkit build`) in the checkout"
     manifest_path = out / "manifest.json"
     if not manifest_path.is_file():
         return Result(name, False, f"{manifest_path} does not exist (never built)", fix)

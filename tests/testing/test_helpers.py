@@ -217,6 +217,7 @@ class FakePage:
         self.ready = True
         self.failure: str | None = None
         self.load_errors: list[dict[str, str]] = []
+        self.no_loader = False  # loaded NO_LOADER_MS ago, and no widgets.js
         self.status = 200
         self.listeners: dict[str, list[Any]] = {}
 
@@ -235,10 +236,12 @@ class FakePage:
         return FakeResponse(url, self.status, "Not Found" if self.status == 404 else "OK")
 
     def wait_for_function(self, expression: str, timeout: float) -> None:
-        if not self.ready and not self.failure and not self.load_errors:
+        if not self.ready and not self.failure and not self.load_errors and not self.no_loader:
             raise TimeoutError(f"Timeout {timeout}ms exceeded")
 
     def evaluate(self, expression: str) -> Any:
+        if "readyState" in expression:
+            return self.no_loader
         if "loadErrors" in expression:
             return self.load_errors
         return self.failure if "failure" in expression else False
@@ -280,6 +283,9 @@ def test_boot_failures_and_timeouts_are_explained() -> None:
         wait_ready(page)
     page.failure, page.ready = None, False
     with pytest.raises(CxkitBootError, match="not ready within 1s .the loader never ran: does the page include widgets.js"):
+        wait_ready(page, timeout=1000)
+    page.no_loader = True  # the page says so itself before the time-out
+    with pytest.raises(CxkitBootError, match="e2e.html: the loader never ran: no widgets.js on the page 10 s after"):
         wait_ready(page, timeout=1000)
 
 

@@ -19,6 +19,7 @@ def test_options_are_listed_in_their_own_group(pytester: pytest.Pytester) -> Non
     (["--cxkit-agent", "chatty"], "--cxkit-agent: unknown agent preset 'chatty'"),
     (["--cxkit-agent", "script:/no/such/script.yaml"], "--cxkit-agent:"),
     (["--cxkit-static", "/no/such/folder"], "--cxkit-static /no/such/folder: not a directory"),
+    (["--cxkit-bundle", "/no/such/folder"], "--cxkit-bundle /no/such/folder: not a directory"),
     (["--cxkit-cors-origin", "*"], "expected scheme://host[:port]"),
     (["--cxkit-cors-origin", "https://shop.test/path"], "expected scheme://host[:port]"),
 ])

@@ -147,20 +147,35 @@ def _not_found_hint(url: str) -> str:
     return ""
 
 
+#: A page with no ``widgets.js`` this long after its load event is taken for one without it (a
+#: tag manager may add it a little after the load event).
+NO_LOADER_MS = 10_000
+
+#: True once the page has been loaded `NO_LOADER_MS` without a loader ever running or being added.
+_NO_LOADER = f"""document.readyState === 'complete' && !window.__cxkit
+    && !document.querySelector('script[src*="widgets.js"]')
+    && performance.now() - performance.getEntriesByType('navigation')[0].loadEventEnd > {NO_LOADER_MS}"""
+
+
 def wait_ready(page: Any, timeout: float = BOOT_TIMEOUT_MS) -> None:
     """Until ``WebChatService.ready`` reached the page; raises ``CxkitBootError`` on a boot failure,
-    at once when the loader (``widgets.js``) could not load, naming its URL and HTTP status."""
+    at once when the loader (``widgets.js``) could not load, naming its URL and HTTP status, and
+    `NO_LOADER_MS` after the page's load event when it has no loader at all."""
     try:
         page.wait_for_function(
-            """() => (window.__cxkit && window.__cxkit.failure)
+            f"""() => (window.__cxkit && window.__cxkit.failure)
                 || (window.cxkitTest && (window.cxkitTest.loadErrors.length
-                    || window.cxkitTest.events.some(e => e.name === 'ready')))""",
+                    || window.cxkitTest.events.some(e => e.name === 'ready')))
+                || ({_NO_LOADER})""",
             timeout=timeout,
         )
     except Exception as exc:  # Playwright's TimeoutError; playwright is optional at import time
         hooked = page.evaluate("!!(window.cxkitTest && window.cxkitTest.plugin)")
         why = "the loader never ran: does the page include widgets.js?" if not hooked else "no WebChatService.ready"
         raise CxkitBootError(f"{page.url}: widget not ready within {timeout / 1000:g}s ({why})") from exc
+    if page.evaluate(f"!!({_NO_LOADER})"):
+        raise CxkitBootError(f"{page.url}: the loader never ran: no widgets.js on the page "
+                             f"{NO_LOADER_MS / 1000:g} s after its load event")
     load_errors = page.evaluate("window.cxkitTest && window.cxkitTest.loadErrors")
     if load_errors:
         first = load_errors[0]

@@ -131,9 +131,10 @@ def _check_options(config: pytest.Config) -> None:
             parse_preset(agent)
         except (ValueError, OSError) as exc:
             raise pytest.UsageError(f"--cxkit-agent: {exc}") from None
-    static = config.getoption("cxkit_static")
-    if static and not Path(static).is_dir():
-        raise pytest.UsageError(f"--cxkit-static {static}: not a directory")
+    for option in ("cxkit_static", "cxkit_bundle"):  # a folder there without a bundle fails the tests that need one
+        folder = config.getoption(option)
+        if folder and not Path(folder).expanduser().is_dir():
+            raise pytest.UsageError(f"--{option.replace('_', '-')} {folder}: not a directory")
     for origin in config.getoption("cxkit_cors_origin"):
         if origin == "*" or "://" not in origin or origin.rstrip("/").count("/") > 2:
             raise pytest.UsageError(f"--cxkit-cors-origin {origin}: expected scheme://host[:port], not '*' or a path")
