@@ -342,6 +342,20 @@ def test_hidden_page_sleeps_and_wakes_when_sleep_is_enabled(page, server_url, gm
     wait_event(page, "waking")
 
 
+@pytest.mark.parametrize("thread", ["worker", "main"])
+def test_the_app_keeps_page_focus_as_the_original(page, server_url, thread):
+    """spec A.7: the App keeps ``App.data('pageFocus')`` (with ``pageHidden``); it was never set.
+    True or false as the page has the focus at boot, then as the window gets focus and loses it."""
+    page.add_init_script("window.cxkitTestConfig = w => { w.cxkit = {boot: 'now', thread: '%s'}; };" % thread)
+    page.goto(f"{server_url}/cxkit/e2e.html")
+    wait_booted(page)
+    page.wait_for_function("() => CXBus.data('App.pageFocus') === document.hasFocus()")
+    page.evaluate("window.dispatchEvent(new FocusEvent('blur'))")
+    page.wait_for_function("() => CXBus.data('App.pageFocus') === false")
+    page.evaluate("window.dispatchEvent(new FocusEvent('focus'))")
+    page.wait_for_function("() => CXBus.data('App.pageFocus') === true")
+
+
 def test_js_values_page_code_passes_regexps_functions_and_jquery_wrapped_elements(chat_page, gms):
     """What original page code hands the service: JS RegExps, a JS pre-processor that edits
     the raw message in place, and jQuery-wrapped inputs (jQuery objects carry .jquery on their

@@ -104,12 +104,16 @@ def boot() -> Bus:
 
 
 def _track_visibility(app: Any) -> None:
-    """Keep ``App.data('pageHidden')`` current, as the original App does (sleepEnabled uses it).
-    The listener lives as long as the page, so its one proxy is never destroyed."""
+    """Keep ``App.data('pageHidden')`` (sleepEnabled uses it) and ``App.data('pageFocus')`` current,
+    as the original App does. The listeners live as long as the page: their proxies are never destroyed."""
     app.data("pageHidden", bool(js.document.hidden))
+    app.data("pageFocus", bool(js.document.hasFocus()))
     js.document.addEventListener(
         "visibilitychange", create_proxy(lambda _event: app.data("pageHidden", bool(js.document.hidden)))
     )
+    focus = create_proxy(lambda event: app.data("pageFocus", event.type == "focus"))
+    js.window.addEventListener("focus", focus)
+    js.window.addEventListener("blur", focus)
 
 
 def _cookies_changed(services: list[Any]) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 import js
 from pyodide.ffi import create_proxy
 
-__all__ = ["CookieStorage", "cookie_domain", "parse_cookies", "watch_cookies"]
+__all__ = ["CookieStorage", "WorkerCookies", "cookie_domain", "parse_cookies", "watch_cookies"]
 
 _PROBE = "_cxkit.cookie.probe"
 
@@ -136,3 +136,46 @@ def watch_cookies(changed: Callable[[], Any], storage: CookieStorage | None = No
         js.setInterval(proxy, 1000)
     js.document.addEventListener("visibilitychange", proxy)
     js.window.addEventListener("focus", proxy)
+
+
+class WorkerCookies(CookieStorage):
+    """The page's cookies, as of the page's last message (with the values change events
+    announced on top: `CookieStorage.hear`), and this worker's own writes on top of those until
+    the page confirms them (its next ``cookies`` op)."""
+
+    def __init__(self, text: str, domain: str, send: Callable[..., Any]) -> None:
+        super().__init__(domain)
+        self._page_jar = parse_cookies(text)
+        self._pending: list[tuple[int, str, str | None]] = []
+        self._count = 0
+        self._send = send  # to the page: ("cookie", count, line)
+
+    def refresh(self, text: str, confirmed: int | None = None) -> None:
+        self._page_jar = self._shown(parse_cookies(text))  # what it shows now is no longer "heard"
+        if confirmed is not None:
+            self._pending = [p for p in self._pending if p[0] > confirmed]
+
+    def _jar(self) -> dict[str, str]:
+        return self._page_jar
+
+    def get(self, name: str) -> str | None:
+        value = super().get(name)
+        for _, key, written in self._pending:
+            if key == name:
+                value = written
+        return value
+
+    def set(self, name: str, value: str) -> None:
+        self._note(name, value)
+        super().set(name, value)
+
+    def delete(self, name: str) -> None:
+        self._note(name, None)
+        super().delete(name)
+
+    def _note(self, name: str, value: str | None) -> None:
+        self._count += 1
+        self._pending.append((self._count, name, value))
+
+    def _write(self, line: str) -> None:
+        self._send("cookie", self._count, line)

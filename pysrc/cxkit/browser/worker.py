@@ -40,12 +40,12 @@ from ..webchat.tabs import cookies_changed
 from .boot import MicrotaskWake
 from .bridge import JsBridge, install_console_logging
 from .convert import error_text, from_json, to_js_plain, to_json, to_py_plain
-from .cookies import CookieStorage, parse_cookies
+from .cookies import WorkerCookies
 from .fetch import PageAddress
 from .handles import RemoteElement, RemoteFunction, handle_of
 from .services import install_services, page_info
 
-__all__ = ["WorkerCookies", "WorkerLink", "start"]
+__all__ = ["WorkerLink", "start"]
 
 log = logging.getLogger("cxkit.browser")
 
@@ -173,49 +173,6 @@ class WorkerLink:
         return value
 
 
-class WorkerCookies(CookieStorage):
-    """The page's cookies, as of the page's last message (with the values change events
-    announced on top: `CookieStorage.hear`), and this worker's own writes on top of those until
-    the page confirms them (its next ``cookies`` op)."""
-
-    def __init__(self, text: str, domain: str, link: WorkerLink) -> None:
-        super().__init__(domain)
-        self._page_jar = parse_cookies(text)
-        self._pending: list[tuple[int, str, str | None]] = []
-        self._count = 0
-        self._link = link
-
-    def refresh(self, text: str, confirmed: int | None = None) -> None:
-        self._page_jar = self._shown(parse_cookies(text))  # what it shows now is no longer "heard"
-        if confirmed is not None:
-            self._pending = [p for p in self._pending if p[0] > confirmed]
-
-    def _jar(self) -> dict[str, str]:
-        return self._page_jar
-
-    def get(self, name: str) -> str | None:
-        value = super().get(name)
-        for _, key, written in self._pending:
-            if key == name:
-                value = written
-        return value
-
-    def set(self, name: str, value: str) -> None:
-        self._note(name, value)
-        super().set(name, value)
-
-    def delete(self, name: str) -> None:
-        self._note(name, None)
-        super().delete(name)
-
-    def _note(self, name: str, value: str | None) -> None:
-        self._count += 1
-        self._pending.append((self._count, name, value))
-
-    def _write(self, line: str) -> None:
-        self._link.send("cookie", self._count, line)
-
-
 class _WorkerBridge(JsBridge):
     """The bridge with the page in another thread: values go to the link as Python data, which
     converts each op once, instead of being made JS objects one by one."""
@@ -297,17 +254,19 @@ class Worker:
         url = str(self.page.get("url") or "")
         self.address = PageAddress(url, str(self.page.get("base") or url), str(self.page.get("referrerPolicy") or ""))
         self.test_hook = bool(init.get("testHook"))
-        self.storage = WorkerCookies(str(self.page.get("cookie") or ""), str(self.page.get("cookieDomain") or ""), link)
+        self.storage = WorkerCookies(str(self.page.get("cookie") or ""), str(self.page.get("cookieDomain") or ""),
+                                     link.send)
         self.bridge = _WorkerBridge(bus, _Page(link))
         self.bridge.expose("CXBus", bus)
         self.app = install_app(bus, self.config)
         self.bridge.expose("App", self.app)
         self.bridge.expose("QuickBus", install_quickbus(bus))
         self.app.data("pageHidden", bool(self.page.get("hidden")))
+        self.app.data("pageFocus", bool(self.page.get("focused")))
         self.started: list[Any] = []
         self.ops: dict[str, Callable[..., Any]] = {
             "call": self.call, "settle": self.settle, "reply": self.reply, "services": self.services,
-            "go": self.go, "input": self.input, "hidden": self.hidden, "cookies": self.cookies,
+            "go": self.go, "input": self.input, "hidden": self.hidden, "focus": self.focus, "cookies": self.cookies,
             "exec": self.exec, "heard": self.heard, "page": self.moved,
         }
         link.send("up")
@@ -421,6 +380,9 @@ class Worker:
 
     def hidden(self, hidden: bool) -> None:
         self.app.data("pageHidden", bool(hidden))
+
+    def focus(self, focused: bool) -> None:
+        self.app.data("pageFocus", bool(focused))
 
     def exec(self, reply: int, source: str) -> None:
         """Test pages only (``testHook``): run ``source`` with ``bus`` in scope; ``result`` comes back."""

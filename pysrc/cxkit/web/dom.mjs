@@ -4,7 +4,8 @@
 
 export function pageFacts() {  // referrerPolicy: the last <meta name="referrer"> (one set by a header is not visible here)
   const metas = document.querySelectorAll('meta[name="referrer" i]');
-  return { url: location.href, base: document.baseURI, referrer: document.referrer, title: document.title, hidden: document.hidden,
+  return { url: location.href, base: document.baseURI, referrer: document.referrer, title: document.title,
+    hidden: document.hidden, focused: document.hasFocus(),
     cookie: document.cookie, cookieDomain: cookieDomain(location.hostname), referrerPolicy: metas.length ? metas[metas.length - 1].content : "" };
 }
 
@@ -40,8 +41,9 @@ export function watchCookies(changed) {
   return events;
 }
 
-export function watchVisibility(send) {
+export function watchVisibility(send) {  // App.data('pageHidden') and ('pageFocus')
   document.addEventListener("visibilitychange", () => send(["hidden", document.hidden]));
+  for (const type of ["focus", "blur"]) window.addEventListener(type, () => send(["focus", type === "focus"]));
 }
 
 const inputs = new Map();  // the worker's TypingInput handles: each edit posts the text
