@@ -222,7 +222,7 @@ def test_mock_gms_on_a_host_name_answers_requests_naming_it():
 ])
 def test_where_the_bundle_goes_without_out(tmp_path: Path, monkeypatch, serving, checkout, test_pages, expected):
     """README: an installed cxkit serves from ``~/.cache/cxkit/bundle-<version>`` (``$XDG_CACHE_HOME``),
-    with ``--test-pages`` from ``test-bundle-<version>``: one folder served both ways was rebuilt
+    with ``--test-pages`` from ``bundle-<version>-test-pages``: one folder served both ways was rebuilt
     under the other server (a plain serve answered the test pages, a test serve lost them)."""
     import argparse
 
@@ -238,7 +238,7 @@ def test_where_the_bundle_goes_without_out(tmp_path: Path, monkeypatch, serving,
     monkeypatch.chdir(tmp_path)
     out = _build(argparse.Namespace(out=None, test_pages=test_pages), serving=serving)
     assert out.resolve() == {"cache": tmp_path / "cache" / "cxkit" / f"bundle-{cxkit.__version__}",
-                             "test cache": tmp_path / "cache" / "cxkit" / f"test-bundle-{cxkit.__version__}",
+                             "test cache": tmp_path / "cache" / "cxkit" / f"bundle-{cxkit.__version__}-test-pages",
                              "cwd": tmp_path / "build", "checkout": tmp_path / "repo" / "build"}[expected]
     assert built == [(root, out)]
 

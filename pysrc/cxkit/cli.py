@@ -32,8 +32,9 @@ def _build(args: argparse.Namespace, *, serving: bool = False) -> Path:
     checkout = find_checkout()
     if args.out:
         out = Path(args.out)
-    elif serving and checkout is None:  # one folder each with and without the test pages: two servers may run
-        out = user_cache_dir(f"{'test-bundle' if args.test_pages else 'bundle'}-{__version__}")
+    elif serving and checkout is None:  # a folder each with and without the test pages (two servers may run),
+        # neither the pytest plugin's test-bundle-<version>, which it builds under a lock of its own
+        out = user_cache_dir(f"bundle-{__version__}" + ("-test-pages" if args.test_pages else ""))
     else:
         out = default_out(checkout)
     build_bundle(checkout, out, test_pages=args.test_pages)

@@ -235,11 +235,11 @@ class FakePage:
         self.url = url
         return FakeResponse(url, self.status, "Not Found" if self.status == 404 else "OK")
 
-    def wait_for_function(self, expression: str, timeout: float) -> None:
+    def wait_for_function(self, expression: str, arg: Any = None, timeout: float = 0) -> None:
         if not self.ready and not self.failure and not self.load_errors and not self.no_loader:
             raise TimeoutError(f"Timeout {timeout}ms exceeded")
 
-    def evaluate(self, expression: str) -> Any:
+    def evaluate(self, expression: str, arg: Any = None) -> Any:
         if "readyState" in expression:
             return self.no_loader
         if "loadErrors" in expression:

@@ -157,3 +157,17 @@ def test_parse_reply_kinds(status, body, kind, reason):
         assert failure == body
     elif kind == "http_error":
         assert failure["status"] == status and failure["responseText"] == text
+
+
+def test_answered_means_gms_json_over_http_2xx_whatever_its_status_code():
+    """sendCustomNotice and getFileLimits resolve with an answered reply (the original resolved
+    on jQuery's success); a non-JSON 2xx, an HTTP error, no answer, or a CometD publish the
+    client itself saw refused are not answers from GMS."""
+    from cxkit.webchat.push import _refused_reply
+
+    assert parse_reply(HttpResponse(200, '{"statusCode":2,"errors":[]}', "OK")).answered
+    assert parse_reply(HttpResponse(200, '{"statusCode":0}', "OK")).answered
+    assert not parse_reply(HttpResponse(200, "<html>a proxy's page</html>", "OK")).answered
+    assert not parse_reply(HttpResponse(500, '{"statusCode":2}', "Internal Server Error")).answered
+    assert not parse_reply(HttpResponse(0, "", "error")).answered
+    assert not _refused_reply("no subscription").answered

@@ -6,10 +6,11 @@ import json
 import logging
 import re
 
+import pytest
 from webchat_harness import BASE, Page, mock_gms, settle
 from webchat_vclock import virtual_time
 
-from cxkit.bus import Bus
+from cxkit.bus import Bus, CommandRejected
 from cxkit.webchat import MemoryStorage, MemoryTextInput, Ports, webchat_plugin_factory
 from cxkit.webchat import messages as msg
 from cxkit.webchat.service import READ_INPUT_S
@@ -130,6 +131,7 @@ class CopiedTextInput(MemoryTextInput):
 
     async def read(self) -> str:
         self.reads += 1
+        await asyncio.sleep(0)  # the trip to the page
         if not self.answers:
             await asyncio.Event().wait()
         self.value = self.held
@@ -162,6 +164,33 @@ async def test_an_input_read_elsewhere_is_read_before_its_text_is_sent():
     assert page.transport.of("refresh")[-1]["fields"][4] == ("message", "set in code")
     assert loop.time() - start >= READ_INPUT_S
     await page.wait_for(lambda: len(page.transport.of("refresh")) > count + 1)  # polling goes on
+
+
+@virtual_time
+async def test_a_message_sent_while_send_typing_reads_the_input_is_not_overtaken():
+    """sendTyping without a message reads the input first (a trip to the page in worker mode): a
+    sendMessage or endChat issued right after it went first, and the typing request followed the
+    message (a typing burst left open) or the end (a request with no chat, an error). Such a
+    sendTyping now gives way: resolved with nothing after a message, rejected after the end."""
+    page = Page(mock_gms()).boot()
+    box = CopiedTextInput()
+    await page.cmd("registerTypingPreviewInput", {"input": box})
+    await page.start()
+    box.held = "draft"
+    mark = page.mark()
+    typing = page.probe.command("WebChatService.sendTyping", {})
+    sent = page.probe.command("WebChatService.sendMessage", {"message": "hi"})
+    assert await typing is None and (await sent)["statusCode"] == 0
+    await asyncio.sleep(3)
+    assert page.transport.of("startTyping") == [] and page.transport.of("stopTyping") == []
+    assert "clientTypingStarted" not in page.names(mark)
+    typing = page.probe.command("WebChatService.sendTyping", {})
+    ended = page.probe.command("WebChatService.endChat")
+    await ended
+    with pytest.raises(CommandRejected) as rejected:
+        await typing
+    assert rejected.value.reason == msg.NO_ACTIVE_SESSION
+    assert page.transport.of("startTyping") == [] and "error" not in page.names(mark)
 
 
 def gms_preview(page):

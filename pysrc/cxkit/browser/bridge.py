@@ -18,6 +18,7 @@ JS is plain data.
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import weakref
 from collections.abc import Callable
@@ -45,6 +46,15 @@ class PageData(dict):
 
     __slots__ = ("token", "__weakref__")
     token: int
+
+    def __copy__(self) -> dict[str, Any]:  # a copy is not the page's object: a plain dict
+        return dict(self)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, Any]:
+        return copy.deepcopy(dict(self), memo)
+
+    def __reduce__(self) -> Any:
+        return (dict, (dict(self),))
 
 
 def _when_settled(future: asyncio.Future[Any], convert: Callable[[Any], Any]) -> Deferred:

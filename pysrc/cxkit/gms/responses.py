@@ -43,6 +43,8 @@ class GmsReply:
     http: HttpResponse
     body: dict[str, Any] | None
     kind: str
+    #: False for a reply made here for a request no server answered (a CometD publish refused)
+    from_server: bool = True
 
     @property
     def ok(self) -> bool:
@@ -50,8 +52,8 @@ class GmsReply:
 
     @property
     def answered(self) -> bool:
-        """An HTTP 2xx answer, whatever its statusCode (jQuery's success: no "AJAX exception")."""
-        return self.kind not in ("http_error", "network")
+        """GMS's JSON answer over HTTP 2xx, whatever its statusCode (jQuery's success: no "AJAX exception")."""
+        return self.from_server and self.body is not None and self.kind in ("ok", "retry", "failed")
 
     @property
     def status_code(self) -> int | None:

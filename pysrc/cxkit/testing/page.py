@@ -151,29 +151,32 @@ def _not_found_hint(url: str) -> str:
 #: tag manager may add it a little after the load event).
 NO_LOADER_MS = 10_000
 
-#: True once the page has been loaded `NO_LOADER_MS` without a loader ever running or being added.
+#: True once the page has been loaded, and waited for since ``since``, `NO_LOADER_MS` without a loader
+#: running or being added (a page opened with set_content has no navigation entry).
 _NO_LOADER = f"""document.readyState === 'complete' && !window.__cxkit
     && !document.querySelector('script[src*="widgets.js"]')
-    && performance.now() - performance.getEntriesByType('navigation')[0].loadEventEnd > {NO_LOADER_MS}"""
+    && performance.now() - Math.max(since, (performance.getEntriesByType('navigation')[0] || {{}}).loadEventEnd || 0)
+       > {NO_LOADER_MS}"""
 
 
 def wait_ready(page: Any, timeout: float = BOOT_TIMEOUT_MS) -> None:
     """Until ``WebChatService.ready`` reached the page; raises ``CxkitBootError`` on a boot failure,
     at once when the loader (``widgets.js``) could not load, naming its URL and HTTP status, and
     `NO_LOADER_MS` after the page's load event when it has no loader at all."""
+    since = page.evaluate("performance.now()") or 0
     try:
         page.wait_for_function(
-            f"""() => (window.__cxkit && window.__cxkit.failure)
+            f"""(since) => (window.__cxkit && window.__cxkit.failure)
                 || (window.cxkitTest && (window.cxkitTest.loadErrors.length
                     || window.cxkitTest.events.some(e => e.name === 'ready')))
                 || ({_NO_LOADER})""",
-            timeout=timeout,
+            arg=since, timeout=timeout,
         )
     except Exception as exc:  # Playwright's TimeoutError; playwright is optional at import time
         hooked = page.evaluate("!!(window.cxkitTest && window.cxkitTest.plugin)")
         why = "the loader never ran: does the page include widgets.js?" if not hooked else "no WebChatService.ready"
         raise CxkitBootError(f"{page.url}: widget not ready within {timeout / 1000:g}s ({why})") from exc
-    if page.evaluate(f"!!({_NO_LOADER})"):
+    if page.evaluate(f"(since) => !!({_NO_LOADER})", since):
         raise CxkitBootError(f"{page.url}: the loader never ran: no widgets.js on the page "
                              f"{NO_LOADER_MS / 1000:g} s after its load event")
     load_errors = page.evaluate("window.cxkitTest && window.cxkitTest.loadErrors")

@@ -153,7 +153,7 @@ def cxkit_server_args(pytestconfig: pytest.Config) -> dict[str, Any]:
         "host": "127.0.0.1",
         "port": port,
         "isolate": False,
-        "extra_static": {"/site": Path(static).resolve()} if static else {},
+        "extra_static": {"/site": Path(static).expanduser().resolve()} if static else {},
     }
 
 

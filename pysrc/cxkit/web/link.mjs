@@ -126,8 +126,9 @@ export function start(face) {
         function (e) { answer([false, e && e.message || String(e)]); });
     },
     read: function (reply, id) {  // an input's value now (code may have set it: no input event)
-      var el = held.get(id);
-      send(["reply", reply, !!el, el ? String(el.value == null ? "" : el.value) : "the element was dropped", []]);
+      var el = held.get(id), value = null;
+      try { value = el ? String(el.value == null ? "" : el.value) : null; } catch (e) { console.error(e); }
+      send(["reply", reply, value !== null, value !== null ? value : "the input cannot be read", []]);
     },
     reply: function (id, ok, value) { var r = replies[id]; delete replies[id]; if (r) r[ok ? 0 : 1](value); },
     mirror: function (seq, snap) {  // only a snapshot that saw all our own changes replaces ours

@@ -204,6 +204,7 @@
       link = null;
       for (const q of queue.splice(0)) if (q[3]) q[3].reject(text);
       for (const token of Object.keys(pending)) loader.settle(token, false, text);
+      for (const token of Object.keys(kept)) delete kept[token];
     }
     w.dispatchEvent(new CustomEvent("cxkit:failed", { detail: text }));
   }

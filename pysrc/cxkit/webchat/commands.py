@@ -244,11 +244,19 @@ class Commands:
             e.deferred.reject(msg.NO_ACTIVE_SESSION)
             return
         text = data.get("message")
-        text = _text(text) if text is not None else await s.current_preview_text()
         if data.get("isTyping") is False:
             reply = await s.typing.stop_now()
         else:
-            reply = await s.typing.touch(text)
+            if text is None:  # the input's text, read now (in worker mode a trip to the page)
+                resets = s.typing.resets
+                text = await s.current_preview_text()
+                if not s.session.active:
+                    e.deferred.reject(msg.NO_ACTIVE_SESSION)
+                    return
+                if s.typing.resets != resets:  # a message went meanwhile: its typing is over
+                    e.deferred.resolve(None)
+                    return
+            reply = await s.typing.touch(_text(text))
         if reply is None or reply.ok:
             e.deferred.resolve(reply.body if reply is not None else None)
         else:

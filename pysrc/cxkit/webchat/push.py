@@ -102,7 +102,7 @@ def _network_reply() -> GmsReply:
 def _refused_reply(reason: str) -> GmsReply:
     body = {"statusCode": 2, "chatEnded": False, "messages": [],
             "errors": [{"code": 0, "advice": f"CometD publish refused: {reason}"}]}
-    return GmsReply(HttpResponse(200, json.dumps(body), "OK"), body, "failed")
+    return GmsReply(HttpResponse(200, json.dumps(body), "OK"), body, "failed", from_server=False)
 
 
 # requestChat's identity when none is given: a new chat (Identity is frozen, so one is shared)

@@ -47,6 +47,7 @@ class _Typing:
         # answer, and no later burst sees it. None when the visitor is not typing.
         self._started: asyncio.Task[Any] | None = None
         self._timer: asyncio.TimerHandle | asyncio.Task[None] | None = None  # a task: a check reading the input
+        self.resets = 0  # how many times `reset` ended the typing state (a message was sent)
 
     @property
     def typing(self) -> bool:
@@ -91,6 +92,7 @@ class ClientTyping(_Typing):
 
     def reset(self) -> None:
         """Forget the typing state without a request (a message was sent, the chat ended)."""
+        self.resets += 1
         self._disarm()
         if self._started is not None:
             self._started = None
@@ -129,6 +131,7 @@ class CometdTyping(_Typing):
         return await asyncio.shield(self._started)
 
     def reset(self) -> None:
+        self.resets += 1
         self._disarm()
         self._started = None
 
