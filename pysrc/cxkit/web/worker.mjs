@@ -61,6 +61,7 @@ async function boot(init) {
     var options = { indexURL: folder }, py = null;
     if (snapshot) {  // one that cannot be read (damaged on disk, say) would fail every later view: start without it
       py = await load({ indexURL: folder, _loadSnapshot: snapshot }).catch(function (e) {
+        if (/^pyodide\.asm\.wasm: /.test(e && e.message)) throw e;  // WebAssembly cannot start at all: not the snapshot's fault
         console.warn("cxkit: the memory snapshot could not be used, starting without it: " + (e && e.message || e));
         return forget(key);
       });
