@@ -35,8 +35,9 @@ def test_page_facts_on_an_ip_host(page, server_url):
     page.evaluate("document.cookie = 'seen=1; path=/'")
     facts = page.evaluate("dom.pageFacts()")
     assert facts == {"url": f"{server_url}/cxkit/e2e.html", "base": f"{server_url}/cxkit/e2e.html",
-                     "referrer": "", "title": "cxkit e2e page",
-                     "hidden": False, "cookie": "seen=1", "cookieDomain": "", "referrerPolicy": ""}
+                     "referrer": "", "title": "cxkit e2e page", "hidden": False,
+                     "focused": page.evaluate("document.hasFocus()"),  # App.data('pageFocus') at boot
+                     "cookie": "seen=1", "cookieDomain": "", "referrerPolicy": ""}
 
 
 def test_the_cookie_domain_of_a_named_host_is_the_widest_that_takes_a_cookie(
@@ -79,14 +80,14 @@ def test_cookie_and_visibility_watches(page, server_url):
         return {events,
                 cookie: await next(() => { document.cookie = 'other=tab; path=/'; }),
                 visibility: await next(() => document.dispatchEvent(new Event('visibilitychange'))),
-                focus: await next(() => window.dispatchEvent(new Event('focus'))),
+                focus: await next(() => window.dispatchEvent(new Event('focus'))),  // also App.data('pageFocus')
                 deleted: await next(() => cookieStore.dispatchEvent(new CookieChangeEvent('change', {
                     changed: [], deleted: [{name: 'other'}]}))),
                 sent, given};
     }""")
     # a change event hands on its own values (this tab's document.cookie may not show them yet)
     assert got == {"events": True, "cookie": 1, "visibility": 1, "focus": 1, "deleted": 1,
-                   "sent": [["hidden", False]], "given": [[["other", "tab"]], [], [], [["other", None]]]}
+                   "sent": [["hidden", False], ["focus", True]], "given": [[["other", "tab"]], [], [], [["other", None]]]}
 
 
 def test_typing_inputs_post_each_edit_until_unlistened(page, server_url):
