@@ -335,11 +335,16 @@
   function onRejection(e) {  // only a rejection that names our bundle (PyScript, Pyodide, a wheel) is our boot's
     const r = e.reason, text = String(r) + " " + (r && r.stack || "");
     const ours = [M.pyscript, M.pyodide].map((p) => abs(p).replace(/[^/]*$/, "")).concat(M.wheels.map(abs));
+    if (!ours.some((url) => text.includes(url))) return;
     // A network failure (PyScript's "Failed to fetch") names no URL: the preloads that failed do;
-    // nor does a parser's error: our files that answered an HTTP error do (as in worker.mjs).
-    const named = unfetched.concat(performance.getEntriesByType("resource").filter((t) => t.responseStatus >= 400
-      && ours.some((url) => t.name.startsWith(url))).map((t) => `${t.name}: HTTP ${t.responseStatus}`));
-    if (ours.some((url) => text.includes(url))) fail(named.length ? `${r} (${named.join(", ")})` : String(r));
+    // nor does a parser's error: Pyodide's files and our wheels that answer an HTTP error do (asked
+    // again, as in worker.mjs: Resource Timing may not list the failed response yet).
+    const files = ["pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"].map((f) => ours[1] + f);
+    Promise.all(files.concat(M.wheels.map(abs)).map((url) => fetch(url, { method: "HEAD", cache: "no-store" })
+      .then((a) => a.status >= 400 ? [`${url}: HTTP ${a.status}`] : [], () => []))).then((bad) => {
+      const named = unfetched.concat(bad.flat());
+      fail(named.length ? `${r} (${named.join(", ")})` : String(r));
+    });
   }
 
   // Boot policy (_genesys.widgets.cxkit.boot): "idle" (default) once the page has loaded and the

@@ -89,16 +89,19 @@ async function boot(init) {
     wasm.stop();
     if (snapshot) forget(key);  // the next view starts from scratch
     var text = String(e && e.message || e);
-    post([["failed", text.includes(init.wheel) ? text : step + ": " + text + refused(folder)]]);
+    if (text.includes(init.wheel)) post([["failed", text]]);
+    else refused(folder).then(function (named) { post([["failed", step + ": " + text + named]]); });
   }
 }
 
 // Pyodide's own errors seldom name the file ("Program terminated with exit(1)" for a missing
-// python_stdlib.zip): the ones under its folder that answered an HTTP error are named (as in
-// widgets.js for the main thread).
+// python_stdlib.zip): its files that answer an HTTP error are named (as in widgets.js for the main
+// thread). They are asked again: Resource Timing may not list the failed response yet.
+var PYODIDE_FILES = ["pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"];
 function refused(folder) {
-  var bad = performance.getEntriesByType("resource").filter(function (r) {
-    return r.name.startsWith(folder) && r.responseStatus >= 400;
-  });
-  return bad.map(function (r) { return " (" + r.name.slice(folder.length) + ": HTTP " + r.responseStatus + ")"; }).join("");
+  return Promise.all(PYODIDE_FILES.map(function (f) {
+    return fetch(folder + f, { method: "HEAD", cache: "no-store" }).then(function (r) {
+      return r.status >= 400 ? " (" + f + ": HTTP " + r.status + ")" : "";
+    }, function () { return ""; });
+  })).then(function (named) { return named.join(""); });
 }
