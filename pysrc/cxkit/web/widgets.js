@@ -141,8 +141,9 @@
   }
   const track = (d) => { pending[++tokens] = d; return tokens; };
   // A command's token names its Deferred; a publish's names its data, which JS subscribers get as itself (`deliver`)
+  const PUBLISH = new Set(["publish", "publishDirect", "republish"]);
   const token = (method, args, d) => (d ? track(d)
-    : /^(publish|publishDirect|republish)$/.test(method) && args[1] && typeof args[1] === "object" ? (kept[++tokens] = args[1], tokens) : 0);
+    : PUBLISH.has(method) && args[1] && typeof args[1] === "object" ? (kept[++tokens] = args[1], tokens) : 0);
   const member = (plugin, method, later) => (later
     ? (...args) => call(plugin, method, args, new Deferred()).promise()
     : (...args) => call(plugin, method, args));

@@ -62,7 +62,14 @@ class _Typing:
 
     def reset(self) -> None:
         """Forget the typing state without a request (a message was sent, the chat ended)."""
-        raise NotImplementedError
+        self.resets += 1
+        self._disarm()
+        was, self._started = self._started, None
+        if was is not None:
+            self._forgotten()
+
+    def _forgotten(self) -> None:
+        """The typing state just ended without a request."""
 
     def _stop_text(self) -> str:
         """The text a stopTyping carries."""
@@ -90,13 +97,8 @@ class ClientTyping(_Typing):
         # shield: a caller that gives up does not cancel the request the others wait for
         return await asyncio.shield(self._started)
 
-    def reset(self) -> None:
-        """Forget the typing state without a request (a message was sent, the chat ended)."""
-        self.resets += 1
-        self._disarm()
-        if self._started is not None:
-            self._started = None
-            self._on_change(False)
+    def _forgotten(self) -> None:
+        self._on_change(False)
 
     def _arm(self) -> None:
         self._disarm()
@@ -129,11 +131,6 @@ class CometdTyping(_Typing):
             self._started = spawn(self._start(text))
             self._schedule()
         return await asyncio.shield(self._started)
-
-    def reset(self) -> None:
-        self.resets += 1
-        self._disarm()
-        self._started = None
 
     def _stop_text(self) -> str:
         return self._text()
