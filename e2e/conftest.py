@@ -19,8 +19,13 @@ from typing import Any
 
 import pytest
 from e2e_support import ALIASES, wait_booted
+from playwright.sync_api import expect
 
 EXAMPLE_SITE = Path(__file__).parent / "examples" / "site"
+
+# What an assertion waits for often comes by polling (up to pollRateMax, 3 s, apart); 5 s, the
+# default, left a loaded machine little room.
+expect.set_options(timeout=15_000)
 
 
 @pytest.fixture(scope="session")

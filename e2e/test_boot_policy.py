@@ -31,10 +31,10 @@ def test_idle_boot_starts_after_the_load_event(page, server_url):
     assert page.evaluate("window.__cxkit.thread") == "worker"
     timing = page.evaluate("""() => ({
         load: performance.getEntriesByType('navigation')[0].loadEventEnd,
-        first: Math.min(...performance.getEntriesByType('resource')
-            .filter(e => /\\/modules\\//.test(e.name)).map(e => e.startTime)),
+        starts: performance.getEntriesByType('resource')
+            .filter(e => /\\/modules\\//.test(e.name)).map(e => e.startTime),
     })""")
-    assert timing["first"] >= timing["load"] > 0, timing
+    assert timing["starts"] and min(timing["starts"]) >= timing["load"] > 0, timing
 
 
 AT_LOAD = """
@@ -113,10 +113,10 @@ def test_command_boot_from_a_command_before_the_load_event_starts_after_it(page,
     assert page.evaluate("window.early") == "done"
     timing = page.evaluate("""() => ({
         load: performance.getEntriesByType('navigation')[0].loadEventStart,
-        first: Math.min(...performance.getEntriesByType('resource')
-            .filter(e => /\\/modules\\//.test(e.name)).map(e => e.startTime)),
+        starts: performance.getEntriesByType('resource')
+            .filter(e => /\\/modules\\//.test(e.name)).map(e => e.startTime),
     })""")
-    assert timing["first"] >= timing["load"] > 0, timing
+    assert timing["starts"] and min(timing["starts"]) >= timing["load"] > 0, timing
 
 
 def test_command_boot_restores_a_chat_without_waiting_for_a_command(context, page, server_url):

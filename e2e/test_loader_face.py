@@ -388,6 +388,7 @@ def test_a_pyodide_file_that_answers_an_http_error_is_named_in_the_boots_failure
         assert f"({file}: HTTP 404)" in got["failure"], got["failure"]
     else:
         assert f"{got['pyodide']}{file}: HTTP 404" in got["failure"], got["failure"]
+    assert got["failure"].count("HTTP 404") == 1, got["failure"]  # only the file that failed
     assert got["rejections"] == [got["failure"]] * 2
 
 

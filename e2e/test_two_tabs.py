@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from e2e_support import command, events, start_chat, wait_event, wait_text
+from e2e_support import BOOT_TIMEOUT_MS, command, events, start_chat, wait_event, wait_text
 
 START_LOCK = "_genesys.widgets.webchat.state.chatStartLock"
 NO_ACTIVE_SESSION = "There is no active chat session"
@@ -40,9 +40,8 @@ DELIVERED = """() => {
 @pytest.fixture(params=["worker", "main"])
 def open_tab(request: pytest.FixtureRequest, open_chat_page: Any) -> Any:
     """Opens a tab (a page of the test's one context) with cxkit in the parametrized thread."""
-    choose = "window.cxkitTestConfig = w => { w.cxkit = {thread: '%s'}; };" % request.param
-
-    def open_tab() -> Any:
+    def open_tab(webchat: str = "") -> Any:
+        choose = "window.cxkitTestConfig = w => { w.cxkit = {thread: '%s'}; %s };" % (request.param, webchat)
         page = open_chat_page(init_script=choose)
         assert page.evaluate("window.__cxkit.thread") == request.param
         return page
@@ -64,11 +63,15 @@ def assert_each_once(page: Any, texts: list[str]) -> None:
     assert len(seen["indexes"]) == len(set(seen["indexes"])), seen["indexes"]
 
 
+#: A request may take longer than the default 3 s (A's delayed requestChat).
+LONG_AJAX = "w.webchat.ajaxTimeout = 15000;"
+
+
 # -- 1: two starts at about the same time -------------------------------------------------------
 
 def test_1_the_start_lock_lets_one_tab_start_and_the_other_picks_up_its_chat(open_tab, gms):
-    a, b = open_tab(), open_tab()
-    gms.fault("requestChat", "delay", delay_ms=1500)  # A's request-chat holds the lock a while
+    a, b = open_tab(LONG_AJAX), open_tab(LONG_AJAX)
+    gms.fault("requestChat", "delay", delay_ms=5000)  # A's request-chat holds the lock while B tries
     # B's page hears of A's lock from the browser (after cxkit's listener, registered at boot)
     b.evaluate("""name => { window.lockSeen = new Promise(r => cookieStore.addEventListener('change',
         e => e.changed.some(c => c.name === name) && r(true))); }""", START_LOCK)
@@ -96,11 +99,11 @@ HIDE_COOKIE_STORE = "Object.defineProperty(window, 'cookieStore', {value: undefi
 def test_1_without_cookie_change_events_a_tab_reads_the_cookies_itself(open_chat_page, gms, thread):
     # browsers without the Cookie Store API (or on an insecure origin): the lock is read with
     # every command, and the other tab's chat is found by a look each second
-    choose = "window.cxkitTestConfig = w => { w.cxkit = {thread: '%s'}; };" % thread
+    choose = "window.cxkitTestConfig = w => { w.cxkit = {thread: '%s'}; %s };" % (thread, LONG_AJAX)
     a = open_chat_page(init_script=choose)
     b = open_chat_page(init_script=choose + HIDE_COOKIE_STORE)
     assert b.evaluate("[window.__cxkit.thread, window.cookieStore === undefined]") == [thread, True]
-    gms.fault("requestChat", "delay", delay_ms=1500)
+    gms.fault("requestChat", "delay", delay_ms=5000)  # A's request-chat holds the lock while B tries
     a.evaluate("""() => { window.started = new Promise(r => window.cxkitTest.plugin
         .command('WebChatService.startChat', {nickname: 'A'}).done(v => r({ok: true, value: v}))
         .fail(v => r({ok: false, value: v}))); }""")
@@ -224,7 +227,7 @@ def test_a_cookie_change_the_tab_does_not_show_yet_still_reaches_python(browser,
         page.add_init_script("window.cxkitTestConfig = w => { w.cxkit = {testHook: true, boot: 'now', thread: '%s'}; };"
                              % thread)
         page.goto(f"{server_url}/cxkit/{PAGE[thread]}")
-        page.wait_for_function("() => !!window.cxkitPy && window.__cxkit.attached")
+        page.wait_for_function("() => !!window.cxkitPy && window.__cxkit.attached", timeout=BOOT_TIMEOUT_MS)
         # the main thread's watch starts with the services, after WebChatService.ready
         page.evaluate("""() => new Promise((r, no) => {
             setTimeout(() => no(new Error('no WebChatService.ready within 30 s')), 30000);
@@ -235,7 +238,11 @@ def test_a_cookie_change_the_tab_does_not_show_yet_still_reaches_python(browser,
         assert page.evaluate("document.cookie").find(START_LOCK) < 0
         assert page.evaluate(WORKER_SEES, seen % START_LOCK) == "1700000000000"
         # once document.cookie shows another value, that is the one
-        page.evaluate("n => { document.cookie = n + '=1700000000001; path=/'; }", START_LOCK)
+        # (the browser's own change event for it comes before the announced deletion below)
+        page.evaluate("""n => new Promise(r => {
+            cookieStore.addEventListener('change', e => e.changed.some(c => c.name === n) && r(true));
+            document.cookie = n + '=1700000000001; path=/';
+        })""", START_LOCK)
         page.evaluate(ANNOUNCE, [START_LOCK, "1700000000001"])
         assert page.evaluate(WORKER_SEES, seen % START_LOCK) == "1700000000001"
         # an announced value is dropped when this tab writes that cookie itself

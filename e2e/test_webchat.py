@@ -228,12 +228,12 @@ def test_a_pages_meta_referrer_policy_holds_for_the_requests_to_gms(open_chat_pa
     its script's response, so it sent the page's whole URL; the page's policy now goes with it."""
     referers: set[str | None] = set()
     page = open_chat_page(init_script="""
-        window.cxkitTestConfig = w => { w.cxkit = {thread: '%s'}; };
-        document.addEventListener('DOMContentLoaded', () => {
+        window.cxkitTestConfig = w => {  // before widgets.js runs, as the page's own <meta> is
+          w.cxkit = {thread: '%s'};
           const meta = document.createElement('meta');
           meta.name = 'referrer'; meta.content = '%s';
           document.head.append(meta);
-        });""" % (thread, policy))
+        };""" % (thread, policy))
     page.on("request", lambda r: referers.add(r.headers.get("referer")) if "/genesys/2/chat/" in r.url else None)
     chat_id = start(page, gms)
     assert command(page, "WebChatService.sendMessage", {"message": "who sent me"})["ok"]

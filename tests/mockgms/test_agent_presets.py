@@ -32,7 +32,7 @@ async def test_echo_joins_types_and_echoes() -> None:
 
 
 async def test_echo_answers_messages_sent_before_it_joined() -> None:
-    gms = make_gms("echo", echo_join_delay=0.05, echo_prefix="Echo: ")
+    gms = make_gms("echo", echo_join_delay=1.0, echo_prefix="Echo: ")  # joins well after the send
     async with client_for(gms) as c:
         cust = Customer(c)
         await cust.request_chat()

@@ -202,7 +202,7 @@ async def test_wait_requests_long_polls_until_a_matching_request_is_answered(
 
 
 async def test_wait_requests_sees_a_request_only_once_it_is_done(customer: Customer, client, gms: MockGMS) -> None:
-    gms.fault("refresh", "delay", delay_ms=100)
+    gms.fault("refresh", "delay", delay_ms=2000)  # still in flight when looked at, however slow the machine
     slow = asyncio.create_task(customer.op("refresh"))
     for _ in range(1000):  # until the delayed request is logged, in flight
         if gms.requests("refresh"):

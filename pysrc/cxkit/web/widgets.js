@@ -340,7 +340,7 @@
     // A network failure (PyScript's "Failed to fetch") names no URL: the preloads that failed do;
     // nor does a parser's error: Pyodide's files and our wheels that answer an HTTP error do (asked
     // again, as in worker.mjs: Resource Timing may not list the failed response yet).
-    const files = ["pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"].map((f) => ours[1] + f);
+    const files = ["pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"].map((f) => ours[1] + f);
     Promise.all(files.concat(M.wheels.map(abs)).map((url) => fetch(url, { method: "HEAD", cache: "no-store" })
       .then((a) => a.status >= 400 ? [`${url}: HTTP ${a.status}`] : [], () => []))).then((bad) => {
       const named = unfetched.concat(bad.flat());

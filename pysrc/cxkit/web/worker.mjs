@@ -97,7 +97,7 @@ async function boot(init) {
 // Pyodide's own errors seldom name the file ("Program terminated with exit(1)" for a missing
 // python_stdlib.zip): its files that answer an HTTP error are named (as in widgets.js for the main
 // thread). They are asked again: Resource Timing may not list the failed response yet.
-var PYODIDE_FILES = ["pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"];
+var PYODIDE_FILES = ["pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"];
 function refused(folder) {
   return Promise.all(PYODIDE_FILES.map(function (f) {
     return fetch(folder + f, { method: "HEAD", cache: "no-store" }).then(function (r) {
