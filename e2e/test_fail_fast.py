@@ -16,7 +16,7 @@ import pytest
 from cxkit.server import create_app, run_in_thread
 from cxkit.testing import ChatPageOpener, CxkitBootError
 
-FAST_S = 30.0  # not a speed claim: these fail at once, where a wait for the boot would take its 60 s timeout
+FAST_S = 15.0  # not a speed claim: these fail at once, where a wait for the boot would take its 60 s timeout
 PAGE = """<!doctype html><meta charset="utf-8"><title>shop</title>
 <script>window._genesys = {widgets: {webchat: {dataURL: "/genesys/2/chat/shop"}}};</script>
 <script src="%s"></script>"""

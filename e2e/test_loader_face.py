@@ -380,15 +380,28 @@ def test_a_wasm_served_without_its_content_type_fails_the_boot_saying_so(page, s
 ])
 def test_a_pyodide_file_that_answers_an_http_error_is_named_in_the_boots_failure(page, server_url, thread, file):
     # Pyodide's own error seldom names it: "Program terminated with exit(1)" for the stdlib in
-    # the worker, the JSON parser's text for the lock file in both threads. (A wasm that answers
-    # an error can fail before its Resource Timing entry is there; the loader names it anyway.)
+    # the worker, the JSON parser's text for the lock file in both threads. The loader asks for
+    # its files again (Resource Timing may not list the failed response when the error comes).
     got = failed_boot(page, server_url, thread, f"**/{file}")
     if thread == "worker":
         assert got["failure"].startswith(f"loading Pyodide from {got['pyodide']}: "), got["failure"]
-        assert f"({file}: HTTP 404)" in got["failure"], got["failure"]
-    else:
-        assert f"{got['pyodide']}{file}: HTTP 404" in got["failure"], got["failure"]
+    assert f"({got['pyodide']}{file}: HTTP 404)" in got["failure"], got["failure"]
     assert got["failure"].count("HTTP 404") == 1, got["failure"]  # only the file that failed
+    assert got["rejections"] == [got["failure"]] * 2
+
+
+@pytest.mark.parametrize("thread", ["worker", "main"])
+def test_a_file_that_does_not_answer_when_asked_again_does_not_hold_the_failure(page, server_url, thread):
+    asked: list[str] = []
+
+    def refused_then_silent(route: Any) -> None:
+        asked.append(route.request.method)
+        if len(asked) == 1:
+            route.fulfill(status=404, body="not here")
+        # asked again: no answer at all (a stalled server); the failure comes anyway, 2 s later at most
+
+    got = failed_boot(page, server_url, thread, "**/pyodide-lock.json", answer=refused_then_silent)
+    assert len(asked) == 2 and "HTTP 404" not in got["failure"], (asked, got["failure"])
     assert got["rejections"] == [got["failure"]] * 2
 
 

@@ -47,14 +47,12 @@ def test_the_main_thread_boot_data_names_files_of_the_bundle(bundle):
 
 def test_the_pyodide_files_a_failed_boot_asks_for_are_in_the_bundle(bundle):
     """A failed boot names the Pyodide files that answer an HTTP error, by asking for each again
-    (worker.mjs, widgets.js): a name Pyodide does not ship would be named in every failure."""
+    (widgets.js, for both threads): a name Pyodide does not ship would be named in every failure."""
     out, manifest = bundle
     runtime = (out / manifest["pyodide"]).parent
-    for script in (Path(cxkit.__file__).parent / "web" / name for name in ("widgets.js", "worker.mjs")):
-        lists = re.findall(r'\[("pyodide[^\]]*)\]', script.read_text())
-        assert len(lists) == 1, script
-        names = json.loads(f"[{lists[0]}]")
-        assert "python_stdlib.zip" in names and all((runtime / name).is_file() for name in names), (script, names)
+    [names] = re.findall(r'PYODIDE_FILES = (\[[^\]]*\])', (out / "widgets.js").read_text())
+    names = json.loads(names)
+    assert "python_stdlib.zip" in names and all((runtime / name).is_file() for name in names), names
 
 
 def test_loader_carries_the_manifest(bundle):

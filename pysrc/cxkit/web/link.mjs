@@ -141,7 +141,7 @@ export function start(face) {
     unlisten: function (id) { dom.unlisten(id); },
     download: function (blob, name) { dom.save(blob, name); },
     log: function (level, text) { console[level](text); },
-    failed: function (text) { face.fail(text); worker.terminate(); },
+    failed: function (text, naming) { worker.terminate(); if (naming) face.failNaming(text); else face.fail(text); },
   };
   // The worker's ops run in order, in slices: a big batch (a restored chat, a burst of messages)
   // yields to the page between slices instead of making one long task.

@@ -215,6 +215,18 @@
     const type = r.headers.get("content-type") || "none";
     return !r.ok ? ` (HTTP ${r.status})` : /javascript/i.test(type) ? "" : ` (Content-Type ${type}: a module needs text/javascript)`;
   }, () => "");
+  // Pyodide's own errors seldom name the file ("Program terminated with exit(1)" for a missing
+  // python_stdlib.zip, a parser's text for a lock file that is not JSON): the files that answer an
+  // HTTP error are named. They are asked for again (Resource Timing may not list the failed response
+  // yet): the headers only, for 2 s at most each; a file that does not answer is not named.
+  const PYODIDE_FILES = ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"];
+  const refused = (urls) => Promise.all(urls.map((url) => {
+    const stop = new AbortController(), timer = setTimeout(() => stop.abort(), 2000);
+    return Promise.resolve().then(() => fetch(url, { cache: "no-store", signal: stop.signal }))
+      .then((r) => (r.status >= 400 ? [`${url}: HTTP ${r.status}`] : []), () => [])
+      .finally(() => { clearTimeout(timer); stop.abort(); });
+  })).then((all) => all.flat());
+  const pyodideFiles = () => PYODIDE_FILES.map((f) => abs(M.pyodide).replace(/[^/]*$/, f));
   const send = (q) => link.call(q[0], q[1], token(q[1], q[2], q[3]), q[2]);  // a call queued before boot
   // Read when used, never cached: test harnesses and late page scripts set them after this file runs.
   const opts = () => ((w._genesys || {}).widgets || {}).cxkit || cfg.cxkit || {};
@@ -283,6 +295,7 @@
       catch (e) { console.error(`cxkit: extension ${name}: ${e}`); }  // a URL Trusted Types refuses
     }),
     fail: fail, explain: explain, json: json,
+    failNaming: (text) => refused(pyodideFiles()).then((named) => fail(named.length ? `${text} (${named.join(", ")})` : text)),
     waiting: () => Object.keys(pending).length,  // commands not settled yet (leak checks)
     kept: () => Object.keys(kept).length,  // published data Python still holds a copy of (leak checks)
   };
@@ -337,13 +350,11 @@
     const r = e.reason, text = String(r) + " " + (r && r.stack || "");
     const ours = [M.pyscript, M.pyodide].map((p) => abs(p).replace(/[^/]*$/, "")).concat(M.wheels.map(abs));
     if (!ours.some((url) => text.includes(url))) return;
+    removeEventListener("unhandledrejection", onRejection);  // the first one is the boot's failure
     // A network failure (PyScript's "Failed to fetch") names no URL: the preloads that failed do;
-    // nor does a parser's error: Pyodide's files and our wheels that answer an HTTP error do (asked
-    // again, as in worker.mjs: Resource Timing may not list the failed response yet).
-    const files = ["pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"].map((f) => ours[1] + f);
-    Promise.all(files.concat(M.wheels.map(abs)).map((url) => fetch(url, { method: "HEAD", cache: "no-store" })
-      .then((a) => a.status >= 400 ? [`${url}: HTTP ${a.status}`] : [], () => []))).then((bad) => {
-      const named = unfetched.concat(bad.flat());
+    // nor does a parser's error: the files that answer an HTTP error do (`refused`).
+    refused(pyodideFiles().concat(M.wheels.map(abs))).then((bad) => {
+      const named = unfetched.concat(bad);
       fail(named.length ? `${r} (${named.join(", ")})` : String(r));
     });
   }

@@ -89,19 +89,9 @@ async function boot(init) {
     wasm.stop();
     if (snapshot) forget(key);  // the next view starts from scratch
     var text = String(e && e.message || e);
+    // Pyodide's own error seldom names the file: the page names those that answer an HTTP error
     if (text.includes(init.wheel)) post([["failed", text]]);
-    else refused(folder).then(function (named) { post([["failed", step + ": " + text + named]]); });
+    else post([["failed", step + ": " + text, !/^pyodide\.asm\.wasm: /.test(text)]]);
   }
 }
 
-// Pyodide's own errors seldom name the file ("Program terminated with exit(1)" for a missing
-// python_stdlib.zip): its files that answer an HTTP error are named (as in widgets.js for the main
-// thread). They are asked again: Resource Timing may not list the failed response yet.
-var PYODIDE_FILES = ["pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"];
-function refused(folder) {
-  return Promise.all(PYODIDE_FILES.map(function (f) {
-    return fetch(folder + f, { method: "HEAD", cache: "no-store" }).then(function (r) {
-      return r.status >= 400 ? " (" + f + ": HTTP " + r.status + ")" : "";
-    }, function () { return ""; });
-  })).then(function (named) { return named.join(""); });
-}
