@@ -218,7 +218,7 @@
   // Pyodide's own errors seldom name the file ("Program terminated with exit(1)" for a missing
   // python_stdlib.zip, a parser's text for a lock file that is not JSON): the files that answer an
   // HTTP error are named. They are asked for again (Resource Timing may not list the failed response
-  // yet): the headers only, for 2 s at most each; a file that does not answer is not named.
+  // yet), all at once: the headers only, 2 s at most; a file that does not answer is not named.
   const PYODIDE_FILES = ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"];
   const refused = (urls) => Promise.all(urls.map((url) => {
     const stop = new AbortController(), timer = setTimeout(() => stop.abort(), 2000);
