@@ -227,6 +227,10 @@
       .finally(() => { clearTimeout(timer); stop.abort(); });
   })).then((all) => all.flat());
   const pyodideFiles = () => PYODIDE_FILES.map((f) => abs(M.pyodide).replace(/[^/]*$/, f));
+  const failNaming = (text, urls, known = []) => refused(urls).then((bad) => {
+    const named = known.concat(bad);
+    fail(named.length ? `${text} (${named.join(", ")})` : text);
+  });
   const send = (q) => link.call(q[0], q[1], token(q[1], q[2], q[3]), q[2]);  // a call queued before boot
   // Read when used, never cached: test harnesses and late page scripts set them after this file runs.
   const opts = () => ((w._genesys || {}).widgets || {}).cxkit || cfg.cxkit || {};
@@ -295,7 +299,7 @@
       catch (e) { console.error(`cxkit: extension ${name}: ${e}`); }  // a URL Trusted Types refuses
     }),
     fail: fail, explain: explain, json: json,
-    failNaming: (text) => refused(pyodideFiles()).then((named) => fail(named.length ? `${text} (${named.join(", ")})` : text)),
+    failNaming: (text) => failNaming(text, pyodideFiles()),
     waiting: () => Object.keys(pending).length,  // commands not settled yet (leak checks)
     kept: () => Object.keys(kept).length,  // published data Python still holds a copy of (leak checks)
   };
@@ -353,10 +357,7 @@
     removeEventListener("unhandledrejection", onRejection);  // the first one is the boot's failure
     // A network failure (PyScript's "Failed to fetch") names no URL: the preloads that failed do;
     // nor does a parser's error: the files that answer an HTTP error do (`refused`).
-    refused(pyodideFiles().concat(M.wheels.map(abs))).then((bad) => {
-      const named = unfetched.concat(bad);
-      fail(named.length ? `${r} (${named.join(", ")})` : String(r));
-    });
+    failNaming(String(r), pyodideFiles().concat(M.wheels.map(abs)), unfetched);
   }
 
   // Boot policy (_genesys.widgets.cxkit.boot): "idle" (default) once the page has loaded and the
