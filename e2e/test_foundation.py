@@ -49,6 +49,30 @@ def test_async_and_defer_script_tags_boot(page, server_url, variant):
     assert page.evaluate("window.__cxkit.attached") is True
 
 
+@pytest.mark.parametrize("variant", ["e2e_async.html", "e2e_defer.html"])
+def test_with_async_or_defer_page_code_goes_in_an_extension_or_on_ready(page, server_url, variant):
+    """The README's advice for an async or deferred tag: inline code after it may not find CXBus
+    (a deferred tag runs after the page is parsed), an extension and onReady always do."""
+    page.add_init_script("""
+        window.cxkitTestConfig = (widgets) => {
+          widgets.extensions = {Mine: ($, bus, Common) => {
+            const mine = bus.registerPlugin('Mine');
+            mine.registerCommand('hello', e => e.deferred.resolve('hello ' + e.data.name));
+            mine.ready();
+          }};
+          widgets.onReady = (bus) => {
+            bus.command('Mine.hello', {name: 'page'}).done(v => { window.answer = v; });
+          };
+        };
+        window.cxkitTestEarly = () => { window.inline = typeof window.CXBus; };
+    """)
+    page.goto(f"{server_url}/cxkit/{variant}")
+    page.wait_for_function("window.answer || window.__cxkit && window.__cxkit.failure", timeout=60_000)
+    assert page.evaluate("window.answer") == "hello page"
+    if variant == "e2e_defer.html":
+        assert page.evaluate("window.inline") == "undefined"
+
+
 def test_offline_guard_catches_an_outside_request(page, server_url, offline_guard):
     page.goto(f"{server_url}/cxkit/e2e.html")
     violations = offline_guard.expect()
