@@ -13,7 +13,10 @@ Web Worker; ``await cxkitPy(...)`` runs Python there). In each page:
 - with payload: ``JsBench.echo`` and ``PyBench.echo`` get a 3-field object
   (``{id, text, flag}``) and resolve with an object (``{ok, id, echo}``);
 - a bare JS worker round trip as the same-run floor for crossing threads: a ``postMessage`` of the
-  same 3-field object to a worker that answers with the same reply object.
+  same 3-field object to a worker that answers with the same reply object;
+- in worker mode, the share of a concurrent call the worker's Python takes (its batches, the bus
+  work, the answers: ``Worker.busy_s`` read before and after the round): when it alone exceeds the
+  bare worker's per-message figure, no batching on the page can meet the concurrent goal.
 
 Each is called 1,000 times sequentially (``await`` each, after 200 warm-up calls) and 1,000 times
 concurrently (all issued, then ``Promise.all``); a round is timed as a whole
@@ -102,13 +105,21 @@ ROUND_JS = """async ([calls, warmup]) => {
     for (let i = 0; i < calls; i++) await call(name, data && data(i));
     return (performance.now() - t) * 1000 / calls;
   }
+  // In worker mode, the time the worker's Python spent on the calls (its batches, the bus work,
+  // the answers): read before and after a concurrent round, outside the timed part.
+  const python = {};
+  const busy = async () => (window.__cxkit.thread === 'worker'  // null: an older checkout (--against)
+    ? cxkitPy('result = worker.busy_s').then(s => (typeof s === 'number' ? s : null), () => null) : null);
   async function concurrent(name, data) {
+    const before = data ? await busy() : null;
     const t = performance.now();
     const all = [];
     for (let i = 0; i < calls; i++) all.push(call(name, data && data(i)));
     const replies = await Promise.all(all);
     const us = (performance.now() - t) * 1000 / calls;
     if (data) replies.forEach(check);
+    const after = before !== null ? await busy() : null;
+    if (after !== null) python[name] = (after - before) * 1e6 / calls;
     return us;
   }
   async function bareSequential() {
@@ -131,7 +142,7 @@ ROUND_JS = """async ([calls, warmup]) => {
   }
   check(await call('JsBench.echo', payload(0)));
   check(await call('PyBench.echo', payload(0)));
-  return {
+  const figures = {
     js_sequential_us: await sequential('JsBench.noop'),
     py_sequential_us: await sequential('PyBench.noop'),
     js_concurrent_us: await concurrent('JsBench.noop'),
@@ -144,6 +155,11 @@ ROUND_JS = """async ([calls, warmup]) => {
     bare_worker_concurrent_us: await bareConcurrent(),
     promise_resolve_us: await floor(),
   };
+  if ('PyBench.echo' in python) {
+    figures.py_payload_concurrent_worker_python_us = python['PyBench.echo'];
+    figures.js_payload_concurrent_worker_python_us = python['JsBench.echo'];
+  }
+  return figures;
 }"""
 
 
@@ -188,6 +204,9 @@ def _ratios(m: dict) -> dict:
         "py_payload_concurrent_vs_bare": round(m["py_payload_concurrent_us"] / conc, 2),
         "js_payload_concurrent_vs_bare": round(m["js_payload_concurrent_us"] / conc, 2),
     }
+    if "py_payload_concurrent_worker_python_us" in m:  # worker mode: Python's own share of a concurrent call
+        out["worker_python_py_concurrent_vs_bare"] = round(m["py_payload_concurrent_worker_python_us"] / conc, 2)
+        out["worker_python_js_concurrent_vs_bare"] = round(m["js_payload_concurrent_worker_python_us"] / conc, 2)
     out["goals_met"] = {
         "py_sequential_within_2x": out["py_payload_sequential_vs_bare"] <= GOALS["py_vs_bare_sequential"],
         "js_sequential_within_3x": out["js_payload_sequential_vs_bare"] <= GOALS["js_vs_bare_sequential"],
@@ -224,7 +243,8 @@ def run(against: Path | None = None) -> dict:
         "method": f"{ROUNDS} rounds of {CALLS} calls (after {WARMUP} warm-up calls for sequential) per page, pages "
                   "alternating; per call = round time / calls; figures are medians over rounds, in microseconds; "
                   "payload: {id, text, flag} in, {ok, id, echo} out; bare worker: postMessage of the payload to a "
-                  "worker that posts the reply object back",
+                  "worker that posts the reply object back; worker_python: the time the worker's Python spent "
+                  "on a concurrent round (Worker.busy_s before and after it), per call",
         # the main-thread figures at the top level, as before the worker mode existed
         "median_us": modes["main"]["median_us"],
         "main": modes["main"],
@@ -258,11 +278,14 @@ def main() -> None:
             ("payload: JS -> Python, concurrent", "py_payload_concurrent_us", "concurrent_us"),
             ("payload: JS -> JS (via bus), concurrent", "js_payload_concurrent_us", "concurrent_us"),
             ("payload: bare worker round trip, concurrent", "bare_worker_concurrent_us", None),
+            ("  of JS -> Python: the worker's Python", "py_payload_concurrent_worker_python_us", None),
+            ("  of JS -> JS: the worker's Python", "js_payload_concurrent_worker_python_us", None),
             ("await Promise.resolve() (floor)", "promise_resolve_us", None)]
     print(f"{'per call, median of ' + str(ROUNDS) + ' rounds':44} {'main':>10} {'worker':>10}"
           + (f" {'against':>10}" if a else "") + f" {'original':>10}")
     for label, key, orig in rows:
-        print(f"{label:44} {m[key]:>8.1f}us {w[key]:>8.1f}us" + (f" {a[key]:>8.1f}us" if a and key in a else "")
+        main_us = f"{m[key]:>8.1f}us" if key in m else f"{'-':>10}"
+        print(f"{label:44} {main_us} {w[key]:>8.1f}us" + (f" {a[key]:>8.1f}us" if a and key in a else "")
               + (f" {o[orig]:>8.0f}us" if orig else ""))
     print("payload vs the same page's bare worker round trip (goals: Python <= 2x, JS <= 3x sequential; "
           "concurrent <= 1x)")

@@ -574,13 +574,16 @@ def test_a_burst_of_answers_comes_in_several_messages_in_order(bus_page):
         pytest.skip("no worker messages on the main thread")
     got = bus_page.evaluate("""async () => {
         const p = CXBus.registerPlugin('BurstCaller'), order = [], before = window.workerMessages;
+        const busy = await cxkitPy('result = worker.busy_s');
         const all = [];
         for (let i = 0; i < 250; i++) all.push(p.command('PySvc.mul', {a: i, b: 2}).done(v => order.push(v)));
         await Promise.race([Promise.all(all), new Promise(r => setTimeout(r, 30000))]);  // a lost answer fails below
-        return {messages: window.workerMessages - before, ordered: order.every((v, i) => v === 2 * i), n: order.length};
+        return {messages: window.workerMessages - before, ordered: order.every((v, i) => v === 2 * i), n: order.length,
+                busy: (await cxkitPy('result = worker.busy_s')) - busy};
     }""")
     assert got["ordered"] and got["n"] == 250
     assert got["messages"] >= 3, got
+    assert got["busy"] > 0, got  # the worker's time on the page's batches, which bench/bus.py reports
 
 
 def test_a_burst_of_calls_runs_after_the_whole_burst_as_one_block_of_page_code(bus_page):

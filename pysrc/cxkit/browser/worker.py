@@ -29,6 +29,7 @@ from __future__ import annotations
 import logging
 import weakref
 from collections.abc import Callable
+from time import perf_counter
 from typing import Any
 
 import js
@@ -264,6 +265,8 @@ class Worker:
         self.app.data("pageHidden", bool(self.page.get("hidden")))
         self.app.data("pageFocus", bool(self.page.get("focused")))
         self.started: list[Any] = []
+        #: Seconds this thread spent on the page's batches, their bus work and answers (bench/bus.py)
+        self.busy_s = 0.0
         self.ops: dict[str, Callable[..., Any]] = {
             "call": self.call, "settle": self.settle, "reply": self.reply, "services": self.services,
             "go": self.go, "input": self.input, "hidden": self.hidden, "focus": self.focus, "cookies": self.cookies,
@@ -274,6 +277,7 @@ class Worker:
     def receive(self, batch: Any) -> None:
         link, wake = self.link, self.wake
         more = False  # a part of a burst: the bus waits for its last part
+        started = perf_counter()
         link.hold()
         try:
             wake.holding = True
@@ -294,6 +298,7 @@ class Worker:
         finally:
             link.handles = True
             link.flush()
+            self.busy_s += perf_counter() - started
 
     def _read(self, batch: Any) -> tuple[bool, Any]:
         """The batch's ops, and whether more parts of its burst follow; its cookies applied."""
