@@ -833,6 +833,52 @@ result = True
     assert got == {"debug": True, "sync": True, "edited": [1, False, None], "bad": "rejected", "waiting": 0, "py": 0}
 
 
+def test_delivery_is_a_microtask_on_the_pages_thread_and_async_false_runs_handlers_inside_command(bus_page):
+    """README / threads.md: on the page's own thread a delivery costs one microtask (before a 0 ms
+    setTimeout), and `configure({async: false})` runs a handler inside `command()`; in worker mode
+    nothing on the page can wait for the worker, so both stay asynchronous there."""
+    got = bus_page.evaluate("""async () => {
+        const order = [], pub = CXBus.registerPlugin('TickPub'), sub = CXBus.registerPlugin('TickSub');
+        sub.subscribe('TickPub.tick', () => order.push('delivered'));
+        setTimeout(() => order.push('timeout'), 0);
+        pub.publish('tick', {n: 1});
+        order.push('after publish');
+        await new Promise(r => setTimeout(r, 0));  // queued after the 'timeout' one: runs after it
+        const svc = CXBus.registerPlugin('SyncSvc');
+        let ran = false;
+        svc.registerCommand('go', e => { ran = true; e.deferred.resolve(); });
+        svc.ready();
+        CXBus.configure({async: false});
+        let inside;
+        try {
+            const d = CXBus.registerPlugin('SyncCaller').command('SyncSvc.go');
+            inside = ran;
+            await new Promise((ok, no) => d.done(ok).fail(no));
+        } finally { CXBus.configure({async: true}); }
+        return {order: order.slice(0, 3), inside, after: ran};
+    }""")
+    if bus_page.evaluate("window.__cxkit.thread") == "main":
+        assert got == {"order": ["after publish", "delivered", "timeout"], "inside": True, "after": True}
+    else:
+        assert got["order"][0] == "after publish" and got["inside"] is False and got["after"] is True
+
+
+@pytest.mark.parametrize("thread", ["worker", "main"])
+def test_function_extensions_get_the_pages_own_jquery(page, server_url, thread):
+    """README: function extensions get the page's own `window.jQuery` (cxkit bundles none)."""
+    page.add_init_script("""
+        window.jQuery = function pagesOwnJQuery() {};
+        window.cxkitTestConfig = (widgets) => {
+            widgets.cxkit = {thread: '%s'};
+            widgets.extensions = {Jq(jq) { window.gotJq = jq === window.jQuery; }};
+        };
+    """ % thread)
+    page.goto(f"{server_url}/cxkit/{PAGES[thread]}")
+    wait_booted(page)
+    page.wait_for_function("() => window.gotJq !== undefined")
+    assert page.evaluate("window.gotJq") is True
+
+
 def test_a_before_that_returns_a_promise_goes_on_when_it_settles_in_both_modes(bus_page):
     """threads.md: a page function the bus calls that returns a Promise answers once it settles.
     On the page's own thread a `before`'s Promise was taken for options that are not an object,

@@ -6,6 +6,8 @@ The two tests run in file order; the second fails if the shared context is not r
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from urllib.parse import urlsplit
 
 from e2e_support import command, events, named_host_browser, wait_event
@@ -102,3 +104,51 @@ def test_the_chat_contexts_proxy_lets_the_suites_own_origin_through(browser_type
                 context.close()
     finally:
         browser.close()
+
+
+PROXY_SUITE_CONFTEST = '''
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+
+class Answer(BaseHTTPRequestHandler):  # a proxy that answers every request itself
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    proxy = ThreadingHTTPServer(("127.0.0.1", 0), Answer)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    server = f"http://127.0.0.1:{proxy.server_address[1]}"
+    return {**browser_context_args, "proxy": {"server": server, "bypass": "127.0.0.1,localhost"}}
+'''
+
+PROXY_SUITE_TEST = '''
+def test_a_chat_page_reaches_out(open_chat_page):
+    page = open_chat_page()
+    reached = page.evaluate(
+        "fetch('http://example.invalid/probe.js', {mode: 'no-cors'}).then(() => 'answered', () => 'failed')")
+    assert reached == "failed"  # the proxy answers everything: only a route stops the request
+'''
+
+
+def test_a_suite_with_a_proxy_of_its_own_is_guarded_by_a_route(bundle_dir, tmp_path):
+    """docs/pytest-plugin.md: when the suite's `browser_context_args` name a proxy of their own,
+    the offline guard routes instead of using its blocking proxy: an outside request from a chat
+    page is stopped (though that proxy would answer it) and fails the test, naming the URL (a
+    user's suite, run in a pytest of its own)."""
+    (tmp_path / "conftest.py").write_text(PROXY_SUITE_CONFTEST)
+    (tmp_path / "test_proxy.py").write_text(PROXY_SUITE_TEST)
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
+                          f"--cxkit-bundle={bundle_dir}", str(tmp_path)],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert "1 passed, 1 error" in run.stdout, run.stdout[-3000:]
+    assert "http://example.invalid/probe.js" in run.stdout, run.stdout[-3000:]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import zipfile
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import cxkit
-from cxkit.bundle import BROWSER_PACKAGES, BuildError, build_browser_wheel, build_bundle, project_root
+from cxkit.bundle import BROWSER_PACKAGES, BuildError, build_browser_wheel, build_bundle, compress_twins, project_root
 
 
 @pytest.fixture(scope="module")
@@ -86,6 +87,18 @@ def test_big_assets_get_compressed_twins(bundle):
     for suffix in (".gz", ".br"):
         twin = wasm.with_name(wasm.name + suffix)
         assert twin.is_file() and twin.stat().st_size < wasm.stat().st_size
+
+
+def test_twins_are_compressed_at_the_levels_serving_md_names(tmp_path):
+    """docs/serving.md: gzip at level 9, brotli at quality 9, once at build time."""
+    import brotli
+
+    asset = tmp_path / "asset.js"
+    asset.write_bytes(b"const cxkit = 'twins';\n" * 2000)
+    compress_twins(asset)
+    data = asset.read_bytes()
+    assert (tmp_path / "asset.js.gz").read_bytes() == gzip.compress(data, 9, mtime=0)
+    assert (tmp_path / "asset.js.br").read_bytes() == brotli.compress(data, quality=9)
 
 
 def test_only_the_bundles_own_files_get_twins(tmp_path):
@@ -220,6 +233,7 @@ def test_nothing_of_ours_ships_or_names_pyodide_http(bundle):
 
 
 SERVING_DOC = Path(__file__).resolve().parents[1] / "docs" / "serving.md"
+README = SERVING_DOC.parents[1] / "README.md"
 
 
 def test_what_a_page_downloads_is_what_serving_md_says(bundle):
@@ -246,6 +260,12 @@ def test_what_a_page_downloads_is_what_serving_md_says(bundle):
         total, wasm_mb = map(float, re.search(row, text).groups())
         got_total, got_wasm = measured[twin]
         assert abs(got_total - total) <= 0.1 * total and abs(got_wasm - wasm_mb) <= 0.1 * wasm_mb, (twin, measured)
+    # the README repeats the plain and brotli totals
+    readme = README.read_text()
+    said = re.search(r"downloads: ([\d.]+) MB plain, ([\d.]+) MB\s+with brotli", readme)
+    assert said, "the README's download figures are gone: drop this check or point it at the new sentence"
+    for figure, twin in zip(map(float, said.groups()), ("", ".br"), strict=True):
+        assert abs(measured[twin][0] - figure) <= 0.1 * figure, (twin, figure, measured)
     for name, path in (("python_stdlib.zip", runtime / "python_stdlib.zip"), ("the cxkit wheel", out / manifest["wheels"][0])):
         said = float(re.search(re.escape(name) + r"`? \(([\d.]+) MB\)", text).group(1))
         assert abs(path.stat().st_size / 1e6 - said) <= 0.1, (name, said, path.stat().st_size)

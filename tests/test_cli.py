@@ -192,6 +192,48 @@ async def test_an_ip_host_is_not_added_to_the_allowed_hosts(monkeypatch):
     assert await host_status(config.app, "chat.test:8001") == 403
 
 
+async def get(app, path: str) -> httpx.Response:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:8123") as c:
+        return await c.get(path)
+
+
+def bundle_and_own_pages(tmp_path: Path) -> tuple[list[str], Path]:
+    """``serve`` arguments for a prebuilt bundle, and a folder of the user's pages beside it."""
+    (tmp_path / "bundle").mkdir()
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "page.html").write_text("mine")
+    return serve_args("serve", tmp_path / "bundle"), mine
+
+
+ISOLATION = {"cross-origin-opener-policy": "same-origin", "cross-origin-embedder-policy": "require-corp"}
+
+
+async def test_serve_isolate_static_and_static_prefix_reach_the_served_app(tmp_path, monkeypatch):
+    bundle_args, mine = bundle_and_own_pages(tmp_path)
+    config = captured_server_config(monkeypatch, "serve", "--port", "8123", *bundle_args,
+                                    "--isolate", "--static", str(mine), "--static-prefix", "/x")
+    page = await get(config.app, "/x/page.html")
+    assert (page.status_code, page.text) == (200, "mine")
+    bundle = await get(config.app, "/cxkit/widgets.js")
+    assert (bundle.status_code, bundle.text) == (200, "/* loader */")
+    for response in (page, bundle):
+        assert {name: response.headers.get(name) for name in ISOLATION} == ISOLATION
+    assert (await get(config.app, "/site/page.html")).status_code == 404  # the prefix replaced /site
+
+
+async def test_serve_without_isolate_sends_no_coop_coep_and_static_defaults_to_site(tmp_path, monkeypatch):
+    bundle_args, mine = bundle_and_own_pages(tmp_path)
+    config = captured_server_config(monkeypatch, "serve", "--port", "8123", *bundle_args,
+                                    "--static", str(mine))
+    page = await get(config.app, "/site/page.html")
+    assert (page.status_code, page.text) == (200, "mine")
+    bundle = await get(config.app, "/cxkit/widgets.js")
+    assert bundle.status_code == 200
+    for response in (page, bundle):
+        assert not set(ISOLATION) & set(response.headers)
+
+
 def test_mock_gms_on_a_host_name_answers_requests_naming_it():
     """For real: bound to this machine's name (when it resolves to loopback), the mock answers
     pages that use that name; ``--allowed-host`` adds another."""

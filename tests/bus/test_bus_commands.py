@@ -462,3 +462,34 @@ def test_no_logging_without_debug(bus, ready_plugin, caplog):
     bus.command("Svc.no")
     bus.flush()
     assert caplog.records == []
+
+
+async def test_a_plain_command_leaves_bus_version_alone_a_subscription_or_data_write_moves_it():
+    """docs/threads.md: a plain command does not change `Bus.version` (so the worker sends no
+    mirror of the bus's state with its answer); a subscription or a data write does."""
+    bus = Bus()
+    svc = bus.register_plugin("Svc")
+    svc.register_command("add", lambda e: e.deferred.resolve(e.data["a"] + e.data["b"]))
+    svc.register_command("no", lambda e: e.deferred.reject("refused"))
+
+    @svc.register_command("later")
+    async def later(e):
+        await asyncio.sleep(0)
+        e.deferred.resolve("done")
+
+    svc.ready()
+    caller = bus.register_plugin("Caller")
+    changes = []
+    bus.watch(lambda: changes.append(bus.version))
+    before = bus.version
+    assert await caller.command("Svc.add", a=1, b=2) == 3
+    assert await bus.command("Svc.later") == "done"
+    with pytest.raises(CommandRejected):
+        await caller.command("Svc.no")
+    assert bus.version == before and changes == []
+    caller.subscribe("Svc.ready", lambda e: None)
+    assert bus.version == before + 1 and changes == [before + 1]
+    svc.register_command("data", lambda e: e.deferred.resolve(svc.data("k", e.data["k"])))
+    assert bus.version == before + 2
+    await caller.command("Svc.data", k="v")  # a command whose handler writes data
+    assert bus.version == before + 3 and changes == [before + 1, before + 2, before + 3]

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from cxkit.mockgms import OPERATIONS, ConnectionDropped, MockGMS
+from cxkit.mockgms import OPERATIONS, ActionError, ConnectionDropped, MockGMS
 
 from .support import BASE, Customer
 
@@ -94,6 +94,51 @@ async def test_drop_mode_in_process_raises(customer: Customer, client, gms: Mock
 async def test_fault_validation(client, body) -> None:
     r = await fault(client, **body)
     assert r.status_code == 400 and r.json()["error"]
+
+
+async def test_at_most_1000_chat_api_faults_pending_the_1001st_is_refused_with_400(
+        customer: Customer, client, gms: MockGMS) -> None:
+    """docs/reference.md: at most 1,000 faults pending (REST and CometD each)."""
+    for _ in range(999):
+        gms.fault("send", "status1")
+    r = await fault(client, operation="send", mode="status1")  # the 1,000th
+    assert r.status_code == 200 and len(r.json()["faults"]) == 1000
+    refused = await fault(client, operation="refresh", mode="http500")
+    assert refused.status_code == 400 and refused.json() == {"error": "at most 1000 faults can be pending"}
+    with pytest.raises(ActionError) as caught:
+        gms.fault("refresh", "http500")
+    assert caught.value.status == 400
+    assert len((await client.get("/mock/faults")).json()["faults"]) == 1000
+    assert (await customer.op("refresh")).json()["statusCode"] == 0  # the refused one was not armed
+    # The CometD faults have a limit of their own.
+    assert gms.cometd_fault("connect", "drop")["operation"] == "connect"
+    # A fault used up is no longer pending: there is room for one more.
+    assert (await customer.op("send", message="lost")).json()["statusCode"] == 1
+    assert (await fault(client, operation="refresh", mode="http500")).status_code == 200
+    assert (await fault(client, operation="refresh", mode="http500")).status_code == 400
+
+
+async def test_at_most_1000_cometd_faults_pending_the_1001st_is_refused_with_400(client, gms: MockGMS) -> None:
+    """docs/reference.md: at most 1,000 faults pending (REST and CometD each)."""
+    for _ in range(999):
+        gms.cometd_fault("handshake", "http500")
+    r = await client.post("/mock/cometd/faults", json={"operation": "handshake", "mode": "http500"})  # the 1,000th
+    assert r.status_code == 200 and len(r.json()["faults"]) == 1000
+    refused = await client.post("/mock/cometd/faults", json={"operation": "connect", "mode": "drop"})
+    assert refused.status_code == 400 and refused.json() == {"error": "at most 1000 faults can be pending"}
+    with pytest.raises(ActionError) as caught:
+        gms.cometd_fault("connect", "drop")
+    assert caught.value.status == 400
+    assert len((await client.get("/mock/cometd/faults")).json()["faults"]) == 1000
+    # The Chat API faults have a limit of their own.
+    assert gms.fault("send", "status1")["operation"] == "send"
+    # A fault used up is no longer pending: there is room for one more.
+    handshake = await client.post("/genesys/cometd", json=[{"channel": "/meta/handshake", "version": "1.0",
+                                                              "supportedConnectionTypes": ["long-polling"]}])
+    assert handshake.status_code == 500
+    assert len(gms.cometd_faults()) == 999
+    assert (await client.post("/mock/cometd/faults", json={"operation": "connect", "mode": "drop"})).status_code == 200
+    assert (await client.post("/mock/cometd/faults", json={"operation": "connect", "mode": "drop"})).status_code == 400
 
 
 async def test_every_operation_name_is_faultable(customer: Customer, client, gms: MockGMS) -> None:

@@ -5,6 +5,7 @@ import asyncio
 from webchat_harness import BASE, Page, mock_gms, settle
 from webchat_vclock import virtual_time
 
+from cxkit.gms import HttpResponse
 from cxkit.webchat import PageInfo
 from cxkit.webchat import messages as msg
 
@@ -179,6 +180,36 @@ async def test_end_chat_resolves_and_runs_the_local_end_sequence():
     count = len(page.transport.sent)
     await asyncio.sleep(10)
     assert len(page.transport.sent) == count
+
+
+@virtual_time
+async def test_end_chat_network_failure_rejects_and_still_runs_the_local_end_sequence():
+    """README: a network failure of the disconnect request rejects endChat, and the local end
+    sequence runs either way (the chat stays open at GMS: the request never reached it)."""
+    page = Page(mock_gms()).boot()
+    await page.start()
+    page.agent("join")
+    await page.wait_event("agentConnected")
+    # What HttpxTransport answers for a request that got no HTTP answer at all.
+    page.scripted.answer("disconnect", HttpResponse(0, "", "error"))
+    assert "_genesys.widgets.webchat.state.session" in page.storage.values
+    mark = page.mark()
+    failure = await page.reject("endChat")
+    assert failure == {"readyState": 0, "status": 0, "statusText": "error", "responseText": ""}
+    assert len(page.transport.of("disconnect")) == 1
+    # A network failure during a chat is `disconnected`, not `error`; then the whole end sequence.
+    assert page.names(mark) == ["pollingStopped", "disconnected", "data.sessionActive",
+                                "supervisorDisconnected", "agentDisconnected", "clientDisconnected",
+                                "ended"]
+    assert page.service.session.active is False
+    assert await page.cmd("verifySession") == {"sessionActive": False}
+    assert await page.cmd("getSessionData") == {"sessionID": "", "userId": "", "secureKey": "", "alias": ""}
+    assert "_genesys.widgets.webchat.state.session" not in page.storage.values
+    assert await page.reject("endChat") == msg.NO_ACTIVE_SESSION
+    count = len(page.transport.sent)
+    await asyncio.sleep(10)
+    assert len(page.transport.sent) == count  # no more polling, and no reconnected
+    assert "reconnected" not in page.names(mark)
 
 
 @virtual_time

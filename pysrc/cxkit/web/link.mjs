@@ -192,7 +192,7 @@ function trusted(src, url) {
   if (!window.trustedTypes || !window.trustedTypes.createPolicy) return src;
   try {
     var policy = window.trustedTypes.createPolicy("cxkit", { createScriptURL: function (u) {
-      if (u !== url && !u.startsWith("blob:")) throw new TypeError("cxkit: not its worker: " + u);
+      if (u !== url && u !== src) throw new TypeError("cxkit: not its worker: " + u);
       return u;
     } });
     return policy.createScriptURL(src);
