@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import re
+import time
+from typing import Any
 
 from cxkit.bundle import project_root
 from cxkit.testing.page import BOOT_TIMEOUT_MS, EVENTS, command, events, wait_event, wait_ready, wait_text
@@ -37,6 +39,16 @@ def start_chat(page, gms) -> str:
     chat_id = gms.wait_chat()["chatId"]
     wait_event(page, "pollingStarted")
     return chat_id
+
+
+def wait_async(page, predicate: str, arg: Any = None, timeout: float = BOOT_TIMEOUT_MS) -> None:
+    """Until ``predicate``, a page function that returns a Promise, resolves to a truthy value.
+    Playwright's ``wait_for_function`` cannot: it takes the Promise itself for a truthy value."""
+    deadline = time.monotonic() + timeout / 1000
+    while not page.evaluate(predicate, arg):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"still false after {timeout / 1000:.0f} s: {predicate[:200]}")
+        page.wait_for_timeout(100)  # a condition the page cannot announce (Cache Storage): asked again
 
 
 def wait_booted(page, timeout: float = BOOT_TIMEOUT_MS) -> None:

@@ -33,13 +33,6 @@ def transcript(page: Page) -> list[tuple[str, str]]:
         ".cx-transcript > [data-index]", "els => els.map(e => [e.dataset.index, e.textContent])")
 
 
-def wait_preview(page: Page, chat_id: str, text: str) -> None:
-    """Until the mock holds ``text`` as the customer's typing preview (the page polls, not us)."""
-    page.wait_for_function(
-        "async ([id, t]) => (await (await fetch('/mock/chats/' + id)).json()).typingPreview === t",
-        arg=[chat_id, text])
-
-
 def test_loading_indicator_shows_boot_progress_then_goes_away(page: Page, server_url: str):
     page.add_init_script(STAGES)
     page.goto(f"{server_url}/cxkit/", wait_until="commit")
@@ -89,7 +82,7 @@ def test_a_chat_end_to_end_through_the_window(page: Page, server_url: str, gms):
     # typing preview: what is in the textarea reaches the agent side before it is sent
     page.click(".cx-input")
     page.keyboard.type("where is my")
-    wait_preview(page, chat_id, "where is my")
+    gms.wait_typing_preview(chat_id, "where is my")
 
     page.click(".cx-end")
     expect(page.locator(".cx-system", has_text="The chat has ended.")).to_be_visible()
@@ -154,7 +147,7 @@ def test_reload_restores_the_transcript_once(page: Page, server_url: str, gms):
     expect(page.locator(".cx-text")).to_have_text(["one", "two", "three"])
     page.click(".cx-input")
     page.keyboard.type("after reload")
-    wait_preview(page, chat_id, "after reload")
+    gms.wait_typing_preview(chat_id, "after reload")
     page.keyboard.press("Enter")
     gms.wait_message(chat_id, type="Message", text="after reload", from_type="Client")
 

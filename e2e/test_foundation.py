@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from e2e_support import named_host_browser, wait_booted
+from e2e_support import named_host_browser, wait_async, wait_booted
 
 from cxkit.server import create_app, run_in_thread
 
@@ -249,7 +249,7 @@ def test_a_memory_snapshot_that_cannot_be_read_is_replaced_and_older_builds_dele
         page.on("console", lambda m: warnings.append(m.text) if m.type == "warning" else None)
         page.goto(f"{server_url}/cxkit/e2e.html")
         wait_booted(page)
-        page.wait_for_function(f"({SNAPSHOT_KEYS})().then((k) => k.length === 1)", polling=100)
+        wait_async(page, f"async () => (({SNAPSHOT_KEYS})()).then((k) => k.length === 1)")
         [[key, size]] = page.evaluate(SNAPSHOT_KEYS)
         wheel = page.evaluate("new URL(window.__cxkit.manifest.wheels[0], window.__cxkit.base).href")
         assert key.startswith(wheel + "?snapshot=") and size > 1_000_000
@@ -265,8 +265,8 @@ def test_a_memory_snapshot_that_cannot_be_read_is_replaced_and_older_builds_dele
         assert answered == "resolved"
         assert [w for w in warnings if "snapshot could not be used" in w and "invalid magic number" in w], warnings
         # a new one under the same key; the older build's beside it is deleted, another folder's kept
-        page.wait_for_function(f"({SNAPSHOT_KEYS})().then((k) => k.length === 2 && k.some(([u, n]) => n > 1000000))",
-                               polling=100)
+        wait_async(page, f"async () => (({SNAPSHOT_KEYS})())"
+                         ".then((k) => k.length === 2 && k.some(([u, n]) => n > 1000000))")
         kept = dict(page.evaluate(SNAPSHOT_KEYS))
         assert kept.keys() == {key, elsewhere} and kept[elsewhere] == 5000 and kept[key] > 1_000_000
         warnings.clear()
@@ -274,5 +274,30 @@ def test_a_memory_snapshot_that_cannot_be_read_is_replaced_and_older_builds_dele
         wait_booted(page)
         assert page.evaluate("window.__cxkit.failure || null") is None
         assert not [w for w in warnings if "snapshot" in w], warnings
+    finally:
+        context.close()
+
+
+def test_a_boot_that_fails_after_reading_the_snapshot_drops_it(browser, server_url):
+    """threads.md: a boot that fails after reading the memory snapshot drops it, so the next view
+    starts from scratch (here the wheel answers 404 on the second view, once the snapshot is read)."""
+    context = browser.new_context()  # not the suite's shared context: its snapshot stays as it is
+    try:
+        page = context.new_page()
+        page.add_init_script("window.cxkitTestConfig = (w) => { w.cxkit = {snapshot: true, boot: 'now'}; };")
+        page.goto(f"{server_url}/cxkit/e2e.html")
+        wait_booted(page)
+        wait_async(page, f"async () => (({SNAPSHOT_KEYS})()).then((k) => k.length === 1 && k[0][1] > 1000000)")
+        wheel = page.evaluate("new URL(window.__cxkit.manifest.wheels[0], window.__cxkit.base).href")
+        context.route(wheel, lambda route: route.fulfill(status=404, body="gone"))
+        page.reload()
+        wait_booted(page)
+        assert wheel + ": HTTP 404" in page.evaluate("window.__cxkit.failure")
+        wait_async(page, f"async () => (({SNAPSHOT_KEYS})()).then((k) => k.length === 0)")
+        context.unroute(wheel)
+        page.reload()  # from scratch: a new snapshot is made
+        wait_booted(page)
+        assert page.evaluate("window.__cxkit.failure || null") is None
+        wait_async(page, f"async () => (({SNAPSHOT_KEYS})()).then((k) => k.length === 1)")
     finally:
         context.close()

@@ -46,9 +46,7 @@ def test_whole_chat(chat_page, gms):
     page.click("#typing")
     page.keyboard.type("where is my")
     gms.wait_message(chat_id, type="TypingStarted", from_type="Client")
-    page.wait_for_function(
-        "async id => (await (await fetch('/mock/chats/' + id)).json()).typingPreview === 'where is my'", arg=chat_id
-    )
+    gms.wait_typing_preview(chat_id, "where is my")
     gms.wait_message(chat_id, type="TypingStopped", from_type="Client", timeout=10)
 
     # file upload from a real file input, and download back with identical bytes
