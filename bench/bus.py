@@ -14,9 +14,11 @@ Web Worker; ``await cxkitPy(...)`` runs Python there). In each page:
   (``{id, text, flag}``) and resolve with an object (``{ok, id, echo}``);
 - a bare JS worker round trip as the same-run floor for crossing threads: a ``postMessage`` of the
   same 3-field object to a worker that answers with the same reply object;
-- in worker mode, the share of a concurrent call the worker's Python takes (its batches, the bus
-  work, the answers: ``Worker.busy_s`` read before and after the round): when it alone exceeds the
-  bare worker's per-message figure, no batching on the page can meet the concurrent goal.
+- in worker mode, the worker's own time per concurrent call (``Worker.busy_s``, its wall-clock
+  time in its message handler: parsing the batches, the bus work, encoding and posting the
+  answers; read before and after the round): for JS -> Python, when it exceeds the bare worker's
+  per-message figure, no batching on the page can meet the concurrent goal. For JS -> JS it also
+  holds work after the page's callers were settled (the page's note that a JS handler answered).
 
 Each is called 1,000 times sequentially (``await`` each, after 200 warm-up calls) and 1,000 times
 concurrently (all issued, then ``Promise.all``); a round is timed as a whole

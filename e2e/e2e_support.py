@@ -41,14 +41,14 @@ def start_chat(page, gms) -> str:
     return chat_id
 
 
-def wait_async(page, predicate: str, arg: Any = None, timeout: float = BOOT_TIMEOUT_MS) -> None:
+def wait_async(page, predicate: str, arg: Any = None, timeout: float = BOOT_TIMEOUT_MS, every_ms: float = 100) -> None:
     """Until ``predicate``, a page function that returns a Promise, resolves to a truthy value.
     Playwright's ``wait_for_function`` cannot: it takes the Promise itself for a truthy value."""
     deadline = time.monotonic() + timeout / 1000
     while not page.evaluate(predicate, arg):
         if time.monotonic() > deadline:
             raise TimeoutError(f"still false after {timeout / 1000:.0f} s: {predicate[:200]}")
-        page.wait_for_timeout(100)  # a condition the page cannot announce (Cache Storage): asked again
+        page.wait_for_timeout(every_ms)  # a condition the page cannot announce (Cache Storage): asked again
 
 
 def wait_booted(page, timeout: float = BOOT_TIMEOUT_MS) -> None:

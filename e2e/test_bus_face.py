@@ -573,8 +573,8 @@ def test_a_burst_of_answers_comes_in_several_messages_in_order(bus_page):
     if bus_page.evaluate("window.__cxkit.thread") != "worker":
         pytest.skip("no worker messages on the main thread")
     got = bus_page.evaluate("""async () => {
-        const p = CXBus.registerPlugin('BurstCaller'), order = [], before = window.workerMessages;
-        const busy = await cxkitPy('result = worker.busy_s');
+        const p = CXBus.registerPlugin('BurstCaller'), order = [];
+        const busy = await cxkitPy('result = worker.busy_s'), before = window.workerMessages;
         const all = [];
         for (let i = 0; i < 250; i++) all.push(p.command('PySvc.mul', {a: i, b: 2}).done(v => order.push(v)));
         await Promise.race([Promise.all(all), new Promise(r => setTimeout(r, 30000))]);  // a lost answer fails below
@@ -844,14 +844,14 @@ def test_delivery_is_a_microtask_on_the_pages_thread_and_async_false_runs_handle
         pub.publish('tick', {n: 1});
         order.push('after publish');
         await new Promise(r => setTimeout(r, 0));  // queued after the 'timeout' one: runs after it
-        const svc = CXBus.registerPlugin('SyncSvc');
+        const svc = CXBus.registerPlugin('InsideSvc');
         let ran = false;
         svc.registerCommand('go', e => { ran = true; e.deferred.resolve(); });
         svc.ready();
         CXBus.configure({async: false});
         let inside;
         try {
-            const d = CXBus.registerPlugin('SyncCaller').command('SyncSvc.go');
+            const d = CXBus.registerPlugin('InsideCaller').command('InsideSvc.go');
             inside = ran;
             await new Promise((ok, no) => d.done(ok).fail(no));
         } finally { CXBus.configure({async: true}); }

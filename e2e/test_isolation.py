@@ -6,6 +6,7 @@ The two tests run in file order; the second fails if the shared context is not r
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from urllib.parse import urlsplit
@@ -147,8 +148,9 @@ def test_a_suite_with_a_proxy_of_its_own_is_guarded_by_a_route(bundle_dir, tmp_p
     user's suite, run in a pytest of its own)."""
     (tmp_path / "conftest.py").write_text(PROXY_SUITE_CONFTEST)
     (tmp_path / "test_proxy.py").write_text(PROXY_SUITE_TEST)
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS" and not k.startswith("PYTEST_XDIST")}
     run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
                           f"--cxkit-bundle={bundle_dir}", str(tmp_path)],
-                         cwd=tmp_path, capture_output=True, text=True, timeout=300)
+                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert "1 passed, 1 error" in run.stdout, run.stdout[-3000:]
     assert "http://example.invalid/probe.js" in run.stdout, run.stdout[-3000:]

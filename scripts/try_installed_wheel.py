@@ -124,7 +124,7 @@ def serve_demo(env: dict[str, str], cwd: Path) -> None:
         server = subprocess.Popen(["cxkit", "serve", "--port", str(port)], cwd=cwd, env=env,
                                   stdout=out, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # it builds its bundle first (cold: seconds, more on a loaded machine)
         for path in ("/", "/cxkit/widgets.js"):
             while True:
                 try:
@@ -138,7 +138,11 @@ def serve_demo(env: dict[str, str], cwd: Path) -> None:
                 time.sleep(0.2)  # polling a starting server: nothing to wait on
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
 
 
 def main(argv: list[str] | None = None) -> int:

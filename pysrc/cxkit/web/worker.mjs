@@ -87,7 +87,8 @@ async function boot(init) {
     inbox.splice(0).forEach(function (m) { receive(m); });  // one argument: forEach passes three
   } catch (e) {
     wasm.stop();
-    if (snapshot) forget(key);  // the next view starts from scratch
+    // the next view starts from scratch; awaited: the page ends this worker when it hears of the failure
+    if (snapshot) await forget(key);
     var text = String(e && e.message || e);
     // Pyodide's own error seldom names the file: the page names those that answer an HTTP error
     if (text.includes(init.wheel)) post([["failed", text]]);
