@@ -203,3 +203,27 @@ def test_ruff_is_clean(part):
 @pytest.mark.parametrize("part", PARTS)
 def test_mypy_is_clean(part):
     assert [line for path, line in mypy_findings() if _in_part(path, part)] == []
+
+
+def _waits_on_a_promise(source: str) -> list[int]:
+    """Lines where ``wait_for_function`` is given an async function or a ``.then(`` chain."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "wait_for_function" and node.args):
+            text = " ".join(part.value for part in ast.walk(node.args[0])
+                            if isinstance(part, ast.Constant) and isinstance(part.value, str))
+            if "async " in text or ".then(" in text or "await " in text:
+                found.append(node.lineno)
+    return found
+
+
+def test_no_wait_for_function_on_a_promise():
+    """Playwright's ``wait_for_function`` takes a returned Promise for a truthy value and returns at
+    once: such a wait waits for nothing (e2e_support's ``wait_async`` polls one instead)."""
+    assert _waits_on_a_promise('page.wait_for_function(f"async () => {x}().then((k) => k)")') == [1]
+    assert _waits_on_a_promise('page.wait_for_function("() => window.ready")') == []
+    waits = {str(path.relative_to(ROOT)): lines
+             for folder in LINTED for path in sorted((ROOT / folder).rglob("*.py"))
+             if "runtime" not in path.parts and (lines := _waits_on_a_promise(path.read_text()))}
+    assert waits == {}
