@@ -235,6 +235,12 @@ SNAPSHOT_KEYS = """async () => Promise.all((await (await caches.open('cxkit')).k
     [r.url, (await (await (await caches.open('cxkit')).match(r)).arrayBuffer()).byteLength]))"""
 
 
+def wait_snapshots(page, condition: str) -> None:
+    """Until the ``cxkit`` cache's ``[url, bytes]`` entries ``k`` meet ``condition`` (JS); each read
+    copies every entry (~30 MB), so it is asked every 500 ms."""
+    wait_async(page, f"async () => (({SNAPSHOT_KEYS})()).then((k) => {condition})", every_ms=500)
+
+
 def test_a_memory_snapshot_that_cannot_be_read_is_replaced_and_older_builds_deleted(browser, server_url):
     """threads.md: the snapshot is keyed by the wheel's and Pyodide's versioned URLs, so another
     build's entry is never read (an older one beside ours is deleted when ours is made: ~30 MB
@@ -249,7 +255,7 @@ def test_a_memory_snapshot_that_cannot_be_read_is_replaced_and_older_builds_dele
         page.on("console", lambda m: warnings.append(m.text) if m.type == "warning" else None)
         page.goto(f"{server_url}/cxkit/e2e.html")
         wait_booted(page)
-        wait_async(page, f"async () => (({SNAPSHOT_KEYS})()).then((k) => k.length === 1)", every_ms=500)
+        wait_snapshots(page, "k.length === 1")
         [[key, size]] = page.evaluate(SNAPSHOT_KEYS)
         wheel = page.evaluate("new URL(window.__cxkit.manifest.wheels[0], window.__cxkit.base).href")
         assert key.startswith(wheel + "?snapshot=") and size > 1_000_000
@@ -265,8 +271,7 @@ def test_a_memory_snapshot_that_cannot_be_read_is_replaced_and_older_builds_dele
         assert answered == "resolved"
         assert [w for w in warnings if "snapshot could not be used" in w and "invalid magic number" in w], warnings
         # a new one under the same key; the older build's beside it is deleted, another folder's kept
-        wait_async(page, f"async () => (({SNAPSHOT_KEYS})())"
-                         ".then((k) => k.length === 2 && k.some(([u, n]) => n > 1000000))", every_ms=500)
+        wait_snapshots(page, "k.length === 2 && k.some(([u, n]) => n > 1000000)")
         kept = dict(page.evaluate(SNAPSHOT_KEYS))
         assert kept.keys() == {key, elsewhere} and kept[elsewhere] == 5000 and kept[key] > 1_000_000
         warnings.clear()
@@ -287,17 +292,17 @@ def test_a_boot_that_fails_after_reading_the_snapshot_drops_it(browser, server_u
         page.add_init_script("window.cxkitTestConfig = (w) => { w.cxkit = {snapshot: true, boot: 'now'}; };")
         page.goto(f"{server_url}/cxkit/e2e.html")
         wait_booted(page)
-        wait_async(page, f"async () => (({SNAPSHOT_KEYS})()).then((k) => k.length === 1 && k[0][1] > 1000000)", every_ms=500)
+        wait_snapshots(page, "k.length === 1 && k[0][1] > 1000000")
         wheel = page.evaluate("new URL(window.__cxkit.manifest.wheels[0], window.__cxkit.base).href")
         context.route(wheel, lambda route: route.fulfill(status=404, body="gone"))
         page.reload()
         wait_booted(page)
         assert wheel + ": HTTP 404" in page.evaluate("window.__cxkit.failure")
-        wait_async(page, f"async () => (({SNAPSHOT_KEYS})()).then((k) => k.length === 0)", every_ms=500)
+        wait_snapshots(page, "k.length === 0")
         context.unroute(wheel)
         page.reload()  # from scratch: a new snapshot is made
         wait_booted(page)
         assert page.evaluate("window.__cxkit.failure || null") is None
-        wait_async(page, f"async () => (({SNAPSHOT_KEYS})()).then((k) => k.length === 1)", every_ms=500)
+        wait_snapshots(page, "k.length === 1")
     finally:
         context.close()
