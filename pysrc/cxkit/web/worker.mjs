@@ -1,6 +1,6 @@
 /* cxkit worker: Pyodide, the bus and the WebChatService, off the page's main thread. Messages
  * that arrive while Python starts wait in the inbox; then cxkit.browser.worker takes over. */
-var inbox = [], receive = null;
+var inbox = [], receive = null, WASM = /^pyodide\.asm\.wasm: /;  // WASM: WebAssembly itself failed (wasmFailure)
 
 onmessage = function (e) {
   if (e.data && e.data.init) boot(e.data.init);
@@ -61,7 +61,7 @@ async function boot(init) {
     var options = { indexURL: folder }, py = null;
     if (snapshot) {  // one that cannot be read (damaged on disk, say) would fail every later view: start without it
       py = await load({ indexURL: folder, _loadSnapshot: snapshot }).catch(function (e) {
-        if (/^pyodide\.asm\.wasm: /.test(e && e.message)) throw e;  // WebAssembly cannot start at all: not the snapshot's fault
+        if (WASM.test(e && e.message)) throw e;  // WebAssembly cannot start at all: not the snapshot's fault
         console.warn("cxkit: the memory snapshot could not be used, starting without it: " + (e && e.message || e));
         return forget(key);
       });
@@ -92,7 +92,7 @@ async function boot(init) {
     var text = String(e && e.message || e);
     // Pyodide's own error seldom names the file: the page names those that answer an HTTP error
     if (text.includes(init.wheel)) post([["failed", text]]);
-    else post([["failed", step + ": " + text, !/^pyodide\.asm\.wasm: /.test(text)]]);
+    else post([["failed", step + ": " + text, !WASM.test(text)]]);
   }
 }
 
