@@ -19,6 +19,9 @@ Web Worker; ``await cxkitPy(...)`` runs Python there). In each page:
   answers; read before and after the round): for JS -> Python, when it exceeds the bare worker's
   per-message figure, no batching on the page can meet the concurrent goal. For JS -> JS it also
   holds work after the page's callers were settled (the page's note that a JS handler answered).
+  The same per sequential call: each call's batch wakes the worker alone, and that figure against
+  the concurrent one shows what a lone batch costs the worker (its Python starts cold after the
+  thread slept, and its one ``postMessage`` wakes the page) beside what batching shares.
 
 Each is called 1,000 times sequentially (``await`` each, after 200 warm-up calls) and 1,000 times
 concurrently (all issued, then ``Promise.all``); a round is timed as a whole
@@ -101,17 +104,21 @@ ROUND_JS = """async ([calls, warmup]) => {
   const payload = i => ({id: i, text: 'hello from the page', flag: true});
   const check = r => { if (!r || r.ok !== true) throw new Error('unexpected reply: ' + JSON.stringify(r)); };
   const call = (name, data) => new Promise((ok, no) => p.command(name, data).done(ok).fail(no));
-  async function sequential(name, data) {
-    for (let i = 0; i < warmup; i++) await call(name, data && data(i));
-    const t = performance.now();
-    for (let i = 0; i < calls; i++) await call(name, data && data(i));
-    return (performance.now() - t) * 1000 / calls;
-  }
   // In worker mode, the time the worker's Python spent on the calls (its batches, the bus work,
-  // the answers): read before and after a concurrent round, outside the timed part.
-  const python = {};
+  // the answers): read before and after a round with payloads, outside the timed part.
+  const python = {}, pythonSequential = {};
   const busy = async () => (window.__cxkit.thread === 'worker'  // null: an older checkout (--against)
     ? cxkitPy('result = worker.busy_s').then(s => (typeof s === 'number' ? s : null), () => null) : null);
+  async function sequential(name, data) {
+    for (let i = 0; i < warmup; i++) await call(name, data && data(i));
+    const before = data ? await busy() : null;
+    const t = performance.now();
+    for (let i = 0; i < calls; i++) await call(name, data && data(i));
+    const us = (performance.now() - t) * 1000 / calls;
+    const after = before !== null ? await busy() : null;
+    if (after !== null) pythonSequential[name] = (after - before) * 1e6 / calls;
+    return us;
+  }
   async function concurrent(name, data) {
     const before = data ? await busy() : null;
     const t = performance.now();
@@ -161,6 +168,10 @@ ROUND_JS = """async ([calls, warmup]) => {
     figures.py_payload_concurrent_worker_python_us = python['PyBench.echo'];
     figures.js_payload_concurrent_worker_python_us = python['JsBench.echo'];
   }
+  if ('PyBench.echo' in pythonSequential) {
+    figures.py_payload_sequential_worker_python_us = pythonSequential['PyBench.echo'];
+    figures.js_payload_sequential_worker_python_us = pythonSequential['JsBench.echo'];
+  }
   return figures;
 }"""
 
@@ -209,6 +220,10 @@ def _ratios(m: dict) -> dict:
     if "py_payload_concurrent_worker_python_us" in m:  # worker mode: Python's own share of a concurrent call
         out["worker_python_py_concurrent_vs_bare"] = round(m["py_payload_concurrent_worker_python_us"] / conc, 2)
         out["worker_python_js_concurrent_vs_bare"] = round(m["js_payload_concurrent_worker_python_us"] / conc, 2)
+    if "py_payload_sequential_worker_python_us" in m:  # one call's batch at a time: Python starts cold
+        out["worker_python_py_sequential_vs_bare"] = round(m["py_payload_sequential_worker_python_us"] / seq, 2)
+        out["worker_python_py_sequential_vs_concurrent"] = round(
+            m["py_payload_sequential_worker_python_us"] / m["py_payload_concurrent_worker_python_us"], 2)
     out["goals_met"] = {
         "py_sequential_within_2x": out["py_payload_sequential_vs_bare"] <= GOALS["py_vs_bare_sequential"],
         "js_sequential_within_3x": out["js_payload_sequential_vs_bare"] <= GOALS["js_vs_bare_sequential"],
@@ -246,7 +261,7 @@ def run(against: Path | None = None) -> dict:
                   "alternating; per call = round time / calls; figures are medians over rounds, in microseconds; "
                   "payload: {id, text, flag} in, {ok, id, echo} out; bare worker: postMessage of the payload to a "
                   "worker that posts the reply object back; worker_python: the time the worker's Python spent "
-                  "on a concurrent round (Worker.busy_s before and after it), per call",
+                  "on a round with payloads, sequential or concurrent (Worker.busy_s before and after it), per call",
         # the main-thread figures at the top level, as before the worker mode existed
         "median_us": modes["main"]["median_us"],
         "main": modes["main"],
@@ -277,6 +292,8 @@ def main() -> None:
             ("payload: JS -> Python, sequential", "py_payload_sequential_us", "sequential_us"),
             ("payload: JS -> JS (via bus), sequential", "js_payload_sequential_us", "sequential_us"),
             ("payload: bare worker round trip, sequential", "bare_worker_sequential_us", None),
+            ("  of JS -> Python: the worker's Python", "py_payload_sequential_worker_python_us", None),
+            ("  of JS -> JS: the worker's Python", "js_payload_sequential_worker_python_us", None),
             ("payload: JS -> Python, concurrent", "py_payload_concurrent_us", "concurrent_us"),
             ("payload: JS -> JS (via bus), concurrent", "js_payload_concurrent_us", "concurrent_us"),
             ("payload: bare worker round trip, concurrent", "bare_worker_concurrent_us", None),
@@ -286,6 +303,8 @@ def main() -> None:
     print(f"{'per call, median of ' + str(ROUNDS) + ' rounds':44} {'main':>10} {'worker':>10}"
           + (f" {'against':>10}" if a else "") + f" {'original':>10}")
     for label, key, orig in rows:
+        if key not in w:  # the worker's own figures: an older bundle has none
+            continue
         main_us = f"{m[key]:>8.1f}us" if key in m else f"{'-':>10}"
         print(f"{label:44} {main_us} {w[key]:>8.1f}us" + (f" {a[key]:>8.1f}us" if a and key in a else "")
               + (f" {o[orig]:>8.0f}us" if orig else ""))
