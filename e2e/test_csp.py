@@ -254,3 +254,27 @@ def test_load_file_under_trusted_types(page, server_url, own_policy):
     assert [(v["directive"], v["sample"]) for v in page.evaluate("cspViolations")] == [
         ("require-trusted-types-for", f"HTMLScriptElement src|{plugin}")]
     assert page.evaluate(f"() => ({LOAD})(own.createScriptURL({plugin!r}))") == "resolved 1"
+
+
+def test_worker_mode_chats_with_a_page_policy_that_allows_no_fetch(page, server_url, gms):
+    """docs/csp.md, connect-src: in worker mode every runtime download and GMS request is the
+    worker's (a same-origin worker runs under its own policy), so the documented worker page with
+    ``connect-src 'none'`` instead of ``'self'`` still boots and chats, without a violation."""
+    def strict(route):
+        response = route.fetch()
+        body = response.text()
+        assert "connect-src 'self'" in body
+        route.fulfill(response=response, body=body.replace("connect-src 'self'", "connect-src 'none'"))
+
+    page.route("**/cxkit/e2e_csp.html", strict)
+    page.add_init_script(VIOLATIONS + RECORDER)
+    page.goto(f"{server_url}/cxkit/e2e_csp.html")
+    assert "connect-src 'none'" in page.get_attribute("meta[http-equiv='Content-Security-Policy']", "content")
+    assert booted(page) is None
+    seen(page, "ready")
+    assert command(page, "WebChatService.startChat", {"nickname": "Jo"})["ok"]
+    chat_id = gms.wait_chat()["chatId"]
+    gms.agent(chat_id, "join", nickname="Anna")
+    gms.agent(chat_id, "say", text="hello under the page's policy")
+    received(page, "hello under the page's policy")
+    assert page.evaluate("cspViolations") == []

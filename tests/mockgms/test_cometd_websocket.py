@@ -166,3 +166,22 @@ def test_a_chat_over_a_real_socket_survives_a_dropped_connection() -> None:
                 await client.stop()
 
         asyncio.run(run())
+
+
+async def test_a_close_fault_loses_the_next_frame_and_closes_the_socket_with_code_1011() -> None:
+    """docs/reference.md (CometD faults): ``websocket`` / ``close``: the next frame is not
+    delivered and the server closes the socket with code 1011 (``drop``: 1006, tested with the
+    client); the next socket works."""
+    gms = make_gms()
+    connector = AsgiWebSocketConnector(gms.app)
+    socket = await connector.open("ws://gms.test/genesys/cometd", timeout=5)
+    cid = await ws_handshake(socket)
+    gms.cometd.faults.add("websocket", "close")
+    await socket.send(frame({"channel": "/meta/connect", "clientId": cid, "connectionType": "websocket",
+                             "id": "2", "ext": {"ack": -1}}))
+    assert await asyncio.wait_for(socket.receive(), 5) is None  # closed, nothing delivered
+    assert socket.close_code == 1011
+    again = await connector.open("ws://gms.test/genesys/cometd", timeout=5)
+    [first] = await ws_connect(again, cid, -1, "3")
+    assert first["successful"]
+    await again.close()

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 import httpx
 import pytest
 
+from cxkit.mockgms import MockConfig, MockGMS
 from cxkit.testing import MockGmsControl
 from cxkit.testing import control as control_module
 
@@ -138,3 +139,59 @@ def test_wait_typing_preview_follows_start_and_stop_typing(control: MockGmsContr
     assert [m["type"] for m in found["messages"]][-2:] == ["TypingStarted", "TypingStopped"]
     with pytest.raises(TimeoutError, match="typing preview of chat .* is 'Hello there', not 'Hello', after 0.2s"):
         control.wait_typing_preview(chat["chatId"], "Hello", timeout=0.2)
+
+def test_a_wait_longer_than_the_http_timeout_and_the_mocks_cap_polls_until_it_ends() -> None:
+    """docs/pytest-plugin.md ("Without pytest": ``wait_chat(timeout=300)``): every wait is a series
+    of long polls, each within the client's HTTP timeout (``timeout`` + 5 s) and the mock's cap
+    (``max_wait_seconds``), so it lasts as long as asked and ends in a chat or a TimeoutError."""
+    with MockGMS.running(config=MockConfig(idle_alert_seconds=0, max_wait_seconds=0.3), agent="silent") as mock, \
+            MockGmsControl(mock.url, timeout=0.2) as gms:  # HTTP timeout 5.2 s: one 2 s poll would pass it
+        timer = threading.Timer(1.5, lambda: start(gms))
+        timer.start()
+        try:
+            began = time.monotonic()
+            chat = gms.wait_chat(timeout=6)
+            assert 1.4 < time.monotonic() - began < 6 and chat["seq"] == 1
+            chat_id = chat["chatId"]
+            gms.join(chat_id)
+            threading.Timer(1.0, lambda: gms.say(chat_id, "later")).start()
+            assert gms.wait_message(chat_id, text="later", timeout=6)["type"] == "Message"
+            assert gms.wait_messages(chat_id, after=gms.messages(chat_id)[-1]["index"] - 1, timeout=6)
+            threading.Timer(1.0, lambda: start(gms, subject="later")).start()
+            assert gms.wait_request("requestChat", subject="later", timeout=6)["form"]["subject"] == "later"
+            assert gms.wait_chat()["seq"] == 2  # that request's chat
+            began = time.monotonic()
+            with pytest.raises(TimeoutError, match="no new chat was started within 1.2s"):
+                gms.wait_chat(timeout=1.2)
+            assert time.monotonic() - began >= 1.2
+        finally:
+            timer.cancel()
+
+def test_the_in_process_waits_are_not_capped_by_max_wait_seconds() -> None:
+    """``max_wait_seconds`` caps the HTTP control API's long polls only (docs/reference.md): a
+    `MockGMS` wait in the test's own process waits as long as it is asked to."""
+    with MockGMS.running(config=MockConfig(idle_alert_seconds=0, max_wait_seconds=0.3), agent="silent") as mock, \
+            MockGmsControl(mock.url, timeout=5) as gms:
+        timer = threading.Timer(1.0, lambda: start(gms))
+        timer.start()
+        try:
+            assert mock.wait_chat_blocking(timeout=6)["seq"] == 1
+            began = time.monotonic()
+            with pytest.raises(TimeoutError):
+                mock.wait_chat_blocking(after=1, timeout=0.8)
+            assert time.monotonic() - began >= 0.8
+            # over HTTP one long poll is still capped
+            began = time.monotonic()
+            assert httpx.get(f"{mock.url}/mock/chats/wait", params={"after": 1, "timeout": 5}).json()["timedOut"]
+            assert time.monotonic() - began < 2
+        finally:
+            timer.cancel()
+
+def test_wait_request_returns_a_request_a_fault_dropped(control: MockGmsControl) -> None:
+    """docs/pytest-plugin.md: a request dropped by a fault is done too: ``fault`` names the fault,
+    and ``httpStatus`` / ``statusCode`` are None (nothing was answered)."""
+    control.fault("requestChat", "drop")
+    with pytest.raises(httpx.TransportError):
+        start(control, subject="dropped")
+    entry = control.wait_request("requestChat", subject="dropped", timeout=5)
+    assert (entry["fault"], entry["httpStatus"], entry["statusCode"]) == ("drop", None, None)

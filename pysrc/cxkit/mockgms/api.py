@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import copy
+import math
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -93,8 +94,8 @@ class MockControlApi(AgentShortcuts):
             raise RuntimeError("the blocking waits need a server started with MockGMS.running()")
         if _on_loop(loop):
             raise RuntimeError("the blocking waits cannot run on the server loop; use the async waits")
-        wait_s = min(max(timeout, 0.0), self.config.max_wait_seconds)
-        return _result(asyncio.run_coroutine_threadsafe(_copied(coro), loop), wait_s + CALL_TIMEOUT_S)
+        limit = max(timeout, 0.0) + CALL_TIMEOUT_S if math.isfinite(timeout) else None  # inf: as long as it takes
+        return _result(asyncio.run_coroutine_threadsafe(_copied(coro), loop), limit)
 
     # -- state --------------------------------------------------------------------------------
     def chats(self) -> list[dict[str, Any]]:
@@ -239,7 +240,7 @@ async def _copied(coro: Awaitable[T]) -> T:
     return copy.deepcopy(await coro)
 
 
-def _result(future: concurrent.futures.Future[T], timeout: float) -> T:
+def _result(future: concurrent.futures.Future[T], timeout: float | None) -> T:
     """The future's result; a clear error instead of a hang when the server loop has stopped."""
     try:
         return future.result(timeout)

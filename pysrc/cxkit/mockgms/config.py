@@ -126,7 +126,8 @@ class MockConfig:
                                      bounds=(64 << 10, 1 << 30))
     request_log_value_chars: int = setting(10_000, "a logged form value is cut there (entry lists it in "
                                                    "\"truncated\")", bounds=(16, 1 << 20))
-    max_wait_seconds: float = setting(60.0, "cap on the control API long polls", bounds=(0, 3600))
+    max_wait_seconds: float = setting(
+        60.0, "cap on the HTTP control API's long polls (MockGMS's own waits are not capped)", bounds=(0, 3600))
     body_timeout_seconds: float = setting(30.0, "a request body must be complete this long after its headers (408)",
                                           bounds=(0.01, 3600))
     header_timeout_seconds: float = setting(10.0, "MockGMS.running(): request headers must be complete this long "

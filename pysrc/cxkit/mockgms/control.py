@@ -68,7 +68,7 @@ async def wait_messages(
     chat = state.store.get(chat_id)
     if chat is None:
         raise ActionError(404, f"no chat {chat_id!r}")
-    timeout = min(max(timeout, 0.0), state.config.max_wait_seconds)
+    timeout = max(timeout, 0.0)  # over HTTP the route caps it (max_wait_seconds)
 
     def newer() -> list[dict[str, Any]]:
         found = chat.transcript.after(after)
@@ -87,7 +87,7 @@ async def wait_messages(
 
 async def wait_chat(state: ServerState, after: int, timeout: float) -> dict[str, Any] | None:
     """The first chat numbered > after (chats are numbered 1, 2, ... since the last reset)."""
-    timeout = min(max(timeout, 0.0), state.config.max_wait_seconds)
+    timeout = max(timeout, 0.0)  # over HTTP the route caps it (max_wait_seconds)
     chat = await state.store.new_chat.wait_for(lambda: state.store.by_seq_after(after), timeout)
     return chat.summary() if chat is not None else None
 
@@ -97,7 +97,7 @@ async def wait_requests(
     form: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Wait until the request log has done entries numbered > after that match the filters."""
-    timeout = min(max(timeout, 0.0), state.config.max_wait_seconds)
+    timeout = max(timeout, 0.0)  # over HTTP the route caps it (max_wait_seconds)
     found = await state.log.changed.wait_for(
         lambda: state.log.entries(operation, chat_id, after=after, done=True, form=form), timeout)
     return {"timedOut": not found, "requests": found or []}

@@ -78,6 +78,11 @@ def _number(request: Request, name: str, default: float) -> float:
 
 
 def control_routes(state: ServerState) -> list[Route]:
+    def wait_s(request: Request) -> float:
+        """A long poll's ``timeout``, capped: no HTTP request holds the server longer than
+        ``max_wait_seconds`` (the in-process waits of `MockGMS` are not capped)."""
+        return min(max(_number(request, "timeout", 10.0), 0.0), state.config.max_wait_seconds)
+
     def guarded(handler: Any) -> Any:
         async def endpoint(request: Request) -> Response:
             try:
@@ -102,12 +107,12 @@ def control_routes(state: ServerState) -> list[Route]:
     async def wait(request: Request) -> Response:
         result = await control.wait_messages(
             state, request.path_params["chat_id"], int(_number(request, "after", 0)),
-            _number(request, "timeout", 10.0), request.query_params.get("type") or None,
+            wait_s(request), request.query_params.get("type") or None,
         )
         return JSONResponse(result)
 
     async def wait_chat(request: Request) -> Response:
-        found = await control.wait_chat(state, int(_number(request, "after", 0)), _number(request, "timeout", 10.0))
+        found = await control.wait_chat(state, int(_number(request, "after", 0)), wait_s(request))
         return JSONResponse({"timedOut": found is None, "chat": found})
 
     async def faults(request: Request) -> Response:
@@ -142,7 +147,7 @@ def control_routes(state: ServerState) -> list[Route]:
         form = {k[len("form."):]: v for k, v in q.multi_items() if k.startswith("form.")}
         return JSONResponse(await control.wait_requests(
             state, q.get("operation") or None, q.get("chatId") or None, int(_number(request, "after", 0)),
-            _number(request, "timeout", 10.0), form,
+            wait_s(request), form,
         ))
 
     async def config(request: Request) -> Response:

@@ -141,12 +141,23 @@ class MockGmsControl(AgentShortcuts):
         positional parameter, as it always was here."""
         seen = self._seen_chats if after is None else after
         wait = self.timeout if timeout is None else timeout
-        body = self._json(self.http.get("/mock/chats/wait", params={"after": seen, "timeout": wait}))
-        if body.get("timedOut") or not body.get("chat"):
-            what = "new chat" if after is None else f"chat numbered above {after}"
-            raise TimeoutError(f"no {what} was started within {wait}s")
+        deadline = time.monotonic() + wait
+        while True:
+            body = self._json(self.http.get("/mock/chats/wait", params={
+                "after": seen, "timeout": self._chunk(deadline)}))
+            if body.get("chat"):
+                break
+            if time.monotonic() >= deadline:
+                what = "new chat" if after is None else f"chat numbered above {after}"
+                raise TimeoutError(f"no {what} was started within {wait}s")
         self._seen_chats = max(self._seen_chats, int(body["chat"]["seq"]))
         return body["chat"]
+
+    def _chunk(self, deadline: float) -> float:
+        """One long poll's timeout on the way to ``deadline``: within this client's HTTP timeout
+        (``timeout`` + 5 s) and under the mock's own cap (``max_wait_seconds``, 60 s by default),
+        so a wait of any length is a series of polls, never an HTTP timeout."""
+        return max(0.0, min(deadline - time.monotonic(), self.timeout, 10.0))
 
     def wait_messages(self, chat_id: str, *, after: int = 0, timeout: float | None = None,
                       type: str | None = None) -> list[dict[str, Any]]:
@@ -154,9 +165,8 @@ class MockGmsControl(AgentShortcuts):
         wait = self.timeout if timeout is None else timeout
         deadline = time.monotonic() + wait
         while True:
-            left = max(0.0, deadline - time.monotonic())
             body = self._json(self.http.get(f"/mock/chats/{chat_id}/wait", params={
-                "after": after, "timeout": min(left, 10), **({"type": type} if type else {})}))
+                "after": after, "timeout": self._chunk(deadline), **({"type": type} if type else {})}))
             if body["messages"]:
                 return body["messages"]
             if time.monotonic() >= deadline:
@@ -175,10 +185,10 @@ class MockGmsControl(AgentShortcuts):
                 if index > after and message_matches(message, match):
                     return message
                 seen = max(seen, index)
-            left = deadline - time.monotonic()
-            if left <= 0:
+            if deadline <= time.monotonic():
                 raise TimeoutError(f"no message matching {match} in chat {chat_id}")
-            self._json(self.http.get(f"/mock/chats/{chat_id}/wait", params={"after": seen, "timeout": min(left, 10)}))
+            self._json(self.http.get(f"/mock/chats/{chat_id}/wait",
+                                     params={"after": seen, "timeout": self._chunk(deadline)}))
 
     def wait_typing_preview(self, chat_id: str, text: str, *, timeout: float | None = None) -> dict[str, Any]:
         """The chat (``chat(chat_id)``) once the visitor's typing preview, the mock's
@@ -193,13 +203,13 @@ class MockGmsControl(AgentShortcuts):
             chat = self.chat(chat_id)
             if chat.get("typingPreview") == text:
                 return chat
-            left = deadline - time.monotonic()
-            if left <= 0:
+            if deadline <= time.monotonic():
                 raise TimeoutError(f"the typing preview of chat {chat_id} is {chat.get('typingPreview')!r}, "
                                    f"not {text!r}, after {wait}s")
             # startTyping and stopTyping each add a message: wake on the next one
             after = max((int(m.get("index") or 0) for m in chat["messages"]), default=0)
-            self._json(self.http.get(f"/mock/chats/{chat_id}/wait", params={"after": after, "timeout": min(left, 10)}))
+            self._json(self.http.get(f"/mock/chats/{chat_id}/wait",
+                                     params={"after": after, "timeout": self._chunk(deadline)}))
 
     def wait_requests(
         self, operation: str | None = None, *, chat_id: str | None = None, after: int = 0,
@@ -215,10 +225,8 @@ class MockGmsControl(AgentShortcuts):
             params["chatId"] = chat_id
         deadline = time.monotonic() + wait
         while True:
-            left = deadline - time.monotonic()
-            # a long poll on the mock; chunks stay within the HTTP timeout and the mock's cap
             found = self._json(self.http.get("/mock/requests/wait", params={
-                **params, "timeout": max(0.0, min(left, self.timeout))}))["requests"]
+                **params, "timeout": self._chunk(deadline)}))["requests"]
             if found:
                 return found
             if time.monotonic() >= deadline:

@@ -51,12 +51,13 @@ Fixtures
                                      test page or ``url`` (a path is relative to the server),
                                      points ``webchat.dataURL`` at the mock, merges ``config``
                                      into ``_genesys.widgets``, waits for ``WebChatService.ready``.
-                                     The first page is pytest-playwright's ``page``; later ones
-                                     open in the same context.
+                                     The first page is ``cxkit_page``; later ones open in the
+                                     same context (the session's, reset for each test).
     ``chat_page``                    ``open_chat_page()``: the bundled test page, booted.
-    ``offline_guard``                opt-in: requests and WebSockets of the test's browser
-                                     context that leave the machine are aborted and fail the
-                                     test, unless it calls ``offline_guard.expect()``.
+    ``offline_guard``                on for chat pages, opt-in for ``page``: requests and
+                                     WebSockets of the test's browser context that leave the
+                                     machine are aborted and fail the test, unless it calls
+                                     ``offline_guard.expect()``.
     ``browser_type_launch_args``     (only with pytest-playwright) unchanged when Playwright's
                                      own Chromium is downloaded; else ``CHROMIUM_PATH`` or a
                                      Chromium on PATH (Debian's ``chromium``); else a clear
