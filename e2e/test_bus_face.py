@@ -922,3 +922,35 @@ def test_a_page_without_webchat_config_gets_app_ready_and_no_webchatservice(page
     assert got["seen"] == [] and got["registered"] is False and got["ready"] is True
     # the bus's answer for a plugin it cannot load (spec A; observed for any unknown plugin)
     assert got["answer"] == ["rejected", "Could not load plugin file in given location. Check your plugins path option."]
+
+
+def test_a_value_that_cannot_cross_fails_its_own_call_only(bus_page):
+    """threads.md ("How data crosses"): a value the worker cannot receive (a detached buffer) or
+    that cannot be read (a getter that throws) fails only its own call, with the reason, and the
+    calls beside it in the same batch go on; a Symbol reaches Python as None (as `undefined`
+    does); a `before` answering a thenable whose `then` throws cancels its command, in both
+    modes. Nothing waits forever."""
+    got = bus_page.evaluate("""async () => {
+        const p = CXBus.registerPlugin('Uncrossable');
+        const settle = d => new Promise(r => d.done(v => r(['resolved', v])).fail(e => r(['rejected', String(e)])));
+        const detached = new ArrayBuffer(8);
+        structuredClone(detached, {transfer: [detached]});
+        const unreadable = {get boom() { throw new Error('no reading this'); }};
+        const calls = [  // issued in one task: one batch to the worker
+            p.command('PySvc.echo', {n: 1}), p.command('PySvc.echo', {n: 2, buffer: detached}),
+            p.command('PySvc.echo', unreadable), p.command('PySvc.echo', {n: 4, s: Symbol('x')}),
+            p.command('PySvc.echo', {n: 5})];
+        const answers = await Promise.all(calls.map(settle));
+        p.before('PySvc.mul', o => ({then() { throw new Error('a broken thenable'); }}));
+        const thenable = await settle(p.command('PySvc.mul', {a: 1, b: 2}));
+        return {answers, thenable, waiting: __cxkit.waiting()};
+    }""")
+    answers = got["answers"]
+    assert [a[0] for a in answers] == ["resolved", "rejected", "rejected", "resolved", "resolved"]
+    assert [answers[i][1]["data"] for i in (0, 3, 4)] == [{"n": 1}, {"n": 4, "s": None}, {"n": 5}]
+    assert "ArrayBuffer is detached" in answers[1][1] or "detached ArrayBuffer" in answers[1][1], answers[1][1]
+    assert "no reading this" in answers[2][1]
+    assert got["thenable"] == ["rejected", CANCELLED] and got["waiting"] == 0
+    if bus_page.evaluate("window.__cxkit.thread") == "worker":  # the test hook answers a result it cannot send
+        refused = bus_page.evaluate("cxkitPy('result = []\\nresult.append(result)').then(() => 'resolved', String)")
+        assert "ValueError" in refused or "RecursionError" in refused, refused

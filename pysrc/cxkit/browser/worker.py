@@ -265,6 +265,7 @@ class Worker:
         self.app.data("pageHidden", bool(self.page.get("hidden")))
         self.app.data("pageFocus", bool(self.page.get("focused")))
         self.started: list[Any] = []
+        self.failed = False  # the page was told the boot failed: no App.ready, no onReady
         #: Seconds this thread spent on the page's batches, their bus work and answers (bench/bus.py)
         self.busy_s = 0.0
         self.ops: dict[str, Callable[..., Any]] = {
@@ -360,6 +361,7 @@ class Worker:
         except Exception as exc:
             log.exception("cxkit: the services could not start")
             self.link.send("failed", f"cxkit could not start its services: {error_text(exc)}")
+            self.failed = True
             return
         for name, service in plugins.items():
             self.bridge.expose(name, service.plugin)
@@ -368,6 +370,8 @@ class Worker:
     def go(self) -> None:
         """After the page's extensions: App.ready, the services start (as the original's load
         on App.ready), then the page's onReady."""
+        if self.failed:
+            return
         publish_app_ready(self.app, self.config)
         mark_app_ready(self.app)
         if start_services(self.started, lambda reason: self.link.send("failed", reason)):
@@ -401,7 +405,10 @@ class Worker:
         except Exception as exc:
             self.link.send("reply", reply, False, error_text(exc), None)
         else:
-            self.link.send("reply", reply, True, scope.get("result"), None)
+            try:
+                self.link.send("reply", reply, True, scope.get("result"), None)
+            except Exception as exc:  # a result that cannot cross (a cycle): the page still hears
+                self.link.send("reply", reply, False, error_text(exc), None)
 
 
 def _preprocessor(options: Any) -> Any:

@@ -23,6 +23,7 @@ export function start(face) {
     var t = typeof v;
     if (t === "function") { handles = true; return { __cxkit: "fn", id: hold(v) }; }
     if (t === "string" || t === "boolean" || v == null) return v;  // undefined in an array: JSON's null, None either way
+    if (t === "symbol") { json = false; return undefined; }  // as JSON drops it (no worker could receive it)
     if (t === "number") { if (!isFinite(v)) json = false; return v; }
     if (!Array.isArray(v) && (Object.getPrototypeOf(v) !== Object.prototype || "jquery" in v)) {  // not plain data
       if (t !== "object" || v instanceof Blob || v instanceof RegExp || v instanceof Date
@@ -80,10 +81,27 @@ export function start(face) {
     try {  // JSON batches go as one string (no JS object for Pyodide to convert): [seq, flags, ops, cookie?]
       var batch = cookie === undefined ? [seq, flags, ops] : [seq, flags, ops, cookie];
       worker.postMessage(plain ? face.json(batch) : { seq: seq, ops: ops, flags: flags, cookie: cookie });
-    } catch (e) {
-      console.error("cxkit: a call could not be sent to the worker: " + e);
-      // the worker, holding the bus for a last part, goes on; the page's cookies still reach it
-      if (!part) worker.postMessage(face.json(cookie === undefined ? [seq, 0, []] : [seq, 0, [], cookie]));
+    } catch (e) {  // a value no worker can receive (a detached buffer): only its own op fails
+      worker.postMessage({ seq: seq, ops: ops.map(sendable).filter(Boolean), flags: flags, cookie: cookie });
+    }
+  }
+  function sendable(op) {  // op, or what tells the worker it could not go (a call's caller hears it here)
+    try { structuredClone(op); return op; } catch (e) {
+      var why = "cxkit: " + op[0] + " could not be sent to the worker: " + (e && e.message || e);
+      console.error(why);
+      if (op[0] === "settle") return ["settle", op[1], false, [why]];
+      if (op[0] === "reply") return ["reply", op[1], false, why, []];
+      if (op[0] === "call") { face.settle(op[3], false, why); face.forget(op[3]); }
+      return null;
+    }
+  }
+  function encoded(v, failed) {  // enc(v), or failed(error) when reading v throws (a getter, a revoked Proxy)
+    var mark = ids;
+    try { return [enc(v)]; } catch (e) {
+      for (var id = mark + 1; id <= ids; id++) held.delete(id);
+      console.error("cxkit: a value could not be read to send it to the worker: " + e);
+      failed("the value could not be read: " + (e && e.message || e));
+      return null;
     }
   }
   function apply(fn, args) {  // page code runs here; the worker only sees data (a Promise: see `call`)
@@ -95,11 +113,16 @@ export function start(face) {
 
   var handlers = {
     up: function () {
-      face.attach({ sync: false, services: function () { send(["services"]); },
-        call: function (p, m, token, args) { calls++; send(["call", p, m, token, enc(args)]); },
+      if (!face.attach({ sync: false, services: function () { send(["services"]); },
+        call: function (p, m, token, args) {
+          calls++;
+          var data = encoded(args, function (why) { face.settle(token, false, why); face.forget(token); });
+          if (data) send(["call", p, m, token, data[0]]);
+        },
         settle: function (token, ok, args, relayed) {  // relayed: the page's caller has the values
-          send(relayed ? ["settle", token, ok, [], 1] : ["settle", token, ok, enc(args)]);
-        } });
+          var data = relayed ? [[]] : encoded(args, function (why) { send(["settle", token, false, [why]]); });
+          if (data) send(relayed ? ["settle", token, ok, [], 1] : ["settle", token, ok, data[0]]);
+        } })) return;  // the boot failed meanwhile: no extensions, no App.ready
       var jq = window.jQuery || null;
       Object.keys(face.config.extensions || {}).forEach(function (name) {
         var ext = face.config.extensions[name];
@@ -110,6 +133,7 @@ export function start(face) {
       send(["go"]);
     },
     onReady: function () {
+      if (face.failure) return;
       try { if (typeof face.config.onReady === "function") face.config.onReady(face.config.bus); } finally { face.extensionFiles(); }
     },
     settle: function (token, ok, args) { face.settle.apply(null, [token, ok].concat(dec(args))); },
@@ -120,9 +144,12 @@ export function start(face) {
     forget: function (own) { face.forget(own); },
     call: function (reply, fn, args) {  // a `before`, a pre-processor, a callback: the answer and the edited arguments
       args = dec(args);
-      var r = apply(held.get(fn), args), answer = function (a) { send(["reply", reply, a[0], a[1], enc(args)]); };
+      var r = apply(held.get(fn), args), answer = function (a) {
+        var edited = encoded(args, function (why) { send(["reply", reply, false, why, []]); });
+        if (edited) send(["reply", reply, a[0], a[1], edited[0]]);
+      };
       if (!r[0] || !r[1] || typeof r[1].then !== "function") return answer(r);
-      r[1].then(function (v) { answer(apply(function () { return v; }, [])); },  // a Promise answers once it settles
+      Promise.resolve(r[1]).then(function (v) { answer(apply(function () { return v; }, [])); },  // once it settles
         function (e) { answer([false, e && e.message || String(e)]); });
     },
     read: function (reply, id) {  // an input's value now (code may have set it: no input event)
@@ -141,7 +168,11 @@ export function start(face) {
     unlisten: function (id) { dom.unlisten(id); },
     download: function (blob, name) { dom.save(blob, name); },
     log: function (level, text) { console[level](text); },
-    failed: function (text, naming) { worker.terminate(); if (naming) face.failNaming(text); else face.fail(text); },
+    failed: function (text, naming) {
+      worker.terminate();
+      if (naming) face.failNaming(text); else face.fail(text);
+      refuseReplies(face.failure);
+    },
   };
   // The worker's ops run in order, in slices: a big batch (a restored chat, a burst of messages)
   // yields to the page between slices instead of making one long task.
@@ -162,9 +193,15 @@ export function start(face) {
     if (!draining) { draining = true; if (ops.length > NOW_OPS) tick.port2.postMessage(0); else drain(); }
   };
   worker.onerror = function (e) {  // with no message: worker.mjs itself did not load
-    if (e.message) return face.fail("cxkit worker: " + e.message);
-    face.explain(abs(M.worker)).then(function (why) { face.fail("cannot start the cxkit worker " + abs(M.worker) + why); });
+    if (e.message) { face.fail("cxkit worker: " + e.message); return refuseReplies(face.failure); }
+    face.explain(abs(M.worker)).then(function (why) {
+      face.fail("cannot start the cxkit worker " + abs(M.worker) + why);
+      refuseReplies(face.failure);
+    });
   };
+  function refuseReplies(why) {  // questions the worker will never answer (cxkitPy)
+    Object.keys(replies).forEach(function (id) { var r = replies[id]; delete replies[id]; r[1](why); });
+  }
   dom.watchVisibility(send);
   cookieEvents = dom.watchCookies(cookiesChanged);
   var init = { pyodide: abs(M.pyodide), wheel: abs(M.wheels[0]), config: enc(face.config), page: dom.pageFacts(),
@@ -173,7 +210,10 @@ export function start(face) {
   worker.postMessage({ init: init });
   if (init.testHook) {  // test pages only: run Python in the worker, the value of `result` comes back
     window.cxkitPy = function (source) {
-      return new Promise(function (ok, no) { replies[++ids] = [ok, no]; send(["exec", ids, source]); });
+      return new Promise(function (ok, no) {
+        if (face.failure) return no(face.failure);
+        replies[++ids] = [ok, no]; send(["exec", ids, source]);
+      });
     };
   }
   face.link = { calls: function () { return calls; }, held: function () { return held.size; },
