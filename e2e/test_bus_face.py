@@ -954,3 +954,23 @@ def test_a_value_that_cannot_cross_fails_its_own_call_only(bus_page):
     if bus_page.evaluate("window.__cxkit.thread") == "worker":  # the test hook answers a result it cannot send
         refused = bus_page.evaluate("cxkitPy('result = []\\nresult.append(result)').then(() => 'resolved', String)")
         assert "ValueError" in refused or "RecursionError" in refused, refused
+
+
+def test_a_call_queued_before_boot_that_cannot_be_read_does_not_stop_the_start(page, server_url):
+    """threads.md: a command queued before Python is up whose data cannot be read is rejected
+    when the queue is replayed; the calls after it and the start-up (App.ready, onReady) go on."""
+    page.add_init_script("""
+        window.cxkitTestConfig = (widgets) => { widgets.onReady = () => { window.onReadyRan = true; }; };
+        window.cxkitTestEarly = () => {
+            const p = CXBus.registerPlugin('Early'), settle = d => new Promise(r =>
+                d.done(() => r('resolved')).fail(e => r('rejected: ' + e)));
+            window.early = Promise.all([
+                settle(p.command('WebChatService.getSessionData', {get boom() { throw new Error('unreadable'); }})),
+                settle(p.command('WebChatService.getSessionData'))]);
+        };
+    """)
+    page.goto(f"{server_url}/cxkit/e2e.html")
+    wait_booted(page)
+    assert page.evaluate("window.early") == ["rejected: the value could not be read: unreadable", "resolved"]
+    page.wait_for_function("() => window.onReadyRan === true")
+    assert page.evaluate("CXBus.data('App.ready')") is True
