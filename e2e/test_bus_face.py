@@ -974,3 +974,34 @@ def test_a_call_queued_before_boot_that_cannot_be_read_does_not_stop_the_start(p
     assert page.evaluate("window.early") == ["rejected: the value could not be read: unreadable", "resolved"]
     page.wait_for_function("() => window.onReadyRan === true")
     assert page.evaluate("CXBus.data('App.ready')") is True
+
+
+def test_a_function_held_twice_through_a_shared_object_stays_callable(bus_page):
+    """An object the page passes twice in one call (``{a: shared, b: shared}``) crosses as
+    structured-clone data; the function in it gets one stand-in in the worker, so dropping one
+    of the two copies does not drop the function on the page."""
+    if bus_page.evaluate("window.__cxkit.thread") != "worker":
+        pytest.skip("handles exist in worker mode only")
+    py(bus_page, """
+import gc
+kept = {}
+svc = bus.register_plugin("Keeper")
+def keep(e):
+    kept["a"], b = e.data["a"]["f"], e.data["b"]["f"]
+    same = kept["a"] is b
+    del b
+    e.deferred.resolve(same)
+svc.register_command("keep", keep)
+svc.register_command("call", lambda e: kept["a"]("from Python").done(e.deferred.resolve).fail(e.deferred.reject))
+svc.ready()
+result = True
+""")
+    got = bus_page.evaluate("""async () => {
+        const p = CXBus.registerPlugin('Sharer'), shared = {f: (who) => 'called ' + who};
+        const same = await p.command('Keeper.keep', {a: shared, b: shared});
+        await cxkitPy('import gc\\ngc.collect()\\nresult = True');
+        await cxkitPy('result = True');  // a round trip: the drop of a second stand-in would have reached the page
+        const called = await new Promise(r => p.command('Keeper.call').done(r).fail(e => r('failed: ' + e)));
+        return {same, called};
+    }""")
+    assert got == {"same": True, "called": "called from Python"}

@@ -160,17 +160,24 @@ class WorkerLink:
         except Exception:  # the page must still hear of the next batch
             log.exception("cxkit: a message to the page could not be sent")
 
-    def decode(self, value: Any) -> Any:
-        """Plain data from the page with its handles made stand-ins."""
+    def decode(self, value: Any, made: dict[int, Any] | None = None) -> Any:
+        """Plain data from the page with its handles made stand-ins: one per handle, also where
+        a shared object holds it twice (each stand-in drops its handle on the page when it goes)."""
         if not self.handles:
             return value
         kind = type(value)
         if kind is dict:
+            if made is None:
+                made = {}
             if "__cxkit" in value:
-                return handle_of(self, value, self.elements)
-            return {k: self.decode(v) for k, v in value.items()}
+                number = int(value["id"])
+                if number not in made:
+                    made[number] = handle_of(self, value, self.elements)
+                return made[number]
+            return {k: self.decode(v, made) for k, v in value.items()}
         if kind is list:
-            return [self.decode(v) for v in value]
+            made = {} if made is None else made
+            return [self.decode(v, made) for v in value]
         return value
 
 
