@@ -91,10 +91,11 @@ export function start(face) {
       console.error(why);
       if (op[0] === "settle") return ["settle", op[1], false, [why]];
       if (op[0] === "reply") return ["reply", op[1], false, why, []];
-      if (op[0] === "call") { face.settle(op[3], false, why); face.forget(op[3]); }
+      if (op[0] === "call") refuse(op[3], why);
       return null;
     }
   }
+  function refuse(token, why) { face.settle(token, false, why); face.forget(token); }  // a command's or a publish's
   function encoded(v, failed) {  // enc(v), or failed(error) when reading v throws (a getter, a revoked Proxy)
     var mark = ids;
     try { return [enc(v)]; } catch (e) {
@@ -116,12 +117,13 @@ export function start(face) {
       if (!face.attach({ sync: false, services: function () { send(["services"]); },
         call: function (p, m, token, args) {
           calls++;
-          var data = encoded(args, function (why) { face.settle(token, false, why); face.forget(token); });
+          var data = encoded(args, function (why) { refuse(token, why); });
           if (data) send(["call", p, m, token, data[0]]);
         },
         settle: function (token, ok, args, relayed) {  // relayed: the page's caller has the values
-          var data = relayed ? [[]] : encoded(args, function (why) { send(["settle", token, false, [why]]); });
-          if (data) send(relayed ? ["settle", token, ok, [], 1] : ["settle", token, ok, data[0]]);
+          if (relayed) return send(["settle", token, ok, [], 1]);
+          var data = encoded(args, function (why) { send(["settle", token, false, [why]]); });
+          if (data) send(["settle", token, ok, data[0]]);
         } })) return;  // the boot failed meanwhile: no extensions, no App.ready
       var jq = window.jQuery || null;
       Object.keys(face.config.extensions || {}).forEach(function (name) {
