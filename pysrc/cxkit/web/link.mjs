@@ -17,6 +17,9 @@ export function start(face) {
   var held = new Map(), ids = 0, out = [], calls = 0, replies = {}, worker;
   var json = true, handles = false;  // the batch being gathered: all JSON can say? any handle in it?
   try { worker = spawn(abs(M.worker)); } catch (e) { face.fail("cannot start the cxkit worker: " + e); return; }
+  var stall = face.stallMs(), starting = stall && setTimeout(function () {  // until worker.mjs runs (its first message)
+    handlers.failed("cannot start the cxkit worker " + abs(M.worker) + ": nothing received for " + stall / 1000 + " s");
+  }, stall);
 
   function hold(v) { held.set(++ids, v); return ids; }
   function enc(v, seen) {  // a copy the worker can receive: functions and elements become handles
@@ -190,6 +193,7 @@ export function start(face) {
   }
   tick.port1.onmessage = drain;
   worker.onmessage = function (e) {  // JSON text, or an array of ops some of which are JSON text
+    clearTimeout(starting);
     var ops = typeof e.data === "string" ? JSON.parse(e.data) : e.data;
     for (var i = 0; i < ops.length; i++) inbox.push(typeof ops[i] === "string" ? JSON.parse(ops[i]) : ops[i]);
     if (!draining) { draining = true; if (ops.length > NOW_OPS) tick.port2.postMessage(0); else drain(); }
@@ -207,7 +211,7 @@ export function start(face) {
   dom.watchVisibility(send);
   cookieEvents = dom.watchCookies(cookiesChanged);
   var init = { pyodide: abs(M.pyodide), wheel: abs(M.wheels[0]), config: enc(face.config), page: dom.pageFacts(),
-    testHook: !!(M.testPages && (face.config.cxkit || {}).testHook), snapshot: !!(face.config.cxkit || {}).snapshot };
+    testHook: !!(M.testPages && (face.config.cxkit || {}).testHook), snapshot: !!(face.config.cxkit || {}).snapshot, stall: stall };
   sentCookie = init.page.cookie; at = init.page.url; title = init.page.title;
   worker.postMessage({ init: init });
   if (init.testHook) {  // test pages only: run Python in the worker, the value of `result` comes back

@@ -234,6 +234,8 @@
   const send = (q) => link.call(q[0], q[1], token(q[1], q[2], q[3]), q[2]);  // a call queued before boot
   // Read when used, never cached: test harnesses and late page scripts set them after this file runs.
   const opts = () => ((w._genesys || {}).widgets || {}).cxkit || cfg.cxkit || {};
+  // worker mode: how long a boot download may go without a byte before the boot fails (0: never)
+  const stallMs = () => (opts().stallTimeout == null ? 60000 : Math.max(0, Number(opts().stallTimeout) || 0));
 
   loader = w.__cxkit = {
     manifest: M, base: base, Deferred: Deferred, config: cfg, mirror: mirror, attached: false, thread: null,
@@ -298,7 +300,7 @@
       try { if (typeof url === "string") loadFile(url).fail((why) => console.error(`cxkit: extension ${name}: ${why}`)); }
       catch (e) { console.error(`cxkit: extension ${name}: ${e}`); }  // a URL Trusted Types refuses
     }),
-    fail: fail, explain: explain, json: json,
+    fail: fail, explain: explain, json: json, stallMs: stallMs,
     failNaming: (text) => failNaming(text, pyodideFiles()),
     waiting: () => Object.keys(pending).length,  // commands not settled yet (leak checks)
     kept: () => Object.keys(kept).length,  // published data Python still holds a copy of (leak checks)
@@ -314,10 +316,12 @@
     if (loader.thread === "main") {  // what it throws (a policy that refuses a script's text) fails the boot
       try { return bootMain(); } catch (e) { return fail("cxkit could not start: " + e); }
     }
-    import(abs(M.link)).catch((e) => explain(abs(M.link)).then((why) => fail(`cannot load ${abs(M.link)}: ${e}${why}`
-      + (!/HTTP 404/.test(why) ? "" : baseOption ? ` (_genesys.widgets.cxkit.base names ${base})`
-        : ` (widgets.js looks for the rest of its bundle in ${base}; one not beside it needs _genesys.widgets.cxkit.base)`))))
-      .then((m) => m && m.start(loader)).catch((e) => fail("cxkit could not start: " + e));
+    const ms = stallMs(), stalled = `nothing received for ${ms / 1000} s`;
+    Promise.race([import(abs(M.link)), new Promise((_, no) => ms && setTimeout(no, ms, stalled))])
+      .catch((e) => (e === stalled ? fail(`cannot load ${abs(M.link)}: ${e}`) : explain(abs(M.link)).then((why) => fail(
+        `cannot load ${abs(M.link)}: ${e}${why}` + (!/HTTP 404/.test(why) ? "" : baseOption ? ` (_genesys.widgets.cxkit.base names ${base})`
+          : ` (widgets.js looks for the rest of its bundle in ${base}; one not beside it needs _genesys.widgets.cxkit.base)`)))))
+      .then((m) => m && !loader.failure && m.start(loader)).catch((e) => fail("cxkit could not start: " + e));
   }
   function bootMain() {  // PyScript on the page's own thread: for pages that import cxkit in Python
     // Pyodide only logs a failed WebAssembly start (as in worker.mjs) and never settles.
