@@ -311,3 +311,25 @@ async def test_failed_connects_back_off_one_second_more_each_up_to_a_minute():
     await page.wait_for(lambda: len(attempts) >= 64, timeout=4000)
     gaps = [round(b - a) for a, b in zip(attempts, attempts[1:], strict=False)]
     assert gaps[:62] == [*range(1, 61), 60, 60], gaps
+
+
+@virtual_time
+async def test_a_second_reload_long_after_the_first_still_restores_the_chat():
+    """Nothing polls in CometD mode, so no ping is kept fresh: a ping written at the first restore
+    made a reload more than restoreTimeout (60 s) after it give up the live chat."""
+    gms = mock_gms()
+    storage = MemoryStorage()
+    first = Page(gms, storage=storage, config={"cometD": dict(COMETD)}).boot()
+    await started(first)
+    await first.service.push.close()
+    second = Page(gms, storage=storage, config={"cometD": dict(COMETD)}).boot()
+    await second.wait_for(lambda: second.of("restored"))
+    second.agent("join")
+    await second.wait_for(lambda: len(second.delivered_indexes()) == 2)
+    await asyncio.sleep(120)  # the chat goes on (virtual time)
+    await second.service.push.close()
+    third = Page(gms, storage=storage, config={"cometD": dict(COMETD)}).boot()
+    await third.wait_for(lambda: third.of("restored") or "restoreTimeout" in third.names())
+    assert third.of("restored") and third.service.session.active and third.chat_id == first.chat_id
+    third.agent("say", text="still here")
+    await third.wait_for(lambda: "still here" in [m["text"] for d in third.of("messageReceived") for m in d["messages"]])

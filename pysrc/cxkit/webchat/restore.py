@@ -13,7 +13,10 @@ while the page was away and come as live messages (a second ``messageReceived`` 
 ``restoring: false``). Every index is delivered once: no duplicate, no loss.
 
 In CometD mode the ``refresh`` is a ``requestNotifications`` publish (position 1) on a new Bayeux
-connection, and the notification that answers it plays the part of the refresh answer.
+connection, and the notification that answers it plays the part of the refresh answer. There is
+no age check there: nothing polls, so no ping is kept fresh (a ping written at a restore stayed
+as it was, and a reload more than ``restoreTimeout`` after it gave up a live chat); the server's
+answer says whether the chat is still on.
 
 Asynchronous chat (CometD and ``async.enabled``): the identity is the page's ``sessionData``
 (``{sessionID, alias, secureKey, userId}``, from its ``async.setSessionData`` callback or the
@@ -106,8 +109,10 @@ async def restore_session(service: RestoreHost, session_data: Any = None) -> str
         identity = service.cookies.load_identity()
     if identity is None:
         return "none"
+    # The age check is REST's: polls keep the ping fresh there. A CometD chat has no poll (the
+    # server pushes), so there the server's answer says whether the chat is still on.
     ping = service.cookies.ping
-    if not is_async(service) and ping is not None and service.now() - ping >= service.config.restore_timeout:
+    if service.push is None and ping is not None and service.now() - ping >= service.config.restore_timeout:
         service.cookies.clear_session()
         service.publish("restoreTimeout")
         return "timeout"
@@ -129,7 +134,8 @@ async def _restore(service: RestoreHost, identity: Identity) -> str:
     session.filters.restore(service.cookies.load_filters())
     session.identity = identity
     service.set_data(f"{service.name}.sessionData", identity.as_session_data())
-    service.cookies.ping = service.now()
+    if service.push is None:
+        service.cookies.ping = service.now()
     asynchronous = is_async(service)
     reply = await _ask(service, identity, asynchronous)
     if session.active:
