@@ -7,13 +7,14 @@ REST, no polling, files via apiURL, restore via requestNotifications, reconnects
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 from cometd_page import CometdPage, started
 from webchat_harness import Page, mock_gms, settle
 from webchat_vclock import virtual_time
 
-from cxkit.gms import BytesFile
+from cxkit.gms import BytesFile, HttpResponse
 from cxkit.mockgms import FileLimits
 from cxkit.webchat import MemoryStorage
 from cxkit.webchat import messages as msg
@@ -121,6 +122,25 @@ async def test_server_refusals_publish_error_with_the_notification_data():
     await page.wait_for(lambda: page.of("error"))
     error = page.of("error")[0]
     assert error["statusCode"] == 2 and error["errors"][0]["code"] == 249
+    assert page.service.session.active
+
+
+@pytest.mark.parametrize("refusal, status, code", [("status1", 1, 500), ("too long", 2, 204)])
+@virtual_time
+async def test_every_refused_send_is_an_error_even_those_a_poll_would_not_report(refusal, status, code):
+    """The command resolved on its publish (as the original): the refusal that follows, as a
+    notification, is the page's only news that the message was not taken. A poll's statusCode 1
+    and code 204 publish no error; these answer a send, so they do."""
+    gms = mock_gms(max_message_chars=10)
+    page = cometd_page(gms).boot()
+    await started(page)
+    text = "x" * 20 if refusal == "too long" else "lost"
+    if refusal == "status1":
+        gms.fault("send", "status1")
+    assert await page.cmd("sendMessage", {"message": text}) == {"statusCode": 0}
+    await page.wait_for(lambda: page.of("error"))
+    error = page.of("error")[0]
+    assert error["statusCode"] == status and error["errors"][0]["code"] == code, error
     assert page.service.session.active
 
 
@@ -333,3 +353,96 @@ async def test_a_second_reload_long_after_the_first_still_restores_the_chat():
     assert third.of("restored") and third.service.session.active and third.chat_id == first.chat_id
     third.agent("say", text="still here")
     await third.wait_for(lambda: "still here" in [m["text"] for d in third.of("messageReceived") for m in d["messages"]])
+
+
+@pytest.mark.parametrize("websocket", [False, True], ids=["long-polling", "websocket"])
+@pytest.mark.parametrize("fault", ["status1", "drop"])
+@virtual_time
+async def test_a_catch_up_that_fails_is_asked_again_until_answered(fault, websocket):
+    """After a new handshake (the server forgot the client) the page asks for what came
+    meanwhile; the original asked once, and a refused or lost request left the new client bound
+    to no chat: the agent's messages were never delivered."""
+    gms = mock_gms()
+    page = CometdPage(gms, websocket=websocket, config={"cometD": dict(COMETD)}).boot()
+    await started(page)
+    gms.cometd.bayeux.close_all()
+    gms.fault("refresh", fault, count=1)
+    page.agent("join")
+    page.agent("say", text="missed")
+    await page.wait_for(lambda: page.delivered_indexes() == [1, 2, 3])
+    page.agent("say", text="later")
+    await page.wait_for(lambda: page.delivered_indexes() == [1, 2, 3, 4])
+    assert [c["chats"] for c in gms.cometd.clients()] == [[page.chat_id]]
+
+
+@virtual_time
+async def test_a_restore_answered_offline_asks_again_and_brings_history_then_news():
+    """Nothing polls in CometD mode: after restoredOffline the page asks again until answered."""
+    gms = mock_gms()
+    storage = MemoryStorage()
+    first = Page(gms, storage=storage, config={"cometD": dict(COMETD)}).boot()
+    await started(first)
+    first.agent("join")
+    first.agent("say", text="before")
+    await first.wait_for(lambda: len(first.delivered_indexes()) == 3)
+    await first.service.push.close()
+    gms.fault("refresh", "status1", count=1)
+    first.agent("say", text="while away")
+    second = Page(gms, storage=storage, config={"cometD": dict(COMETD)}).boot()
+    await second.wait_for(lambda: len(second.delivered_indexes()) == 4)
+    assert "restoredOffline" in second.names() and second.service.session.active
+    history, live = second.of("messageReceived")
+    assert history["restoring"] is True and [m["index"] for m in history["messages"]] == [1, 2, 3]
+    assert live["restoring"] is False and [m["text"] for m in live["messages"]] == ["while away"]
+    second.agent("say", text="after")
+    await second.wait_for(lambda: len(second.delivered_indexes()) == 5)
+
+
+@virtual_time
+async def test_a_server_that_advises_no_reconnect_is_heard_and_the_chat_goes_on_with_a_new_client():
+    """advice.reconnect "none" stops the connects (as CometD does): the page hears
+    ``disconnected`` (it was a silent stop, no message ever again), and a new client asks for
+    what came meanwhile after the longest back-off (a minute)."""
+    gms = mock_gms()
+    page = cometd_page(gms)
+    inner, armed = page.scripted.post_json, [False]
+
+    async def post_json(url, payload, *, headers, timeout):
+        reply = await inner(url, payload, headers=headers, timeout=timeout)
+        if armed[0] and url.endswith("/connect") and reply.status == 200:
+            armed[0] = False
+            answers = json.loads(reply.text)
+            for answer in answers:
+                if answer.get("channel") == "/meta/connect":
+                    answer.update(successful=False, error="408::session expired", advice={"reconnect": "none"})
+            return HttpResponse(200, json.dumps(answers), "OK")
+        return reply
+
+    page.scripted.post_json = post_json
+    page.boot()
+    await started(page)
+    armed[0] = True
+    for session in list(gms.cometd.bayeux.sessions.values()):  # the held connect answers now
+        gms.cometd.bayeux.deliver(session.client_id, {"channel": "/test/wake", "data": {}})
+    await page.wait_for(lambda: "disconnected" in page.names())
+    page.agent("join")
+    page.agent("say", text="are you there?")
+    await page.wait_for(lambda: page.delivered_indexes() == [1, 2, 3], timeout=90)
+    assert page.names().index("disconnected") < page.names().index("reconnected")
+    assert page.service.push.bayeux.running and page.service.session.active
+
+
+@virtual_time
+async def test_a_chat_that_comes_after_start_chat_gave_up_is_ended():
+    """startChat rejects when no notification comes within 10 s; GMS may still make the chat
+    later: it is ended (disconnect), not left waiting on the server for an agent nobody hears."""
+    gms = mock_gms()
+    page = CometdPage(gms, websocket=True, config={"cometD": dict(COMETD)}).boot()
+    await settle()
+    gms.fault("requestChat", "delay", delay_ms=11000, count=1)
+    failure = await page.reject("startChat", {"nickname": "Nick"})
+    assert failure["status"] == 0 and not page.service.session.active
+    await page.wait_for(lambda: gms.chats() and gms.chats()[0]["state"] == "ended", timeout=60)
+    assert not page.service.session.active and "started" not in page.names()
+    body = await started(page)  # the page can start a chat of its own afterwards
+    assert body["chatId"] != gms.chats()[0]["chatId"]

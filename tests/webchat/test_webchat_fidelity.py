@@ -408,3 +408,39 @@ async def test_a_pre_processor_that_answers_later_delays_delivery_and_keeps_orde
     indexes = [m["index"] for e in page.of("messageReceived") for m in e["messages"]]
     assert indexes == sorted(indexes) and len(indexes) == len(set(indexes))  # in order, once each
     assert sorted(later.seen) == sorted(set(later.seen))  # each message pre-processed once
+
+
+@virtual_time
+async def test_an_answer_still_pre_processed_when_its_chat_ends_stays_out_of_the_next_chat():
+    """A slow pre-processor still working on the old chat's last answer when the visitor ends
+    it and starts another: that answer put the old chat's messages into the new chat's
+    transcript (under its sessionData), and the new chat's own messages of the same indexes
+    were then dropped as seen."""
+    gms = mock_gms()
+    page = Page(gms).boot()
+
+    working = []
+
+    async def slow(message):
+        working.append(message.get("text"))
+        await asyncio.sleep(3)  # a page function that takes its time (virtual time)
+
+    def preprocessor(message):
+        return slow(message)
+
+    preprocessor.answers_later = True
+    await page.cmd("registerPreProcessor", {"preprocessor": preprocessor})
+    await page.start()
+    page.agent("join")
+    page.agent("say", text="old chat: bye")
+    await page.wait_for(lambda: "old chat: bye" in working)  # its answer is being pre-processed
+    await page.cmd("endChat")
+    await page.cmd("startChat", {"nickname": "Nick"})
+    page.agent("join")
+    page.agent("say", text="new chat: hello")
+    await page.wait_for(lambda: "new chat: hello" in [m.get("text") for e in page.of("messageReceived")
+                                                       for m in e["messages"]], timeout=60)
+    transcript = (await page.cmd("getTranscript"))["messages"]
+    texts = [m.get("text") for m in transcript if m["type"] == "Message"]
+    assert texts == ["new chat: hello"], texts
+    assert [m["index"] for m in transcript] == sorted({m["index"] for m in transcript})

@@ -302,3 +302,25 @@ async def test_configure_again_after_a_restore_restores_nothing_more():
     assert "restored" not in second.names(mark) and "ready" not in second.names(mark)
     positions = [dict(r["fields"]).get("transcriptPosition") for r in second.transport.of("refresh")[refreshes:]]
     assert "1" not in positions, positions   # polling goes on; nothing asks for the transcript again
+
+
+@virtual_time
+async def test_a_restore_answered_offline_brings_the_history_as_history_with_the_first_answer():
+    """restoredOffline: the refresh was refused (statusCode 1), so the transcript comes with the
+    next poll; the messages shown before the reload still come as history (restoring: true),
+    only those of the time away as live, and each once."""
+    gms = mock_gms()
+    first = Page(gms).boot()
+    await first.start()
+    first.agent("join")
+    first.agent("say", text="before")
+    await first.wait_for(lambda: first.service.session.transcript.next_index == 4)
+    await first.cmd("stopPoll")  # the page unloads
+    gms.fault("refresh", "status1", count=1)
+    first.agent("say", text="while away")
+    second = Page(gms, storage=first.storage).boot()
+    await second.wait_for(lambda: len(second.delivered_indexes()) == 4)
+    assert "restoredOffline" in second.names()
+    history, live = second.of("messageReceived")
+    assert history["restoring"] is True and [m["index"] for m in history["messages"]] == [1, 2, 3]
+    assert live["restoring"] is False and [m["text"] for m in live["messages"]] == ["while away"]

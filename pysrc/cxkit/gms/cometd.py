@@ -95,6 +95,7 @@ class BayeuxClient:
         self.advice: dict[str, Any] = {"reconnect": "retry", "interval": 0, "timeout": 25_000}
         self.online = True  # the last request got an answer
         self.running = False
+        self.told_to_stop = False  # the server's advice was reconnect "none": the loop stopped
         self.ack_requested = ack
         self.ack_enabled = False  # the server agreed to the ack extension
         self.ack_id = -1  # batch of the last connect answer received
@@ -116,7 +117,7 @@ class BayeuxClient:
         """Handshake and start the connect loop; False if the first handshake got no success."""
         if self.running:
             return await self._wait_handshake()
-        self.running = True
+        self.running, self.told_to_stop = True, False
         self._handshaken = asyncio.Event()
         if self.connection_type == WEBSOCKET and await self._open_socket() is None:
             self._use(LONG_POLLING)  # the upgrade failed: renegotiate at once, as CometD does
@@ -216,9 +217,10 @@ class BayeuxClient:
                 self.ack_id = ext["ack"]
             self._take_advice(connect)
             reconnect = _reconnect(connect) or ("retry" if connect.get("successful") else "handshake")
-            if reconnect == "none":
-                self.running = False
+            if reconnect == "none":  # as CometD: no more connects (on_state hears it: no silent stop)
+                self.running, self.told_to_stop = False, True
                 self.client_id = None
+                self._set_online(False)
                 return
             self._set_online(bool(connect.get("successful")) or reconnect != "retry")
             if reconnect == "handshake":

@@ -75,6 +75,7 @@ class MessageProcessor:
         options: dict[str, Any] = {"restoring": restoring, "history_below": history_below,
                                    "old_messages": old_messages}
         if self._backlog or any(getattr(p, "answers_later", False) for p in self.preprocessors):
+            options["epoch"] = self.host.session.epoch
             self._backlog.append((body, options))
             if len(self._backlog) == 1:
                 spawn(self._process_backlog())
@@ -88,7 +89,8 @@ class MessageProcessor:
                 edited = await self._preprocess_later(body)
             finally:
                 self._backlog.popleft()
-            self._process_now(body, edited, **options)
+            if options.pop("epoch") == self.host.session.epoch:  # else its chat ended meanwhile: not the new one's
+                self._process_now(body, edited, **options)
 
     async def _preprocess_later(self, body: Mapping[str, Any]) -> dict[int, dict[str, Any]]:
         """The new messages of ``body`` (by position) as the pre-processors left them."""

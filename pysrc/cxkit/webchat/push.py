@@ -41,7 +41,7 @@ from .config import WebChatConfig
 from .session import ChatSession
 from .tasks import spawn
 
-__all__ = ["DirectPublisher", "PushClient", "PushHost", "PushMode"]
+__all__ = ["DirectPublisher", "PushClient", "PushHost", "PushMode", "identity_of"]
 
 
 class DirectPublisher(Protocol):
@@ -70,7 +70,7 @@ class PushHost(Protocol):
     def process(self, body: Mapping[str, Any] | None, *, restoring: bool = False,
                 history_below: int | None = None, old_messages: bool = False) -> None: ...
 
-    def handle_poll_reply(self, reply: GmsReply) -> None: ...
+    def handle_poll_reply(self, reply: GmsReply, *, pushed: bool = False) -> None: ...
 
 # How long a restore waits for the answer to its requestNotifications, and startChat for the
 # first notification of its chat.
@@ -107,6 +107,16 @@ def _refused_reply(reason: str) -> GmsReply:
 
 # requestChat's identity when none is given: a new chat (Identity is frozen, so one is shared)
 _NEW_CHAT = Identity()
+
+
+def identity_of(body: Mapping[str, Any]) -> Identity:
+    """The identity a GMS answer (or notification) names.
+
+    >>> identity_of({"chatId": "c1", "alias": "9", "secureKey": "k", "userId": "u"}).chat_id
+    'c1'
+    """
+    return Identity(str(body.get("chatId") or ""), str(body.get("alias") or ""),
+                    str(body.get("secureKey") or ""), str(body.get("userId") or ""))
 
 
 def reply_of(data: Mapping[str, Any]) -> GmsReply:
@@ -218,8 +228,11 @@ class PushMode:
         self.history = False  # a fetchHistory is waiting for its notification
         # startChat settles on the first notification of its chat (the original does)
         self.first_notification: asyncio.Future[dict[str, Any]] | None = None
+        self.unwanted_start = False  # a requestChat given up on (no notification in time): its chat may still come
         self._waiter: asyncio.Future[dict[str, Any]] | None = None
         self._backlog: list[dict[str, Any]] = []
+        self._catching_up: asyncio.Task[None] | None = None
+        self._hurry = asyncio.Event()
 
     async def connect(self) -> bool:
         if self.bayeux.running and self.bayeux.client_id is not None:
@@ -247,7 +260,9 @@ class PushMode:
         self.starting = True
         self.first_notification = waiter = loop.create_future()
         try:
-            return await _notified_reply(publish(), waiter, START_WAIT_S)
+            reply = await _notified_reply(publish(), waiter, START_WAIT_S)
+            self.unwanted_start = not waiter.done() and reply.kind == "network"
+            return reply
         finally:
             self.starting = False
             self.first_notification = None
@@ -277,6 +292,11 @@ class PushMode:
         if not session.active:
             waiter = self.first_notification
             if not (self.starting and waiter is not None and not waiter.done()):
+                if self.unwanted_start and reply.ok and chat_id:
+                    # startChat was rejected (no answer in time), yet GMS made the chat: end it,
+                    # or it would wait for an agent that talks to nobody
+                    self.unwanted_start = False
+                    spawn(self.client.disconnect(identity_of(data)))
                 return  # a late notification of a chat that is over
             waiter.set_result(data)
             if not (reply.ok and chat_id):
@@ -290,25 +310,54 @@ class PushMode:
             s.process(data, old_messages=history)
             s.plugin.publish_direct("ajaxResponse", reply.body)
         else:
-            s.handle_poll_reply(reply)
+            s.handle_poll_reply(reply, pushed=True)
 
     def _on_state(self, online: bool) -> None:
         session = self.service.session
         if not online:
             if session.lost_connection():
                 self.service.publish("disconnected")
+            if self.bayeux.told_to_stop:  # the chat goes on: a new client, after the longest back-off
+                self.catch_up(after=self.bayeux.max_backoff_s)
         elif session.disconnected:
             session.disconnected = False
             self.service.publish("reconnected")
             # as the original: ask from the next index (the ack extension already redelivers
             # what the server had sent; this covers a server without it)
-            self._ask_for_news()
+            self.catch_up()
 
     def _on_rehandshake(self) -> None:
         """A new clientId: the server forgot us, so ask for what came meanwhile."""
-        self._ask_for_news()
+        self.catch_up()
 
-    def _ask_for_news(self) -> None:
-        session = self.service.session
-        if session.active:
-            spawn(self.client.refresh(session.identity, session.transcript.next_index))
+    def catch_up(self, after: float = 0.0) -> None:
+        """Ask for what came meanwhile (requestNotifications from the next index) until the
+        server answers it. The original asked once: a refused or lost request left a new
+        clientId bound to no chat, and the messages meanwhile were never asked for again."""
+        if not self.service.session.active:
+            return
+        if self._catching_up is None or self._catching_up.done():
+            self._hurry = asyncio.Event()
+            self._catching_up = spawn(self._catch_up(after))
+        elif not after:  # one waiting to try again: at once (a new client is up)
+            self._hurry.set()
+
+    async def _catch_up(self, delay: float) -> None:
+        s, session = self.service, self.service.session
+        epoch = session.epoch
+        while True:
+            try:  # as the Bayeux client backs off: 1 s more each time, up to a minute
+                await asyncio.wait_for(self._hurry.wait(), delay)
+            except TimeoutError:
+                pass
+            self._hurry.clear()
+            if not session.active or session.epoch != epoch:
+                return
+            reply = await self.ask(session.identity, session.transcript.next_index)
+            if not session.active or session.epoch != epoch:
+                return
+            s.handle_poll_reply(reply)  # as a refresh's answer: the messages, or offline after a few
+            self.replay_backlog()
+            if reply.kind not in ("retry", "network"):
+                return
+            delay = min(delay + 1.0, 60.0)

@@ -190,8 +190,11 @@ def _resume(service: RestoreHost, reply: GmsReply, body: Mapping[str, Any], hist
     service.cookies.index = session.transcript.next_index
     service.set_data("sessionActive", True)
     service.plugin.publish_direct("ajaxResponse", body)
-    if reply.kind == "retry":
+    if reply.kind == "retry":  # the transcript comes with the first answer, its history as history
         session.poll_exceptions = 1
+        session.history_due = (history_below,)
     service.start_polling()
     if service.push is not None:
         service.push.replay_backlog()
+        if reply.kind == "retry":  # nothing polls: ask again until the server answers
+            service.push.catch_up()

@@ -37,10 +37,9 @@ from .cookies import SessionCookies
 from .polling import PollingLoop
 from .ports import Downloader, PageInfo, Storage, TypingInput
 from .processing import MessageProcessor
-from .push import PushMode
+from .push import PushMode, identity_of
 from .restore import restore_session
 from .session import ChatSession
-from .start_chat import identity_of
 from .tasks import spawn
 from .typing_indicator import ClientTyping, CometdTyping
 from .user_data import data_copy
@@ -223,6 +222,8 @@ class WebChatService:
     def process(self, body: Mapping[str, Any] | None, *, restoring: bool = False,
                 history_below: int | None = None, old_messages: bool = False) -> None:
         """Deliver the new messages of one GMS answer (`MessageProcessor.process`)."""
+        if self.session.history_due is not None and body and not restoring:
+            (history_below,), restoring, self.session.history_due = self.session.history_due, True, None
         self.processor.process(body, restoring=restoring, history_below=history_below,
                                old_messages=old_messages)
 
@@ -312,7 +313,10 @@ class WebChatService:
         self.publish("error", {"errorReason": "InternalError",
                                "message": f"{type(exc).__name__}: {exc}"})
 
-    def handle_poll_reply(self, reply: GmsReply) -> None:
+    def handle_poll_reply(self, reply: GmsReply, *, pushed: bool = False) -> None:
+        """A refresh's answer, or (``pushed``) a CometD notification: there every refusal
+        answers one of the page's publishes (a send the command resolved on its publish, as the
+        original), so each one is an ``error``, statusCode 1 and code 204 too: none goes unheard."""
         if reply.kind == "ok":
             if self.session.poll_answered():
                 self.publish("chatServerBackOnline")
@@ -322,6 +326,8 @@ class WebChatService:
             self.plugin.publish_direct("ajaxResponse", reply.body)
         elif reply.kind == "retry":
             self.plugin.publish_direct("ajaxResponse", reply.body)
+            if pushed:
+                self.publish("error", reply.failure())
             if self.session.poll_refused(self.config.poll_exception_limit):
                 self.publish("chatServerWentOffline")
         elif reply.kind == "network":
@@ -329,7 +335,7 @@ class WebChatService:
                 self.publish("error", reply.failure())
         else:
             codes = reply.error_codes
-            if not codes or any(code not in _IGNORED_POLL_ERRORS for code in codes):
+            if pushed or not codes or any(code not in _IGNORED_POLL_ERRORS for code in codes):
                 self.publish("error", reply.failure())
             if reply.chat_ended and self.session.active:
                 self.process(reply.body)

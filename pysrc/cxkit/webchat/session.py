@@ -36,7 +36,9 @@ class ChatSession:
     ``epoch`` grows when a chat ends, so late answers about the old one are dropped;
     ``restoring`` holds while a restore asks GMS about the previous chat (``restore_done`` is
     set when it is over); ``offline`` follows ``chatServerWentOffline``/``BackOnline``,
-    ``disconnected`` the network, ``reconnect_due`` a ``reconnected`` not yet published."""
+    ``disconnected`` the network, ``reconnect_due`` a ``reconnected`` not yet published;
+    ``history_due`` (``(history_below,)``): a restore's first answer was a refusal
+    (``restoredOffline``), so the first answer that brings the transcript brings its history."""
 
     identity: Identity = field(default_factory=Identity)
     active: bool = False
@@ -51,6 +53,7 @@ class ChatSession:
     offline: bool = False
     disconnected: bool = False
     reconnect_due: bool = False
+    history_due: tuple[int | None] | None = None
 
     @property
     def kept(self) -> bool:
@@ -73,9 +76,11 @@ class ChatSession:
         self.file_limits = None
         self.offline = self.disconnected = self.reconnect_due = False
         self.poll_exceptions = 0
+        self.history_due = None
 
     def new_transcript(self) -> None:
         self.transcript = Transcript()
+        self.history_due = None
 
     def lost_connection(self) -> bool:
         """A request got no answer: True when ``disconnected`` is due (once, during a chat)."""

@@ -18,7 +18,7 @@ from . import messages as msg
 from .command_host import CommandHost
 from .cookies import SessionCookies
 from .ports import PageInfo
-from .push import PushMode
+from .push import PushMode, identity_of
 from .user_data import data_copy, values_of_functions
 
 if TYPE_CHECKING:
@@ -56,16 +56,6 @@ class StartChatHost(CommandHost, Protocol):
 
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else form_value(value)
-
-
-def identity_of(body: Mapping[str, Any]) -> Identity:
-    """The identity a GMS answer (or notification) names.
-
-    >>> identity_of({"chatId": "c1", "alias": "9", "secureKey": "k", "userId": "u"}).chat_id
-    'c1'
-    """
-    return Identity(str(body.get("chatId") or ""), str(body.get("alias") or ""),
-                    str(body.get("secureKey") or ""), str(body.get("userId") or ""))
 
 
 def call_user_data(value: Any) -> Mapping[str, Any] | None:
