@@ -52,6 +52,9 @@ async def test_empty_message_and_message_too_long(client) -> None:
         long = await cust.op("send", message="x" * 11)
         assert long.status_code == 400 and error_code(long) == 204
         assert len(gms.chat(cust.chat_id)["messages"]) == 1
+        # counted as GMS (Java) counts: UTF-16 units, an emoji two
+        assert error_code(await cust.op("send", message="x" * 9 + "👍")) == 204
+        assert (await cust.op("send", message="x" * 8 + "👍")).status_code == 200
 
 
 @pytest.mark.parametrize("which", ["secureKey", "userId"])

@@ -464,6 +464,16 @@ async def test_send_filtered_message_checks_its_text_like_send_message():
 
 
 @virtual_time
+async def test_the_length_limit_counts_as_javascript_does():
+    """The original checks message.length: UTF-16 units, so an emoji counts two."""
+    page = Page(mock_gms(), config={"maxMessageLength": 5}).boot()
+    await page.start()
+    assert await page.reject("sendMessage", {"message": "😀😀😀"}) == msg.MESSAGE_TOO_LONG.format(5)
+    assert await page.cmd("sendMessage", {"message": "ok 👍"})
+    assert [dict(r["fields"])["message"] for r in page.transport.of("send")] == ["ok 👍"]
+
+
+@virtual_time
 async def test_pre_processors_change_messages_in_place_only():
     page = Page(mock_gms()).boot()
 

@@ -28,6 +28,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ..common.jsstrings import js_length
 from . import files as file_ops
 from .chat import Chat, StoredFile
 from .errors import Code, GmsError, SessionNotFound
@@ -289,7 +290,7 @@ class ChatApi:
     # -- validation -----------------------------------------------------------------------------
     def _check_message_length(self, text: str) -> None:
         limit = self.state.config.max_message_chars
-        if len(text) > limit:
+        if js_length(text) > limit:  # GMS is Java: String.length() counts UTF-16 units
             raise GmsError(Code.MESSAGE_TOO_LONG, f"Message is longer than {limit} characters")
 
     def _check_user_data(self, current: dict[str, str], update: dict[str, str]) -> None:

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ..common.jsstrings import js_length
 from ..gms import GmsReply, form_value
 from . import messages as msg
 from .catalog import COMMANDS
@@ -176,7 +177,7 @@ class Commands:
             return None
         text = _text(text)
         limit = s.config.max_message_length
-        if limit is not None and len(text) > limit:
+        if limit is not None and js_length(text) > limit:  # as the original's message.length
             e.deferred.reject(msg.MESSAGE_TOO_LONG.format(limit))
             return None
         return text
