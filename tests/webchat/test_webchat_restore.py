@@ -324,3 +324,35 @@ async def test_a_restore_answered_offline_brings_the_history_as_history_with_the
     history, live = second.of("messageReceived")
     assert history["restoring"] is True and [m["index"] for m in history["messages"]] == [1, 2, 3]
     assert live["restoring"] is False and [m["text"] for m in live["messages"]] == ["while away"]
+
+
+@virtual_time
+async def test_messages_sent_while_the_restore_runs_wait_for_it_and_go_in_order():
+    """After a reload the visitor may type before the restore has its answer: the message goes
+    to the restored chat (it was rejected 'There is no active chat session')."""
+    gms = mock_gms()
+    first = Page(gms).boot()
+    await first.start()
+    await first.cmd("stopPoll")
+    gms.fault("refresh", "delay", delay_ms=2000, count=1)
+    second = Page(gms, storage=first.storage).boot()
+    await second.wait_for(lambda: second.service.session.restoring)
+    sends = [second.deferred("sendMessage", {"message": text}) for text in ("one", "two")]
+    typing = second.deferred("sendTyping", {"message": "thr"})
+    await second.wait_for(lambda: all(d.state() != "pending" for d in [*sends, typing]))
+    assert [d.state() for d in [*sends, typing]] == ["resolved"] * 3 and second.of("restored")
+    assert [m["text"] for m in gms.chat(first.chat_id)["messages"] if m["type"] == "Message"] == ["one", "two"]
+
+
+@virtual_time
+async def test_a_message_sent_while_a_failing_restore_runs_is_rejected_when_it_fails():
+    gms = mock_gms()
+    first = Page(gms).boot()
+    await first.start()
+    await first.cmd("stopPoll")
+    gms.fault("refresh", "delay", delay_ms=2000, count=1)
+    second = Page(gms, storage=first.storage, config={"ajaxTimeout": 1000}).boot()  # no answer in time
+    await settle()
+    assert second.service.session.restoring
+    assert await second.reject("sendMessage", {"message": "lost?"}) == msg.NO_ACTIVE_SESSION
+    assert "restoreFailed" in second.names()

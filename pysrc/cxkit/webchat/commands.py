@@ -425,5 +425,25 @@ def register_commands(service: WebChatHost) -> Commands:
         "downloadFile": partial(download_file, service)}
     for name in COMMANDS:
         handler: Callable[..., Any] = elsewhere.get(name) or getattr(commands, name)
+        if name in AFTER_RESTORE:
+            handler = _after_restore(service, handler)
         service.plugin.register_command(name, handler)
     return commands
+
+
+#: Commands about the chat that wait for a restore in flight (after a reload, it restores the
+#: chat they are about), as startChat and verifySession do, instead of rejecting "no active
+#: chat session" meanwhile. They wait in the order they were issued.
+AFTER_RESTORE = frozenset({"sendMessage", "sendFilteredMessage", "sendTyping", "sendFile", "endChat"})
+
+
+def _after_restore(service: WebChatHost, handler: Callable[[CommandEvent], Any]) -> Callable[[CommandEvent], Any]:
+    async def waits(e: CommandEvent) -> None:
+        session = service.session
+        if session.restoring and session.restore_done is not None:
+            await session.restore_done.wait()
+        result = handler(e)
+        if result is not None and hasattr(result, "__await__"):
+            await result
+
+    return waits
