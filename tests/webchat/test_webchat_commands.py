@@ -13,6 +13,7 @@ from webchat_vclock import virtual_time
 from cxkit.bus import Bus, CommandRejected
 from cxkit.webchat import MemoryStorage, MemoryTextInput, Ports, webchat_plugin_factory
 from cxkit.webchat import messages as msg
+from cxkit.webchat.filters import Prefilters
 from cxkit.webchat.service import READ_INPUT_S
 from cxkit.webchat.typing_indicator import ClientTyping
 
@@ -425,6 +426,31 @@ async def test_add_prefilter_and_hidden_messages():
     assert page.delivered_indexes() == [1, 2, 6]
     transcript = await page.cmd("getTranscript")
     assert [m["index"] for m in transcript["messages"]] == [1, 2, 6]
+
+
+@virtual_time
+async def test_a_pages_filter_hides_what_the_javascript_regexp_matches_no_more():
+    """A page's filter is a JS RegExp: \\d, \\w and \\b are ASCII there and $ is the end of the
+    text; Python's would also hide Arabic-Indic digits, accented words and a line before a
+    final newline, messages the original shows. Restored from the cookie the same way."""
+    page = Page(mock_gms()).boot()
+    await page.start()
+    regexps = [type("RegExp", (), {"source": source, "flags": flags})()
+               for source, flags in ((r"\d{3}", ""), (r"^\w+$", ""), (r"bye$", ""), (r"^end$", "m"))]
+    await page.cmd("addPrefilter", {"filters": regexps})
+    said = ["code 123", "code ١٢٣", "visible", "café", "bye", "bye\n", "the\nend\n", "all shown"]
+    page.agent("join")
+    for text in said:
+        page.agent("say", text=text)
+    await page.wait_for(lambda: "all shown" in texts_of(page))
+    assert texts_of(page) == ["code ١٢٣", "café", "bye\n", "all shown"]
+    restored = Prefilters()
+    restored.restore(page.service.session.filters.to_cookie())
+    assert [text for text in said if not restored.hides({"type": "Message", "text": text})] == texts_of(page)
+
+
+def texts_of(page: Page) -> list[str]:
+    return [m["text"] for d in page.of("messageReceived") for m in d["messages"] if m["type"] == "Message"]
 
 
 @virtual_time

@@ -46,11 +46,51 @@ class Prefilter:
         return {"source": self.source, "flags": self.flags}
 
 
-def _js_source_to_python(source: str) -> str:
-    # Named groups and back-references are spelled differently; the rest of the common syntax
-    # is shared.
-    source = re.sub(r"\(\?<([A-Za-z_]\w*)>", r"(?P<\1>", source)
-    return re.sub(r"\\k<([A-Za-z_]\w*)>", r"(?P=\1)", source)
+# JavaScript's \d, \w and \b are ASCII (Python's are Unicode: "١٢٣" is three \d there), and
+# its $ without the m flag is the end of the text only (Python's also matches before a final
+# newline): a page's filter must hide what it hides in the original, no more.
+_ASCII_ESCAPES = {c: f"(?a:\\{c})" for c in "dDwWbB"}
+_ASCII_IN_SET = {"d": "0-9", "w": "A-Za-z0-9_"}
+_NAMED_GROUP = re.compile(r"\(\?<([A-Za-z_]\w*)>")
+_NAMED_REFERENCE = re.compile(r"\\k<([A-Za-z_]\w*)>")
+
+
+def _js_source_to_python(source: str, multiline: bool = False) -> str:
+    r"""A JavaScript RegExp source as a Python pattern that matches the same texts (the syntax
+    both share, with JavaScript's meaning).
+
+        >>> _js_source_to_python(r"^\w+ (?<n>\d)[\d-]\k<n>$")
+        '^(?a:\\w)+ (?P<n>(?a:\\d))[0-9-](?P=n)\\Z'
+    """
+    out: list[str] = []
+    i, in_set = 0, False
+    while i < len(source):
+        ch = source[i]
+        if ch == "\\" and i + 1 < len(source):
+            following = source[i + 1]
+            reference = _NAMED_REFERENCE.match(source, i)
+            if reference and not in_set:
+                out.append(f"(?P={reference.group(1)})")
+                i = reference.end()
+                continue
+            out.append(_ASCII_IN_SET.get(following, source[i:i + 2]) if in_set
+                       else _ASCII_ESCAPES.get(following, source[i:i + 2]))
+            i += 2
+            continue
+        group = None if in_set else _NAMED_GROUP.match(source, i)
+        if group:
+            out.append(f"(?P<{group.group(1)}>")
+            i = group.end()
+            continue
+        if in_set:
+            in_set = ch != "]"
+        elif ch == "[":
+            in_set = True
+        elif ch == "$" and not multiline:
+            ch = "\\Z"
+        out.append(ch)
+        i += 1
+    return "".join(out)
 
 
 def _compile(source: str, flags: str, original: Any) -> Prefilter:
@@ -61,7 +101,7 @@ def _compile(source: str, flags: str, original: Any) -> Prefilter:
         elif flag not in _JS_ONLY_FLAGS:
             raise InvalidFilter(f"unknown regular expression flag {flag!r}")
     try:
-        pattern = re.compile(_js_source_to_python(source), py_flags)
+        pattern = re.compile(_js_source_to_python(source, "m" in flags), py_flags)
     except re.error as exc:
         raise InvalidFilter(str(exc)) from exc
     return Prefilter(source, flags, pattern, original)
