@@ -12,7 +12,7 @@ import pytest
 from cxkit.common import js_number_text, now_ms, spawn
 
 
-@pytest.mark.parametrize("module", ["cxkit.common", "cxkit.common.clock", "cxkit.common.jsnumbers",
+@pytest.mark.parametrize("module", ["cxkit.common", "cxkit.common.clock", "cxkit.common.jsnumbers", "cxkit.common.jsstrings",
                                     "cxkit.common.tasks"])
 def test_docstring_examples_run(module):
     result = doctest.testmod(importlib.import_module(module))
