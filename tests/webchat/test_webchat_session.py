@@ -258,3 +258,24 @@ async def test_language_comes_from_the_app_and_apikey_is_sent():
     await page.cmd("endChat")
     await page.start()
     assert page.gms.chat(page.chat_id)["userData"]["GCTI_LanguageCode"] == "sv"
+
+
+@virtual_time
+async def test_the_agents_last_words_in_a_poll_in_flight_at_end_chat_are_delivered_before_the_end():
+    """A slow poll carried the agent's message when the visitor ended the chat: its answer came
+    after the disconnect's and was dropped (as the original's), the message lost."""
+    gms = mock_gms()
+    page = Page(gms).boot()
+    await page.start()
+    page.agent("join")
+    await page.wait_event("agentConnected")
+    gms.fault("refresh", "delay", count=1, delay_ms=1500)
+    page.agent("say", text="your order number is 42")
+    await page.wait_for(lambda: page.transport.in_flight.get("refresh"), step=0.01)
+    mark = page.mark()
+    await page.cmd("endChat")
+    names = page.names(mark, data=False)
+    texts = [m["text"] for d in page.of("messageReceived") for m in d["messages"] if m["type"] == "Message"]
+    assert texts == ["your order number is 42"]
+    assert names.index("messageReceived") < names.index("ended") and names[-4:] == [
+        "supervisorDisconnected", "agentDisconnected", "clientDisconnected", "ended"]  # the local end sequence

@@ -122,16 +122,16 @@ class Commands:
         identity = s.session.identity
         s.stop_polling()
         s.typing.reset()
-        push = s.push
-        if push is not None:
-            # CometD: the server's chat-ended notification may come before the publish's
-            # acknowledgement; the whole local end sequence runs either way (as the original).
-            push.ending = True
+        # The server's chat-ended answer (a CometD notification, a poll in flight) may come
+        # before the disconnect's own: the whole local end sequence runs either way (as the
+        # original), and a poll in flight (REST) is waited for, so the agent's last words it
+        # brings are delivered before the end.
+        s.session.ending = True
         try:
             reply = await s.request(lambda: s.client.disconnect(identity))
+            await s.polling.finished()
         finally:
-            if push is not None:
-                push.ending = False
+            s.session.ending = False
         ended = reply.ok or (reply.kind in ("retry", "failed") and reply.chat_ended)
         # The original publishes error before the end sequence: pollingStopped, error, ...
         failure = None if ended else s.report_failure(reply)

@@ -85,6 +85,12 @@ class PollingLoop:
             self._timer = None
         return True
 
+    async def finished(self) -> None:
+        """Until the ticker's poll in flight (if any) has been handled."""
+        task = self._task
+        if self.in_flight and task is not None and not task.done():
+            await asyncio.shield(task)
+
     def speed_up(self) -> None:
         self.rate = self._base_rate()
 

@@ -224,7 +224,6 @@ class PushMode:
         self.client = PushClient(self, api_url=cfg.cometd_api_url, apikey=cfg.apikey,
                                  timeout=cfg.ajax_timeout_s, file_upload_timeout=cfg.file_upload_timeout_s)
         self.starting = False  # requestChat published, its notification not seen yet
-        self.ending = False  # endChat is publishing disconnect: it runs the end sequence itself
         self.history = False  # a fetchHistory is waiting for its notification
         # startChat settles on the first notification of its chat (the original does)
         self.first_notification: asyncio.Future[dict[str, Any]] | None = None

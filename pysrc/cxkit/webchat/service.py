@@ -229,7 +229,7 @@ class WebChatService:
 
     def chat_ended(self) -> None:
         """GMS said the chat ended (while endChat publishes disconnect, endChat ends it)."""
-        if not (self.push is not None and self.push.ending):
+        if not self.session.ending:
             self.end_by_server()
 
     def begin_session(self, identity: Identity) -> None:

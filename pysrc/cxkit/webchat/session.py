@@ -54,6 +54,7 @@ class ChatSession:
     disconnected: bool = False
     reconnect_due: bool = False
     history_due: tuple[int | None] | None = None
+    ending: bool = False  # endChat is under way: it runs the end sequence itself
 
     @property
     def kept(self) -> bool:
