@@ -356,6 +356,21 @@ async def test_the_restore_command_takes_session_data_in_async_mode():
 
 
 @virtual_time
+async def test_in_async_mode_a_session_cookie_alone_restores_nothing():
+    """The page's session data is the async chat's identity (COMPAT): the restore command
+    without it does not fall back on the session cookie the same page wrote."""
+    gms = mock_gms()
+    first = ws_page(gms, **{"async": {**ASYNC}}).boot()
+    await started(first)
+    await first.service.push.close()
+    second = CometdPage(gms, storage=first.storage, config={"cometD": dict(COMETD), "async": {**ASYNC}}).boot()
+    await settle()
+    assert first.storage.get("_genesys.widgets.webchat.state.session") == first.chat_id
+    assert await second.reject("restore") is None  # nothing to restore: rejected without a reason
+    assert not second.service.session.active and not second.of("restored")
+
+
+@virtual_time
 async def test_an_async_session_that_ended_meanwhile_is_a_restore_timeout():
     gms = mock_gms()
     store = SessionStore()

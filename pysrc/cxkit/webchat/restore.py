@@ -103,8 +103,8 @@ def is_async(service: RestoreHost) -> bool:
 
 async def restore_session(service: RestoreHost, session_data: Any = None) -> str:
     """Restore the session of the cookies (or, in async mode, of ``session_data``)."""
-    if is_async(service) and session_data is not None:
-        identity = session_identity(session_data)
+    if is_async(service):  # only the page's session data: a session cookie alone restores nothing
+        identity = session_identity(session_data) if session_data is not None else None
     else:
         identity = service.cookies.load_identity()
     if identity is None:
