@@ -279,3 +279,16 @@ async def test_the_agents_last_words_in_a_poll_in_flight_at_end_chat_are_deliver
     assert texts == ["your order number is 42"]
     assert names.index("messageReceived") < names.index("ended") and names[-4:] == [
         "supervisorDisconnected", "agentDisconnected", "clientDisconnected", "ended"]  # the local end sequence
+
+
+@virtual_time
+async def test_a_second_end_chat_while_the_first_is_under_way_sends_nothing():
+    """A double click: one disconnect, one end sequence; the second is rejected as after an end."""
+    page = Page(mock_gms()).boot()
+    await page.start()
+    first, second = page.deferred("endChat"), page.deferred("endChat")
+    await page.wait_for(lambda: first.state() != "pending" and second.state() != "pending")
+    assert first.state() == "resolved" and second.state() == "rejected"
+    assert list(second.debug()["args"]) == [msg.NO_ACTIVE_SESSION]
+    assert len(page.transport.of("disconnect")) == 1 and page.names().count("ended") == 1
+    assert page.of("ajaxResponse")[-1]["statusCode"] == 0

@@ -116,7 +116,7 @@ class Commands:
 
     async def endChat(self, e: CommandEvent) -> None:
         s = self.s
-        if not s.session.active:
+        if not s.session.active or s.session.ending:  # a second endChat (a double click) sends nothing
             e.deferred.reject(msg.NO_ACTIVE_SESSION)
             return
         identity = s.session.identity
