@@ -1005,3 +1005,21 @@ result = True
         return {same, called};
     }""")
     assert got == {"same": True, "called": "called from Python"}
+
+
+def test_a_stray_error_in_the_worker_after_boot_is_logged_and_the_bus_goes_on(bus_page):
+    """An exception that escapes in the worker (a callback that raised) reaches the page as the
+    worker's error event: it failed the whole boot (every later call rejected) while the worker
+    went on without the page. Now it is said on the console and nothing else changes."""
+    if bus_page.evaluate("window.__cxkit.thread") != "worker":
+        pytest.skip("a worker's error event exists in worker mode only")
+    said = lambda m: m.type == "error" and "cxkit worker: " in m.text and "stray" in m.text  # noqa: E731
+    with bus_page.expect_console_message(said, timeout=10_000):
+        py(bus_page, "from pyodide.ffi import create_once_callable\n"
+                     "def boom():\n    raise ValueError('stray')\n"
+                     "js.setTimeout(create_once_callable(boom), 0)\nresult = True")
+    got = bus_page.evaluate("""async () => ({
+        failure: __cxkit.failure || null,
+        answer: await new Promise(r => CXBus.command('App.anything').done(() => r('resolved')).fail(r)),
+    })""")
+    assert got == {"failure": None, "answer": "Command does not exist"}, got

@@ -199,7 +199,9 @@ export function start(face) {
     if (!draining) { draining = true; if (ops.length > NOW_OPS) tick.port2.postMessage(0); else drain(); }
   };
   worker.onerror = function (e) {  // with no message: worker.mjs itself did not load
-    if (e.message) { face.fail("cxkit worker: " + e.message); return refuseReplies(face.failure); }
+    // one stray error once the bus is up (a callback that raised): said, and the chat goes on
+    if (e.message && face.attached) return console.error("cxkit worker: " + e.message);
+    if (e.message) { handlers.failed("cxkit worker: " + e.message); return; }
     face.explain(abs(M.worker)).then(function (why) {
       face.fail("cannot start the cxkit worker " + abs(M.worker) + why);
       refuseReplies(face.failure);
