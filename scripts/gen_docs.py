@@ -127,7 +127,9 @@ def settings(cls: type) -> str:
         return ("per-service overrides" if isinstance(value, dict) else
                 f"{type(value).__name__}()" if hasattr(value, "__dataclass_fields__") else repr(value))
     rows = ((f"`{f.name}`", code(shown(f.default)), span(f.bounds), f.doc) for f in field_facts(cls))
-    doc = (inspect.getdoc(cls) or "").replace("\n", " ")
+    paragraphs = (inspect.getdoc(cls) or "").split("\n\n")
+    # the docstring's doctest example runs in the test suite; the page keeps the prose
+    doc = "\n\n".join(p for p in paragraphs if not p.lstrip().startswith(">>>")).replace("\n", " ")
     return (f"### `{cls.__name__}` ({rel(sys.modules[cls.__module__])})\n\n{doc}\n\n"
             + table("| field | default | bounds | note |", rows))
 

@@ -52,7 +52,13 @@ DEFAULT_LANGUAGE = "en"
 
 
 class QuickBus(Plugin):
-    """The plugin `_genesys.widgets.bus` is: a plugin named "QuickBus" that can also register plugins."""
+    """The plugin `_genesys.widgets.bus` is: a plugin named "QuickBus" that can also register plugins.
+
+        >>> from cxkit.bus import Bus, install_quickbus
+        >>> quickbus = install_quickbus(Bus())
+        >>> quickbus.register_plugin("Extra"), quickbus.registerPlugin("Extra")  # taken: False, as in JS
+        (<Plugin Extra (not ready)>, False)
+    """
 
     __slots__ = ()
 
@@ -66,6 +72,14 @@ class QuickBus(Plugin):
 
 
 class BootedApp(NamedTuple):
+    """What `boot_app` returns: the "App" plugin and the QuickBus.
+
+        >>> from cxkit.bus import Bus, boot_app
+        >>> app, quickbus = boot_app(Bus(), {})
+        >>> app.name, quickbus.name, app.data("ready")
+        ('App', 'QuickBus', True)
+    """
+
     app: Plugin
     quickbus: QuickBus
 
@@ -140,6 +154,12 @@ def install_app(bus: Bus, config: Mapping[str, Any]) -> Plugin:
     `debug` in the config's main/app/global sections turns on bus debug logging, and `lang` is
     the App language (``App.data('language')``, `DEFAULT_LANGUAGE` without it), as the original's
     first step, ``setLanguage``. Raises `RegistrationRefused` (a RuntimeError) if "App" is taken.
+
+        >>> from cxkit.bus import Bus, install_app
+        >>> bus = Bus()
+        >>> app = install_app(bus, {"main": {"lang": "de"}})
+        >>> app.data("language"), bus.load_plugin("widgets-core").state()
+        ('de', 'resolved')
     """
     master = bus.register_master()
     app = bus.register_plugin("App")
@@ -169,19 +189,41 @@ def install_app(bus: Bus, config: Mapping[str, Any]) -> Plugin:
 
 def install_quickbus(bus: Bus) -> QuickBus:
     """Register the "QuickBus" plugin (`_genesys.widgets.bus`). Raises `RegistrationRefused`
-    (a RuntimeError) if taken."""
+    (a RuntimeError) if taken.
+
+        >>> from cxkit.bus import Bus, install_quickbus
+        >>> bus = Bus()
+        >>> quickbus = install_quickbus(bus)
+        >>> bus.get_plugin("QuickBus") is quickbus, quickbus.is_ready
+        (True, True)
+    """
     quickbus = bus._register("QuickBus", QuickBus)
     quickbus.ready()
     return quickbus
 
 
 def publish_app_ready(app: Plugin, config: Any) -> bool:
-    """Republish the sticky `App.ready` with the widgets config as data."""
+    """Republish the sticky `App.ready` with the widgets config as data.
+
+        >>> from cxkit.bus import Bus, install_app, publish_app_ready
+        >>> bus = Bus()
+        >>> publish_app_ready(install_app(bus, {}), {"main": {}})
+        True
+        >>> bus.subscribe("App.ready", lambda e: print("late subscriber got", e.data))
+        late subscriber got {'main': {}}
+        'App.ready'
+    """
     return app.republish("ready", config)
 
 
 def mark_app_ready(app: Plugin) -> None:
-    """`App.data('ready', true)`, which follows App.ready."""
+    """`App.data('ready', true)`, which follows App.ready.
+
+        >>> from cxkit.bus import Bus, install_app, mark_app_ready
+        >>> app = install_app(Bus(), {})
+        >>> app.data("ready"), mark_app_ready(app), app.data("ready")
+        (None, None, True)
+    """
     app.data("ready", True)
 
 
@@ -195,6 +237,12 @@ def boot_app(
     """The App's init order: extensions -> App.ready (sticky) -> App.data('ready', True) -> onReady(QuickBus).
 
     An extension or onReady that raises is logged and boot carries on.
+
+        >>> from cxkit.bus import Bus, boot_app
+        >>> booted = boot_app(Bus(), {"main": {"lang": "fr"}}, on_ready=lambda qb: print("onReady:", qb.name))
+        onReady: QuickBus
+        >>> booted.app.data("language")
+        'fr'
     """
     app = install_app(bus, config)
     quickbus = install_quickbus(bus)

@@ -49,7 +49,10 @@ P = TypeVar("P", bound=Plugin)
 PluginFactory = Callable[["Bus"], "Awaitable[Any] | Deferred | None"]
 
 class Bus:
-    """CXBus: plugins, commands, events, Deferreds. Its own plugin "CXBus" backs command/subscribe/data."""
+    """CXBus: plugins, commands, events, Deferreds. Its own plugin "CXBus" backs command/subscribe/data.
+
+    >>> Bus().command("Nobody.here").state()  # no plugin and no factory for it
+    'rejected'"""
 
     def __init__(self, *, wake: Wake | None = None) -> None:
         self.config: dict[str, Any] = dict(DEFAULT_CONFIG)

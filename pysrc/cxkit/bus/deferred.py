@@ -35,7 +35,18 @@ Callback = Callable[..., Any]
 
 
 class CommandRejected(Exception):
-    """Raised by `await deferred` when it was rejected; `.args` holds every reject argument."""
+    """Raised by `await deferred` when it was rejected; `.args` holds every reject argument.
+
+        >>> import asyncio
+        >>> from cxkit.bus import Deferred
+        >>> async def main():
+        ...     try:
+        ...         await Deferred().reject("no chat", 404)
+        ...     except CommandRejected as exc:
+        ...         return exc.reason, exc.args
+        >>> asyncio.run(main())
+        ('no chat', ('no chat', 404))
+    """
 
     @property
     def reason(self) -> Any:
@@ -83,7 +94,15 @@ def _as_args(args: Any) -> tuple[Any, ...]:
 
 
 class Deferred:
-    """A settle-once promise with done/fail/always/progress callbacks (A.6 of the spec)."""
+    """A settle-once promise with done/fail/always/progress callbacks (A.6 of the spec).
+
+        >>> d = Deferred()
+        >>> d.fail(lambda reason: print("failed:", reason)).state()
+        'pending'
+        >>> d.reject("timeout").resolve("too late").state()  # settles once
+        failed: timeout
+        'rejected'
+    """
 
     __slots__ = ("_state", "_args", "_done", "_fail", "_progress", "_watch", "__weakref__")
 
@@ -319,7 +338,17 @@ class Deferred:
 
 
 class Promise:
-    """The consumer half of a Deferred (what `Deferred.promise()` hands out)."""
+    """The consumer half of a Deferred (what `Deferred.promise()` hands out).
+
+        >>> d = Deferred()
+        >>> p = d.promise()
+        >>> hasattr(p, "resolve"), p.done(print) is p
+        (False, True)
+        >>> _ = d.resolve("ok")
+        ok
+        >>> p.state()
+        'resolved'
+    """
 
     __slots__ = ("_deferred",)
 

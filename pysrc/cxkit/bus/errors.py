@@ -20,7 +20,17 @@ __all__ = ["RegistrationRefused"]
 class RegistrationRefused(RuntimeError):
     """`register_plugin(name)` was refused: ``reason`` is "taken" (a plugin of that exact name
     exists) or "locked" (the master registration locked the registry). A RuntimeError, so code
-    written for the earlier ``RuntimeError("... already registered")`` keeps working."""
+    written for the earlier ``RuntimeError("... already registered")`` keeps working.
+
+        >>> from cxkit.bus import Bus
+        >>> bus = Bus()
+        >>> bus.register_master().lock()
+        >>> try:
+        ...     bus.register_plugin("Late")
+        ... except RuntimeError as exc:
+        ...     print(type(exc).__name__, exc.name, exc.reason)
+        RegistrationRefused Late locked
+    """
 
     def __init__(self, name: str, reason: str) -> None:
         self.name = name

@@ -44,7 +44,15 @@ class _Record(Mapping[str, Any]):
 
 
 class BusEvent(_Record):
-    """`{time, publisher, event, data}` as delivered to a subscriber (A.4)."""
+    """`{time, publisher, event, data}` as delivered to a subscriber (A.4).
+
+        >>> from cxkit.bus import Bus
+        >>> bus = Bus()
+        >>> _ = bus.subscribe("Shop.open", lambda e: print(e.publisher, e.event, e["data"]))
+        >>> bus.register_plugin("Shop").publish("open", {"id": 1})
+        Shop Shop.open {'id': 1}
+        True
+    """
 
     __slots__ = ("time", "publisher", "event", "data")
     _fields = ("time", "publisher", "event", "data")
@@ -57,7 +65,17 @@ class BusEvent(_Record):
 
 
 class CommandEvent(_Record):
-    """`{time, commander, command, deferred, data}` as passed to a command handler (A.5)."""
+    """`{time, commander, command, deferred, data}` as passed to a command handler (A.5).
+
+        >>> from cxkit.bus import Bus
+        >>> bus = Bus()
+        >>> svc = bus.register_plugin("Svc")
+        >>> _ = svc.register_command("who", lambda e: e.deferred.resolve(e.commander, e.command, e.data))
+        >>> _ = svc.ready()
+        >>> bus.command("Svc.who", n=1).done(print).state()
+        CXBus Svc.who {'n': 1}
+        'resolved'
+    """
 
     __slots__ = ("time", "commander", "command", "deferred", "data")
     _fields = ("time", "commander", "command", "deferred", "data")

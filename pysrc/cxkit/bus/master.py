@@ -20,7 +20,14 @@ __all__ = ["Master"]
 
 
 class Master:
-    """The master registration (`registerMaster()`): only the first caller gets one."""
+    """The master registration (`registerMaster()`): only the first caller gets one.
+
+        >>> from cxkit.bus import Bus
+        >>> bus = Bus()
+        >>> master = bus.register_master()
+        >>> master.config(pluginsPath="/plugins")["pluginsPath"], bus.register_master()
+        ('/plugins/', None)
+    """
 
     __slots__ = ("_set_locked", "_configure")
 

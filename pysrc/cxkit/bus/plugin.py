@@ -67,7 +67,13 @@ class PluginHost(Protocol):
 
 
 class Plugin:
-    """The interface object `registerPlugin(name)` returns."""
+    """The interface object `registerPlugin(name)` returns.
+
+        >>> from cxkit.bus import Bus
+        >>> svc = Bus().register_plugin("Svc")
+        >>> svc.name, svc.is_ready, svc.ready(), svc.is_ready
+        ('Svc', False, True, True)
+    """
 
     __slots__ = ("_bus", "_name", "_commands", "_events", "_ready", "_buffer", "_data", "_failure", "__weakref__")
 

@@ -29,7 +29,14 @@ class ChatClient(Protocol):
     """Chat API v2 operations; each resolves with the reply, a network failure included (never raises).
 
     ``headers`` is a plain dict the owner may update (``apikey``, ``Authorization``); the
-    timeouts are in seconds (None: no limit)."""
+    timeouts are in seconds (None: no limit).
+
+        >>> import httpx
+        >>> from cxkit.gms import GmsClient, HttpxTransport
+        >>> rest = GmsClient(HttpxTransport(transport=httpx.MockTransport(lambda request: httpx.Response(200))))
+        >>> isinstance(rest, ChatClient), isinstance(object(), ChatClient)
+        (True, False)
+    """
 
     headers: dict[str, str]
     timeout: float | None

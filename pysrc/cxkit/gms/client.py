@@ -43,7 +43,16 @@ logger = logging.getLogger("cxkit.gms")
 @dataclass(frozen=True)
 class DownloadRequest:
     """What a browser must POST to download a file. The original submits a hidden multipart
-    form (no headers possible); a fetch-based download should also send ``headers`` (apikey)."""
+    form (no headers possible); a fetch-based download should also send ``headers`` (apikey).
+
+        >>> import httpx
+        >>> from cxkit.gms import GmsClient, HttpxTransport, Identity
+        >>> client = GmsClient(HttpxTransport(transport=httpx.MockTransport(lambda request: httpx.Response(200))),
+        ...                    data_url="http://gms/genesys/2/chat/cs", apikey="k")
+        >>> request = client.download_request(Identity("c1", "117", "s", "u"), "f1", "a.png")
+        >>> request.url, request.fields[0], request.headers
+        ('http://gms/genesys/2/chat/cs/c1/file/f1/download', ('alias', '117'), {'apikey': 'k'})
+    """
 
     url: str
     fields: list[tuple[str, str]]
@@ -53,7 +62,15 @@ class DownloadRequest:
 
 class GmsClient:
     """Chat API v2 over REST. Timeouts are in seconds (``None`` = no limit); ``headers`` is a
-    plain dict the owner may update (e.g. an ``Authorization`` header that changes)."""
+    plain dict the owner may update (e.g. an ``Authorization`` header that changes).
+
+        >>> import asyncio, httpx
+        >>> from cxkit.gms import HttpxTransport, Identity
+        >>> gms = httpx.MockTransport(lambda request: httpx.Response(200, json={"statusCode": 0, "messages": []}))
+        >>> client = GmsClient(HttpxTransport(transport=gms), data_url="http://gms/genesys/2/chat/cs")
+        >>> asyncio.run(client.refresh(Identity(chat_id="c1"), transcript_position=1)).kind
+        'ok'
+    """
 
     def __init__(self, transport: Transport, *, data_url: str = "", server_url: str = "",
                  enable_url_trailing_slash: bool = True, apikey: str = "",

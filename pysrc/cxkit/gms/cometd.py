@@ -19,26 +19,8 @@ closes later is opened again with the same clientId (after the back-off); after
 The Bayeux ``ack`` extension (as CometD's AckExtension): the handshake asks for it, and when the
 server agrees every `/meta/connect` carries ``ext.ack`` = the batch of the last connect answer
 received. The server keeps what it sent until that acknowledgement, and sends it again if a
-connect answer (or the socket) was lost: nothing is lost, nothing comes twice::
-
-    import asyncio, httpx
-    from cxkit.gms import HttpxTransport
-    from cxkit.gms.cometd import BayeuxClient
-    from cxkit.gms.websocket import AsgiWebSocketConnector
-    from cxkit.mockgms import MockGMS
-
-    async def main():
-        gms = MockGMS(agent="silent")
-        got = asyncio.Queue()
-        client = BayeuxClient(HttpxTransport(transport=httpx.ASGITransport(app=gms.app)),
-                              "http://gms/genesys/cometd", on_message=lambda ch, data: got.put_nowait(data),
-                              websocket=AsgiWebSocketConnector(gms.app))
-        await client.start()
-        await client.publish("/service/chatV2/customer-support", {"operation": "requestChat", "nickname": "Jo"})
-        print(client.connection_type, (await got.get())["messages"][0]["type"])  # websocket ParticipantJoined
-        await client.stop()
-
-    asyncio.run(main())
+connect answer (or the socket) was lost: nothing is lost, nothing comes twice. `BayeuxClient`'s
+docstring shows a chat started over a WebSocket.
 """
 
 from __future__ import annotations
@@ -64,10 +46,37 @@ WEBSOCKET = "websocket"
 
 
 class PublishFailed(Exception):
-    """A publish the server refused, or that got no answer."""
+    """A publish the server refused, or that got no answer.
+
+        >>> import asyncio
+        >>> from cxkit.gms import HttpxTransport
+        >>> client = BayeuxClient(HttpxTransport(), "http://gms/genesys/cometd", on_message=print)
+        >>> asyncio.run(client.publish("/service/chatV2/customer-support", {}))  # before start(): no clientId
+        Traceback (most recent call last):
+        cxkit.gms.cometd.PublishFailed: not connected
+    """
 
 
 class BayeuxClient:
+    """A Bayeux client of one CometD URL: `start`, `publish`, `stop` (the module docstring has the rules).
+
+        >>> import asyncio, httpx
+        >>> from cxkit.gms import HttpxTransport
+        >>> from cxkit.gms.websocket import AsgiWebSocketConnector
+        >>> from cxkit.mockgms import MockGMS
+        >>> async def main():
+        ...     gms, got = MockGMS(agent="silent"), asyncio.Queue()
+        ...     client = BayeuxClient(HttpxTransport(transport=httpx.ASGITransport(app=gms.app)),
+        ...                           "http://gms/genesys/cometd", on_message=lambda ch, data: got.put_nowait(data),
+        ...                           websocket=AsgiWebSocketConnector(gms.app))
+        ...     await client.start()
+        ...     await client.publish("/service/chatV2/customer-support", {"operation": "requestChat", "nickname": "Jo"})
+        ...     print(client.connection_type, (await got.get())["messages"][0]["type"])
+        ...     await client.stop()
+        >>> asyncio.run(main())
+        websocket ParticipantJoined
+    """
+
     def __init__(self, transport: Transport, url: str, *,
                  on_message: Callable[[str, Any], None],
                  on_state: Callable[[bool], None] | None = None,

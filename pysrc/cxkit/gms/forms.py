@@ -26,7 +26,11 @@ __all__ = ["Identity", "identity_fields", "identity_parts", "form_value", "json_
 
 @dataclass(frozen=True)
 class Identity:
-    """The session identity GMS hands out on request-chat (empty strings before a chat)."""
+    """The session identity GMS hands out on request-chat (empty strings before a chat).
+
+        >>> Identity(chat_id="c1", alias="117", secure_key="s", user_id="u").as_session_data()
+        {'sessionID': 'c1', 'userId': 'u', 'secureKey': 's', 'alias': '117'}
+    """
 
     chat_id: str = ""
     alias: str = ""
@@ -41,7 +45,11 @@ class Identity:
 
 def form_value(value: Any) -> str:
     """A scalar as a form field: JavaScript's ``String(value)``, except that null/undefined
-    become "" as jQuery.param writes them (cxkit.bus.jsvalues.js_string gives "null")."""
+    become "" as jQuery.param writes them (cxkit.bus.jsvalues.js_string gives "null").
+
+        >>> form_value(None), form_value(True), form_value(1.0), form_value({"a": [1, 2]})
+        ('', 'true', '1', '{"a":[1,2]}')
+    """
     if value is None:
         return ""
     scalar = js_scalar_text(value)
@@ -81,7 +89,11 @@ def use_json_default(convert: Callable[[Any], Any]) -> None:
 
 
 def param_fields(prefix: str, value: Any) -> list[tuple[str, str]]:
-    """Flatten ``value`` under ``prefix`` like jQuery.param (non-traditional mode)."""
+    """Flatten ``value`` under ``prefix`` like jQuery.param (non-traditional mode).
+
+        >>> param_fields("eventAttributes", {"tags": ["a", {"b": None}]})
+        [('eventAttributes[tags][]', 'a'), ('eventAttributes[tags][1][b]', '')]
+    """
     if isinstance(value, Mapping):
         out: list[tuple[str, str]] = []
         for key, item in value.items():
@@ -97,16 +109,29 @@ def param_fields(prefix: str, value: Any) -> list[tuple[str, str]]:
 
 
 def user_data_fields(user_data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The ``userData[...]`` form fields of a request's user data, flattened like jQuery.param.
+
+        >>> user_data_fields({"tier": "gold", "cart": {"items": 2}})
+        [('userData[tier]', 'gold'), ('userData[cart][items]', '2')]
+    """
     return param_fields("userData", dict(user_data))
 
 
 def identity_fields(identity: Identity) -> list[tuple[str, str]]:
-    """Urlencoded order: alias, secureKey, userId."""
+    """Urlencoded order: alias, secureKey, userId.
+
+        >>> identity_fields(Identity(alias="117", secure_key="s", user_id="u"))
+        [('alias', '117'), ('secureKey', 's'), ('userId', 'u')]
+    """
     return [("alias", identity.alias), ("secureKey", identity.secure_key),
             ("userId", identity.user_id)]
 
 
 def identity_parts(identity: Identity) -> list[tuple[str, str]]:
-    """Multipart (FormData) order: alias, userId, secureKey."""
+    """Multipart (FormData) order: alias, userId, secureKey.
+
+        >>> identity_parts(Identity(alias="117", secure_key="s", user_id="u"))
+        [('alias', '117'), ('userId', 'u'), ('secureKey', 's')]
+    """
     return [("alias", identity.alias), ("userId", identity.user_id),
             ("secureKey", identity.secure_key)]

@@ -38,7 +38,14 @@ _INVALID_SERVICE_CODE = 306
 class GmsReply:
     """One GMS answer. ``kind`` is ``"ok"`` (HTTP 2xx, statusCode 0), ``"retry"`` (statusCode 1),
     ``"failed"`` (HTTP 2xx with another statusCode or no JSON object), ``"http_error"`` (HTTP
-    status >= 300) or ``"network"`` (no HTTP answer)."""
+    status >= 300) or ``"network"`` (no HTTP answer).
+
+        >>> from cxkit.gms import HttpResponse
+        >>> body = {"statusCode": 0, "chatEnded": True, "messages": [{"type": "ParticipantLeft"}]}
+        >>> reply = GmsReply(HttpResponse(200, "..."), body, "ok")
+        >>> reply.ok, reply.chat_ended, [m["type"] for m in reply.messages]
+        (True, True, ['ParticipantLeft'])
+    """
 
     http: HttpResponse
     body: dict[str, Any] | None
@@ -120,6 +127,13 @@ class GmsReply:
 
 
 def parse_reply(response: HttpResponse) -> GmsReply:
+    """The `GmsReply` of one HTTP answer: its JSON body and its ``kind``.
+
+        >>> parse_reply(HttpResponse(200, '{"statusCode": 1}')).kind, parse_reply(HttpResponse(200, "<html>")).kind
+        ('retry', 'failed')
+        >>> parse_reply(HttpResponse(0)).failure()
+        {'readyState': 0, 'status': 0, 'statusText': 'error', 'responseText': ''}
+    """
     body = _json_object(response.text)
     if response.status == 0:
         return GmsReply(response, None, "network")

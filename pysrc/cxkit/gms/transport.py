@@ -37,7 +37,11 @@ logger = logging.getLogger("cxkit.gms")
 @runtime_checkable
 class FileHandle(Protocol):
     """A file chosen by the user. In the browser it is a JS ``File`` that is never copied into
-    Python; the core only reads these three attributes."""
+    Python; the core only reads these three attributes.
+
+        >>> isinstance(BytesFile("a.png", b"..."), FileHandle), isinstance("a.png", FileHandle)
+        (True, False)
+    """
 
     name: str
     size: int
@@ -50,7 +54,12 @@ MultipartParts = Sequence[tuple[str, str | FileHandle]]
 
 @dataclass(frozen=True)
 class HttpResponse:
-    """What came back. ``status`` 0 means no HTTP answer at all (network failure or timeout)."""
+    """What came back. ``status`` 0 means no HTTP answer at all (network failure or timeout).
+
+        >>> from cxkit.gms import parse_reply
+        >>> parse_reply(HttpResponse(0)).kind, parse_reply(HttpResponse(503, "", "Service Unavailable")).kind
+        ('network', 'http_error')
+    """
 
     status: int
     text: str = ""
@@ -59,7 +68,17 @@ class HttpResponse:
 
 class Transport(Protocol):
     """The three requests GMS needs (``post_json`` is for CometD only). ``timeout`` is in seconds;
-    ``None`` means no limit."""
+    ``None`` means no limit.
+
+        >>> import asyncio
+        >>> from cxkit.gms import GmsClient, Identity
+        >>> class Offline:  # a Transport whose requests never get an HTTP answer
+        ...     async def post_form(self, url, fields, *, headers, timeout): return HttpResponse(0)
+        ...     async def post_multipart(self, url, parts, *, headers, timeout): return HttpResponse(0)
+        ...     async def post_json(self, url, payload, *, headers, timeout): return HttpResponse(0)
+        >>> asyncio.run(GmsClient(Offline(), data_url="http://gms/genesys/2/chat/cs").disconnect(Identity("c1"))).kind
+        'network'
+    """
 
     async def post_form(self, url: str, fields: FormFields, *, headers: Mapping[str, str],
                         timeout: float | None) -> HttpResponse:
@@ -80,7 +99,12 @@ class Transport(Protocol):
 
 @dataclass
 class BytesFile:
-    """A `FileHandle` for CPython callers and tests: the bytes live in Python."""
+    """A `FileHandle` for CPython callers and tests: the bytes live in Python.
+
+        >>> f = BytesFile("notes.txt", b"hello", "text/plain")
+        >>> f.name, f.size, f.type
+        ('notes.txt', 5, 'text/plain')
+    """
 
     name: str
     data: bytes
@@ -119,7 +143,15 @@ def encode_form(fields: FormFields) -> str:
 
 class HttpxTransport:
     """`Transport` over ``httpx.AsyncClient``. Pass ``transport=httpx.ASGITransport(app=...)`` to
-    talk to an in-process app; httpx is imported lazily because the browser build lacks it."""
+    talk to an in-process app; httpx is imported lazily because the browser build lacks it.
+
+        >>> import asyncio, httpx
+        >>> echo = httpx.MockTransport(lambda request: httpx.Response(200, text=request.content.decode()))
+        >>> response = asyncio.run(HttpxTransport(transport=echo).post_form(
+        ...     "http://gms/x", [("message", "hi there")], headers={}, timeout=3.0))
+        >>> response.status, response.text
+        (200, 'message=hi+there')
+    """
 
     def __init__(self, *, transport: Any = None, client: Any = None) -> None:
         import httpx

@@ -20,7 +20,13 @@ __all__ = ["ChatUrls"]
 
 class ChatUrls:
     """URLs for one chat service. ``server_url`` (config ``serverURL``) is an alternative base
-    used verbatim, without the trailing-slash handling."""
+    used verbatim, without the trailing-slash handling.
+
+        >>> ChatUrls("http://h/genesys/2/chat/cs").file_download("c1", "f9")
+        'http://h/genesys/2/chat/cs/c1/file/f9/download'
+        >>> ChatUrls(server_url="http://h/chat/").request_chat()
+        'http://h/chat/'
+    """
 
     def __init__(self, data_url: str = "", *, trailing_slash: bool = True,
                  server_url: str = "") -> None:

@@ -35,7 +35,15 @@ Messages = list[dict[str, Any]]
 
 
 class ActionError(Exception):
-    """A control action that cannot be applied; `status` is the HTTP status for the control API."""
+    """A control action that cannot be applied; `status` is the HTTP status for the control API.
+
+        >>> from cxkit.mockgms import MockGMS
+        >>> try:
+        ...     MockGMS(agent="silent").agent("no-such-chat", "join")
+        ... except ActionError as exc:
+        ...     print(exc.status, exc.message)
+        404 no chat 'no-such-chat'
+    """
 
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)

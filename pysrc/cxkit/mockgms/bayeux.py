@@ -62,7 +62,12 @@ UNKNOWN_CLIENT = "402::Unknown client"
 
 @dataclass
 class CometdConfig:
-    """Tunables of the CometD face. Times in seconds."""
+    """Tunables of the CometD face. Times in seconds.
+
+        >>> config = CometdConfig(timeout_s=5, websocket=False)
+        >>> config.advice(), config.connection_types()
+        ({'reconnect': 'retry', 'interval': 0, 'timeout': 5000}, ['long-polling'])
+    """
 
     timeout_s: float = setting(25.0, "how long a /meta/connect is held when nothing is queued (advice.timeout)",
                                bounds=(0, 600))

@@ -64,7 +64,12 @@ def check_bounds(obj: Any) -> None:
 @dataclass
 class FileLimits:
     """File-transfer limits of one chat service, published as the `file-client-cfg-get` Notice.
-    The defaults are the real GMS answer (spec C.3); configure more file types if you need them."""
+    The defaults are the real GMS answer (spec C.3); configure more file types if you need them.
+
+        >>> limits = FileLimits(file_types=(".PNG", "txt"), max_files=1)
+        >>> limits.file_types, limits.max_files, MockConfig(file_limits=limits).limits_for("any").max_files
+        (('png', 'txt'), 1, 1)
+    """
 
     file_types: tuple[str, ...] = setting(("jpeg", "jpg", "pdf", "png", "zip"),
                                           "accepted extensions (`upload-file-types`), lower case, no dot")
@@ -87,6 +92,10 @@ class MockConfig:
     """Everything tunable in the mock. Times are seconds (floats), sizes bytes.
 
     Bounds are checked at construction; 0 disables the idle timers.
+
+        >>> cfg = MockConfig(agent_nickname="Bob", service_file_limits={"sales": FileLimits(max_files=0)})
+        >>> cfg.agent_nickname, cfg.limits_for("sales").max_files, cfg.limits_for("customer-support").max_files
+        ('Bob', 0, 5)
     """
 
     # identity / wire

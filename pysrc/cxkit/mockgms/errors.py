@@ -20,6 +20,12 @@ __all__ = ["Code", "GmsError", "SessionNotFound"]
 
 
 class Code(IntEnum):
+    """The GMS error codes this mock answers with (the ``code`` of an ``errors`` entry).
+
+        >>> Code(249).name, Code.MESSAGE_TOO_LONG == 204
+        ('CHAT_ENDED', True)
+    """
+
     BAD_REQUEST = 100  # mock: malformed body/parameter, non-UTF-8, oversized userData
     FIRST_NAME_REQUIRED = 102
     LAST_NAME_REQUIRED = 103
@@ -47,6 +53,10 @@ class GmsError(Exception):
 
     statusCode 2 = retrying will not help (the default), 1 = the client may retry. `fields` go
     into the error entry after `code` and `advice` (an upload refusal names the file: `filename`).
+
+        >>> err = GmsError(Code.CHAT_ENDED, "the chat has ended", http_status=200, chat_ended=True)
+        >>> str(err), err.code, err.http_status, err.status_code, err.chat_ended
+        ('249: the chat has ended', 249, 200, 2, True)
     """
 
     def __init__(

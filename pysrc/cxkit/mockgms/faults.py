@@ -122,7 +122,19 @@ def fault_error(mode: str, chat: Chat | None) -> GmsError:
 
 
 class ConnectionDropped(Exception):
-    """Raised by the app for a `drop` fault when it cannot abort the TCP connection itself."""
+    """Raised by the app for a `drop` fault when it cannot abort the TCP connection itself.
+
+        >>> import asyncio, httpx
+        >>> from cxkit.mockgms import MockGMS
+        >>> gms = MockGMS(agent="silent")
+        >>> _ = gms.fault("requestChat", "drop")
+        >>> async def start_chat():
+        ...     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=gms.app)) as client:
+        ...         await client.post("http://testserver/genesys/2/chat/customer-support", data={"nickname": "Jo"})
+        >>> asyncio.run(start_chat())  # in-process, httpx re-raises it
+        Traceback (most recent call last):
+        cxkit.mockgms.faults.ConnectionDropped: drop fault on /genesys/2/chat/customer-support
+    """
 
 
 @dataclass

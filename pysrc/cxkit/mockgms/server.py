@@ -54,7 +54,19 @@ PREFIXES = ("/genesys/", "/mock/", "/agent/")
 
 class MockGMS(MockControlApi):
     """A mock GMS chat server: `.app` (ASGI), `.routes`, `.url` (when running), and the control
-    methods of api.py (`chats`, `agent`, `fault`, `wait_message`, ...)."""
+    methods of api.py (`chats`, `agent`, `fault`, `wait_message`, ...).
+
+        >>> import asyncio, httpx
+        >>> gms = MockGMS(agent="silent")
+        >>> async def start_chat():
+        ...     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=gms.app), base_url="http://gms") as c:
+        ...         answer = await c.post("/genesys/2/chat/customer-support", data={"nickname": "Jo"})
+        ...         return answer.json()["chatId"]
+        >>> chat_id = asyncio.run(start_chat())
+        >>> _ = gms.join(chat_id, nickname="Anna")
+        >>> gms.say(chat_id, "Hello!")["text"], [m["type"] for m in gms.messages(chat_id)]
+        ('Hello!', ['ParticipantJoined', 'ParticipantJoined', 'Message'])
+    """
 
     def __init__(self, config: MockConfig | None = None, *, agent: str | AgentPreset = "echo",
                  cometd: CometdConfig | None = None) -> None:

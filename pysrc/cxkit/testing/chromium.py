@@ -45,11 +45,20 @@ NOT_FOUND = (
 
 
 class ChromiumNotFound(RuntimeError):
-    """Neither Playwright's Chromium nor a system one is there; the message says what to do."""
+    """Neither Playwright's Chromium nor a system one is there; the message says what to do.
+
+        >>> chromium_launch_args({}, browser_name="chromium", bundled_exists=True, env={"CHROMIUM_PATH": "/no/chrome"})
+        Traceback (most recent call last):
+        cxkit.testing.chromium.ChromiumNotFound: CHROMIUM_PATH=/no/chrome does not exist; unset it or fix the path
+    """
 
 
 def find_chromium(env: Mapping[str, str] | None = None) -> str | None:
-    """``CHROMIUM_PATH`` if set (and it exists), else the first Chromium on PATH."""
+    """``CHROMIUM_PATH`` if set (and it exists), else the first Chromium on PATH.
+
+        >>> find_chromium({"CHROMIUM_PATH": "/bin/sh"}), find_chromium({"PATH": ""})
+        ('/bin/sh', None)
+    """
     env = os.environ if env is None else env
     explicit = env.get("CHROMIUM_PATH")
     if explicit:
@@ -78,7 +87,14 @@ def chromium_launch_args(
     bundled_exists: bool,
     env: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """``base`` launch arguments, pointed at a system Chromium when the rule says so."""
+    """``base`` launch arguments, pointed at a system Chromium when the rule says so.
+
+        >>> chromium_launch_args({"channel": "chrome"}, browser_name="chromium", bundled_exists=False, env={})
+        {'channel': 'chrome'}
+        >>> chromium_launch_args({"args": ["--lang=de"]}, browser_name=None, bundled_exists=False,
+        ...                      env={"CHROMIUM_PATH": "/bin/sh"})["args"][:2]
+        ['--lang=de', '--no-sandbox']
+    """
     env = os.environ if env is None else env
     args = dict(base)
     if (browser_name or "chromium") != "chromium" or args.get("channel") or args.get("executable_path"):

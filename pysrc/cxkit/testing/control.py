@@ -36,6 +36,11 @@ class MockGmsControl(AgentShortcuts):
     `MockGMS`'s Python API (the table: docs/pytest-plugin.md, "One vocabulary").
 
     ``timeout`` (seconds) is the default for every wait.
+
+        >>> from cxkit.mockgms import MockGMS
+        >>> with MockGMS.running(agent="silent") as mock, MockGmsControl(mock.url, timeout=5) as gms:
+        ...     gms.config()["agent"], gms.chats()
+        ('silent', [])
     """
 
     def __init__(self, base_url: str, *, timeout: float = 30.0) -> None:

@@ -54,7 +54,15 @@ def blocking_proxy(allowed_hosts: tuple[str, ...] = ()) -> dict[str, str]:
 
 
 class OfflineGuard:
-    """Records every request that tried to leave the local machine."""
+    """Records every request that tried to leave the local machine.
+
+        >>> guard = OfflineGuard(allowed_hosts=("shop.test",))
+        >>> guard.check("https://shop.test/index.html"), guard.check("wss://push.example.com/")
+        (True, False)
+        >>> guard.assert_clean()
+        Traceback (most recent call last):
+        AssertionError: requests left the local machine: ['wss://push.example.com/']
+    """
 
     def __init__(self, allowed_hosts: tuple[str, ...] = ()) -> None:
         self.allowed_hosts = frozenset(LOCAL_HOSTS | set(allowed_hosts))  # local, and the page's own server

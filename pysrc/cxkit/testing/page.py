@@ -86,14 +86,25 @@ _SCRIPT = """
 
 
 class CxkitBootError(AssertionError):
-    """The page's widget did not boot (its loader's failure, or nothing within the timeout)."""
+    """The page's widget did not boot (its loader's failure, or nothing within the timeout).
+
+    An AssertionError, so pytest reports a page that cannot boot as a test failure:
+
+        >>> issubclass(CxkitBootError, AssertionError)
+        True
+    """
 
 
 def init_script(
     mock_origin: str | None, config: dict[str, Any] | None = None, *, service: str = "customer-support",
     plugin: str = "cxkitTest",
 ) -> str:
-    """The page init script; ``mock_origin=None`` leaves ``dataURL`` as the page set it."""
+    """The page init script; ``mock_origin=None`` leaves ``dataURL`` as the page set it.
+
+        >>> script = init_script("http://127.0.0.1:8000", {"webchat": {"userData": {"tier": "gold"}}})
+        >>> '"mockOrigin": "http://127.0.0.1:8000"' in script, '"tier": "gold"' in script
+        (True, True)
+    """
     args = {"mockOrigin": mock_origin, "config": config or {}, "service": service, "plugin": plugin,
             "events": list(EVENTS)}
     return _SCRIPT % json.dumps(args)
@@ -162,7 +173,11 @@ _NO_LOADER = f"""document.readyState === 'complete' && !window.__cxkit
 def wait_ready(page: Any, timeout: float = BOOT_TIMEOUT_MS) -> None:
     """Until ``WebChatService.ready`` reached the page; raises ``CxkitBootError`` on a boot failure,
     at once when the loader (``widgets.js``) could not load, naming its URL and HTTP status, and
-    `NO_LOADER_MS` after the page's load event when it has no loader at all."""
+    `NO_LOADER_MS` after the page's load event when it has no loader at all.
+
+        >>> page.goto(cxkit_url + "/site/shop.html")   # doctest: +SKIP
+        >>> wait_ready(page)                            # doctest: +SKIP
+    """
     since = page.evaluate("performance.now()") or 0
     try:
         page.wait_for_function(
@@ -191,14 +206,24 @@ def wait_ready(page: Any, timeout: float = BOOT_TIMEOUT_MS) -> None:
 
 
 def events(page: Any, name: str | None = None) -> list[Any]:
-    """Recorded WebChatService event names, or the data of each event called ``name``."""
+    """Recorded WebChatService event names, or the data of each event called ``name``.
+
+        >>> events(chat_page)                           # doctest: +SKIP
+        ['ready']
+        >>> events(chat_page, "ready")                  # doctest: +SKIP
+        [{}]
+    """
     if name is None:
         return page.evaluate("window.cxkitTest.events.map(e => e.name)")
     return page.evaluate("n => window.cxkitTest.events.filter(e => e.name === n).map(e => e.data)", name)
 
 
 def wait_event(page: Any, name: str, count: int = 1, timeout: float = EVENT_TIMEOUT_MS) -> None:
-    """Until ``WebChatService.<name>`` was published ``count`` times."""
+    """Until ``WebChatService.<name>`` was published ``count`` times.
+
+        >>> gms.end(chat_id)                            # doctest: +SKIP
+        >>> wait_event(chat_page, "ended")              # doctest: +SKIP
+    """
     page.wait_for_function(
         "([n, c]) => window.cxkitTest && window.cxkitTest.events.filter(e => e.name === n).length >= c",
         arg=[name, count], timeout=timeout,
@@ -206,7 +231,11 @@ def wait_event(page: Any, name: str, count: int = 1, timeout: float = EVENT_TIME
 
 
 def wait_text(page: Any, text: str, timeout: float = EVENT_TIMEOUT_MS) -> None:
-    """Until a ``messageReceived`` carried a message with this text."""
+    """Until a ``messageReceived`` carried a message with this text.
+
+        >>> gms.say(chat_id, "Hello!")                  # doctest: +SKIP
+        >>> wait_text(chat_page, "Hello!")              # doctest: +SKIP
+    """
     page.wait_for_function(
         """t => window.cxkitTest && window.cxkitTest.events.some(e => e.name === 'messageReceived'
             && e.data.messages.some(m => m.text === t))""",
@@ -215,7 +244,11 @@ def wait_text(page: Any, text: str, timeout: float = EVENT_TIMEOUT_MS) -> None:
 
 
 def command(page: Any, name: str, options: Any = None) -> dict[str, Any]:
-    """Run a bus command from the page; returns ``{"ok": bool, "value": ...}`` once it settles."""
+    """Run a bus command from the page; returns ``{"ok": bool, "value": ...}`` once it settles.
+
+        >>> command(chat_page, "WebChatService.sendMessage", {"message": "hi"})    # doctest: +SKIP
+        {'ok': False, 'value': 'There is no active chat session'}
+    """
     return page.evaluate(
         """([n, o]) => new Promise(r => window.cxkitTest.plugin.command(n, o === null ? undefined : o)
             .done(v => r({ok: true, value: v === undefined ? null : v}))
@@ -226,7 +259,13 @@ def command(page: Any, name: str, options: Any = None) -> dict[str, Any]:
 
 class ChatPageOpener:
     """Opens pages with the widget booted; the first ``open`` uses ``page``, later ones open new
-    pages in its context."""
+    pages in its context.
+
+        >>> opener = ChatPageOpener(page, "http://127.0.0.1:8000")     # doctest: +SKIP
+        >>> shop = opener.open("/site/shop.html", config={"webchat": {"userData": {"tier": "gold"}}})  # doctest: +SKIP
+        >>> events(shop)                                                # doctest: +SKIP
+        ['ready']
+    """
 
     def __init__(
         self, page: Any, base_url: str, *, path: str = "/cxkit/e2e.html", timeout: float = BOOT_TIMEOUT_MS,

@@ -34,7 +34,12 @@ LOCK_NAME = ".cxkit-build.lock"
 
 @dataclass
 class CxkitServer:
-    """A running server: ``url`` (no trailing slash), the in-process ``mock``, what it serves."""
+    """A running server: ``url`` (no trailing slash), the in-process ``mock``, what it serves.
+
+        >>> server = CxkitServer("http://127.0.0.1:8000", MockGMS(), Path("build"))
+        >>> server.data_url
+        'http://127.0.0.1:8000/genesys/2/chat/customer-support'
+    """
 
     url: str
     mock: MockGMS
@@ -75,6 +80,11 @@ def serve(
 
     ``server_args``: ``host`` (127.0.0.1), ``port`` (0 = a free one), ``isolate`` (COOP/COEP),
     ``extra_static`` (``{"/site": folder}``).
+
+        >>> import httpx, tempfile
+        >>> with tempfile.TemporaryDirectory() as bundle, serve(bundle, mock_args={"agent": "silent"}) as server:
+        ...     httpx.get(server.url + "/mock/chats").json()
+        {'chats': []}
     """
     options = {"host": "127.0.0.1", "port": 0, "isolate": False, "extra_static": {}, **(server_args or {})}
     static = {str(prefix): Path(folder) for prefix, folder in (options["extra_static"] or {}).items()}
@@ -105,6 +115,12 @@ def resolve_bundle(option: str | None, *, run_id: str | None = None) -> Path:
     changed only re-checks file stamps. Builds into one folder take turns (a file lock,
     ``<bundle>/.cxkit-build.lock``), and of the processes that share a ``run_id`` (the
     pytest-xdist workers of one run) only the first builds.
+
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as bundle:
+        ...     _ = (Path(bundle) / "widgets.js").write_text("")
+        ...     resolve_bundle(bundle) == Path(bundle).resolve()   # served as it is: no build
+        True
     """
     if option:
         folder = Path(option).expanduser().resolve()

@@ -49,7 +49,16 @@ _names = itertools.count(1)
 
 
 class ChatNotConfigured(RuntimeError):
-    """The page has no chat service to talk to: the message says what to configure."""
+    """The page has no chat service to talk to: the message says what to configure.
+
+    `Chat.ready` raises it at once on a bus where cxkit has not booted:
+
+        >>> import asyncio
+        >>> from cxkit.bus import Bus
+        >>> asyncio.run(Chat(Bus()).ready())  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        cxkit.ui.chat.ChatNotConfigured: no WebChatService on this bus and cxkit's App is not up: ...
+    """
 
 
 #: Keys of ``_genesys.widgets.webchat`` that tell the service where GMS is.
@@ -65,6 +74,18 @@ class Chat:
     """A thin async facade over one WebChatService on a bus (the page's bus by default).
 
     The bus is looked up on first use, so a `Chat` may be made before cxkit has booted.
+
+    Each call is a bus command; here a stand-in service answers ``sendMessage`` (in a page,
+    cxkit's WebChatService does, on the page's bus):
+
+        >>> import asyncio
+        >>> from cxkit.bus import Bus
+        >>> bus = Bus()
+        >>> service = bus.register_plugin("WebChatService")
+        >>> _ = service.register_command("sendMessage", lambda e: e.deferred.resolve({"sent": e.data["message"]}))
+        >>> _ = service.ready()
+        >>> asyncio.run(Chat(bus).send("hi"))
+        {'sent': 'hi'}
     """
 
     def __init__(self, bus: Bus | None = None, *, service: str = SERVICE,

@@ -44,7 +44,13 @@ def _str(value: Any) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class Sender:
-    """Who sent a message: ``type`` is Client, Agent, Supervisor, Bot, External or None."""
+    """Who sent a message: ``type`` is Client, Agent, Supervisor, Bot, External or None.
+
+        >>> Sender.from_dict({"id": "2", "type": "Agent", "name": "Anna"})
+        Sender(id=2, type='Agent', name='Anna')
+        >>> Sender.from_dict(None)
+        Sender(id=None, type=None, name=None)
+    """
 
     id: int | None = None
     type: str | None = None
@@ -58,7 +64,14 @@ class Sender:
 
 @dataclass(frozen=True, slots=True)
 class FileDetails:
-    """A file of a ``FileUploaded`` message (GMS ``userData``: ``file-id``, ``file-name``, ...)."""
+    """A file of a ``FileUploaded`` message (GMS ``userData``: ``file-id``, ``file-name``, ...).
+
+        >>> f = FileDetails.from_dict({"file-id": "f1", "file-name": "scan.pdf", "file-size": "12600"})
+        >>> f.name, f.size, f.size_text
+        ('scan.pdf', 12600, '12.3 KB')
+        >>> FileDetails.from_dict({"file-name": "no id"}) is None
+        True
+    """
 
     id: str
     name: str
@@ -93,6 +106,10 @@ class ChatMessage:
     TypingStopped, Notice, CustomNotice, PushUrl, FileUploaded, FileDeleted, IdleAlert, ...
     ``timestamp`` is epoch milliseconds; ``restoring`` marks history delivered after a reload.
     ``raw`` keeps the normalized message as the service published it.
+
+        >>> m = ChatMessage.from_normalized({"type": "TypingStarted", "index": 3, "from": {"type": "Agent"}})
+        >>> m.is_typing, m.is_text, m.from_agent, m.text
+        (True, False, True, None)
     """
 
     type: str
@@ -153,7 +170,16 @@ class ChatMessage:
 
 
 def messages_from_event(data: Any) -> list[ChatMessage]:
-    """The typed messages of one ``messageReceived`` payload (``{"messages": [...], "restoring"}``)."""
+    """The typed messages of one ``messageReceived`` payload (``{"messages": [...], "restoring"}``).
+
+        >>> data = {"restoring": True, "messages": [
+        ...     {"type": "ParticipantJoined", "index": 1, "from": {"type": "Client", "name": "Ada"}},
+        ...     {"type": "Message", "index": 2, "text": "hi", "from": {"type": "Client", "name": "Ada"}}]}
+        >>> [(m.type, m.text, m.restoring) for m in messages_from_event(data)]
+        [('ParticipantJoined', None, True), ('Message', 'hi', True)]
+        >>> messages_from_event(None)
+        []
+    """
     if not isinstance(data, Mapping):
         return []
     restoring = bool(data.get("restoring"))
