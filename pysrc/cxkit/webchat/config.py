@@ -198,7 +198,12 @@ _BY_KEY = {spec.key: spec for spec in CONFIG_KEYS}
 @dataclass
 class WebChatConfig:
     """The service's options (`CONFIG_KEYS` says which key sets which). Times are in
-    milliseconds, as in the original."""
+    milliseconds, as in the original.
+
+        >>> config = WebChatConfig.from_dict({"dataURL": "http://gms/genesys/2/chat/cs", "pollRateMax": 5000})
+        >>> config.data_url, config.poll_rate_max, config.restore_timeout
+        ('http://gms/genesys/2/chat/cs', 5000, 60000)
+    """
 
     data_url: str = _default("data_url")
     server_url: str = _default("server_url")

@@ -49,7 +49,21 @@ def install_webchat_service(bus: Bus, config: Mapping[str, Any] | None, ports: P
     start until ``service.start()``: commands sent meanwhile wait (the bus buffers them, as
     for any plugin that is not ready). The start-up events (``data.sleeping``,
     ``data.sessionActive``, ``ready``, ``data.userData``) are not sticky, except ``ready``: a
-    host that attaches the page's queued subscriptions in between lets them see all four."""
+    host that attaches the page's queued subscriptions in between lets them see all four.
+
+        >>> import asyncio, httpx
+        >>> from cxkit.bus import Bus
+        >>> from cxkit.gms import HttpxTransport
+        >>> from cxkit.webchat import MemoryStorage, Ports
+        >>> gms = httpx.MockTransport(lambda request: httpx.Response(200, json={"statusCode": 0, "messages": []}))
+        >>> ports = Ports(HttpxTransport(transport=gms), MemoryStorage())
+        >>> async def main():
+        ...     bus = Bus()
+        ...     install_webchat_service(bus, {"dataURL": "http://gms/genesys/2/chat/cs"}, ports)
+        ...     return await bus.register_plugin("Page").command("WebChatService.verifySession")
+        >>> asyncio.run(main())
+        {'sessionActive': False}
+    """
     service = WebChatService(bus, transport=ports.transport, storage=ports.storage, page_info=ports.page_info,
                              now=ports.now, downloader=ports.downloader, websocket=ports.websocket)
     service.plugin.register_events(EVENTS)
@@ -91,7 +105,22 @@ def webchat_plugin_factory(config: Mapping[str, Any] | None = None, *,
     """A factory for ``bus.register_plugin_factory("WebChatService", ...)``.
 
     Without ``config`` the service waits for the sticky ``App.ready`` and takes its
-    ``webchat`` section, as the original does; the load resolves once the service is ready."""
+    ``webchat`` section, as the original does; the load resolves once the service is ready.
+
+        >>> import asyncio, httpx
+        >>> from cxkit.bus import Bus
+        >>> from cxkit.gms import HttpxTransport
+        >>> from cxkit.webchat import MemoryStorage, Ports
+        >>> gms = httpx.MockTransport(lambda request: httpx.Response(200, json={"statusCode": 0, "messages": []}))
+        >>> ports = Ports(HttpxTransport(transport=gms), MemoryStorage())
+        >>> async def main():
+        ...     bus = Bus()
+        ...     factory = webchat_plugin_factory({"dataURL": "http://gms/genesys/2/chat/cs"}, ports=ports)
+        ...     bus.register_plugin_factory("WebChatService", factory)
+        ...     return await bus.register_plugin("Page").command("WebChatService.getSessionData")
+        >>> asyncio.run(main())  # the first command loads the service
+        {'sessionID': '', 'userId': '', 'secureKey': '', 'alias': ''}
+    """
 
     def install(bus: Bus) -> Any:
         if config is not None:

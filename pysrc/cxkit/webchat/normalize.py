@@ -79,7 +79,13 @@ def _structured_text(raw: dict[str, Any]) -> Any:
 
 
 def normalize(raw: dict[str, Any], *, restoring: bool = False) -> dict[str, Any]:
-    """One normalized message built from (a possibly pre-processed copy of) a raw message."""
+    """One normalized message built from (a possibly pre-processed copy of) a raw message.
+
+        >>> message = normalize({"type": "Message", "index": 3, "text": "Hi", "utcTime": 1700000000000,
+        ...                      "from": {"type": "Agent", "nickname": "Anna", "participantId": 2}})
+        >>> message["from"], message["timestamp"]
+        ({'id': 2, 'type': 'Agent', 'name': 'Anna'}, 1700000000000)
+    """
     sender = sender_of(raw)
     text = _structured_text(raw)
     kind = raw.get("type")

@@ -34,6 +34,12 @@ __all__ = ["Downloader", "FileInput", "MemoryDownloader", "MemoryStorage", "Memo
 
 @runtime_checkable
 class Storage(Protocol):
+    """Cookie-like text by name: what the service keeps across reloads (`MemoryStorage` is one).
+
+        >>> isinstance(MemoryStorage(), Storage), isinstance({}, Storage)
+        (True, False)
+    """
+
     def get(self, name: str) -> str | None: ...
 
     def set(self, name: str, value: str) -> None: ...
@@ -46,7 +52,11 @@ class TypingInput(Protocol):
     """A text ``<input>`` or ``<textarea>``. The glue may add ``is_text_input = False`` for other
     elements so the service can refuse them with the original's message, and ``async read()`` for
     an element whose ``value`` is a copy (in another thread): the service awaits it before it sends
-    the text, since page code may have set the value (``el.value = ''``), which no input event says."""
+    the text, since page code may have set the value (``el.value = ''``), which no input event says.
+
+        >>> isinstance(MemoryTextInput("hi"), TypingInput)
+        True
+    """
 
     @property
     def value(self) -> str: ...
@@ -56,17 +66,39 @@ class TypingInput(Protocol):
 
 @runtime_checkable
 class FileInput(Protocol):
+    """Something holding user-chosen files (a file ``<input>`` in the page): ``sendFile``'s
+    ``file`` option may be one.
+
+        >>> from types import SimpleNamespace
+        >>> from cxkit.gms import BytesFile
+        >>> isinstance(SimpleNamespace(files=[BytesFile("a.txt", b"hi")]), FileInput)
+        True
+    """
+
     @property
     def files(self) -> Sequence[FileHandle]: ...
 
 
 class Downloader(Protocol):
+    """Makes the browser fetch a file (``downloadFile``): called with the `DownloadRequest`;
+    may return an awaitable. `MemoryDownloader` records them instead.
+
+        >>> def download(request: DownloadRequest) -> None:  # the browser glue submits a form
+        ...     print("POST", request.url, dict(request.fields))
+        >>> download(DownloadRequest("http://gms/f", [("secureKey", "k")], "f.txt"))
+        POST http://gms/f {'secureKey': 'k'}
+    """
+
     def __call__(self, request: DownloadRequest) -> Awaitable[None] | None: ...
 
 
 @dataclass(frozen=True)
 class PageInfo:
-    """Facts about the page that startChat puts in userData (``_genesys_*``)."""
+    """Facts about the page that startChat puts in userData (``_genesys_*``).
+
+        >>> PageInfo(url="https://shop.example/cart", title="Cart").widgets_version
+        '9.0.018.07'
+    """
 
     url: str = ""
     referrer: str = ""
@@ -101,7 +133,12 @@ class Ports:
 
 
 class MemoryStorage:
-    """`Storage` in a dict (CPython, tests)."""
+    """`Storage` in a dict (CPython, tests).
+
+        >>> storage = MemoryStorage({"a": "1"})
+        >>> storage.delete("a"); storage.set("b", "2"); storage.values
+        {'b': '2'}
+    """
 
     def __init__(self, initial: dict[str, str] | None = None) -> None:
         self.values: dict[str, str] = dict(initial or {})
@@ -117,7 +154,13 @@ class MemoryStorage:
 
 
 class MemoryTextInput:
-    """A `TypingInput` driven from Python: ``type(text)`` appends and fires the listeners."""
+    """A `TypingInput` driven from Python: ``type(text)`` appends and fires the listeners.
+
+        >>> box = MemoryTextInput("he")
+        >>> _ = box.on_input(lambda: print(box.value))
+        >>> box.type("llo")
+        hello
+    """
 
     is_text_input = True
 
@@ -150,7 +193,13 @@ class MemoryTextInput:
 
 @dataclass
 class MemoryDownloader:
-    """A `Downloader` that records what it was asked to download."""
+    """A `Downloader` that records what it was asked to download.
+
+        >>> downloads = MemoryDownloader()
+        >>> downloads(DownloadRequest("http://gms/f", [("secureKey", "k")], "f.txt"))
+        >>> [request.file_name for request in downloads.requests]
+        ['f.txt']
+    """
 
     requests: list[DownloadRequest] = field(default_factory=list)
 

@@ -62,7 +62,21 @@ _IGNORED_POLL_ERRORS = {204}
 class WebChatService:
     """One WebChatService on one bus. ``now()`` returns epoch milliseconds (cookies, locks).
 
-    The chat's state is `session` (a `ChatSession`); message processing is `processor`."""
+    The chat's state is `session` (a `ChatSession`); message processing is `processor`.
+    `install_webchat_service` makes one (the module's example); what it holds is plain Python:
+
+        >>> import asyncio, httpx
+        >>> from cxkit.bus import Bus
+        >>> from cxkit.gms import HttpxTransport
+        >>> from cxkit.webchat import MemoryStorage, Ports, install_webchat_service
+        >>> gms = httpx.MockTransport(lambda request: httpx.Response(200, json={"statusCode": 0, "messages": []}))
+        >>> async def main():
+        ...     service = install_webchat_service(Bus(), {"dataURL": "http://gms/genesys/2/chat/cs"},
+        ...                                       Ports(HttpxTransport(transport=gms), MemoryStorage()))
+        ...     return service.name, service.session.active, service.config.poll_rate
+        >>> asyncio.run(main())
+        ('WebChatService', False, 3000)
+    """
 
     def __init__(self, bus: Bus, *, transport: Transport, storage: Storage,
                  page_info: PageInfo | Callable[[], PageInfo] | None = None, now: Callable[[], float] | None = None,

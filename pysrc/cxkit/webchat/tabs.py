@@ -71,7 +71,22 @@ _known: weakref.WeakKeyDictionary[TabsHost, str] = weakref.WeakKeyDictionary()
 
 def cookies_changed(service: TabsHost) -> str | None:
     """React to session cookies another tab may have written; returns what it started:
-    ``"restore"``, ``"poll"`` or None (nothing to do)."""
+    ``"restore"``, ``"poll"`` or None (nothing to do).
+
+        >>> import asyncio, httpx
+        >>> from cxkit.bus import Bus
+        >>> from cxkit.gms import HttpxTransport
+        >>> from cxkit.webchat import MemoryStorage, Ports
+        >>> gms = httpx.MockTransport(lambda request: httpx.Response(200, json={"statusCode": 0, "messages": []}))
+        >>> ports = Ports(HttpxTransport(transport=gms), MemoryStorage())
+        >>> from cxkit.webchat import install_webchat_service
+        >>> async def main():
+        ...     service = install_webchat_service(Bus(), {"dataURL": "http://gms/genesys/2/chat/cs"}, ports)
+        ...     ports.storage.set("_genesys.widgets.webchat.state.session", "")  # no chat in any tab
+        ...     return cookies_changed(service)
+        >>> print(asyncio.run(main()))
+        None
+    """
     session = service.session
     if not service.configured or session.restoring or is_async(service):
         return None
