@@ -1,5 +1,7 @@
-"""Request body cap: over `max_body_bytes` (uploads: `max_file_bytes` + 64 KiB) answers 413 with a
-GMS-style error, whether the size is announced by Content-Length or only found while reading.
+"""Request body cap: over `max_body_bytes` answers 413 with a GMS-style error, whether the size is
+announced by Content-Length or only found while reading. An upload (capped at `max_file_bytes`
++ 64 KiB) over it is a file too big: HTTP 400 with code 202 and the byte limit as ``advice``, as
+the upload check answers one just over the limit (the widget knows 202, not 413).
 
     >>> from cxkit.mockgms.bodycap import body_limit
     >>> from cxkit.mockgms.config import MockConfig
@@ -43,7 +45,7 @@ class BodyCapMiddleware(ConfiguredMiddleware):
                 except ValueError:
                     announced = 0
                 if announced > limit:
-                    await _send_413(send, limit)
+                    await _refuse(send, scope["path"], limit, self.config)
                     return
         seen = 0
         started = False
@@ -67,14 +69,19 @@ class BodyCapMiddleware(ConfiguredMiddleware):
             await self.app(scope, counting_receive, tracking_send)
         except _TooLarge:
             if not started:
-                await _send_413(send, limit)
+                await _refuse(send, scope["path"], limit, self.config)
 
 
-async def _send_413(send: Send, limit: int) -> None:
-    body = json.dumps({
-        "statusCode": 2, "chatEnded": False, "messages": [],
-        "errors": [{"code": int(Code.BODY_TOO_LARGE), "advice": f"Request body is larger than {limit} bytes"}],
-    }).encode()
-    await send({"type": "http.response.start", "status": 413,
+async def _refuse(send: Send, path: str, limit: int, config: MockConfig) -> None:
+    if limit == config.max_upload_body_bytes and path.startswith("/genesys/"):
+        parts = path.split("/")  # /genesys/2/chat/{service}/{chatId}/file (chat-ntf names no service)
+        service_limit = config.limits_for(parts[4]).max_file_size if len(parts) > 5 else config.max_file_bytes
+        error = {"code": int(Code.MAX_SIZE), "advice": str(min(service_limit, config.max_file_bytes))}
+        status = 400
+    else:
+        error = {"code": int(Code.BODY_TOO_LARGE), "advice": f"Request body is larger than {limit} bytes"}
+        status = 413
+    body = json.dumps({"statusCode": 2, "chatEnded": False, "messages": [], "errors": [error]}).encode()
+    await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
