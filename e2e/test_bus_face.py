@@ -1023,3 +1023,72 @@ def test_a_stray_error_in_the_worker_after_boot_is_logged_and_the_bus_goes_on(bu
         answer: await new Promise(r => CXBus.command('App.anything').done(() => r('resolved')).fail(r)),
     })""")
     assert got == {"failure": None, "answer": "Command does not exist"}, got
+
+
+def test_a_handler_or_before_that_throws_what_has_no_text_still_answers(bus_page):
+    """A null-prototype object has no toString: making the rejection's text threw in turn, and
+    the command was never answered."""
+    got = bus_page.evaluate("""async () => {
+        const p = CXBus.registerPlugin('NoText');
+        p.registerCommand('boom', () => { throw Object.create(null); });
+        p.ready();
+        CXBus.registerPlugin('NoTextBefore').before('NoText.ok', () => { throw Object.create(null); });
+        p.registerCommand('ok', e => e.deferred.resolve('ran'));
+        const outcome = (name) => new Promise(r => CXBus.command(name).done(v => r(['resolved', v])).fail(v => r(['rejected', v])));
+        return [await outcome('NoText.boom'), await outcome('NoText.ok')];
+    }""")
+    assert got[0] == ["rejected", "an error that cannot be read as text"], got
+    assert got[1][0] == "rejected", got  # a before that throws cancels, as one that throws an Error
+
+
+def test_a_js_handlers_answer_that_cannot_be_read_rejects_the_python_callers_command(bus_page):
+    """On the page's thread the answer was read after the command's Deferred was let go: a
+    getter that throws left the Python caller waiting for ever."""
+    bus_page.evaluate("""() => {
+        const js = CXBus.registerPlugin('BadAnswer');
+        js.registerCommand('get', e => e.deferred.resolve({get x() { throw new Error('unreadable'); }}));
+        js.ready();
+    }""")
+    py(bus_page, """
+box = {}
+bus.register_plugin("BadAnswerCaller").command("BadAnswer.get").done(
+    lambda *v: box.update(done=True)).fail(lambda why: box.update(fail=str(why)))
+result = True
+""")
+    until_py(bus_page, "result = bool(box)")
+    box = py(bus_page, "result = box")
+    assert "fail" in box and "unreadable" in box["fail"], box
+
+
+def test_a_command_whose_data_holds_a_function_and_a_cycle_is_answered(bus_page):
+    """The worker copied a page object that refers to itself without end when it also held a
+    function (the copy that makes stand-ins had no cycle guard): the call was dropped and its
+    command never settled."""
+    py(bus_page, """
+svc = bus.register_plugin("CycleSvc")
+svc.register_command("take", lambda e: e.deferred.resolve(sorted(e.data)))
+svc.ready()
+result = True
+""")
+    got = bus_page.evaluate("""() => new Promise(r => {
+        const data = {fn: () => 1, name: 'loop'};
+        data.self = data;
+        CXBus.command('CycleSvc.take', data).done(v => r(['resolved', v])).fail(v => r(['rejected', String(v)]));
+    })""")
+    assert got == ["resolved", ["fn", "name", "self"]], got
+
+
+def test_a_typed_array_goes_to_python_and_comes_back_as_one(bus_page):
+    """Python got a typed array as bytes and gave back their repr ('<memory at 0x...>')."""
+    py(bus_page, """
+svc = bus.register_plugin("BytesSvc")
+svc.register_command("echo", lambda e: e.deferred.resolve(e.data["bytes"], bytes(e.data["bytes"])[::-1]))
+svc.ready()
+result = True
+""")
+    got = bus_page.evaluate("""() => new Promise(r => {
+        CXBus.command('BytesSvc.echo', {bytes: new Uint8Array([1, 2, 250])})
+            .done((a, b) => r([a instanceof Uint8Array, Array.from(a), b instanceof Uint8Array, Array.from(b)]))
+            .fail(v => r(['rejected', String(v)]));
+    })""")
+    assert got == [True, [1, 2, 250], True, [250, 2, 1]], got

@@ -158,6 +158,15 @@ def test_before_applies_only_to_exact_full_name(bus, ready_plugin):
     assert d.args == ({"a": 1},)
 
 
+def test_before_without_a_function_adds_nothing(bus, ready_plugin):
+    """CXBus.before('Svc.echo') with no function: it cancelled every later Svc.echo."""
+    ready_plugin("Svc", echo=echo)
+    assert bus.plugin.before("Svc.echo", None) is False  # type: ignore[arg-type]
+    d = bus.command("Svc.echo", a=1)
+    bus.flush()
+    assert d.state() == "resolved" and d.args == ({"a": 1},)
+
+
 def test_before_that_raises_is_logged_and_cancels(bus, ready_plugin, caplog):
     ready_plugin("Svc", echo=echo)
 

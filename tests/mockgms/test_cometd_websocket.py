@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Any
 
 import httpx
 import pytest
@@ -185,3 +186,43 @@ async def test_a_close_fault_loses_the_next_frame_and_closes_the_socket_with_cod
     [first] = await ws_connect(again, cid, -1, "3")
     assert first["successful"]
     await again.close()
+
+
+async def test_a_socket_that_opens_after_stop_is_closed_not_kept() -> None:
+    """stop() while start() was opening the socket: the socket that opened afterwards was kept,
+    with a reader task, and nothing would close it (in a browser, its listeners too)."""
+    release = asyncio.Event()
+
+    class Slow:
+        def __init__(self) -> None:
+            self.closed = 0
+
+        async def open(self, url: str, *, timeout: float | None) -> Any:
+            await release.wait()
+            outer = self
+
+            class Socket:
+                close_code = None
+
+                async def send(self, text: str) -> bool:
+                    return True
+
+                async def receive(self) -> str | None:
+                    await asyncio.Event().wait()
+                    return None
+
+                async def close(self) -> None:
+                    outer.closed += 1
+
+            return Socket()
+
+    connector = Slow()
+    transport = HttpxTransport(transport=httpx.MockTransport(lambda request: httpx.Response(500)))
+    client = BayeuxClient(transport, "http://gms/genesys/cometd", on_message=lambda ch, data: None,
+                          websocket=connector)
+    starting = asyncio.ensure_future(client.start())
+    await asyncio.sleep(0)  # start() is now waiting for the socket
+    await client.stop()
+    release.set()
+    assert await starting is False
+    assert connector.closed == 1 and client._socket is None and client._reader is None

@@ -170,7 +170,12 @@ class JsBridge:
         deferred = self._handler_deferreds.pop(token, None)
         if deferred is None:
             return
-        values = args if self._args_are_python else [to_py_plain(a) for a in args]
+        try:
+            values = args if self._args_are_python else [to_py_plain(a) for a in args]
+        except Exception as exc:  # a value that cannot be read (a getter that throws): the caller still hears
+            log.exception("cxkit: a JS handler's answer could not be read")
+            deferred.reject(error_text(exc))
+            return
         (deferred.resolve if ok else deferred.reject)(*values)
 
     def settled_on_page(self, token: int, ok: bool) -> None:

@@ -72,6 +72,8 @@ def _plain(value: Any) -> Any:
         return error_text(value)
     if isinstance(value, (bool, int, float, str)):  # subclasses (IntEnum, str enums)
         return value
+    if isinstance(value, (bytes, bytearray, memoryview)):  # a page's typed array, back as a Uint8Array
+        return bytes(value)
     return str(value)
 
 
@@ -89,8 +91,8 @@ def to_js_plain(value: Any) -> Any:
 
 
 def _json_default(value: Any) -> Any:
-    if isinstance(value, (JsProxy, re.Pattern)):
-        raise TypeError("a JS object or a RegExp has no JSON form")
+    if isinstance(value, (JsProxy, re.Pattern, bytes, bytearray, memoryview)):
+        raise TypeError("a JS object, a RegExp or bytes have no JSON form")
     return _plain(value)
 
 
@@ -192,6 +194,8 @@ def _as_stringify_writes(value: Any) -> Any:
         return None if text is None else from_json(str(text))
     if isinstance(value, (set, frozenset)):  # a JS Set the page's thread converted: JS writes {}
         return {}
+    if isinstance(value, (bytes, bytearray, memoryview)):  # a typed array: JS writes its indexes
+        return {str(i): b for i, b in enumerate(bytes(value))}
     kind = getattr(value, "kind", None)
     if kind in ("fn", "el"):
         return None if kind == "fn" else {}

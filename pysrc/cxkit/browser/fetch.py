@@ -23,7 +23,8 @@ from .convert import to_js_plain
 
 __all__ = ["DOWNLOAD_TIMEOUT_S", "FetchTransport", "PageAddress", "attachment_name", "page_relative"]
 
-#: A download that has not answered after this long settles downloadFile with a failure.
+#: A download that has received nothing for this long (no answer, or a body that stopped coming)
+#: settles downloadFile with a failure; one that keeps coming is waited for, however long.
 DOWNLOAD_TIMEOUT_S = 60.0
 
 
@@ -116,16 +117,36 @@ class FetchTransport:
     async def fetch_blob(self, url: str, parts: MultipartParts, *, headers: Mapping[str, str],
                          timeout: float | None = DOWNLOAD_TIMEOUT_S) -> tuple[int, Any, str]:
         """POST multipart and return ``(status, Blob, file name from Content-Disposition)``;
-        status 0 when no answer came (in time)."""
+        status 0 when no answer came, or nothing more for ``timeout`` seconds (a whole-request
+        timeout failed every download slower than it, however steadily it came)."""
         form = js.FormData.new()
         for name, value in parts:
             form.append(name, value)
+        stop = js.AbortController.new()
+        abort = js.Function.prototype.bind.call(stop.abort, stop)  # a JS function: no proxy to destroy
+        wait_ms = int(timeout * 1000) if timeout else 0
+        timer = js.setTimeout(abort, wait_ms) if wait_ms else None
         try:
-            init = self._init(form, dict(headers), _timeout_signal(timeout))
+            init = self._init(form, dict(headers), stop.signal)
             response = await js.fetch(page_relative(url, self.address.base), init)
-            blob = await response.blob()
+            if response.body is None:
+                blob = await response.blob()
+            else:
+                reader, chunks = response.body.getReader(), js.Array.new()
+                while True:
+                    if timer is not None:  # re-armed for each part: it waits for the next byte, not the end
+                        js.clearTimeout(timer)
+                        timer = js.setTimeout(abort, wait_ms)
+                    part = await reader.read()
+                    if part.done:
+                        break
+                    chunks.push(part.value)
+                blob = js.Blob.new(chunks, to_js_plain({"type": response.headers.get("content-type") or ""}))
         except Exception:
             return 0, None, ""
+        finally:
+            if timer is not None:
+                js.clearTimeout(timer)
         disposition = response.headers.get("content-disposition") or ""
         return int(response.status), blob, attachment_name(str(disposition))
 

@@ -42,6 +42,9 @@ class JsWebSocketConnector:
             opened = await asyncio.wait_for(asyncio.shield(wrapper.opened), timeout)
         except TimeoutError:
             opened = False
+        except asyncio.CancelledError:  # the client stopped meanwhile: the socket and its listeners go too
+            await wrapper.close()
+            raise
         if not opened:
             await wrapper.close()
             return None

@@ -117,7 +117,11 @@ class WorkerLink:
         """Call the page's function ``handle`` (op "read": element ``handle``'s value) -> ``(value, args)``."""
         self._asked += 1
         deferred = self._asks[self._asked] = Deferred()
-        self.send(op, self._asked, handle, args)
+        try:
+            self.send(op, self._asked, handle, args)
+        except Exception:  # nothing will answer it
+            del self._asks[self._asked]
+            raise
         return deferred
 
     def answer(self, reply: int, ok: bool, value: Any, args: Any) -> None:
@@ -139,9 +143,9 @@ class WorkerLink:
         self._post_out()
 
     def _post_out(self) -> None:
-        if self._drops:
-            self._out.append(to_json(("drop", self._drops)))
-            self._drops = []
+        if self._drops:  # swapped out first: a stand-in collected while encoding goes in the next one
+            drops, self._drops = self._drops, []
+            self._out.append(to_json(("drop", drops)))
         if (self.seq, self._bus.version) != self._mirrored:
             # First: page code run by the ops after it (onReady, a handler) reads the bus as it is now.
             self._mirrored = (self.seq, self._bus.version)
@@ -160,25 +164,32 @@ class WorkerLink:
         except Exception:  # the page must still hear of the next batch
             log.exception("cxkit: a message to the page could not be sent")
 
-    def decode(self, value: Any, made: dict[int, Any] | None = None) -> Any:
+    def decode(self, value: Any, made: dict[Any, Any] | None = None) -> Any:
         """Plain data from the page with its handles made stand-ins: one per handle, also where
-        a shared object holds it twice (each stand-in drops its handle on the page when it goes)."""
+        a shared object holds it twice (each stand-in drops its handle on the page when it goes);
+        a shared or cyclic object (structured-clone data) is copied once, its cycles kept."""
         if not self.handles:
             return value
         kind = type(value)
+        if kind is not dict and kind is not list:
+            return value
+        made = {} if made is None else made
+        if ("c", id(value)) in made:
+            return made["c", id(value)]
         if kind is dict:
-            if made is None:
-                made = {}
             if "__cxkit" in value:
                 number = int(value["id"])
                 if number not in made:
                     made[number] = handle_of(self, value, self.elements)
                 return made[number]
-            return {k: self.decode(v, made) for k, v in value.items()}
-        if kind is list:
-            made = {} if made is None else made
-            return [self.decode(v, made) for v in value]
-        return value
+            copy: dict[str, Any] = {}
+            made["c", id(value)] = copy
+            copy.update((k, self.decode(v, made)) for k, v in value.items())
+            return copy
+        items: list[Any] = []
+        made["c", id(value)] = items
+        items.extend(self.decode(v, made) for v in value)
+        return items
 
 
 class _WorkerBridge(JsBridge):

@@ -135,7 +135,10 @@ class Plugin:
     registerCommand = register_command
 
     def before(self, name: str, fn: Callable[[Any], Any]) -> bool:
-        """Intercept the fully-qualified command `name` for every caller; fn must return the options."""
+        """Intercept the fully-qualified command `name` for every caller; fn must return the options.
+        False, and nothing added, without a function (it would cancel every such command)."""
+        if not callable(fn):
+            return False
         self._bus._before.setdefault(name, []).append(fn)
         self._bus._log("%s added a 'before' interceptor to %s", self._name, name)
         return True

@@ -4,7 +4,8 @@ It handshakes, keeps one `/meta/connect` outstanding (the server holds it until 
 for us or `advice.timeout` passes), and hands every non-meta message it receives to
 ``on_message(channel, data)``. It follows the server's advice: ``retry`` -> connect again after
 ``interval`` ms, ``handshake`` -> handshake again (a new clientId: ``on_rehandshake()`` is called
-so the owner can ask for what it missed), ``none`` -> stop. Without an answer it backs off
+so the owner can ask for what it missed), ``none`` -> stop (``told_to_stop``, ``on_state(False)``).
+Without an answer it backs off
 (``backoff_s`` more per failure, up to ``max_backoff_s``) and calls ``on_state(False)``; the next
 answer calls ``on_state(True)``.
 
@@ -19,8 +20,7 @@ closes later is opened again with the same clientId (after the back-off); after
 The Bayeux ``ack`` extension (as CometD's AckExtension): the handshake asks for it, and when the
 server agrees every `/meta/connect` carries ``ext.ack`` = the batch of the last connect answer
 received. The server keeps what it sent until that acknowledgement, and sends it again if a
-connect answer (or the socket) was lost: nothing is lost, nothing comes twice. `BayeuxClient`'s
-docstring shows a chat started over a WebSocket.
+connect answer (or the socket) was lost: nothing is lost, nothing comes twice.
 """
 
 from __future__ import annotations
@@ -103,8 +103,7 @@ class BayeuxClient:
         self.client_id: str | None = None
         self.advice: dict[str, Any] = {"reconnect": "retry", "interval": 0, "timeout": 25_000}
         self.online = True  # the last request got an answer
-        self.running = False
-        self.told_to_stop = False  # the server's advice was reconnect "none": the loop stopped
+        self.running = self.told_to_stop = False  # told_to_stop: the server advised reconnect "none"
         self.ack_requested = ack
         self.ack_enabled = False  # the server agreed to the ack extension
         self.ack_id = -1  # batch of the last connect answer received
@@ -227,8 +226,7 @@ class BayeuxClient:
             self._take_advice(connect)
             reconnect = _reconnect(connect) or ("retry" if connect.get("successful") else "handshake")
             if reconnect == "none":  # as CometD: no more connects (on_state hears it: no silent stop)
-                self.running, self.told_to_stop = False, True
-                self.client_id = None
+                self.running, self.told_to_stop, self.client_id = False, True, None
                 self._set_online(False)
                 return
             self._set_online(bool(connect.get("successful")) or reconnect != "retry")
@@ -343,6 +341,9 @@ class BayeuxClient:
                 logger.exception("WebSocket connector raised; treating it as a failed open")
                 socket = None
             if socket is None:
+                return None
+            if not self.running:  # stop() came while it opened: nothing will close it later
+                await socket.close()
                 return None
             self._socket = socket
             self._socket_answered = False

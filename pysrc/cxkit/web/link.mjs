@@ -90,7 +90,7 @@ export function start(face) {
   }
   function sendable(op) {  // op, or what tells the worker it could not go (a call's caller hears it here)
     try { structuredClone(op); return op; } catch (e) {
-      var why = "cxkit: " + op[0] + " could not be sent to the worker: " + (e && e.message || e);
+      var why = "cxkit: " + op[0] + " could not be sent to the worker: " + face.reason(e);
       console.error(why);
       if (op[0] === "settle") return ["settle", op[1], false, [why]];
       if (op[0] === "reply") return ["reply", op[1], false, why, []];
@@ -104,7 +104,7 @@ export function start(face) {
     try { return [enc(v)]; } catch (e) {
       for (var id = mark + 1; id <= ids; id++) held.delete(id);
       console.error("cxkit: a value could not be read to send it to the worker: " + e);
-      failed("the value could not be read: " + (e && e.message || e));
+      failed("the value could not be read: " + face.reason(e));
       return null;
     }
   }
@@ -112,7 +112,7 @@ export function start(face) {
     try {
       var v = fn.apply(null, args);
       return [true, v && typeof v.then === "function" ? v : enc(v)];
-    } catch (e) { console.error(e); return [false, e && e.message || String(e)]; }
+    } catch (e) { console.error(e); return [false, face.reason(e)]; }
   }
 
   var handlers = {
@@ -155,7 +155,7 @@ export function start(face) {
       };
       if (!r[0] || !r[1] || typeof r[1].then !== "function") return answer(r);
       Promise.resolve(r[1]).then(function (v) { answer(apply(function () { return v; }, [])); },  // once it settles
-        function (e) { answer([false, e && e.message || String(e)]); });
+        function (e) { answer([false, face.reason(e)]); });
     },
     read: function (reply, id) {  // an input's value now (code may have set it: no input event)
       var el = held.get(id), value = null;

@@ -25,6 +25,11 @@
     const own = this[key];
     return Array.isArray(own) || (own && Object.getPrototypeOf(own) === Object.prototype) ? own : v;
   }
+  // What page code threw or rejected with, as text: reading it may throw too (a null-prototype
+  // object has no toString, a getter may throw), and the one waiting must still get an answer.
+  const reason = (e) => {
+    try { return String(e && e.message || e); } catch (x) { return "an error that cannot be read as text"; }
+  };
   const queue = [], pending = {}, unfetched = [];  // unfetched: main-thread boot files the network failed
   const kept = {};  // event data the page published, by token, until Python let go of its copy
   let link = null, failure = null, tokens = 0, booting = false, loader, unwatch = () => {};
@@ -117,6 +122,7 @@
     },
     registry: () => structuredClone(mirror.registry),
     registerCommand: (p, names) => listed(entry(p).commands, names),
+    before: (p, name, fn) => typeof fn === "function",
     registerEvents: (p, names) => listed(entry(p).events, names),
     registerModule: (p, name) => typeof name === "string" && !mirror.modules[name] && (mirror.modules[name] = true),
     data(p, key, value) {  // "Other.key" reads another plugin's store
@@ -195,9 +201,9 @@
   cfg.bus = faces.QuickBus = face("QuickBus");
   cfg.bus.registerPlugin = registerPlugin;
 
-  function fail(reason) {  // every call still waiting is rejected; a bus already up stays up
+  function fail(why) {  // every call still waiting is rejected; a bus already up stays up
     if (loader.failure) return;
-    const text = (loader.failure = String(reason));
+    const text = (loader.failure = String(why));
     unwatch();
     console.error("cxkit: boot failed: " + text);
     if (!link || !link.sync) {  // no bus (or its worker died): nothing will answer
@@ -260,7 +266,7 @@
       d.progress((...args) => pending[caller || own] && pending[caller || own].notify(...args));  // to the page's caller
       // Empty data comes as undefined: a {} made here is cheaper than one made from Python.
       try { fn({ time, commander, command, deferred: d, data: data || {} }); }
-      catch (e) { console.error(e); d.reject(e && e.message || String(e)); }
+      catch (e) { console.error(e); d.reject(reason(e)); }
     },
     deliver: (fn, time, publisher, event, data, own) => {  // own: the page published this data (`token`)
       if (own && own in kept) data = kept[own];
@@ -300,7 +306,7 @@
       try { if (typeof url === "string") loadFile(url).fail((why) => console.error(`cxkit: extension ${name}: ${why}`)); }
       catch (e) { console.error(`cxkit: extension ${name}: ${e}`); }  // a URL Trusted Types refuses
     }),
-    fail: fail, explain: explain, json: json, stallMs: stallMs,
+    fail: fail, explain: explain, json: json, stallMs: stallMs, reason: reason,
     failNaming: (text) => failNaming(text, pyodideFiles()),
     waiting: () => Object.keys(pending).length,  // commands not settled yet (leak checks)
     kept: () => Object.keys(kept).length,  // published data Python still holds a copy of (leak checks)
