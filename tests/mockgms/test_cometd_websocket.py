@@ -191,13 +191,14 @@ async def test_a_close_fault_loses_the_next_frame_and_closes_the_socket_with_cod
 async def test_a_socket_that_opens_after_stop_is_closed_not_kept() -> None:
     """stop() while start() was opening the socket: the socket that opened afterwards was kept,
     with a reader task, and nothing would close it (in a browser, its listeners too)."""
-    release = asyncio.Event()
+    opening, release = asyncio.Event(), asyncio.Event()
 
     class Slow:
         def __init__(self) -> None:
             self.closed = 0
 
         async def open(self, url: str, *, timeout: float | None) -> Any:
+            opening.set()
             await release.wait()
             outer = self
 
@@ -221,7 +222,7 @@ async def test_a_socket_that_opens_after_stop_is_closed_not_kept() -> None:
     client = BayeuxClient(transport, "http://gms/genesys/cometd", on_message=lambda ch, data: None,
                           websocket=connector)
     starting = asyncio.ensure_future(client.start())
-    await asyncio.sleep(0)  # start() is now waiting for the socket
+    await opening.wait()  # start() is now waiting for the socket
     await client.stop()
     release.set()
     assert await starting is False

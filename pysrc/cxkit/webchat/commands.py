@@ -159,8 +159,7 @@ class Commands:
 
     async def verifySession(self, e: CommandEvent) -> None:
         s = self.s
-        if s.session.restoring and s.session.restore_done is not None:
-            await s.session.restore_done.wait()
+        await s.session.restore_finished()
         e.deferred.resolve({"sessionActive": s.session.active or s.cookies.has_session()})
 
     def getSessionData(self, e: CommandEvent) -> None:
@@ -439,9 +438,7 @@ AFTER_RESTORE = frozenset({"sendMessage", "sendFilteredMessage", "sendTyping", "
 
 def _after_restore(service: WebChatHost, handler: Callable[[CommandEvent], Any]) -> Callable[[CommandEvent], Any]:
     async def waits(e: CommandEvent) -> None:
-        session = service.session
-        if session.restoring and session.restore_done is not None:
-            await session.restore_done.wait()
+        await service.session.restore_finished()
         result = handler(e)
         if result is not None and hasattr(result, "__await__"):
             await result

@@ -79,6 +79,11 @@ class ChatSession:
         self.poll_exceptions = 0
         self.history_due = None
 
+    async def restore_finished(self) -> None:
+        """Until a restore in flight (if any) is over: what waits for it learns which chat is on."""
+        if self.restoring and self.restore_done is not None:
+            await self.restore_done.wait()
+
     def new_transcript(self) -> None:
         self.transcript = Transcript()
         self.history_due = None

@@ -98,10 +98,9 @@ def _request_chat(s: StartChatHost, data: Any,
 
 
 async def start_chat(s: StartChatHost, e: CommandEvent) -> None:
-    if s.session.restoring and s.session.restore_done is not None:
-        # The restore is asking GMS about the previous chat: let it finish first, so the
-        # two chats never mix. If that chat is still there, the restore wins.
-        await s.session.restore_done.wait()
+    # A restore asking GMS about the previous chat finishes first, so the two chats never mix.
+    # If that chat is still there, the restore wins.
+    await s.session.restore_finished()
     refusal = _refusal(s)
     if refusal is not None:
         e.deferred.reject(refusal)
